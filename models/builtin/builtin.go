@@ -1,0 +1,15 @@
+// Package builtin assembles the registry of the models compiled into the
+// mdtwin binary. Adding a model to mdtwin means adding it here.
+package builtin
+
+import (
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/pk"
+)
+
+// Registry returns a new registry of every built-in model.
+func Registry() *models.Registry {
+	return models.NewRegistry(
+		pk.Model{},
+	)
+}
