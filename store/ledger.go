@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// LedgerFile is the ledger's file name inside a study's output folder.
+const LedgerFile = "ledger.sqlite"
+
+// Run states in the ledger. A run that was executing when the study
+// stopped is still Pending: only ends are recorded.
+const (
+	Pending = "pending"
+	Done    = "done"
+	Failed  = "failed"
+)
+
+var ledgerMigrations = []string{`
+CREATE TABLE study (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE runs (
+	idx        INTEGER PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
+	replicate  INTEGER NOT NULL,
+	seed       TEXT NOT NULL,          -- uint64 in decimal
+	params     TEXT NOT NULL,          -- JSON object
+	state      TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+	attempts   INTEGER NOT NULL DEFAULT 0,  -- attempts that ended
+	error      TEXT NOT NULL DEFAULT '',    -- the last failure
+	outputs    TEXT,                        -- JSON object of scalar outputs (done runs)
+	elapsed_ms REAL,
+	worker     TEXT NOT NULL DEFAULT ''
+);
+`}
+
+// LedgerRun is one run's row.
+type LedgerRun struct {
+	Index     int
+	ID        string
+	Replicate int
+	Seed      uint64
+	Params    string // JSON
+	State     string
+	Attempts  int
+	Error     string
+	Outputs   map[string]float64 // nil unless Done
+	ElapsedMS float64
+	Worker    string
+}
+
+// RunEnd records the end of one attempt.
+type RunEnd struct {
+	Index     int
+	State     string // Pending (will be retried), Done or Failed
+	Attempts  int    // attempts ended so far, this one included
+	Error     string
+	Outputs   map[string]float64
+	ElapsedMS float64
+	Worker    string
+}
+
+// Ledger is a study's run ledger: what every run's state is, how many
+// attempts it took, its last error and its outputs. It lets a study resume
+// after a crash without redoing finished runs.
+type Ledger struct {
+	db   *sql.DB
+	path string
+}
+
+// CreateLedger writes a new ledger at path holding meta and runs (all
+// Pending). It builds the database under a temporary name and renames it
+// into place, so a failure leaves no ledger behind. It fails if path exists.
+func CreateLedger(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error) {
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("%s: a ledger already exists", path)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new")
+	removeDB(tmp)
+	l, err := fill(tmp, meta, runs)
+	if err != nil {
+		removeDB(tmp)
+		return nil, err
+	}
+	// Checkpoint into the main file and drop the WAL before renaming.
+	_, err = l.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	l.db.Close()
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		removeDB(tmp)
+		return nil, err
+	}
+	removeDB(tmp)
+	return OpenLedger(path)
+}
+
+func removeDB(p string) {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(p + suffix)
+	}
+}
+
+func fill(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error) {
+	db, err := Open(path, ledgerMigrations)
+	if err != nil {
+		return nil, err
+	}
+	l := &Ledger{db: db, path: path}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	defer tx.Rollback()
+	for k, v := range meta {
+		if _, err := tx.Exec("INSERT INTO study(key, value) VALUES (?, ?)", k, v); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	st, err := tx.Prepare("INSERT INTO runs(idx, id, replicate, seed, params, state) VALUES (?, ?, ?, ?, ?, 'pending')")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, r := range runs {
+		if _, err := st.Exec(r.Index, r.ID, r.Replicate, strconv.FormatUint(r.Seed, 10), r.Params); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// OpenLedger opens an existing ledger.
+func OpenLedger(path string) (*Ledger, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	db, err := Open(path, ledgerMigrations)
+	if err != nil {
+		return nil, err
+	}
+	return &Ledger{db: db, path: path}, nil
+}
+
+// Path returns the ledger's file path.
+func (l *Ledger) Path() string { return l.path }
+
+// Close closes the ledger.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// Meta returns the study's key/value metadata.
+func (l *Ledger) Meta() (map[string]string, error) {
+	rows, err := l.db.Query("SELECT key, value FROM study")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, rows.Err()
+}
+
+// SetMeta sets one metadata key.
+func (l *Ledger) SetMeta(key, value string) error {
+	_, err := l.db.Exec("INSERT INTO study(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// Runs returns every run in index order.
+func (l *Ledger) Runs() ([]LedgerRun, error) {
+	rows, err := l.db.Query(`SELECT idx, id, replicate, seed, params, state, attempts, error,
+		outputs, elapsed_ms, worker FROM runs ORDER BY idx`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LedgerRun
+	for rows.Next() {
+		var r LedgerRun
+		var seed string
+		var outputs sql.NullString
+		var elapsed sql.NullFloat64
+		if err := rows.Scan(&r.Index, &r.ID, &r.Replicate, &seed, &r.Params, &r.State, &r.Attempts,
+			&r.Error, &outputs, &elapsed, &r.Worker); err != nil {
+			return nil, err
+		}
+		if r.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
+			return nil, fmt.Errorf("run %s: seed %q: %w", r.ID, seed, err)
+		}
+		r.ElapsedMS = elapsed.Float64
+		if outputs.Valid {
+			if r.Outputs, err = DecodeOutputs(outputs.String); err != nil {
+				return nil, fmt.Errorf("run %s: outputs: %w", r.ID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Record writes a batch of run ends in one transaction.
+func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
+	if len(ends) == 0 {
+		return nil
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `UPDATE runs SET state = ?, attempts = ?, error = ?, outputs = ?,
+		elapsed_ms = ?, worker = ? WHERE idx = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, e := range ends {
+		var outputs any
+		if e.Outputs != nil {
+			outputs = EncodeOutputs(e.Outputs)
+		}
+		if _, err := st.ExecContext(ctx, e.State, e.Attempts, e.Error, outputs, e.ElapsedMS, e.Worker, e.Index); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// EncodeOutputs encodes scalar outputs as a JSON object with keys sorted.
+// Finite numbers are JSON numbers in the shortest form that round-trips;
+// NaN and ±Inf, which JSON lacks, are the strings "NaN", "Inf", "-Inf".
+func EncodeOutputs(m map[string]float64) string {
+	obj := make(map[string]any, len(m))
+	for k, v := range m {
+		switch {
+		case math.IsNaN(v):
+			obj[k] = "NaN"
+		case math.IsInf(v, 1):
+			obj[k] = "Inf"
+		case math.IsInf(v, -1):
+			obj[k] = "-Inf"
+		default:
+			obj[k] = v
+		}
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		panic("store: " + err.Error())
+	}
+	return string(b)
+}
+
+// DecodeOutputs reverses EncodeOutputs exactly.
+func DecodeOutputs(s string) (map[string]float64, error) {
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(s), &obj); err != nil {
+		return nil, err
+	}
+	m := make(map[string]float64, len(obj))
+	for k, v := range obj {
+		switch x := v.(type) {
+		case float64:
+			m[k] = x
+		case string:
+			switch x {
+			case "NaN":
+				m[k] = math.NaN()
+			case "Inf":
+				m[k] = math.Inf(1)
+			case "-Inf":
+				m[k] = math.Inf(-1)
+			default:
+				return nil, fmt.Errorf("output %q: bad value %q", k, x)
+			}
+		default:
+			return nil, errors.New("output " + k + " is not a number")
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLedgerRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, LedgerFile)
+	runs := []LedgerRun{
+		{Index: 0, ID: "r000000", Seed: math.MaxUint64, Params: `{"a":1}`},
+		{Index: 1, ID: "r000001", Replicate: 1, Seed: 42, Params: `{"a":2}`},
+	}
+	l, err := CreateLedger(path, map[string]string{"hash": "abc"}, runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := map[string]float64{"x": 0.1, "nan": math.NaN(), "inf": math.Inf(-1), "tiny": 5e-324}
+	if err := l.Record(context.Background(), []RunEnd{
+		{Index: 0, State: Done, Attempts: 1, Outputs: outs, ElapsedMS: 1.5, Worker: "w1"},
+		{Index: 1, State: Pending, Attempts: 1, Error: "boom"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if _, err := CreateLedger(path, nil, runs); err == nil {
+		t.Fatal("CreateLedger over an existing ledger must fail")
+	}
+	l, err = OpenLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	meta, _ := l.Meta()
+	if meta["hash"] != "abc" {
+		t.Errorf("meta = %v", meta)
+	}
+	got, err := l.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Seed != math.MaxUint64 || got[0].State != Done || got[0].Outputs["x"] != 0.1 ||
+		!math.IsNaN(got[0].Outputs["nan"]) || !math.IsInf(got[0].Outputs["inf"], -1) || got[0].Outputs["tiny"] != 5e-324 {
+		t.Errorf("run 0 = %+v", got[0])
+	}
+	if got[1].State != Pending || got[1].Attempts != 1 || got[1].Error != "boom" || got[1].Outputs != nil {
+		t.Errorf("run 1 = %+v", got[1])
+	}
+	// Nothing but the ledger (and SQLite's WAL files) in the folder.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if n := e.Name(); n != LedgerFile && n != LedgerFile+"-wal" && n != LedgerFile+"-shm" {
+			t.Errorf("stray file %s", n)
+		}
+	}
+}
+
+func TestCreateLedgerFailureLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, LedgerFile)
+	// Duplicate run ids violate the UNIQUE constraint half-way through.
+	runs := []LedgerRun{{Index: 0, ID: "r0", Params: "{}"}, {Index: 1, ID: "r0", Params: "{}"}}
+	if _, err := CreateLedger(path, nil, runs); err == nil {
+		t.Fatal("want an error")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 0 {
+		t.Errorf("left behind %d files", len(ents))
+	}
+}
