@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mdtwin/mdtwin/models"
@@ -69,7 +70,9 @@ type Progress interface {
 type Study struct {
 	plan   Plan
 	ledger *store.Ledger
-	prior  []Prior
+	// rows mirrors the ledger in memory: every run's latest state, so the
+	// outputs are written without reading the ledger back.
+	rows []store.LedgerRun
 	log    *slog.Logger
 	start  time.Time
 }
@@ -150,13 +153,14 @@ func (s *Study) create(path string) error {
 		if err != nil {
 			return err
 		}
-		rows[i] = store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed, Params: string(params)}
+		rows[i] = store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed,
+			Params: string(params), State: store.Pending}
 	}
 	l, err := store.CreateLedger(path, s.meta(), rows)
 	if err != nil {
 		return fmt.Errorf("creating the ledger: %w", err)
 	}
-	s.ledger = l
+	s.ledger, s.rows = l, rows
 	return nil
 }
 
@@ -182,19 +186,26 @@ func (s *Study) openForResume(path string) error {
 		l.Close()
 		return err
 	}
-	s.prior = make([]Prior, len(rows))
-	for i, r := range rows {
-		p := Prior{Attempts: r.Attempts}
+	s.ledger, s.rows = l, rows
+	return nil
+}
+
+// prior returns the runs' states from a resumed ledger, nil for a new study.
+func (s *Study) prior() []Prior {
+	if s.rows == nil {
+		return nil
+	}
+	prior := make([]Prior, len(s.rows))
+	for i, r := range s.rows {
+		prior[i].Attempts = r.Attempts
 		switch r.State {
 		case store.Done:
-			p.State = Done
+			prior[i].State = Done
 		case store.Failed:
-			p.State = Failed
+			prior[i].State = Failed
 		}
-		s.prior[i] = p
 	}
-	s.ledger = l
-	return nil
+	return prior
 }
 
 // Report is what Execute returns.
@@ -221,7 +232,7 @@ type FailedRun struct {
 func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress Progress) (Report, error) {
 	s.start = time.Now()
 	runs := s.plan.Runs
-	core := NewCore(len(runs), s.plan.MaxAttempts, s.prior)
+	core := NewCore(len(runs), s.plan.MaxAttempts, s.prior())
 	if !core.Finished() {
 		if err := backend.Start(ctx); err != nil {
 			backend.Close()
@@ -268,14 +279,16 @@ func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress P
 func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, progress Progress) error {
 	runs := s.plan.Runs
 	capacity := backend.Capacity()
+	w := newLedgerWriter(s.ledger)
 	var pending []store.RunEnd
 	flush := func() error {
-		if err := s.ledger.Record(context.Background(), pending); err != nil {
-			return fmt.Errorf("recording run ends in the ledger: %w", err)
+		if len(pending) > 0 {
+			w.write(pending)
+			pending = make([]store.RunEnd, 0, flushBatch)
 		}
-		pending = pending[:0]
-		return nil
+		return w.err()
 	}
+	defer w.close()
 	ticker := time.NewTicker(FlushInterval)
 	defer ticker.Stop()
 	outDir := s.plan.OutDir
@@ -300,6 +313,9 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 		select {
 		case <-ctx.Done():
 			flush()
+			if err := w.close(); err != nil {
+				return err
+			}
 			return ctx.Err()
 		case <-ticker.C:
 			if err := flush(); err != nil {
@@ -308,6 +324,7 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 		case o, ok := <-backend.Outcomes():
 			if !ok {
 				flush()
+				w.close()
 				return errors.New("the backend stopped before the study finished")
 			}
 			end, record := s.settle(core, o)
@@ -326,7 +343,54 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 			}
 		}
 	}
-	return flush()
+	flush()
+	return w.close()
+}
+
+// ledgerWriter commits batches of run ends in its own goroutine, so the
+// dispatch loop never waits for SQLite. A failed commit stops the study.
+type ledgerWriter struct {
+	ledger  *store.Ledger
+	batches chan []store.RunEnd
+	done    chan struct{}
+	mu      sync.Mutex
+	failure error
+	closed  bool
+}
+
+func newLedgerWriter(l *store.Ledger) *ledgerWriter {
+	w := &ledgerWriter{ledger: l, batches: make(chan []store.RunEnd, 8), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for b := range w.batches {
+			if err := l.Record(context.Background(), b); err != nil {
+				w.mu.Lock()
+				if w.failure == nil {
+					w.failure = fmt.Errorf("recording run ends in the ledger: %w", err)
+				}
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+func (w *ledgerWriter) write(b []store.RunEnd) { w.batches <- b }
+
+func (w *ledgerWriter) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failure
+}
+
+// close commits what is queued and returns the first failure.
+func (w *ledgerWriter) close() error {
+	if !w.closed {
+		w.closed = true
+		close(w.batches)
+		<-w.done
+	}
+	return w.err()
 }
 
 // settle checks an outcome, writes its tables and asks the core for a
@@ -355,6 +419,8 @@ func (s *Study) settle(core *Core, o workers.Outcome) (store.RunEnd, bool) {
 	default:
 		return end, false
 	}
+	r := &s.rows[o.Index]
+	r.State, r.Attempts, r.Error, r.Outputs, r.ElapsedMS, r.Worker = end.State, end.Attempts, end.Error, end.Outputs, end.ElapsedMS, end.Worker
 	return end, true
 }
 
@@ -421,10 +487,7 @@ func writeAtomic(path string, data []byte) error {
 }
 
 func (s *Study) finish(core *Core, rep Report) (Report, error) {
-	rows, err := s.ledger.Runs()
-	if err != nil {
-		return rep, err
-	}
+	rows := s.rows
 	if err := s.writeResults(rows); err != nil {
 		return rep, err
 	}

@@ -10,13 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // LedgerFile is the ledger's file name inside a study's output folder.
 const LedgerFile = "ledger.sqlite"
 
 // Run states in the ledger. A run that was executing when the study
-// stopped is still Pending: only ends are recorded.
+// stopped is still Pending: only the ends of attempts are recorded, in an
+// append-only log (table ends) that also keeps every failed attempt's error.
 const (
 	Pending = "pending"
 	Done    = "done"
@@ -28,20 +30,54 @@ CREATE TABLE study (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+-- One row per run, written when the study is created.
 CREATE TABLE runs (
-	idx        INTEGER PRIMARY KEY,
-	id         TEXT NOT NULL UNIQUE,
-	replicate  INTEGER NOT NULL,
-	seed       TEXT NOT NULL,          -- uint64 in decimal
-	params     TEXT NOT NULL,          -- JSON object
-	state      TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
-	attempts   INTEGER NOT NULL DEFAULT 0,  -- attempts that ended
-	error      TEXT NOT NULL DEFAULT '',    -- the last failure
-	outputs    TEXT,                        -- JSON object of scalar outputs (done runs)
-	elapsed_ms REAL,
-	worker     TEXT NOT NULL DEFAULT ''
+	idx       INTEGER PRIMARY KEY,
+	id        TEXT NOT NULL UNIQUE,
+	replicate INTEGER NOT NULL,
+	seed      TEXT NOT NULL,       -- uint64 in decimal
+	params    TEXT NOT NULL        -- JSON object
 );
+-- An append-only log: one row per ended attempt. A run's state is its
+-- latest row (none: pending).
+CREATE TABLE ends (
+	seq        INTEGER PRIMARY KEY,
+	idx        INTEGER NOT NULL REFERENCES runs(idx),
+	state      TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+	attempts   INTEGER NOT NULL,   -- attempts ended so far, this one included
+	error      TEXT NOT NULL,      -- this attempt's failure, '' when done
+	outputs    TEXT,               -- JSON object of scalar outputs (done)
+	elapsed_ms REAL NOT NULL,
+	worker     TEXT NOT NULL
+);
+CREATE INDEX ends_by_run ON ends(idx, seq);
+CREATE VIEW run_states AS
+SELECT r.idx, r.id, r.replicate, r.seed, r.params,
+	COALESCE(e.state, 'pending') AS state, COALESCE(e.attempts, 0) AS attempts,
+	COALESCE(e.error, '') AS error, e.outputs, e.elapsed_ms, COALESCE(e.worker, '') AS worker
+FROM runs r LEFT JOIN ends e ON e.seq = (SELECT MAX(seq) FROM ends WHERE idx = r.idx);
 `}
+
+// rowsPerStatement bounds multi-row INSERTs (SQLite allows 32766 variables).
+const rowsPerStatement = 256
+
+// insertRows inserts rows in multi-row INSERT statements of up to
+// rowsPerStatement rows; cols is the column list, args(i) row i's values.
+func insertRows(ctx context.Context, tx *sql.Tx, table, cols string, ncols, n int, args func(i int) []any) error {
+	ph := "(?" + strings.Repeat(", ?", ncols-1) + ")"
+	for start := 0; start < n; start += rowsPerStatement {
+		end := min(n, start+rowsPerStatement)
+		q := "INSERT INTO " + table + "(" + cols + ") VALUES " + ph + strings.Repeat(", "+ph, end-start-1)
+		vals := make([]any, 0, (end-start)*ncols)
+		for i := start; i < end; i++ {
+			vals = append(vals, args(i)...)
+		}
+		if _, err := tx.ExecContext(ctx, q, vals...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // LedgerRun is one run's row.
 type LedgerRun struct {
@@ -129,16 +165,13 @@ func fill(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error
 			return nil, err
 		}
 	}
-	st, err := tx.Prepare("INSERT INTO runs(idx, id, replicate, seed, params, state) VALUES (?, ?, ?, ?, ?, 'pending')")
+	err = insertRows(context.Background(), tx, "runs", "idx, id, replicate, seed, params", 5, len(runs), func(i int) []any {
+		r := runs[i]
+		return []any{r.Index, r.ID, r.Replicate, strconv.FormatUint(r.Seed, 10), r.Params}
+	})
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	for _, r := range runs {
-		if _, err := st.Exec(r.Index, r.ID, r.Replicate, strconv.FormatUint(r.Seed, 10), r.Params); err != nil {
-			db.Close()
-			return nil, err
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		db.Close()
@@ -192,7 +225,7 @@ func (l *Ledger) SetMeta(key, value string) error {
 // Runs returns every run in index order.
 func (l *Ledger) Runs() ([]LedgerRun, error) {
 	rows, err := l.db.Query(`SELECT idx, id, replicate, seed, params, state, attempts, error,
-		outputs, elapsed_ms, worker FROM runs ORDER BY idx`)
+		outputs, elapsed_ms, worker FROM run_states ORDER BY idx`)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +254,7 @@ func (l *Ledger) Runs() ([]LedgerRun, error) {
 	return out, rows.Err()
 }
 
-// Record writes a batch of run ends in one transaction.
+// Record appends a batch of run ends in one transaction.
 func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
 	if len(ends) == 0 {
 		return nil
@@ -231,20 +264,16 @@ func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
 		return err
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `UPDATE runs SET state = ?, attempts = ?, error = ?, outputs = ?,
-		elapsed_ms = ?, worker = ? WHERE idx = ?`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, e := range ends {
+	err = insertRows(ctx, tx, "ends", "idx, state, attempts, error, outputs, elapsed_ms, worker", 7, len(ends), func(i int) []any {
+		e := ends[i]
 		var outputs any
 		if e.Outputs != nil {
 			outputs = EncodeOutputs(e.Outputs)
 		}
-		if _, err := st.ExecContext(ctx, e.State, e.Attempts, e.Error, outputs, e.ElapsedMS, e.Worker, e.Index); err != nil {
-			return err
-		}
+		return []any{e.Index, e.State, e.Attempts, e.Error, outputs, e.ElapsedMS, e.Worker}
+	})
+	if err != nil {
+		return err
 	}
 	return tx.Commit()
 }
