@@ -72,9 +72,9 @@ type Study struct {
 	ledger *store.Ledger
 	// rows mirrors the ledger in memory: every run's latest state, so the
 	// outputs are written without reading the ledger back.
-	rows []store.LedgerRun
-	log    *slog.Logger
-	start  time.Time
+	rows  []store.LedgerRun
+	log   *slog.Logger
+	start time.Time
 }
 
 // Prepare checks the output folder and, with Resume, opens the ledger there
