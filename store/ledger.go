@@ -330,3 +330,12 @@ func DecodeOutputs(s string) (map[string]float64, error) {
 	}
 	return m, nil
 }
+
+// CountEnds returns how many attempt ends in the log have the given state.
+// After a study, CountEnds(Done) equals the number of done runs exactly
+// when no finished run was ever run again.
+func (l *Ledger) CountEnds(state string) (int, error) {
+	var n int
+	err := l.db.QueryRow("SELECT COUNT(*) FROM ends WHERE state = ?", state).Scan(&n)
+	return n, err
+}
