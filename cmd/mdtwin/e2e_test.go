@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// The done-when check of the engine: scenarios/examples/pk-sweep.toml gives
+// a byte-identical results.csv for inproc×1, inproc×4, plugin×1, plugin×3.
+func TestPKSweepIdenticalAcrossBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	scenario := filepath.Join(repoRoot(t), "scenarios", "examples", "pk-sweep.toml")
+	dir := t.TempDir()
+	var ref []byte
+	for _, c := range []struct {
+		backend string
+		workers int
+	}{{"inproc", 1}, {"inproc", 4}, {"plugin", 1}, {"plugin", 3}} {
+		out := filepath.Join(dir, fmt.Sprintf("%s-%d", c.backend, c.workers))
+		cmd := mdtwin(t, dir, "run", scenario, "--backend", c.backend, "--workers", strconv.Itoa(c.workers), "--out", out)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s×%d: %v\n%s", c.backend, c.workers, err, b)
+		}
+		got := readFile(t, filepath.Join(out, "results.csv"))
+		if n := bytes.Count(got, []byte("\n")); n != 201 {
+			t.Fatalf("%s×%d: %d lines in results.csv, want 201", c.backend, c.workers, n)
+		}
+		if ref == nil {
+			ref = got
+		} else if !bytes.Equal(got, ref) {
+			t.Errorf("%s×%d: results.csv differs from inproc×1", c.backend, c.workers)
+		}
+	}
+}
+
+// A long sweep for the crash tests: ~2 s of work on 2 cores.
+const longSweep = `[study]
+name = "long"
+model = "pk"
+seed = 99
+[params]
+n_doses = 40
+tau_h = 12
+t_end_h = 480
+[sweep]
+design = "random"
+samples = 1500
+[sweep.params]
+ka_per_h = { dist = "lognormal", mu = 0.0, sigma = 0.5 }
+cl_l_per_h = { dist = "uniform", min = 2.0, max = 8.0 }
+`
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// children returns the pids of pid's child processes whose command line
+// contains substr.
+func children(pid int, substr string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		cpid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command: state ppid …
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 2 || f[1] != strconv.Itoa(pid) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), substr) {
+			out = append(out, cpid)
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// doneEnds counts the runs recorded done in a study's ledger.
+func doneEnds(t *testing.T, out string) int {
+	l, err := store.OpenLedger(filepath.Join(out, store.LedgerFile))
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	n, _ := l.CountEnds(store.Done)
+	return n
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Killing a worker process during a plugin sweep loses no run.
+func TestKilledWorkerLosesNoRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "long.toml"), longSweep)
+	ref := filepath.Join(dir, "ref")
+	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("inproc: %v\n%s", err, b)
+	}
+
+	out := filepath.Join(dir, "plugin")
+	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var workers []int
+	waitFor(t, "two plugin workers", func() bool {
+		workers = children(cmd.Process.Pid, "plugin serve")
+		return len(workers) == 2
+	})
+	waitFor(t, "some runs done", func() bool { return doneEnds(t, out) > 0 })
+	if err := syscall.Kill(workers[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("plugin run after a worker was killed: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Errorf("no run was retried after the kill (was the worker idle?):\n%s", logs.String())
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(out, "results.csv")), readFile(t, filepath.Join(ref, "results.csv"))) {
+		t.Error("results.csv after a killed worker differs from inproc's")
+	}
+	if n := doneEnds(t, out); n != 1500 {
+		t.Errorf("%d done ends in the ledger, want 1500", n)
+	}
+}
+
+// kill -9 of `mdtwin run`, then --resume, finishes the study and runs only
+// the unfinished runs; the plugin workers die with their host.
+func TestKillRunThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "long.toml"), longSweep)
+	ref := filepath.Join(dir, "ref")
+	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("reference: %v\n%s", err, b)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var workers []int
+	waitFor(t, "two plugin workers", func() bool {
+		workers = children(cmd.Process.Pid, "plugin serve")
+		return len(workers) == 2
+	})
+	waitFor(t, "some runs done", func() bool { return doneEnds(t, out) >= 100 })
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	before := doneEnds(t, out)
+	if before >= 1500 {
+		t.Fatalf("the study finished before the kill; make it longer")
+	}
+	// Pdeathsig: the workers die with their host.
+	waitFor(t, "orphaned workers to die", func() bool { return !alive(workers[0]) && !alive(workers[1]) })
+
+	b, err := mdtwin(t, dir, "run", "long.toml", "--out", out, "--resume", "--workers", "2").CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	if want := fmt.Sprintf("(%d finished before this session)", before); !strings.Contains(string(b), want) {
+		t.Errorf("resume output lacks %q:\n%s", want, b)
+	}
+	// Exactly one done end per run: no finished run was run again.
+	if n := doneEnds(t, out); n != 1500 {
+		t.Errorf("%d done ends in the ledger, want exactly 1500", n)
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(out, "results.csv")), readFile(t, filepath.Join(ref, "results.csv"))) {
+		t.Error("results.csv after kill -9 and resume differs from an uninterrupted study")
+	}
+}

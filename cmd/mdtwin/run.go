@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/workers"
+	"github.com/mdtwin/mdtwin/workers/inproc"
+)
+
+// runFlags are the flags of `mdtwin run` (and `mdtwin demo`).
+type runFlags struct {
+	backend     string
+	workers     int
+	out         string
+	resume      bool
+	pluginDir   string
+	maxAttempts int
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc or plugin (default: the scenario's [backend] kind, else inproc)")
+	cmd.Flags().IntVar(&f.workers, "workers", 0, "number of workers (default: the scenario's [backend] workers, else one per CPU)")
+	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
+	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the study recorded in the output folder, running only unfinished runs")
+	cmd.Flags().StringVar(&f.pluginDir, "plugin-dir", "", "folder of external model plugins (mdtwin-model-*) (default: [backend] plugin_dir, $MDTWIN_PLUGIN_DIR, else ./plugins)")
+	cmd.Flags().IntVar(&f.maxAttempts, "max-attempts", 0, "attempts per run before it is recorded as failed (default: [backend] max_attempts, else 3)")
+}
+
+func (a *app) runCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO",
+		Short: "Run the study a scenario file describes",
+		Long: "Run expands SCENARIO (a TOML file) into runs and executes them. Outputs go to the output folder:\n" +
+			"manifest.json, results.csv (one row per run, in run order), summary.json, runs/<id>/ and ledger.sqlite.\n" +
+			"Exit codes: 0 all runs done; 1 some runs failed; 2 bad input; 130 interrupted (continue with --resume).",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{fmt.Errorf("run takes one scenario file, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := scenarios.Load(args[0])
+			if err != nil {
+				return err
+			}
+			_, err = a.runStudy(cmd.Context(), sc, f)
+			return err
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// resolved is a scenario's model and backend after flags and discovery.
+type resolved struct {
+	desc        models.Descriptor
+	model       models.Model // nil for an external plugin
+	pluginPath  string       // the plugin binary of an external model
+	backendKind string
+	workers     int
+	maxAttempts int
+	out         string
+	pluginDir   string
+}
+
+// resolve applies the precedence flag > scenario > default and finds the
+// model among the built-in ones, then among the plugins.
+func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
+	r := resolved{backendKind: first(f.backend, sc.Backend.Kind, "inproc"),
+		workers:     firstInt(f.workers, sc.Backend.Workers, runtime.NumCPU()),
+		maxAttempts: firstInt(f.maxAttempts, sc.Backend.MaxAttempts, engine.DefaultMaxAttempts),
+		out:         first(f.out, sc.Study.Output, filepath.Join("out", sc.Study.Name)),
+		pluginDir:   first(f.pluginDir, sc.Backend.PluginDir, defaultPluginDir()),
+	}
+	switch {
+	case f.workers < 0:
+		return r, &usageError{fmt.Errorf("--workers %d: expected a positive number", f.workers)}
+	case f.maxAttempts < 0:
+		return r, &usageError{fmt.Errorf("--max-attempts %d: expected a positive number", f.maxAttempts)}
+	}
+	if r.backendKind != "inproc" && r.backendKind != "plugin" {
+		if f.backend != "" {
+			return r, &usageError{fmt.Errorf("--backend %q: expected inproc or plugin", f.backend)}
+		}
+		return r, sc.Errorf([]string{"backend", "kind"}, "backend %q is not available in this build, expected inproc or plugin", r.backendKind)
+	}
+	reg := builtin.Registry()
+	if m, err := reg.Lookup(sc.Study.Model); err == nil {
+		r.model, r.desc = m, m.Describe()
+		return r, nil
+	}
+	found, err := discoverPlugins(r.pluginDir)
+	if err != nil {
+		return r, err
+	}
+	var known []string
+	known = append(known, reg.Names()...)
+	for _, p := range found {
+		for _, d := range p.Models {
+			known = append(known, d.Name)
+			if d.Name == sc.Study.Model && r.pluginPath == "" {
+				r.desc, r.pluginPath = d, p.Path
+			}
+		}
+	}
+	if r.pluginPath == "" {
+		return r, sc.Errorf([]string{"study", "model"}, "unknown model %q, expected one of: %s (built-in or plugins in %s)",
+			sc.Study.Model, strings.Join(known, ", "), r.pluginDir)
+	}
+	if r.backendKind == "inproc" {
+		if f.backend == "inproc" || sc.Backend.Kind == "inproc" {
+			return r, &engine.InputError{Msg: fmt.Sprintf("model %q is an external plugin (%s): it runs only with --backend plugin", sc.Study.Model, r.pluginPath)}
+		}
+		r.backendKind = "plugin"
+	}
+	return r, nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstInt(vals ...int) int {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// runStudy expands, prepares and executes a study, and reports it.
+func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) (engine.Report, error) {
+	log := a.logger()
+	r, err := a.resolve(sc, f)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	runs, err := sc.Expand(r.desc)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	var backend workers.Backend
+	if r.backendKind == "plugin" {
+		path, args := r.pluginPath, []string(nil)
+		if path == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				return engine.Report{}, fmt.Errorf("finding the mdtwin binary to serve built-in models: %w", err)
+			}
+			path, args = exe, []string{"plugin", "serve"}
+		}
+		backend = newPluginBackend(path, args, r.desc.Name, r.workers, log)
+	} else {
+		backend = inproc.New(r.model, r.workers)
+	}
+	study, err := engine.Prepare(engine.Plan{
+		Scenario: sc, Model: r.desc, Runs: runs, OutDir: r.out, MaxAttempts: r.maxAttempts,
+		Resume: f.resume, Backend: r.backendKind, Workers: r.workers,
+	}, log)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	rep, err := study.Execute(ctx, backend, newProgress(a.stderr, log, sc.Study.Name))
+	if err != nil {
+		if ctx.Err() != nil {
+			return rep, fmt.Errorf("interrupted; continue with: mdtwin run %s --out %s --resume: %w", sc.File, r.out, context.Canceled)
+		}
+		return rep, err
+	}
+	fmt.Fprintf(a.stdout, "study %s: %d runs, %d done, %d failed", sc.Study.Name, rep.Runs, rep.Done, len(rep.Failed))
+	if rep.Resumed > 0 {
+		fmt.Fprintf(a.stdout, " (%d finished before this session)", rep.Resumed)
+	}
+	fmt.Fprintf(a.stdout, " in %s\noutputs in %s: manifest.json, results.csv, summary.json, runs/\n", rep.Elapsed.Round(1e6), r.out)
+	if len(rep.Failed) > 0 {
+		fmt.Fprintln(a.stdout, "failed runs:")
+		for _, fr := range rep.Failed {
+			fmt.Fprintf(a.stdout, "  %s after %d attempts: %s\n", fr.ID, fr.Attempts, oneLine(fr.Error))
+		}
+		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s)", len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"))}
+	}
+	return rep, nil
+}

@@ -1,0 +1,171 @@
+package pluginsdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/mdtwin/mdtwin/models"
+)
+
+// DefaultStartTimeout bounds a plugin's start (exec, handshake, mTLS and a
+// first Describe) when the context given to Launch has no earlier deadline.
+const DefaultStartTimeout = 30 * time.Second
+
+// Process is one running plugin process, started by Launch.
+type Process struct {
+	path   string
+	cmd    *exec.Cmd
+	pc     *plugin.Client
+	rpc    plugin.ClientProtocol
+	client *Client
+	models []models.Descriptor
+}
+
+// Launch starts the plugin binary at path with args, connects to it over
+// gRPC with automatic mutual TLS, and asks it what it serves.
+//
+// The process is managed: plugin.CleanupClients in the host's main kills it
+// too. On Linux it is also killed by the kernel when the host dies
+// (Pdeathsig); the signal fires when the OS thread that started the process
+// exits, so do not call Launch from a goroutine that holds
+// runtime.LockOSThread and may exit. Its stderr lines (hclog JSON as written
+// by Logger) become records of logger, tagged plugin=path; anything it
+// writes to stdout or stderr after the handshake is logged line by line.
+//
+// The start is bounded by ctx's deadline or DefaultStartTimeout, whichever
+// is earlier. A binary that is not an mdtwin model plugin gives an error
+// "<path>: not an mdtwin model plugin: <reason>".
+func Launch(ctx context.Context, path string, args []string, logger *slog.Logger) (*Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With("plugin", path)
+	timeout := DefaultStartTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	cmd := exec.Command(path, args...)
+	setDeathSignal(cmd)
+	tail := &tailWriter{max: 2 << 10}
+	pc := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		Plugins:          pluginSet(),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Managed:          true,
+		StartTimeout:     timeout,
+		Logger:           newHCLogAdapter(logger),
+		Stderr:           tail,
+		SyncStdout:       &lineLogger{l: logger, lvl: slog.LevelInfo, msg: "plugin stdout"},
+		SyncStderr:       &lineLogger{l: logger, lvl: slog.LevelInfo, msg: "plugin stderr"},
+	})
+	rpc, err := pc.Client()
+	if err != nil {
+		pc.Kill()
+		var pathErr *fs.PathError
+		var execErr *exec.Error
+		if errors.As(err, &pathErr) || errors.As(err, &execErr) {
+			return nil, fmt.Errorf("%s: cannot start: %w", path, err)
+		}
+		return nil, notAPlugin(path, err.Error(), tail.String())
+	}
+	raw, err := rpc.Dispense(PluginName)
+	if err != nil {
+		pc.Kill()
+		return nil, notAPlugin(path, err.Error(), "")
+	}
+	client, ok := raw.(*Client)
+	if !ok {
+		pc.Kill()
+		return nil, fmt.Errorf("pluginsdk: dispensed %T, want *Client", raw)
+	}
+	ds, err := client.Describe(ctx)
+	if err != nil {
+		pc.Kill()
+		return nil, notAPlugin(path, "Describe failed: "+err.Error(), tail.String())
+	}
+	return &Process{path: path, cmd: cmd, pc: pc, rpc: rpc, client: client, models: ds}, nil
+}
+
+// notAPlugin keeps the first line of go-plugin's reason (the rest are
+// generic hints) and adds the end of the plugin's stderr, if any.
+func notAPlugin(path, reason, stderr string) error {
+	reason, _, _ = strings.Cut(strings.TrimSpace(reason), "\n")
+	if s := oneLine(stderr); s != "" {
+		if len(s) > 300 {
+			s = "…" + s[len(s)-300:]
+		}
+		reason += " (stderr: " + s + ")"
+	}
+	return fmt.Errorf("%s: not an mdtwin model plugin: %s", path, reason)
+}
+
+// oneLine joins the non-blank lines of s with "; ".
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Path returns the binary's path as given to Launch.
+func (p *Process) Path() string { return p.path }
+
+// PID returns the process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Client returns the model service client of the process.
+func (p *Process) Client() *Client { return p.client }
+
+// Models returns the descriptors the plugin listed when it started.
+func (p *Process) Models() []models.Descriptor { return p.models }
+
+// Exited reports whether the process has exited (and been reaped).
+func (p *Process) Exited() bool { return p.pc.Exited() }
+
+// Ping checks that the process still answers on its connection.
+func (p *Process) Ping() error { return p.rpc.Ping() }
+
+// Kill ends the process: a graceful shutdown request, then SIGKILL if it
+// has not exited within two seconds. It returns once the process is reaped.
+// Calling it again does nothing.
+func (p *Process) Kill() { p.pc.Kill() }
+
+// tailWriter keeps the last max bytes written to it.
+type tailWriter struct {
+	max int
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (w *tailWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return string(w.buf)
+}
