@@ -46,7 +46,7 @@ type Study struct {
 
 // Backend is the [backend] table.
 type Backend struct {
-	Kind        string // "inproc" (default), "plugin" or "slurm"
+	Kind        string // "inproc", "plugin" or "slurm"; "" when not set (inproc, or plugin for an external model)
 	Workers     int    // 0: not set (the CLI picks the number of CPUs)
 	MaxAttempts int    // attempts per run before it counts as failed, 3 by default
 	PluginDir   string // "" when not set
@@ -482,7 +482,7 @@ func (s *Scenario) parseBackend(raw map[string]any) error {
 	if err != nil {
 		return err
 	}
-	s.Backend = Backend{Kind: InProc, MaxAttempts: 3}
+	s.Backend = Backend{MaxAttempts: 3}
 	at := func(k string) []string { return []string{"backend", k} }
 	if v, ok := t["kind"]; ok {
 		if k, ok := v.(string); !ok || !slices.Contains(backends, k) {

@@ -50,7 +50,9 @@ func Discover(dir string) ([]Found, error) {
 	var wg sync.WaitGroup
 	for i, path := range paths {
 		wg.Go(func() {
-			p, err := pluginsdk.Launch(context.Background(), path, nil, slog.Default())
+			// The error says why a file is not a plugin; go-plugin's own log
+			// lines about it would only repeat that on stderr.
+			p, err := pluginsdk.Launch(context.Background(), path, nil, slog.New(slog.DiscardHandler))
 			if err != nil {
 				errs[i] = err
 				return
