@@ -55,7 +55,7 @@
 //	fed = [false, true]
 //
 //	[backend]
-//	kind = "inproc"          # inproc (default) | plugin | slurm
+//	kind = "inproc"          # inproc | plugin | slurm; unset: inproc, or plugin for an external model
 //	workers = 4              # parallel runs; 0 or absent: one per CPU
 //	max_attempts = 3         # attempts per run before it counts as failed; default 3
 //	plugin_dir = "plugins"   # where the plugin backend finds model plugins

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/pluginsdk/pluginsdktest"
 )
 
 // bateman is the closed-form concentration of the one-compartment oral
@@ -174,4 +175,9 @@ func BenchmarkRunDefault(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The tutorial model passes the conformance suite every plugin author runs.
+func TestConformance(t *testing.T) {
+	pluginsdktest.Conformance(t, Model{})
 }
