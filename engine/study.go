@@ -270,6 +270,7 @@ func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress P
 				status = "error"
 			}
 			s.writeManifest(status, core)
+			_, _, rep.Done, _ = core.Counts()
 			return rep, err
 		}
 	}

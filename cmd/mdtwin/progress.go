@@ -46,7 +46,7 @@ func (b *barProgress) Update(done, failed int) { b.bar.SetCurrent(int64(done + f
 
 func (b *barProgress) Stop() {
 	if b.bar.Current() < int64(b.total) {
-		b.bar.Abort(false)
+		b.bar.Abort(true) // the error line says where the study stopped
 	}
 	b.p.Wait()
 }

@@ -147,6 +147,12 @@ func firstInt(vals ...int) int {
 	return 0
 }
 
+// interrupted is a study stopped by a signal; its ledger is consistent.
+type interrupted struct{ msg string }
+
+func (e *interrupted) Error() string { return e.msg }
+func (e *interrupted) Unwrap() error { return context.Canceled }
+
 // runStudy expands, prepares and executes a study, and reports it.
 func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) (engine.Report, error) {
 	log := a.logger()
@@ -182,7 +188,7 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	rep, err := study.Execute(ctx, backend, newProgress(a.stderr, log, sc.Study.Name))
 	if err != nil {
 		if ctx.Err() != nil {
-			return rep, fmt.Errorf("interrupted; continue with: mdtwin run %s --out %s --resume: %w", sc.File, r.out, context.Canceled)
+			return rep, &interrupted{fmt.Sprintf("interrupted after %d runs were recorded; continue with: mdtwin run %s --out %s --resume", rep.Done, sc.File, r.out)}
 		}
 		return rep, err
 	}
