@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -128,31 +129,51 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// pluginStudy runs longSweep on inproc for reference, then starts it on
+// two plugin workers in a child process and waits until both workers are
+// up and at least minDone runs are recorded. It returns the folder, the
+// reference output, the study's output, the running command and its
+// worker pids.
+func pluginStudy(t *testing.T, minDone int, logs *bytes.Buffer) (dir, ref, out string, cmd *exec.Cmd, workers []int) {
+	t.Helper()
+	dir = t.TempDir()
+	write(t, filepath.Join(dir, "long.toml"), longSweep)
+	ref = filepath.Join(dir, "ref")
+	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("inproc reference: %v\n%s", err, b)
+	}
+	out = filepath.Join(dir, "out")
+	cmd = mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "two plugin workers", func() bool {
+		workers = children(cmd.Process.Pid, "plugin serve")
+		return len(workers) == 2
+	})
+	waitFor(t, "runs done", func() bool { return doneEnds(t, out) >= minDone })
+	return dir, ref, out, cmd, workers
+}
+
+func sameResults(t *testing.T, out, ref, what string) {
+	t.Helper()
+	if !bytes.Equal(readFile(t, filepath.Join(out, "results.csv")), readFile(t, filepath.Join(ref, "results.csv"))) {
+		t.Errorf("results.csv %s differs from an uninterrupted inproc study", what)
+	}
+	// Exactly one done end per run: no finished run was run again.
+	if n := doneEnds(t, out); n != 1500 {
+		t.Errorf("%d done ends in the ledger, want exactly 1500", n)
+	}
+}
+
 // Killing a worker process during a plugin sweep loses no run.
 func TestKilledWorkerLosesNoRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
-	ref := filepath.Join(dir, "ref")
-	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
-		t.Fatalf("inproc: %v\n%s", err, b)
-	}
-
-	out := filepath.Join(dir, "plugin")
-	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
 	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var workers []int
-	waitFor(t, "two plugin workers", func() bool {
-		workers = children(cmd.Process.Pid, "plugin serve")
-		return len(workers) == 2
-	})
-	waitFor(t, "some runs done", func() bool { return doneEnds(t, out) > 0 })
+	_, ref, out, cmd, workers := pluginStudy(t, 1, &logs)
 	if err := syscall.Kill(workers[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -162,12 +183,7 @@ func TestKilledWorkerLosesNoRun(t *testing.T) {
 	if !strings.Contains(logs.String(), "retrying") {
 		t.Errorf("no run was retried after the kill (was the worker idle?):\n%s", logs.String())
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(out, "results.csv")), readFile(t, filepath.Join(ref, "results.csv"))) {
-		t.Error("results.csv after a killed worker differs from inproc's")
-	}
-	if n := doneEnds(t, out); n != 1500 {
-		t.Errorf("%d done ends in the ledger, want 1500", n)
-	}
+	sameResults(t, out, ref, "after a killed worker")
 }
 
 // kill -9 of `mdtwin run`, then --resume, finishes the study and runs only
@@ -176,23 +192,8 @@ func TestKillRunThenResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
-	ref := filepath.Join(dir, "ref")
-	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
-		t.Fatalf("reference: %v\n%s", err, b)
-	}
-	out := filepath.Join(dir, "out")
-	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var workers []int
-	waitFor(t, "two plugin workers", func() bool {
-		workers = children(cmd.Process.Pid, "plugin serve")
-		return len(workers) == 2
-	})
-	waitFor(t, "some runs done", func() bool { return doneEnds(t, out) >= 100 })
+	var logs bytes.Buffer
+	dir, ref, out, cmd, workers := pluginStudy(t, 100, &logs)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	before := doneEnds(t, out)
@@ -209,11 +210,5 @@ func TestKillRunThenResume(t *testing.T) {
 	if want := fmt.Sprintf("(%d finished before this session)", before); !strings.Contains(string(b), want) {
 		t.Errorf("resume output lacks %q:\n%s", want, b)
 	}
-	// Exactly one done end per run: no finished run was run again.
-	if n := doneEnds(t, out); n != 1500 {
-		t.Errorf("%d done ends in the ledger, want exactly 1500", n)
-	}
-	if !bytes.Equal(readFile(t, filepath.Join(out, "results.csv")), readFile(t, filepath.Join(ref, "results.csv"))) {
-		t.Error("results.csv after kill -9 and resume differs from an uninterrupted study")
-	}
+	sameResults(t, out, ref, "after kill -9 and --resume")
 }
