@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/mdtwin/mdtwin/models"
 	modelv1 "github.com/mdtwin/mdtwin/models/pluginsdk/proto/model/v1"
@@ -103,8 +105,19 @@ func (c *Client) Run(ctx context.Context, model string, specs []models.RunSpec) 
 
 // callError makes a call that failed because ctx ended wrap ctx's error,
 // so that errors.Is(err, context.Canceled) works as in-process.
+// gRPC can report the deadline a moment before ctx.Err() is set, so its
+// status codes count too.
 func callError(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+	ctxErr := ctx.Err()
+	if ctxErr == nil {
+		switch status.Code(err) {
+		case codes.DeadlineExceeded:
+			ctxErr = context.DeadlineExceeded
+		case codes.Canceled:
+			ctxErr = context.Canceled
+		}
+	}
+	if ctxErr != nil && !errors.Is(err, ctxErr) {
 		return fmt.Errorf("%w (%v)", ctxErr, err)
 	}
 	return err
