@@ -56,6 +56,9 @@ type Plan struct {
 	Resume      bool // continue the study recorded in OutDir
 	Backend     string
 	Workers     int
+	// Summarizer, if not nil, aggregates the study for summary.json (the
+	// in-process model, whatever backend ran it).
+	Summarizer models.Summarizer
 }
 
 // Progress receives the study's progress. The CLI shows it as bars on a
@@ -617,13 +620,14 @@ func quantile(xs []float64, p float64) float64 {
 func (s *Study) writeSummary(rows []store.LedgerRun, failed []FailedRun) error {
 	type summary struct {
 		Study   string                   `json:"study"`
-		Model   string                   `json:"model"`
+		Name    string                   `json:"model"`
 		Runs    int                      `json:"runs"`
 		Done    int                      `json:"done"`
 		Outputs map[string]OutputSummary `json:"outputs"`
+		Model   any                      `json:"model_summary,omitempty"`
 		Failed  []FailedRun              `json:"failed_runs"`
 	}
-	sm := summary{Study: s.plan.Scenario.Study.Name, Model: s.plan.Model.Name, Runs: len(rows),
+	sm := summary{Study: s.plan.Scenario.Study.Name, Name: s.plan.Model.Name, Runs: len(rows),
 		Outputs: map[string]OutputSummary{}, Failed: failed}
 	if sm.Failed == nil {
 		sm.Failed = []FailedRun{}
@@ -643,6 +647,21 @@ func (s *Study) writeSummary(rows []store.LedgerRun, failed []FailedRun) error {
 		if r.State == store.Done {
 			sm.Done++
 		}
+	}
+	if s.plan.Summarizer != nil {
+		runs := make([]models.RunSummary, len(rows))
+		for i, r := range rows {
+			runs[i] = models.RunSummary{RunID: r.ID, Replicate: r.Replicate, Params: s.plan.Runs[i].Params,
+				Done: r.State == store.Done}
+			if runs[i].Done {
+				runs[i].Scalars = r.Outputs
+			}
+		}
+		ms, err := s.plan.Summarizer.Summarize(s.plan.Scenario.Inputs, runs)
+		if err != nil {
+			return fmt.Errorf("model %s: summarising the study: %w", s.plan.Model.Name, err)
+		}
+		sm.Model = ms
 	}
 	return writeJSON(filepath.Join(s.plan.OutDir, "summary.json"), sm)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -275,5 +276,39 @@ func TestSummaryQuantiles(t *testing.T) {
 	if s.N != 5 || s.NonFinite != 1 || *s.Mean != 3 || *s.Median != 3 || math.Abs(*s.P05-1.2) > 1e-12 ||
 		math.Abs(*s.P95-4.8) > 1e-12 || math.Abs(*s.SD-math.Sqrt(2.5)) > 1e-12 {
 		t.Errorf("summary = %+v", s)
+	}
+}
+
+// meanCmax summarises a study as its mean Cmax, to test the hook.
+type meanCmax struct{}
+
+func (meanCmax) Summarize(_ json.RawMessage, runs []models.RunSummary) (any, error) {
+	var sum float64
+	for _, r := range runs {
+		sum += r.Scalars["cmax_mg_per_l"]
+	}
+	return map[string]any{"runs": len(runs), "mean_cmax": sum / float64(len(runs))}, nil
+}
+
+func TestModelSummaryInSummaryJSON(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	p := plan(t, pkScenario, pk.Model{}.Describe(), out)
+	p.Summarizer = meanCmax{}
+	execute(t, p, pk.Model{}, 2)
+	var sum struct {
+		Outputs map[string]struct {
+			Mean float64 `json:"mean"`
+		} `json:"outputs"`
+		Model struct {
+			Runs     int     `json:"runs"`
+			MeanCmax float64 `json:"mean_cmax"`
+		} `json:"model_summary"`
+	}
+	if err := json.Unmarshal(read(t, filepath.Join(out, "summary.json")), &sum); err != nil {
+		t.Fatal(err)
+	}
+	// The engine's own mean of the output is the same sum in the same order.
+	if sum.Model.Runs != 80 || sum.Model.MeanCmax != sum.Outputs["cmax_mg_per_l"].Mean {
+		t.Errorf("model_summary = %+v, engine mean %v", sum.Model, sum.Outputs["cmax_mg_per_l"].Mean)
 	}
 }

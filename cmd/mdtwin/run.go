@@ -100,6 +100,11 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 	reg := builtin.Registry()
 	if m, err := reg.Lookup(sc.Study.Model); err == nil {
 		r.model, r.desc = m, m.Describe()
+		if c, ok := m.(models.Configurable); ok {
+			if r.desc, err = c.DescribeInputs(sc.Inputs); err != nil {
+				return r, sc.Errorf([]string{"inputs"}, "%v", err)
+			}
+		}
 		return r, nil
 	}
 	found, err := discoverPlugins(r.pluginDir)
@@ -127,6 +132,14 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 		r.backendKind = "plugin"
 	}
 	return r, nil
+}
+
+// summarizer returns m's study summariser, if it has one.
+func summarizer(m models.Model) models.Summarizer {
+	if s, ok := m.(models.Summarizer); ok {
+		return s
+	}
+	return nil
 }
 
 func first(vals ...string) string {
@@ -180,7 +193,7 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	}
 	study, err := engine.Prepare(engine.Plan{
 		Scenario: sc, Model: r.desc, Runs: runs, OutDir: r.out, MaxAttempts: r.maxAttempts,
-		Resume: f.resume, Backend: r.backendKind, Workers: r.workers,
+		Resume: f.resume, Backend: r.backendKind, Workers: r.workers, Summarizer: summarizer(r.model),
 	}, log)
 	if err != nil {
 		return engine.Report{}, err
