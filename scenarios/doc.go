@@ -59,6 +59,16 @@
 //	workers = 4              # parallel runs; 0 or absent: one per CPU
 //	max_attempts = 3         # attempts per run before it counts as failed; default 3
 //	plugin_dir = "plugins"   # where the plugin backend finds model plugins
+//	# the Slurm backend (kind = "slurm"); each is optional:
+//	partition = "compute"    # sbatch --partition
+//	account = "proj42"       # sbatch --account
+//	time = "00:30:00"        # sbatch --time, per array task
+//	mem = "4G"               # sbatch --mem, per array task
+//	cpus_per_task = 8        # cores per array task (its runs go in parallel on them)
+//	runs_per_task = 500      # runs packed into one array task: size tasks to minutes
+//	shared_dir = "/scratch/me/mdtwin"  # a folder the compute nodes see (default: <output>/slurm)
+//	mdtwin = "/shared/bin/mdtwin"      # the binary on the compute nodes (default: this one)
+//	setup = ["module load gcc"]        # shell lines each task runs first
 //
 // Keys are case-sensitive. A key or table that is not listed here is an
 // error, never ignored: a misspelt key would otherwise silently run the wrong

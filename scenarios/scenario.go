@@ -46,10 +46,25 @@ type Study struct {
 
 // Backend is the [backend] table.
 type Backend struct {
-	Kind        string // "inproc", "plugin" or "slurm"; "" when not set (inproc, or plugin for an external model)
-	Workers     int    // 0: not set (the CLI picks the number of CPUs)
-	MaxAttempts int    // attempts per run before it counts as failed, 3 by default
-	PluginDir   string // "" when not set
+	Kind        string       // "inproc", "plugin" or "slurm"; "" when not set (inproc, or plugin for an external model)
+	Workers     int          // 0: not set (the CLI picks the number of CPUs)
+	MaxAttempts int          // attempts per run before it counts as failed, 3 by default
+	PluginDir   string       // "" when not set
+	Slurm       SlurmOptions // the Slurm keys; used when Kind is "slurm"
+}
+
+// SlurmOptions holds the [backend] keys of the Slurm backend; zero values mean
+// "not set" (Slurm's or the CLI's defaults apply).
+type SlurmOptions struct {
+	Partition   string   // sbatch --partition
+	Account     string   // sbatch --account
+	Time        string   // sbatch --time, per array task, e.g. "00:30:00"
+	Mem         string   // sbatch --mem, per array task, e.g. "4G"
+	CPUsPerTask int      // sbatch --cpus-per-task: cores each array task uses for its runs
+	RunsPerTask int      // runs packed into one array task
+	SharedDir   string   // folder on a file system shared with the compute nodes
+	Mdtwin      string   // path of the mdtwin binary on the compute nodes
+	Setup       []string // shell lines run before the worker in each task, e.g. "module load go"
 }
 
 // Sweep is the [sweep] table.
@@ -90,7 +105,8 @@ var (
 	topKeys     = []string{"study", "params", "inputs", "sweep", "backend"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
 	sweepKeys   = []string{"design", "samples", "params"}
-	backendKeys = []string{"kind", "workers", "max_attempts", "plugin_dir"}
+	backendKeys = []string{"kind", "workers", "max_attempts", "plugin_dir",
+		"partition", "account", "time", "mem", "cpus_per_task", "runs_per_task", "shared_dir", "mdtwin", "setup"}
 	designs     = []string{Grid, Zip, LHS, Random}
 	backends    = []string{InProc, Plugin, Slurm}
 	studyNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -510,6 +526,49 @@ func (s *Scenario) parseBackend(raw map[string]any) error {
 			return s.Errorf(at("plugin_dir"), "[backend] plugin_dir must be a non-empty string, got %s", describe(v))
 		}
 		s.Backend.PluginDir = d
+	}
+	sl := &s.Backend.Slurm
+	strs := []struct {
+		key string
+		dst *string
+	}{{"partition", &sl.Partition}, {"account", &sl.Account}, {"time", &sl.Time}, {"mem", &sl.Mem},
+		{"shared_dir", &sl.SharedDir}, {"mdtwin", &sl.Mdtwin}}
+	for _, f := range strs { // in a fixed order, so the first error is always the same
+		key, dst := f.key, f.dst
+		if v, ok := t[key]; ok {
+			str, ok := v.(string)
+			if !ok || str == "" || strings.ContainsAny(str, "\n\r") {
+				return s.Errorf(at(key), "[backend] %s must be a non-empty one-line string, got %s", key, describe(v))
+			}
+			*dst = str
+		}
+	}
+	ints := []struct {
+		key string
+		dst *int
+	}{{"cpus_per_task", &sl.CPUsPerTask}, {"runs_per_task", &sl.RunsPerTask}}
+	for _, f := range ints {
+		key, dst := f.key, f.dst
+		if v, ok := t[key]; ok {
+			n, ok := v.(int64)
+			if !ok || n < 1 || n > math.MaxInt32 {
+				return s.Errorf(at(key), "[backend] %s must be an integer >= 1, got %s", key, describe(v))
+			}
+			*dst = int(n)
+		}
+	}
+	if v, ok := t["setup"]; ok {
+		list, ok := v.([]any)
+		if !ok {
+			return s.Errorf(at("setup"), "[backend] setup must be a list of shell lines, got %s", describe(v))
+		}
+		for i, x := range list {
+			line, ok := x.(string)
+			if !ok || strings.ContainsAny(line, "\n\r") {
+				return s.Errorf(append(at("setup"), elem(i)), "[backend] setup[%d] must be a one-line string, got %s", i, describe(x))
+			}
+			sl.Setup = append(sl.Setup, line)
+		}
 	}
 	return nil
 }
