@@ -211,6 +211,13 @@ func (s *Study) prior() []Prior {
 	return prior
 }
 
+// ledgerJournal keeps a backend's journal in the ledger's study table,
+// under keys prefixed "journal.".
+type ledgerJournal struct{ l *store.Ledger }
+
+func (j ledgerJournal) Get(key string) (string, error) { return j.l.GetMeta("journal." + key) }
+func (j ledgerJournal) Set(key, value string) error    { return j.l.SetMeta("journal."+key, value) }
+
 // Report is what Execute returns.
 type Report struct {
 	OutDir  string
@@ -252,6 +259,11 @@ func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress P
 		}
 	}
 	defer s.ledger.Close()
+	if j, ok := backend.(workers.Journaled); ok && !core.Finished() {
+		if err := j.UseJournal(ledgerJournal{s.ledger}); err != nil {
+			return Report{}, err
+		}
+	}
 	_, _, done0, failed0 := core.Counts()
 	rep := Report{OutDir: s.plan.OutDir, Runs: len(runs), Resumed: done0 + failed0}
 	if err := s.writeManifest("running", core); err != nil {

@@ -216,6 +216,16 @@ func (l *Ledger) Meta() (map[string]string, error) {
 	return m, rows.Err()
 }
 
+// GetMeta returns one metadata key's value, "" when absent.
+func (l *Ledger) GetMeta(key string) (string, error) {
+	var v string
+	err := l.db.QueryRow("SELECT value FROM study WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
 // SetMeta sets one metadata key.
 func (l *Ledger) SetMeta(key, value string) error {
 	_, err := l.db.Exec("INSERT INTO study(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)

@@ -48,3 +48,18 @@ type Backend interface {
 	// Close stops the workers. It is safe to call more than once.
 	Close() error
 }
+
+// Journal is a small key/value store that lives with the study (in its
+// ledger), for backends that must find their work again after the
+// scheduler restarts — the Slurm backend keeps its job ids there.
+type Journal interface {
+	Get(key string) (string, error) // "" when the key is absent
+	Set(key, value string) error
+}
+
+// Journaled is a Backend that keeps state in the study's journal. The
+// engine calls UseJournal after Start and before the first Submit.
+type Journaled interface {
+	Backend
+	UseJournal(j Journal) error
+}

@@ -106,7 +106,7 @@ func TestBadInput(t *testing.T) {
 			},
 			"mdtwin: plugins/mdtwin-model-fake: not an mdtwin model plugin"},
 		{"bad backend flag", goodStudy, []string{"--backend", "cloud"}, nil,
-			`mdtwin: --backend "cloud": expected inproc or plugin`},
+			`mdtwin: --backend "cloud": expected inproc, plugin or slurm`},
 		{"bad workers flag", goodStudy, []string{"--workers", "x"}, nil,
 			`mdtwin: invalid argument "x" for "--workers" flag`},
 		{"missing scenario file", "", nil, nil, "mdtwin: nope.toml: "},

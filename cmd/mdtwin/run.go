@@ -26,15 +26,23 @@ type runFlags struct {
 	resume      bool
 	pluginDir   string
 	maxAttempts int
+	slurm       scenarios.SlurmOptions // flags override the scenario's [backend] keys
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc or plugin (default: the scenario's [backend] kind, else inproc)")
+	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc, plugin or slurm (default: the scenario's [backend] kind, else inproc)")
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "number of workers (default: the scenario's [backend] workers, else one per CPU)")
 	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
 	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the study recorded in the output folder, running only unfinished runs")
 	cmd.Flags().StringVar(&f.pluginDir, "plugin-dir", "", "folder of external model plugins (mdtwin-model-*) (default: [backend] plugin_dir, $MDTWIN_PLUGIN_DIR, else ./plugins)")
 	cmd.Flags().IntVar(&f.maxAttempts, "max-attempts", 0, "attempts per run before it is recorded as failed (default: [backend] max_attempts, else 3)")
+	cmd.Flags().StringVar(&f.slurm.Partition, "partition", "", "slurm: sbatch --partition")
+	cmd.Flags().StringVar(&f.slurm.Account, "account", "", "slurm: sbatch --account")
+	cmd.Flags().StringVar(&f.slurm.Time, "time", "", "slurm: sbatch --time per array task, e.g. 00:30:00")
+	cmd.Flags().StringVar(&f.slurm.Mem, "mem", "", "slurm: sbatch --mem per array task, e.g. 4G")
+	cmd.Flags().IntVar(&f.slurm.CPUsPerTask, "cpus-per-task", 0, "slurm: cores per array task")
+	cmd.Flags().IntVar(&f.slurm.RunsPerTask, "runs-per-task", 0, "slurm: runs packed into one array task (default 100)")
+	cmd.Flags().StringVar(&f.slurm.SharedDir, "shared-dir", "", "slurm: folder shared with the compute nodes (default <out>/slurm)")
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -91,11 +99,11 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 	case f.maxAttempts < 0:
 		return r, &usageError{fmt.Errorf("--max-attempts %d: expected a positive number", f.maxAttempts)}
 	}
-	if r.backendKind != "inproc" && r.backendKind != "plugin" {
-		if f.backend != "" {
-			return r, &usageError{fmt.Errorf("--backend %q: expected inproc or plugin", f.backend)}
-		}
-		return r, sc.Errorf([]string{"backend", "kind"}, "backend %q is not available in this build, expected inproc or plugin", r.backendKind)
+	if r.backendKind != "inproc" && r.backendKind != "plugin" && r.backendKind != "slurm" {
+		return r, &usageError{fmt.Errorf("--backend %q: expected inproc, plugin or slurm", f.backend)}
+	}
+	if f.slurm.CPUsPerTask < 0 || f.slurm.RunsPerTask < 0 {
+		return r, &usageError{fmt.Errorf("--cpus-per-task and --runs-per-task take a positive number")}
 	}
 	reg := builtin.Registry()
 	if m, err := reg.Lookup(sc.Study.Model); err == nil {
@@ -124,6 +132,9 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 	if r.pluginPath == "" {
 		return r, sc.Errorf([]string{"study", "model"}, "unknown model %q, expected one of: %s (built-in or plugins in %s)",
 			sc.Study.Model, strings.Join(known, ", "), r.pluginDir)
+	}
+	if r.backendKind == "slurm" {
+		return r, &engine.InputError{Msg: fmt.Sprintf("model %q is an external plugin (%s): the slurm backend runs built-in models only", sc.Study.Model, r.pluginPath)}
 	}
 	if r.backendKind == "inproc" {
 		if f.backend == "inproc" || sc.Backend.Kind == "inproc" {
@@ -178,7 +189,13 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 		return engine.Report{}, err
 	}
 	var backend workers.Backend
-	if r.backendKind == "plugin" {
+	switch r.backendKind {
+	case "slurm":
+		backend, err = newSlurmBackend(sc, f, r, log)
+		if err != nil {
+			return engine.Report{}, err
+		}
+	case "plugin":
 		path, args := r.pluginPath, []string(nil)
 		if path == "" {
 			exe, err := os.Executable()
@@ -188,7 +205,7 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 			path, args = exe, []string{"plugin", "serve"}
 		}
 		backend = newPluginBackend(path, args, r.desc.Name, r.workers, log)
-	} else {
+	default:
 		backend = inproc.New(r.model, r.workers)
 	}
 	study, err := engine.Prepare(engine.Plan{
