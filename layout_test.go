@@ -20,7 +20,9 @@ var allowed = map[string][]string{
 	"engine":     {"engine", "scenarios", "models", "workers", "store"},
 	"scenarios":  {"scenarios", "models"},
 	"workers":    {"workers", "models"},
-	"models":     {"models"},
+	"models":     {"models", "des", "hta"},
+	"des":        {"des"},
+	"hta":        {"hta"},
 	"store":      {"store"},
 	"examples":   {"examples", "models"},
 }
