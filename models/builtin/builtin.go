@@ -5,11 +5,13 @@ package builtin
 import (
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/pk"
+	"github.com/mdtwin/mdtwin/models/statetransition"
 )
 
 // Registry returns a new registry of every built-in model.
 func Registry() *models.Registry {
 	return models.NewRegistry(
 		pk.Model{},
+		statetransition.Model{},
 	)
 }

@@ -1,0 +1,196 @@
+// Package statetransition is a generic cohort state-transition (Markov)
+// model, and its individual-level microsimulation counterpart, defined
+// entirely in a scenario's [inputs] table: states, strategies, transition
+// matrices that may change with time, state and entry costs, utilities,
+// cycle length, horizon, discounting and within-cycle correction.
+//
+// The model (name "statetransition") implements models.Model,
+// models.Configurable (its parameters and outputs depend on the definition)
+// and models.Summarizer (means, intervals, frontier, CEAC, CEAF, EVPI and
+// CE plane in summary.json). It is verified against the HIV/Chancellor
+// model of Briggs, Claxton & Sculpher (2006), shipped as
+// scenarios/examples/hiv-chancellor.toml, with a probabilistic version in
+// hiv-chancellor-psa.toml.
+//
+// # The definition
+//
+// A complete example (a smaller one is in the package example):
+//
+//	[inputs]
+//	states = ["A", "B", "C", "D"]        # required; names used below
+//	dead = ["D"]                         # states that count no life-years (default: none)
+//	initial = "A"                        # a state, or shares per state: [1, 0, 0, 0]
+//	strategies = ["monotherapy", "combination"] # required; names match [a-z][a-z0-9_]*;
+//	                                     # the first is the comparator of the increments
+//	cycles = 20                          # required: the horizon in cycles
+//	cycle_years = 1                      # cycle length in years (default 1)
+//	counting = "end"                     # end (default) | beginning | life-table
+//	correction = "none"                  # none (default) | half-cycle | trapezoid | simpson
+//	discount_costs = 0.06                # annual rates (default 0); numbers or expressions
+//	discount_effects = 0.0
+//	currency = "GBP"                     # unit of the cost outputs (optional)
+//	wtp = { from = 0, to = 25000, points = 51 } # willingness-to-pay grid of the summary
+//	                                     # (or a list; default 0 to 100,000 in 51 points)
+//
+//	[inputs.params]                      # named parameters (sorted by name in the descriptor)
+//	rr = { default = 0.509, min = 0, unit = "", doc = "relative risk on combination therapy" }
+//	c_zido = 2278                        # a number alone is the default
+//	c_lam = { default = 2086.5, unit = "GBP/cycle", min = 0 }
+//
+//	[inputs.matrices.mono]               # named transition matrices, one row per state
+//	counts = [[1251, 350, 116, 17], [0, 731, 512, 15], [0, 0, 1312, 437], [0, 0, 0, 1]]
+//
+//	[inputs.matrices.comb]               # derived from another matrix
+//	base = "mono"
+//	rr = "rr"                            # or hr = …; apply_to = "all" | "upper" | "lower"
+//
+//	[inputs.transitions]                 # the matrix of each strategy in each cycle
+//	monotherapy = "mono"                 # one matrix for every cycle
+//	combination = [                      # or periods covering cycles 1..cycles once
+//	  { from = 1, to = 2, matrix = "comb" },
+//	  { from = 3, matrix = "mono" },     # from defaults to 1, to to the last cycle
+//	]
+//
+//	[[inputs.costs]]                     # any number of cost items, summed
+//	name = "drugs"                       # for messages
+//	strategies = ["combination"]         # default: every strategy
+//	from = 1                             # cycles the item applies in (default: all)
+//	to = 2
+//	per_cycle = { A = "c_zido + c_lam", B = "c_zido + c_lam", C = "c_zido + c_lam" }
+//	on_entry = { C = 500 }               # one-off cost on entering a state from another
+//
+//	[[inputs.utilities]]                 # optional; with it effects are QALYs, without
+//	weights = { A = 0.85, B = 0.7, C = 0.5 } # it life-years. Weights are per year;
+//	on_entry = { C = -0.05 }             # on_entry is a one-off QALY change
+//
+// The three kinds of matrix, each an array of rows:
+//
+//	probs    probabilities: numbers, expressions, or "C" (also "#") for the complement,
+//	         1 − the sum of the other cells of the row, in at most one cell per row
+//	counts   observed transition counts (numbers ≥ 0); each row is divided by its total.
+//	         With the parameter psa = true each row is drawn from Dirichlet(counts)
+//	rates    annual rates (numbers or expressions ≥ 0) off the diagonal, "C" on it:
+//	         p_ij = 1 − exp(−r_ij·cycle_years), p_ii = 1 − Σ_{j≠i} p_ij
+//
+// and a derived matrix (base = name) scales the off-diagonal cells of its
+// base (all of them, those above the diagonal — "upper", which is
+// worsening when states are ordered by severity — or those below), with the
+// diagonal the complement:
+//
+//	rr   p'_ij = rr·p_ij                   (a relative risk on the probability)
+//	hr   p'_ij = 1 − (1 − p_ij)^hr         (a hazard ratio on the rate −ln(1 − p_ij))
+//
+// # Expressions and parameters
+//
+// A cell of a probs or rates matrix, a cost, a utility, an initial share, a
+// discount rate and rr/hr are numbers or strings holding an expression:
+// numbers, the parameters of [inputs.params], the variable cycle (the
+// 1-based number of the cycle the value is used in, for values that change
+// with time), + - * / (or − × ÷), parentheses and the functions exp, log,
+// min, max. Nothing else: no conditionals, no code.
+//
+// The model's descriptor (DescribeInputs) lists the declared parameters,
+// then the built-in ones:
+//
+//	mode        "cohort" (default) or "micro"
+//	n_patients  individuals simulated in micro mode (default 1000)
+//	psa         draw the rows given as counts from Dirichlet(counts) with the run's seed
+//	save_trace  return the state occupancy of each strategy as table trace_<strategy>
+//
+// so [params] and [sweep.params] of the scenario set and vary them like the
+// parameters of any model: a grid over one parameter is a one-way
+// sensitivity analysis, a random design with distributions a probabilistic
+// one (each run one draw; see hiv-chancellor-psa.toml).
+//
+// # Outputs
+//
+// For each strategy s, per person:
+//
+//	s_cost, s_cost_undisc       expected cost, discounted and not
+//	s_effect, s_effect_undisc   QALYs with [[inputs.utilities]], else life-years
+//	s_ly, s_ly_undisc           life-years (discounted at the effects' rate)
+//
+// and for each strategy after the first, compared with the first (discounted):
+// s_inc_cost, s_inc_effect, s_icer = s_inc_cost / s_inc_effect.
+//
+// # Equations
+//
+// The cohort's state occupancy x_t (a row vector, t = 0..n for n cycles)
+// starts at the initial shares and moves by the matrix P_k of cycle k:
+//
+//	x_k = x_{k−1} · P_k,   k = 1..n
+//
+// An outcome per cycle v_k(i) (a cost, utility × cycle_years, or
+// cycle_years for the life-years of a state alive) is counted at the trace
+// points with the weights w_t of the counting convention or within-cycle
+// correction (hta.CycleWeights), discounted at time t·cycle_years
+// (hta.DiscountFactor):
+//
+//	V = Σ_{t=0..n} w_t · (1+r)^(−t·Δ) · Σ_i x_t(i) · v̄_t(i)
+//
+//	end          w = 0, 1, …, 1       (count after each transition; DMHEE, hesim riemann_right)
+//	beginning    w = 1, …, 1, 0       (count before each transition)
+//	life-table   w = ½, 1, …, 1, ½    (mean of the two; heemod's default)
+//	half-cycle   w = ½, 1, …, 1, ½    (Sonnenberg & Beck 1993)
+//	trapezoid    w = ½, 1, …, 1, ½    (hesim trapz)
+//	simpson      w = ⅓, ⁴⁄₃, ⅔, …, ⁴⁄₃, ⅓  (Elbasha & Chhatwal 2016; 3/8 rule at the end for odd n)
+//
+// When values change from cycle to cycle, v̄_t is the value of the cycle a
+// trace point stands for: the cycle ending at t with end counting, the one
+// starting at t with beginning counting, and the mean of the two for an
+// inner point under a correction (so the trapezoid gives
+// Σ_k v_k·(x_{k−1} + x_k)/2, as heemod's life-table method does). One-off
+// values on entering state j during cycle k are counted at the end of the
+// cycle, on the flow into j from the other states:
+//
+//	E = Σ_{k=1..n} (1+r)^(−k·Δ) · Σ_j (x_k(j) − x_{k−1}(j)·P_k(j, j)) · e_k(j)
+//
+// The microsimulation ("mode" = "micro") moves each of n_patients
+// individuals through the same matrices: patient p draws the uniform
+// numbers u_0 (its initial state), u_1, …, u_n from a PCG generator
+// (math/rand/v2) seeded with the run's seed and p, and uses the same numbers
+// in every strategy (common random numbers), moving in cycle k from i to
+// the first j with u_k < Σ_{l≤j} P_k(i, l). A patient accrues the same
+// point and entry values, so its expectation is the cohort's; the outputs
+// are the means over patients. The tests check that they fall within four
+// Monte Carlo standard errors of the cohort.
+//
+// # Checks
+//
+// DescribeInputs compiles the definition and evaluates it with the
+// parameters' defaults; Run evaluates it with the run's parameters. A
+// probability outside [0, 1], a row that does not sum to 1 within 1e-9, a
+// negative cost, a negative rate or discount rate, an unknown state,
+// parameter, matrix, strategy or key, and a matrix of the wrong size are
+// an *InputError naming the table, row and column (and cycle, for a value
+// that depends on it), e.g.
+//
+//	inputs.matrices.mono: row "A", column "B": probability 1.2 is outside [0, 1]
+//
+// The CLI reports a DescribeInputs error at the scenario's [inputs] with
+// exit code 2; a Run error fails the run and names the cell.
+//
+// # Summary
+//
+// Summarize treats each done run as one draw of a probabilistic sensitivity
+// analysis: per strategy the mean and 95 % interval of each outcome
+// (hta.MeanInterval), the frontier with ICERs and strong and extended
+// dominance on the means (hta.Frontier), the increments versus the first
+// strategy, and with two or more draws the CEAC, CEAF and EVPI over the
+// wtp grid (hta.CEAC, hta.CEAF, hta.EVPI) and the CE-plane scatter (ΔC, ΔE
+// of each draw versus the first strategy).
+//
+// # Sources
+//
+// Briggs A, Claxton K, Sculpher M. Decision Modelling for Health Economic
+// Evaluation. Oxford University Press, 2006 (ch. 2–4; exercise 2.5, the
+// HIV model of Chancellor JV et al., Pharmacoeconomics 1997;12:54–66).
+// Sonnenberg FA, Beck JR. Markov models in medical decision making. Med
+// Decis Making 1993;13:322–38. Elbasha EH, Chhatwal J. Myths and
+// misconceptions of within-cycle correction. Med Decis Making
+// 2016;36:115–31. Fenwick E, Claxton K, Sculpher M. Representing uncertainty:
+// the role of cost-effectiveness acceptability curves. Health Econ
+// 2001;10:779–87. The R packages heemod (tests/testthat/test_dmhee.R:
+// the Chancellor figures) and hesim (markov-cohort vignette: the PSA
+// distributions) were read for facts only.
+package statetransition

@@ -1,0 +1,383 @@
+package statetransition
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// expr is a compiled cell of the model: a number, or an arithmetic
+// expression over the declared parameters and the cycle number.
+//
+// The language is deliberately small (no eval, no conditionals):
+//
+//	expr    = term { ("+" | "-") term }
+//	term    = unary { ("*" | "/") unary }
+//	unary   = ("-" | "+") unary | primary
+//	primary = number | name | func "(" expr { "," expr } ")" | "(" expr ")"
+//	func    = exp | log | min | max
+//
+// where a name is a declared parameter or "cycle" (the 1-based number of the
+// cycle the value is used in). "−", "×" and "÷" may be written for "-", "*"
+// and "/".
+type expr struct {
+	src   string // as written; "" for a plain number
+	root  node
+	cycle bool // uses the cycle number
+	konst bool // no names at all: the value never changes
+}
+
+// env is what an expression reads: the parameter values in declaration
+// order, then the cycle number.
+type env []float64
+
+func (e *expr) eval(v env) float64 { return e.root.eval(v) }
+
+// describe returns the expression as written with its value, for messages:
+// `1.2` or `"p * rr" = 1.2`.
+func (e *expr) describe(value float64) string {
+	if e.src == "" {
+		return fmtNum(value)
+	}
+	return fmt.Sprintf("%q = %s", e.src, fmtNum(value))
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+type node interface{ eval(env) float64 }
+
+type (
+	number float64
+	ref    int // index into env
+	neg    struct{ x node }
+	binary struct {
+		op   byte
+		l, r node
+	}
+	call struct {
+		fn   string
+		args []node
+	}
+)
+
+func (n number) eval(env) float64 { return float64(n) }
+func (r ref) eval(v env) float64  { return v[r] }
+func (n neg) eval(v env) float64  { return -n.x.eval(v) }
+
+func (b binary) eval(v env) float64 {
+	l, r := b.l.eval(v), b.r.eval(v)
+	switch b.op {
+	case '+':
+		return l + r
+	case '-':
+		return l - r
+	case '*':
+		return l * r
+	}
+	return l / r
+}
+
+func (c call) eval(v env) float64 {
+	x := c.args[0].eval(v)
+	switch c.fn {
+	case "exp":
+		return math.Exp(x)
+	case "log":
+		return math.Log(x)
+	case "min":
+		for _, a := range c.args[1:] {
+			x = math.Min(x, a.eval(v))
+		}
+	case "max":
+		for _, a := range c.args[1:] {
+			x = math.Max(x, a.eval(v))
+		}
+	}
+	return x
+}
+
+// functions maps each function to its number of arguments (-2: two or more).
+var functions = map[string]int{"exp": 1, "log": 1, "min": -2, "max": -2}
+
+// cycleName is the variable that holds the cycle number.
+const cycleName = "cycle"
+
+// constExpr returns the expression of a plain number.
+func constExpr(f float64) *expr { return &expr{root: number(f), konst: true} }
+
+// scope resolves names in expressions: the declared parameters, whose
+// values are env[0:len], and "cycle" at env[len].
+type scope struct {
+	index map[string]int
+	names []string // declared, in env order
+}
+
+func (s *scope) cycleIndex() int { return len(s.names) }
+
+// parseExpr compiles src. Errors say what is wrong in src and where.
+func parseExpr(src string, sc *scope) (*expr, error) {
+	p := &parser{src: src, sc: sc}
+	p.next()
+	if p.tok.kind == tEOF {
+		return nil, fmt.Errorf("empty expression %q: expected a number, a parameter or an arithmetic expression", src)
+	}
+	root, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	switch p.tok.kind {
+	case tBad:
+		return nil, p.badToken()
+	case tEOF:
+	default:
+		return nil, p.errorf("unexpected %s", p.tok)
+	}
+	e := &expr{src: src, root: root, cycle: p.cycle, konst: !p.names}
+	return e, nil
+}
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tNum
+	tName
+	tOp // + - * / ( ) ,
+	tBad
+)
+
+type token struct {
+	kind tokKind
+	text string
+	op   byte
+	num  float64
+	pos  int // byte offset in src
+}
+
+func (t token) String() string {
+	switch t.kind {
+	case tEOF:
+		return "end of expression"
+	case tOp:
+		return fmt.Sprintf("%q", string(t.op))
+	}
+	return fmt.Sprintf("%q", t.text)
+}
+
+type parser struct {
+	src   string
+	sc    *scope
+	pos   int
+	tok   token
+	cycle bool
+	names bool
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return fmt.Errorf("in %q at character %d: %s", p.src, utf8.RuneCountInString(p.src[:p.tok.pos])+1, fmt.Sprintf(format, args...))
+}
+
+// next reads the next token into p.tok.
+func (p *parser) next() {
+	for p.pos < len(p.src) {
+		r, w := utf8.DecodeRuneInString(p.src[p.pos:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		p.pos += w
+	}
+	start := p.pos
+	if p.pos >= len(p.src) {
+		p.tok = token{kind: tEOF, pos: start}
+		return
+	}
+	r, w := utf8.DecodeRuneInString(p.src[p.pos:])
+	switch {
+	case r >= '0' && r <= '9' || r == '.':
+		end := p.pos
+		for end < len(p.src) && (isDigit(p.src[end]) || p.src[end] == '.') {
+			end++
+		}
+		if end < len(p.src) && (p.src[end] == 'e' || p.src[end] == 'E') {
+			k := end + 1
+			if k < len(p.src) && (p.src[k] == '+' || p.src[k] == '-') {
+				k++
+			}
+			if k < len(p.src) && isDigit(p.src[k]) {
+				for k < len(p.src) && isDigit(p.src[k]) {
+					k++
+				}
+				end = k
+			}
+		}
+		text := p.src[start:end]
+		p.pos = end
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsInf(f, 0) {
+			p.tok = token{kind: tBad, text: text, pos: start}
+			return
+		}
+		p.tok = token{kind: tNum, text: text, num: f, pos: start}
+	case r == '_' || r < utf8.RuneSelf && unicode.IsLetter(r):
+		end := p.pos
+		for end < len(p.src) && (p.src[end] == '_' || isDigit(p.src[end]) || p.src[end] < utf8.RuneSelf && unicode.IsLetter(rune(p.src[end]))) {
+			end++
+		}
+		p.tok = token{kind: tName, text: p.src[start:end], pos: start}
+		p.pos = end
+	default:
+		op := map[rune]byte{'+': '+', '-': '-', '−': '-', '*': '*', '×': '*', '/': '/', '÷': '/', '(': '(', ')': ')', ',': ','}[r]
+		p.pos += w
+		if op == 0 {
+			p.tok = token{kind: tBad, text: string(r), pos: start}
+			return
+		}
+		p.tok = token{kind: tOp, op: op, text: string(r), pos: start}
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) isOp(op byte) bool { return p.tok.kind == tOp && p.tok.op == op }
+
+func (p *parser) sum() (node, error) {
+	l, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp('+') || p.isOp('-') {
+		op := p.tok.op
+		p.next()
+		r, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		l = binary{op: op, l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *parser) term() (node, error) {
+	l, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp('*') || p.isOp('/') {
+		op := p.tok.op
+		p.next()
+		r, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		l = binary{op: op, l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *parser) unary() (node, error) {
+	switch {
+	case p.isOp('-'):
+		p.next()
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return neg{x}, nil
+	case p.isOp('+'):
+		p.next()
+		return p.unary()
+	}
+	return p.primary()
+}
+
+func (p *parser) primary() (node, error) {
+	t := p.tok
+	switch t.kind {
+	case tNum:
+		p.next()
+		return number(t.num), nil
+	case tBad:
+		return nil, p.badToken()
+	case tName:
+		p.next()
+		if nargs, ok := functions[t.text]; ok {
+			return p.call(t, nargs)
+		}
+		if t.text == cycleName {
+			p.cycle, p.names = true, true
+			return ref(p.sc.cycleIndex()), nil
+		}
+		i, ok := p.sc.index[t.text]
+		if !ok {
+			p.tok = t // position the message at the name
+			return nil, p.errorf("unknown name %q; %s", t.text, p.sc.known())
+		}
+		p.names = true
+		return ref(i), nil
+	case tOp:
+		if t.op == '(' {
+			p.next()
+			x, err := p.sum()
+			if err != nil {
+				return nil, err
+			}
+			if !p.isOp(')') {
+				return nil, p.errorf("expected \")\", got %s", p.tok)
+			}
+			p.next()
+			return x, nil
+		}
+	}
+	return nil, p.errorf("expected a number, a parameter or \"(\", got %s", t)
+}
+
+// badToken reports the tBad token p.tok: a malformed number or a character
+// outside the language.
+func (p *parser) badToken() error {
+	if t := p.tok.text; isDigit(t[0]) || t[0] == '.' {
+		return p.errorf("bad number %q", t)
+	}
+	return p.errorf("unexpected character %q; expected numbers, parameter names, + - * / ( ) and exp, log, min, max", p.tok.text)
+}
+
+func (p *parser) call(fn token, nargs int) (node, error) {
+	if !p.isOp('(') {
+		return nil, p.errorf("function %s needs its arguments in parentheses, got %s", fn.text, p.tok)
+	}
+	p.next()
+	var args []node
+	for {
+		a, err := p.sum()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, a)
+		if p.isOp(',') {
+			p.next()
+			continue
+		}
+		if !p.isOp(')') {
+			return nil, p.errorf("expected \",\" or \")\" in the arguments of %s, got %s", fn.text, p.tok)
+		}
+		p.next()
+		break
+	}
+	switch {
+	case nargs > 0 && len(args) != nargs:
+		return nil, fmt.Errorf("in %q: %s takes %d argument, got %d", p.src, fn.text, nargs, len(args))
+	case nargs == -2 && len(args) < 2:
+		return nil, fmt.Errorf("in %q: %s takes two or more arguments, got %d", p.src, fn.text, len(args))
+	}
+	return call{fn: fn.text, args: args}, nil
+}
+
+// known lists the names an expression may use, for messages.
+func (s *scope) known() string {
+	if len(s.names) == 0 {
+		return `no parameters are declared in [inputs.params]; the only variable is "cycle"`
+	}
+	return fmt.Sprintf("expected a parameter declared in [inputs.params] (%s) or \"cycle\"", strings.Join(s.names, ", "))
+}
