@@ -137,3 +137,23 @@ func TestSlurmResumeReattaches(t *testing.T) {
 	}
 	sameResults(t, out, ref, "on Slurm after kill -9 and --resume")
 }
+
+// A real model on Slurm: the HIV/Chancellor PSA (statetransition, 1,000
+// draws) gives the in-process results.csv and summary.
+func TestSlurmChancellorPSAMatchesInproc(t *testing.T) {
+	requireSlurm(t)
+	scenario := filepath.Join(repoRoot(t), "scenarios", "examples", "hiv-chancellor-psa.toml")
+	dir := t.TempDir()
+	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "slurm")
+	if b, err := mdtwin(t, dir, "run", scenario, "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("inproc: %v\n%s", err, b)
+	}
+	if b, err := mdtwin(t, dir, "run", scenario, "--backend", "slurm", "--runs-per-task", "250", "--cpus-per-task", "1", "--out", out).CombinedOutput(); err != nil {
+		t.Fatalf("slurm: %v\n%s", err, b)
+	}
+	for _, f := range []string{"results.csv", "summary.json"} {
+		if !bytes.Equal(readFile(t, filepath.Join(out, f)), readFile(t, filepath.Join(ref, f))) {
+			t.Errorf("%s on Slurm differs from inproc's", f)
+		}
+	}
+}
