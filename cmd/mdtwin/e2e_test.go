@@ -129,12 +129,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// pluginStudy runs longSweep on inproc for reference, then starts it on
-// two plugin workers in a child process and waits until both workers are
-// up and at least minDone runs are recorded. It returns the folder, the
-// reference output, the study's output, the running command and its
-// worker pids.
-func pluginStudy(t *testing.T, minDone int, logs *bytes.Buffer) (dir, ref, out string, cmd *exec.Cmd, workers []int) {
+// longStudy writes longSweep as long.toml in a new folder and runs it on
+// inproc into ref, the reference every backend must reproduce.
+func longStudy(t *testing.T) (dir, ref string) {
 	t.Helper()
 	dir = t.TempDir()
 	write(t, filepath.Join(dir, "long.toml"), longSweep)
@@ -142,6 +139,17 @@ func pluginStudy(t *testing.T, minDone int, logs *bytes.Buffer) (dir, ref, out s
 	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
 		t.Fatalf("inproc reference: %v\n%s", err, b)
 	}
+	return dir, ref
+}
+
+// pluginStudy runs longSweep on inproc for reference, then starts it on
+// two plugin workers in a child process and waits until both workers are
+// up and at least minDone runs are recorded. It returns the folder, the
+// reference output, the study's output, the running command and its
+// worker pids.
+func pluginStudy(t *testing.T, minDone int, logs *bytes.Buffer) (dir, ref, out string, cmd *exec.Cmd, workers []int) {
+	t.Helper()
+	dir, ref = longStudy(t)
 	out = filepath.Join(dir, "out")
 	cmd = mdtwin(t, dir, "run", "long.toml", "--backend", "plugin", "--workers", "2", "--out", out)
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -59,12 +59,8 @@ func TestSlurmSweepMatchesInproc(t *testing.T) {
 // a new job.
 func TestSlurmKilledTaskLosesNoRun(t *testing.T) {
 	requireSlurm(t)
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
-	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "slurm")
-	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
-		t.Fatalf("inproc: %v\n%s", err, b)
-	}
+	dir, ref := longStudy(t)
+	out := filepath.Join(dir, "slurm")
 	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "slurm", "--runs-per-task", "500", "--cpus-per-task", "1", "--out", out)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -112,12 +108,8 @@ func workerPID(dir string) int {
 // nothing again.
 func TestSlurmResumeReattaches(t *testing.T) {
 	requireSlurm(t)
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
-	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "slurm")
-	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
-		t.Fatalf("inproc: %v\n%s", err, b)
-	}
+	dir, ref := longStudy(t)
+	out := filepath.Join(dir, "slurm")
 	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "slurm", "--runs-per-task", "500", "--cpus-per-task", "1", "--out", out)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
