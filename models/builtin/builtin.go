@@ -4,6 +4,7 @@ package builtin
 
 import (
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/brain"
 	"github.com/mdtwin/mdtwin/models/pk"
 	"github.com/mdtwin/mdtwin/models/statetransition"
 )
@@ -11,6 +12,7 @@ import (
 // Registry returns a new registry of every built-in model.
 func Registry() *models.Registry {
 	return models.NewRegistry(
+		brain.Model{},
 		pk.Model{},
 		statetransition.Model{},
 	)

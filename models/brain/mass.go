@@ -1,0 +1,291 @@
+package brain
+
+import "math"
+
+// NeuralMass is the local dynamics of every region of a network.
+//
+// State is held variable-major: x[v*n+i] is variable v of region i, for n
+// regions. Coupling arrives the same way: c[k*n+i] is the k-th coupling
+// input of region i, computed from variable CouplingVars()[k].
+type NeuralMass interface {
+	// VarNames names the state variables, in order.
+	VarNames() []string
+	// CouplingVars lists the variables the network couples through.
+	CouplingVars() []int
+	// Drift sets dst = f(x, c), the deterministic right-hand side.
+	Drift(dst, x, c []float64, n int)
+	// Rest sets x to a resting state of each of the n regions.
+	Rest(x []float64, n int)
+	// Signal sets dst[i] to the recorded signal of region i (an LFP proxy).
+	Signal(dst, x []float64, n int)
+	// Ictal sets dst[i] to the variable a seizure detector watches.
+	Ictal(dst, x []float64, n int)
+	// NoiseVars lists the variables that take noise by default.
+	NoiseVars() []int
+	// MaxDt is the largest time step (ms) the explicit integrators keep
+	// stable and accurate for this model's fastest time scale.
+	MaxDt() float64
+}
+
+// Epileptor is the 6-variable Epileptor of Jirsa et al. (2014, Brain
+// 137:2210) in the form of The Virtual Brain (models/epileptor.py), with
+// Jirsa's integral term written as the 6th variable g. State (x1, y1, z, x2,
+// y2, g); coupling through x1 (c1) and x2 (c2):
+//
+//	f1  = −a·x1² + b·x1                  if x1 < 0
+//	    = slope − x2 + 0.6·(z − 4)²       if x1 ≥ 0
+//	x1' = tt·( y1 − z + Iext + Kvf·c1 + f1·x1 )
+//	y1' = tt·( c − d·x1² − y1 )
+//	z'  = tt·r·( h − z + Ks·c1 ),    h = 4(x1 − x0) + [z < 0 ? −0.1·z⁷ : 0]
+//	x2' = tt·( −y2 + x2 − x2³ + Iext2 + bb·g − 0.3(z − 3.5) + Kf·c2 )
+//	y2' = tt·( −y2 + [x2 < −0.25 ? 0 : aa·(x2 + 0.25)] ) / tau
+//	g'  = tt·( −0.01·(g − 0.1·x1) )
+//
+// Time is in ms as in TVB. X0 holds the excitability per region; the other
+// parameters are shared. The recorded signal is x2 − x1.
+type Epileptor struct {
+	A, B, C, D, R, Iext, Slope, Iext2, Tau, Aa, Bb, Kvf, Kf, Ks, Tt float64
+	X0                                                              []float64
+}
+
+// NewEpileptor returns TVB's defaults (a 1, b 3, c 1, d 5, r 0.00035,
+// Iext 3.1, slope 0, Iext2 0.45, tau 10, aa 6, bb 2, Kvf = Kf = Ks = 0,
+// tt 1) with x0 = −1.6 for n regions.
+func NewEpileptor(n int) *Epileptor {
+	e := &Epileptor{A: 1, B: 3, C: 1, D: 5, R: 0.00035, Iext: 3.1, Slope: 0, Iext2: 0.45, Tau: 10, Aa: 6, Bb: 2, Tt: 1}
+	e.X0 = make([]float64, n)
+	for i := range e.X0 {
+		e.X0[i] = -1.6
+	}
+	return e
+}
+
+func (*Epileptor) VarNames() []string  { return []string{"x1", "y1", "z", "x2", "y2", "g"} }
+func (*Epileptor) CouplingVars() []int { return []int{0, 3} }
+func (*Epileptor) NoiseVars() []int    { return []int{3, 4} }
+func (*Epileptor) MaxDt() float64      { return 0.1 }
+
+// Drift evaluates the Epileptor's right-hand side for n regions.
+func (e *Epileptor) Drift(dst, x, c []float64, n int) {
+	x1s, y1s, zs, x2s, y2s, gs := x[:n], x[n:2*n], x[2*n:3*n], x[3*n:4*n], x[4*n:5*n], x[5*n:6*n]
+	d1, d2, d3, d4, d5, d6 := dst[:n], dst[n:2*n], dst[2*n:3*n], dst[3*n:4*n], dst[4*n:5*n], dst[5*n:6*n]
+	c1s, c2s := c[:n], c[n:2*n]
+	x0 := e.X0[:n]
+	tt, r := e.Tt, e.R
+	for i := 0; i < n; i++ {
+		x1, y1, z, x2, y2, g := x1s[i], y1s[i], zs[i], x2s[i], y2s[i], gs[i]
+		c1 := c1s[i]
+		var f1 float64
+		if x1 < 0 {
+			f1 = -e.A*x1*x1 + e.B*x1
+		} else {
+			f1 = e.Slope - x2 + 0.6*(z-4)*(z-4)
+		}
+		d1[i] = tt * (y1 - z + e.Iext + e.Kvf*c1 + f1*x1)
+		d2[i] = tt * (e.C - e.D*x1*x1 - y1)
+		h := 4 * (x1 - x0[i])
+		if z < 0 {
+			z2 := z * z
+			h -= 0.1 * z2 * z2 * z2 * z
+		}
+		d3[i] = tt * r * (h - z + e.Ks*c1)
+		var f2 float64
+		if x2 >= -0.25 {
+			f2 = e.Aa * (x2 + 0.25)
+		}
+		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + e.Iext2 + e.Bb*g - 0.3*(z-3.5) + e.Kf*c2s[i])
+		d5[i] = tt * (-y2 + f2) / e.Tau
+		d6[i] = tt * (-0.01 * (g - 0.1*x1))
+	}
+}
+
+// Rest sets each region to the stable equilibrium of an isolated, healthy
+// Epileptor with x0 = min(X0[i], −2.2) (below the threshold, see
+// Threshold2D): x1 from the 2-D reduction, y1 = c − d·x1², z = 4(x1 − x0),
+// g = 0.1·x1, and x2 the lowest root of the x2-nullcline with y2 = 0.
+func (e *Epileptor) Rest(x []float64, n int) {
+	for i := 0; i < n; i++ {
+		x0 := math.Min(e.X0[i], -2.2)
+		x1 := restX1(e.C+e.Iext, x0)
+		z := 4 * (x1 - x0)
+		g := 0.1 * x1
+		k := e.Iext2 + e.Bb*g - 0.3*(z-3.5)
+		// x2 − x2³ + k = 0 on x2 < −0.25: bisection (the left side falls
+		// from +∞ as x2 grows from −∞ to −1/√3).
+		lo, hi := -3.0, -1/math.Sqrt(3)
+		f := func(v float64) float64 { return v - v*v*v + k }
+		x2 := -1.0
+		if f(lo) > 0 && f(hi) < 0 {
+			for it := 0; it < 100; it++ {
+				m := (lo + hi) / 2
+				if f(m) > 0 {
+					lo = m
+				} else {
+					hi = m
+				}
+			}
+			x2 = (lo + hi) / 2
+		}
+		x[i], x[n+i], x[2*n+i], x[3*n+i], x[4*n+i], x[5*n+i] = x1, e.C-e.D*x1*x1, z, x2, 0, g
+	}
+}
+
+// restX1 solves x1³ + 2x1² + 4x1 = k + 4x0 (the x1 equilibrium of the 2-D
+// Epileptor on its left branch with k = c + Iext, d − b = 2, a = 1) by
+// Newton's method; the left side is strictly increasing (its derivative
+// 3x² + 4x + 4 has no real root), so the root is unique.
+func restX1(k, x0 float64) float64 {
+	rhs := k + 4*x0
+	x := -1.5
+	for it := 0; it < 100; it++ {
+		f := x*x*x + 2*x*x + 4*x - rhs
+		x -= f / (3*x*x + 4*x + 4)
+	}
+	return x
+}
+
+// Signal is the LFP proxy x2 − x1.
+func (*Epileptor) Signal(dst, x []float64, n int) {
+	for i := 0; i < n; i++ {
+		dst[i] = x[3*n+i] - x[i]
+	}
+}
+
+// Ictal is x1.
+func (*Epileptor) Ictal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
+
+// Epileptor2D is TVB's two-variable Epileptor (Proix et al. 2014, J Neurosci
+// 34:15009; the VEP network form of Proix 2017 and Jirsa 2017): the fast
+// subsystem reduced to x1 and the slow permittivity z. State (x1, z),
+// coupling through x1:
+//
+//	F   = a·x1² + (d − b)·x1                   if x1 < 0
+//	    = −slope − 0.6·(z − 4)² + d·x1         if x1 ≥ 0
+//	x1' = tt·( c − z + Iext + Kvf·c1 − F·x1 )
+//	z'  = tt·r·( 4(x1 − x0) + [z < 0 ? −0.1·z⁷ : 0] − z + Ks·c1 )
+//
+// With defaults the left branch is x1' = 4.1 − z − x1³ − 2x1². With
+// difference coupling of strength a and Ks = −K/a this is the VEP network
+// z' = r(4(x1 − x0) − z − K·Σ_j w_ij (x1_j − x1_i)). The recorded signal is x1.
+type Epileptor2D struct {
+	A, B, C, D, R, Iext, Slope, Kvf, Ks, Tt float64
+	X0                                      []float64
+}
+
+// NewEpileptor2D returns TVB's defaults (as NewEpileptor) with x0 = −1.6.
+func NewEpileptor2D(n int) *Epileptor2D {
+	e := &Epileptor2D{A: 1, B: 3, C: 1, D: 5, R: 0.00035, Iext: 3.1, Tt: 1}
+	e.X0 = make([]float64, n)
+	for i := range e.X0 {
+		e.X0[i] = -1.6
+	}
+	return e
+}
+
+func (*Epileptor2D) VarNames() []string  { return []string{"x1", "z"} }
+func (*Epileptor2D) CouplingVars() []int { return []int{0} }
+func (*Epileptor2D) NoiseVars() []int    { return []int{0, 1} }
+func (*Epileptor2D) MaxDt() float64      { return 0.1 }
+
+// Drift evaluates the 2-D Epileptor for n regions.
+func (e *Epileptor2D) Drift(dst, x, c []float64, n int) {
+	x1s, zs := x[:n], x[n:2*n]
+	d1, d2 := dst[:n], dst[n:2*n]
+	c1s := c[:n]
+	x0 := e.X0[:n]
+	for i := 0; i < n; i++ {
+		x1, z, c1 := x1s[i], zs[i], c1s[i]
+		var f float64
+		if x1 < 0 {
+			f = e.A*x1*x1 + (e.D-e.B)*x1
+		} else {
+			f = -e.Slope - 0.6*(z-4)*(z-4) + e.D*x1
+		}
+		d1[i] = e.Tt * (e.C - z + e.Iext + e.Kvf*c1 - f*x1)
+		h := 4 * (x1 - x0[i])
+		if z < 0 {
+			z2 := z * z
+			h -= 0.1 * z2 * z2 * z2 * z
+		}
+		d2[i] = e.Tt * e.R * (h - z + e.Ks*c1)
+	}
+}
+
+// Rest sets the stable equilibrium with x0 = min(X0[i], −2.2).
+func (e *Epileptor2D) Rest(x []float64, n int) {
+	for i := 0; i < n; i++ {
+		x0 := math.Min(e.X0[i], -2.2)
+		x1 := restX1(e.C+e.Iext, x0)
+		x[i], x[n+i] = x1, 4*(x1-x0)
+	}
+}
+
+// Signal is x1.
+func (*Epileptor2D) Signal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
+
+// Ictal is x1.
+func (*Epileptor2D) Ictal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
+
+// Threshold2D returns the critical excitability of the isolated 2-D
+// Epileptor with a = 1, d − b = 2 and c + Iext = k (4.1 by default), at slow
+// rate r: the x0 where its equilibrium on the left branch loses stability.
+//
+// Derivation. On x1 < 0 the equilibrium satisfies z = 4(x1 − x0) and
+// x1³ + 2x1² + 4x1 = k + 4x0. The Jacobian there is
+//
+//	J = [ −3x1² − 4x1   −1 ]
+//	    [      4r       −r ]
+//
+// with det J = r(3x1² + 4x1 + 4) > 0 for every x1, so stability is lost when
+// the trace −3x1² − 4x1 − r crosses 0 (a Hopf bifurcation), at
+//
+//	x1* = (−4 − √(16 − 12r)) / 6     (→ −4/3, the knee of the x1-nullcline, as r → 0)
+//	x0* = (x1*³ + 2x1*² + 4x1* − k) / 4
+//
+// ≈ −2.0617 for k = 4.1, r → 0 (TVB's documentation cites ≈ −2.05). Below
+// x0* the region rests; above it, it seizes.
+func Threshold2D(k, r float64) float64 {
+	x1 := (-4 - math.Sqrt(16-12*r)) / 6
+	return (x1*x1*x1 + 2*x1*x1 + 4*x1 - k) / 4
+}
+
+// Oscillator2D is TVB's generic 2-D oscillator (Generic2dOscillator, after
+// FitzHugh–Nagumo and Stefanescu & Jirsa 2008), a non-epileptic mass:
+//
+//	V' = d·τ·( −f·V³ + e·V² + g·V + α·W + γ·I + γ·c )
+//	W' = d·( a + b·V + c3·V² − β·W ) / τ
+//
+// with TVB's defaults τ 1, I 0, a −2, b −10, c3 0, d 0.02, e 3, f 1, g 0,
+// α 1, β 1, γ 1 (recalled from TVB's models/oscillator.py; an excitable
+// regime). Coupling through V; the recorded signal is V.
+type Oscillator2D struct {
+	Tau, I, A, B, C3, D, E, F, G, Alpha, Beta, Gamma float64
+}
+
+// NewOscillator2D returns the defaults.
+func NewOscillator2D() *Oscillator2D {
+	return &Oscillator2D{Tau: 1, I: 0, A: -2, B: -10, C3: 0, D: 0.02, E: 3, F: 1, G: 0, Alpha: 1, Beta: 1, Gamma: 1}
+}
+
+func (*Oscillator2D) VarNames() []string  { return []string{"V", "W"} }
+func (*Oscillator2D) CouplingVars() []int { return []int{0} }
+func (*Oscillator2D) NoiseVars() []int    { return []int{0, 1} }
+func (*Oscillator2D) MaxDt() float64      { return 1 }
+
+// Drift evaluates the oscillator for n regions.
+func (o *Oscillator2D) Drift(dst, x, c []float64, n int) {
+	for i := 0; i < n; i++ {
+		v, w := x[i], x[n+i]
+		dst[i] = o.D * o.Tau * (-o.F*v*v*v + o.E*v*v + o.G*v + o.Alpha*w + o.Gamma*o.I + o.Gamma*c[i])
+		dst[n+i] = o.D * (o.A + o.B*v + o.C3*v*v - o.Beta*w) / o.Tau
+	}
+}
+
+// Rest sets V = W = 0.
+func (*Oscillator2D) Rest(x []float64, n int) { clear(x[:2*n]) }
+
+// Signal is V.
+func (*Oscillator2D) Signal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
+
+// Ictal is V.
+func (*Oscillator2D) Ictal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }

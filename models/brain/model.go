@@ -1,0 +1,350 @@
+package brain
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/mdtwin/mdtwin/models"
+)
+
+// Model is the virtual epileptic brain as an mdtwin model. Its zero value is
+// ready. It is a models.Configurable: the connectome, the EZ hypotheses and
+// the candidate resections come from the scenario's [inputs] (see Inputs),
+// are checked before any run, and name the choices of the parameters
+// `hypothesis` and `resection` and the per-region outputs.
+type Model struct{}
+
+var (
+	_ models.Model        = Model{}
+	_ models.Configurable = Model{}
+)
+
+// Name is the model's registry name; Version the version of its science and outputs.
+const (
+	Name    = "brain"
+	Version = "0.1.0"
+)
+
+// Neural-mass choices of the parameter `mass`.
+const (
+	MassEpileptor   = "epileptor6d"
+	MassEpileptor2D = "epileptor2d"
+	MassOscillator  = "oscillator2d"
+)
+
+const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
+	"(6-D of Jirsa 2014 as in TVB, or the 2-D VEP form) or a generic 2-D oscillator on a structural " +
+	"connectome with conduction delays, linear or difference (permittivity) coupling, Heun/Euler " +
+	"integration with additive noise; EZ hypotheses, virtual resection, seizure onsets and recruitment, SEEG."
+
+var b = models.Bound
+
+// Describe returns the parameters without inputs: hypothesis and resection
+// offer only "none" and there are no per-region outputs.
+func (Model) Describe() models.Descriptor { return descriptor(nil) }
+
+// DescribeInputs reads and checks the inputs (the connectome and the SEEG
+// files they name, the region labels of every hypothesis and resection) and
+// returns the descriptor for them.
+func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
+	s, err := parseInputs(inputs)
+	if err != nil {
+		return models.Descriptor{}, err
+	}
+	d := descriptor(s)
+	if err := d.Check(); err != nil {
+		return models.Descriptor{}, fmt.Errorf("region labels give clashing output names: %v", err)
+	}
+	return d, nil
+}
+
+func descriptor(s *setup) models.Descriptor {
+	hyps, res := []string{NoHypothesis}, []string{NoResection}
+	if s != nil {
+		if len(s.in.Hypotheses) > 0 {
+			hyps = sortedNames(s.in.Hypotheses)
+		}
+		res = append(res, sortedNames(s.in.Resections)...)
+	}
+	d := models.Descriptor{
+		Name: Name, Version: Version, Doc: doc,
+		Params: []models.Param{
+			{Name: "hypothesis", Kind: models.String, Default: hyps[0], Choices: hyps, Doc: "EZ hypothesis, by name from [inputs.hypotheses]"},
+			{Name: "resection", Kind: models.String, Default: NoResection, Choices: res, Doc: "virtual resection, by name from [inputs.resections]: the regions lose every connection and take x0_healthy; \"none\": no resection"},
+			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
+			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
+			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (TVB tutorial 3: -2.4)"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP) or the generic 2-D oscillator (no seizures; x0 unused)"},
+			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
+			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
+			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
+			{Name: "iext2", Kind: models.Float, Default: 0.45, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 2 (6-D)"},
+			{Name: "ks", Kind: models.Float, Default: -0.2, Min: b(-100), Max: b(100), Doc: "Epileptor permittivity coupling Ks: z' gets r·Ks·c1 (TVB tutorial 3: -0.2)"},
+			{Name: "kf", Kind: models.Float, Default: 0.1, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kf of x2 (6-D; TVB tutorial 3: 0.1)"},
+			{Name: "kvf", Kind: models.Float, Default: 0.0, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kvf of x1"},
+			{Name: "coupling", Kind: models.String, Default: Difference, Choices: []string{Difference, Linear}, Doc: "coupling function: difference a·Σw(x_j(t−τ)−x_i) or linear a·Σw·x_j(t−τ)+b"},
+			{Name: "coupling_a", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "global coupling scaling a (K)"},
+			{Name: "coupling_b", Kind: models.Float, Default: 0.0, Min: b(-1000), Max: b(1000), Doc: "offset b of linear coupling"},
+			{Name: "normalise", Kind: models.String, Default: NormNone, Choices: []string{NormNone, NormTract, NormRegion}, Doc: "weight scaling: none, tract (÷ max |w|) or region (÷ max row sum), as TVB's scaled_weights"},
+			{Name: "delays", Kind: models.Bool, Default: true, Doc: "conduction delays from tract lengths / speed (false: instantaneous coupling)"},
+			{Name: "speed", Kind: models.Float, Unit: "mm/ms", Default: 3.0, Min: b(0.1), Max: b(1e4), Doc: "conduction speed (TVB Connectivity.speed)"},
+			{Name: "integrator", Kind: models.String, Default: HeunStochastic, Choices: []string{HeunStochastic, Heun, EulerStochastic, Euler}, Doc: "integration scheme (TVB's integrators)"},
+			{Name: "nsig", Kind: models.Float, Default: 0.0003, Min: b(0), Max: b(1), Doc: "additive-noise diffusion coefficient D (noise sd √(2D·dt)) of the mass's noisy variables (6-D: x2, y2; 2-D: x1, z; oscillator: V, W); [inputs] nsig overrides per variable"},
+			{Name: "dt", Kind: models.Float, Unit: "ms", Default: 0.05, Min: b(1e-4), Max: b(0.1), Doc: "integration step (the Epileptor's fast subsystem needs ≤ 0.1 ms)"},
+			{Name: "duration", Kind: models.Float, Unit: "ms", Default: 6000.0, Min: b(1), Max: b(120000), Doc: "simulated brain time"},
+			{Name: "period", Kind: models.Float, Unit: "ms", Default: 1.0, Min: b(1e-4), Max: b(1000), Doc: "sampling period of the temporal-average monitor (rounded to whole steps)"},
+			{Name: "onset_threshold", Kind: models.Float, Default: -0.5, Min: b(-10), Max: b(10), Doc: "seizure onset: the smoothed ictal variable (x1) rises above this"},
+			{Name: "offset_threshold", Kind: models.Float, Default: -1.0, Min: b(-10), Max: b(10), Doc: "seizure offset: it falls below this (hysteresis)"},
+			{Name: "smoothing", Kind: models.Float, Unit: "ms", Default: 20.0, Min: b(0), Max: b(10000), Doc: "moving-average window of the detector"},
+			{Name: "seeg_gain", Kind: models.String, Default: GainInverseSquare, Choices: []string{GainInverseSquare, GainDipole}, Doc: "SEEG gain from contact and centre positions (with [inputs] seeg)"},
+			{Name: "save_timeseries", Kind: models.Bool, Default: true, Doc: "write timeseries.npy, timeseries_preview.csv (and seeg.npy) in the run's folder"},
+		},
+		Outputs: []models.Output{
+			{Name: "n_seizing", Doc: "regions that seized at least once"},
+			{Name: "n_recruited", Doc: "propagation extent: seizing regions outside the hypothesis' EZ"},
+			{Name: "first_onset_ms", Unit: "ms", Doc: "earliest seizure onset; -1 when no region seized"},
+			{Name: "recruitment_span_ms", Unit: "ms", Doc: "time from the first to the last first onset; 0 when fewer than two regions seized"},
+		},
+	}
+	if s != nil {
+		for _, i := range s.watch {
+			l := s.conn.Labels[i]
+			d.Outputs = append(d.Outputs, models.Output{Name: outputName(l), Doc: "1 if region " + l + " seized, else 0"})
+		}
+	}
+	return d
+}
+
+// seedStream tags the model's noise stream (ASCII "brain").
+const seedStream = 0x627261696e
+
+// Run simulates one virtual brain and reports which regions seized.
+func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) (models.Result, error) {
+	s, err := parseInputs(spec.Inputs)
+	if err != nil {
+		return models.Result{}, err
+	}
+	p := spec.Params
+	perr := func(name string, v any, msg string) error {
+		return &models.ParamError{Model: Name, Param: name, Value: v, Msg: msg}
+	}
+	conn := s.conn.Clone()
+	n := conn.N()
+	role := make([]string, n) // "ez", "pz", "resected" or ""
+	x0 := make([]float64, n)
+	for i := range x0 {
+		x0[i] = p.Float("x0_healthy")
+	}
+	hname := p.String("hypothesis")
+	var ez []int
+	if hname != NoHypothesis {
+		h, ok := s.in.Hypotheses[hname]
+		if !ok {
+			return models.Result{}, perr("hypothesis", hname, "no such hypothesis in [inputs.hypotheses]")
+		}
+		for _, l := range h.EZ {
+			i := conn.Index(l)
+			x0[i], role[i] = p.Float("x0_ez"), "ez"
+			ez = append(ez, i)
+		}
+		for _, l := range h.PZ {
+			i := conn.Index(l)
+			x0[i], role[i] = p.Float("x0_pz"), "pz"
+		}
+	}
+	// Resection (TVB tutorial 3): cut every edge of the resected regions and
+	// give them healthy dynamics.
+	if rname := p.String("resection"); rname != NoResection {
+		labels, ok := s.in.Resections[rname]
+		if !ok {
+			return models.Result{}, perr("resection", rname, "no such resection in [inputs.resections]")
+		}
+		for _, l := range labels {
+			i := conn.Index(l)
+			conn.Disconnect(i)
+			x0[i], role[i] = p.Float("x0_healthy"), "resected"
+		}
+	}
+	conn.RemoveSelfConnections()
+	conn.Normalise(p.String("normalise"))
+
+	var mass NeuralMass
+	switch p.String("mass") {
+	case MassEpileptor:
+		e := NewEpileptor(n)
+		e.R, e.Tt, e.Iext, e.Iext2, e.Ks, e.Kf, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("iext2"), p.Float("ks"), p.Float("kf"), p.Float("kvf"), x0
+		mass = e
+	case MassEpileptor2D:
+		e := NewEpileptor2D(n)
+		e.R, e.Tt, e.Iext, e.Ks, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("ks"), p.Float("kvf"), x0
+		mass = e
+	default:
+		mass = NewOscillator2D()
+	}
+	dt := p.Float("dt")
+	if dt > mass.MaxDt() {
+		return models.Result{}, perr("dt", dt, fmt.Sprintf("too large for %s, expected at most %g ms", p.String("mass"), mass.MaxDt()))
+	}
+	nv := len(mass.VarNames())
+	nsig := make([]float64, nv)
+	if s.in.Nsig != nil {
+		if len(s.in.Nsig) != nv {
+			return models.Result{}, fmt.Errorf("[inputs] nsig has %d values but %s has %d state variables (%s)", len(s.in.Nsig), p.String("mass"), nv, strings.Join(mass.VarNames(), ", "))
+		}
+		copy(nsig, s.in.Nsig)
+	} else {
+		for _, v := range mass.NoiseVars() {
+			nsig[v] = p.Float("nsig")
+		}
+	}
+	var delays []int
+	if p.Bool("delays") {
+		delays = conn.DelaySteps(p.Float("speed"), dt)
+	}
+	steps := int(math.Ceil(p.Float("duration")/dt - 1e-9))
+	istep := max(1, int(math.Round(p.Float("period")/dt)))
+	samples := steps / istep
+	if int64(samples)*int64(n) > 50_000_000 {
+		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e7 values", samples, n))
+	}
+	net := NewNetwork(NetworkConfig{
+		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt,
+		Coupling:   Coupling{Kind: p.String("coupling"), A: p.Float("coupling_a"), B: p.Float("coupling_b")},
+		Integrator: p.String("integrator"), Nsig: nsig, Seed: spec.Seed ^ seedStream,
+	})
+	sig := &TemporalAverage{Observe: mass.Signal, Period: istep}
+	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep}
+	sig.Reserve(samples, n)
+	ict.Reserve(samples, n)
+	chunk := max(steps/20, 1)
+	for done := 0; done < steps; done += chunk {
+		k := min(chunk, steps-done)
+		if err := Simulate(ctx, net, k, conn.Labels, sig, ict); err != nil {
+			return models.Result{}, err
+		}
+		models.Report(obs, float64(done+k)/float64(steps), "simulating")
+	}
+	tEnd := float64(steps) * dt
+
+	det := Detector{On: p.Float("onset_threshold"), Off: p.Float("offset_threshold"),
+		Window: max(1, int(math.Round(p.Float("smoothing")/(float64(istep)*dt))))}
+	if det.Off >= det.On {
+		return models.Result{}, perr("offset_threshold", det.Off, fmt.Sprintf("expected below onset_threshold (%g) for hysteresis", det.On))
+	}
+	sz := det.Detect(ict.Times, ict.Values, n)
+	prop := Propagate(sz, tEnd)
+
+	sc := map[string]float64{"n_seizing": float64(len(prop.Order)), "first_onset_ms": -1, "recruitment_span_ms": 0}
+	recruited := 0
+	for _, i := range prop.Order {
+		if role[i] != "ez" {
+			recruited++
+		}
+	}
+	sc["n_recruited"] = float64(recruited)
+	if len(prop.Order) > 0 {
+		first := prop.FirstOnset[prop.Order[0]]
+		sc["first_onset_ms"] = first
+		sc["recruitment_span_ms"] = prop.FirstOnset[prop.Order[len(prop.Order)-1]] - first
+	}
+	for _, i := range s.watch {
+		v := 0.0
+		if prop.Count[i] > 0 {
+			v = 1
+		}
+		sc[outputName(conn.Labels[i])] = v
+	}
+	res := models.Result{Scalars: sc}
+	if spec.Dir == "" {
+		return res, nil
+	}
+	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
+		return models.Result{}, err
+	}
+	if err := writeOnsets(filepath.Join(spec.Dir, "onsets.csv"), conn.Labels, role, x0, prop); err != nil {
+		return models.Result{}, err
+	}
+	res.Artifacts = append(res.Artifacts, "onsets.csv")
+	if p.Bool("save_timeseries") {
+		if err := WriteNPY(filepath.Join(spec.Dir, "timeseries.npy"), sig.Values, len(sig.Times), n); err != nil {
+			return models.Result{}, err
+		}
+		if err := writePreview(filepath.Join(spec.Dir, "timeseries_preview.csv"), sig.Times, sig.Values, conn.Labels, 1000); err != nil {
+			return models.Result{}, err
+		}
+		res.Artifacts = append(res.Artifacts, "timeseries.npy", "timeseries_preview.csv")
+		if s.contacts != nil || s.gain != nil {
+			gain := s.gain
+			if gain == nil {
+				if gain, err = SEEGGain(p.String("seeg_gain"), s.contacts, conn.Centres, conn.Orientations); err != nil {
+					return models.Result{}, perr("seeg_gain", p.String("seeg_gain"), err.Error())
+				}
+			}
+			nk := len(s.contactL)
+			seeg := Project(gain, nk, sig.Values, n)
+			if err := WriteNPY(filepath.Join(spec.Dir, "seeg.npy"), seeg, len(sig.Times), nk); err != nil {
+				return models.Result{}, err
+			}
+			if err := writePreview(filepath.Join(spec.Dir, "seeg_preview.csv"), sig.Times, seeg, s.contactL, 1000); err != nil {
+				return models.Result{}, err
+			}
+			res.Artifacts = append(res.Artifacts, "seeg.npy", "seeg_preview.csv")
+		}
+	}
+	return res, nil
+}
+
+// writeOnsets writes the onset table: one row per region, in recruitment
+// order first (rank 1, 2, …), then the regions that did not seize.
+func writeOnsets(path string, labels, role []string, x0 []float64, p Propagation) error {
+	var sb strings.Builder
+	sb.WriteString("rank,region,label,role,x0,first_onset_ms,delay_ms,duration_ms,n_seizures\n")
+	f := models.FormatFloat
+	row := func(rank string, i int, delay float64) {
+		r := role[i]
+		if r == "" {
+			r = "healthy"
+		}
+		onset, dur, del := "", "", ""
+		if p.Count[i] > 0 {
+			onset, dur, del = f(p.FirstOnset[i]), f(p.Duration[i]), f(delay)
+		}
+		fmt.Fprintf(&sb, "%s,%d,%s,%s,%s,%s,%s,%s,%d\n", rank, i, labels[i], r, f(x0[i]), onset, del, dur, p.Count[i])
+	}
+	for k, i := range p.Order {
+		row(strconv.Itoa(k+1), i, p.FirstOnset[i]-p.FirstOnset[p.Order[0]])
+	}
+	for i := range labels {
+		if p.Count[i] == 0 {
+			row("", i, 0)
+		}
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}
+
+// writePreview writes at most maxRows evenly spaced samples as CSV.
+func writePreview(path string, times, values []float64, labels []string, maxRows int) error {
+	n := len(labels)
+	var sb strings.Builder
+	sb.WriteString("t_ms")
+	for _, l := range labels {
+		sb.WriteString("," + l)
+	}
+	sb.WriteByte('\n')
+	stride := max(1, (len(times)+maxRows-1)/maxRows)
+	for s := 0; s < len(times); s += stride {
+		sb.WriteString(models.FormatFloat(times[s]))
+		for i := 0; i < n; i++ {
+			sb.WriteByte(',')
+			sb.WriteString(strconv.FormatFloat(values[s*n+i], 'g', 6, 64))
+		}
+		sb.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}

@@ -1,0 +1,135 @@
+package brain
+
+import (
+	"context"
+	"math"
+	"testing"
+)
+
+// ramp is a test mass: nv variables, every one coupled, with drift
+// x_v' = (v+1)·u_i + c_v,i — no dependence on the state, so a step adds
+// exactly dt·((v+1)·u + c) under Euler and Heun alike.
+type ramp struct {
+	nv int
+	u  []float64
+}
+
+func (r ramp) VarNames() []string {
+	return []string{"a", "b", "c"}[:r.nv]
+}
+func (r ramp) CouplingVars() []int {
+	return []int{0, 1, 2}[:r.nv]
+}
+func (r ramp) Drift(dst, x, c []float64, n int) {
+	for v := 0; v < r.nv; v++ {
+		for i := 0; i < n; i++ {
+			dst[v*n+i] = float64(v+1)*r.u[i] + c[v*n+i]
+		}
+	}
+}
+func (r ramp) Rest(x []float64, n int)        { clear(x) }
+func (r ramp) Signal(dst, x []float64, n int) { copy(dst, x[:n]) }
+func (r ramp) Ictal(dst, x []float64, n int)  { copy(dst, x[:n]) }
+func (r ramp) NoiseVars() []int               { return nil }
+func (r ramp) MaxDt() float64                 { return 1 }
+
+// TestDelayedChain: a chain 0 → 1 → 2 with integer delays reproduces the
+// hand-computed outputs exactly. Node 0 ramps (x0' = 1, so x0(s) = s with
+// dt = 1); edge 0→1 has weight 2 and a tract of 3 mm, edge 1→2 weight 0.5
+// and 1 mm; speed 1 mm/ms and dt 1 ms give delays of 3 and 1 steps. With
+// linear coupling (a = 1, b = 0) and the history before step 0 equal to the
+// initial state 0, the state at step s is computed from step s − 1 − d:
+//
+//	x1(s) = x1(s−1) + 2·x0(s−4)       → 0 0 0 0 0 2 6 12 20
+//	x2(s) = x2(s−1) + 0.5·x1(s−2)     → 0 0 0 0 0 0 0 1 4
+//
+// for s = 0 … 8 (x0(k) = 0 and x1(k) = 0 for k ≤ 0). The second and third
+// variables (drift ×2 and ×3) must be exactly 2× and 3× the first, which
+// checks the interleaved history of several coupled variables.
+func TestDelayedChain(t *testing.T) {
+	conn := &Connectivity{Labels: []string{"a", "b", "c"},
+		Weights: []float64{0, 0, 0, 2, 0, 0, 0, 0.5, 0},
+		Lengths: []float64{0, 3, 9, 3, 0, 1, 9, 1, 0}}
+	want1 := []float64{0, 0, 0, 0, 0, 2, 6, 12, 20}
+	want2 := []float64{0, 0, 0, 0, 0, 0, 0, 1, 4}
+	for _, nv := range []int{1, 2, 3} {
+		for _, integ := range []string{Euler, Heun} {
+			net := NewNetwork(NetworkConfig{Mass: ramp{nv: nv, u: []float64{1, 0, 0}}, Weights: conn.Weights,
+				Delays: conn.DelaySteps(1, 1), Dt: 1, Integrator: integ, Coupling: Coupling{Kind: Linear, A: 1}})
+			if net.Horizon() != 10 {
+				t.Fatalf("horizon %d, want 10 (longest tract 9 mm at 1 mm/ms, dt 1 ms, + 1)", net.Horizon())
+			}
+			for s := 0; s <= 8; s++ {
+				if s > 0 {
+					net.Step()
+				}
+				x := net.State()
+				for v := 0; v < nv; v++ {
+					k := float64(v + 1)
+					got := []float64{x[v*3], x[v*3+1], x[v*3+2]}
+					want := []float64{k * float64(s), k * want1[s], k * want2[s]}
+					if got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+						t.Errorf("nv %d %s step %d var %d: got %v, want %v", nv, integ, s, v, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDifferenceCoupling: difference coupling is a·Σ_j w_ij (x_j(t−τ) − x_i(t)).
+// Two nodes held by drift 0 at x = (1, 4), weight 2 from 1 to 0 and 0.5 from
+// 0 to 1, a = 0.1: one Euler step of dt 1 adds 0.1·2·(4−1) = 0.6 to node 0
+// and 0.1·0.5·(1−4) = −0.15 to node 1.
+func TestDifferenceCoupling(t *testing.T) {
+	net := NewNetwork(NetworkConfig{Mass: ramp{nv: 1, u: []float64{0, 0}}, Weights: []float64{0, 2, 0.5, 0},
+		Dt: 1, Integrator: Euler, Coupling: Coupling{Kind: Difference, A: 0.1}, Initial: []float64{1, 4}})
+	net.Step()
+	if x := net.State(); math.Abs(x[0]-1.6) > 1e-15 || math.Abs(x[1]-3.85) > 1e-15 {
+		t.Errorf("got %v, want [1.6 3.85]", x)
+	}
+}
+
+// TestStochasticReproducible: the same seed gives bit-identical
+// trajectories; another seed gives another.
+func TestStochasticReproducible(t *testing.T) {
+	run := func(seed uint64, integ string) []float64 {
+		e := NewEpileptor(3)
+		net := NewNetwork(NetworkConfig{Mass: e, Weights: []float64{0, 1, 0, 1, 0, 1, 0, 1, 0}, Dt: 0.05, Integrator: integ,
+			Coupling: Coupling{Kind: Difference, A: 1}, Nsig: []float64{0, 0, 0, 3e-4, 3e-4, 0}, Seed: seed})
+		if err := Simulate(context.Background(), net, 2000, nil); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float64(nil), net.State()...)
+	}
+	for _, integ := range []string{HeunStochastic, EulerStochastic} {
+		a, b, c := run(7, integ), run(7, integ), run(8, integ)
+		for k := range a {
+			if math.Float64bits(a[k]) != math.Float64bits(b[k]) {
+				t.Fatalf("%s: same seed differs at %d: %v vs %v", integ, k, a[k], b[k])
+			}
+		}
+		same := true
+		for k := range a {
+			same = same && a[k] == c[k]
+		}
+		if same {
+			t.Errorf("%s: seeds 7 and 8 give the same trajectory", integ)
+		}
+	}
+}
+
+// TestStepAllocationFree: the integrator loop does not allocate.
+func TestStepAllocationFree(t *testing.T) {
+	conn, err := LoadConnectivity("testdata/connectivity_76.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, integ := range []string{Heun, HeunStochastic, Euler} {
+		net := NewNetwork(NetworkConfig{Mass: NewEpileptor(conn.N()), Weights: conn.Weights, Delays: conn.DelaySteps(3, 0.05),
+			Dt: 0.05, Integrator: integ, Coupling: Coupling{Kind: Difference, A: 1}, Nsig: []float64{0, 0, 0, 1e-3, 1e-3, 0}, Seed: 1})
+		if a := testing.AllocsPerRun(100, net.Step); a != 0 {
+			t.Errorf("%s: Step allocates %v times", integ, a)
+		}
+	}
+}
