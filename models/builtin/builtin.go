@@ -5,6 +5,7 @@ package builtin
 import (
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/brain"
+	"github.com/mdtwin/mdtwin/models/mscohort"
 	"github.com/mdtwin/mdtwin/models/pk"
 	"github.com/mdtwin/mdtwin/models/statetransition"
 )
@@ -13,6 +14,7 @@ import (
 func Registry() *models.Registry {
 	return models.NewRegistry(
 		brain.Model{},
+		mscohort.Model{},
 		pk.Model{},
 		statetransition.Model{},
 	)

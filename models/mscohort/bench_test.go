@@ -1,0 +1,61 @@
+package mscohort
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mdtwin/mdtwin/models"
+)
+
+// benchSpec returns the spec of a default run (two strategies, lifetime)
+// with n patients.
+func benchSpec(b *testing.B, n int64, extra map[string]any) models.RunSpec {
+	b.Helper()
+	desc, err := Model{}.DescribeInputs(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := map[string]any{ParamPatients: n}
+	for k, v := range extra {
+		raw[k] = v
+	}
+	ps, err := desc.Resolve(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return models.RunSpec{Seed: 1, Params: ps}
+}
+
+// BenchmarkPatientYears measures the DES in simulated patient-years per
+// second: one run of 10,000 patients under the two default strategies over
+// a lifetime, patients in parallel chunks on every core.
+func BenchmarkPatientYears(b *testing.B) {
+	spec := benchSpec(b, 10000, nil)
+	var years float64
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := Model{}.Run(context.Background(), spec, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		years += res.Scalars["patient_years"]
+	}
+	b.ReportMetric(years/b.Elapsed().Seconds(), "patient-years/s")
+}
+
+// BenchmarkPSADraw measures one PSA run as the example ms-ofatumumab-psa
+// has 1,000 of: a draw of the inputs and 1,000 patients under two
+// strategies over a lifetime.
+func BenchmarkPSADraw(b *testing.B) {
+	spec := benchSpec(b, 1000, map[string]any{ParamPSA: true})
+	var years float64
+	for b.Loop() {
+		spec.Seed++
+		res, err := Model{}.Run(context.Background(), spec, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		years += res.Scalars["patient_years"]
+	}
+	b.ReportMetric(years/b.Elapsed().Seconds(), "patient-years/s")
+}

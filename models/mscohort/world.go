@@ -1,0 +1,259 @@
+package mscohort
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// world is everything a run's patients share: the run's numbers turned into
+// the rates and tables the simulation reads, for every strategy.
+type world struct {
+	d       *definition
+	v       values
+	annual  bool    // EDSS and SPMS conversion at yearly assessments
+	horizon float64 // years; +Inf: lifetime
+	maxAge  float64
+
+	nClass int // therapy classes: one per therapy, then "no therapy"
+	// Continuous timing: the total rate of leaving EDSS e, and the
+	// cumulative rates over the destinations, for course c and class k at
+	// index (c·nClass + k)·NEDSS + e (cumulative: ·NEDSS + j).
+	edssTot []float64
+	edssCum []float64
+	// Annual timing: cumulative annual probabilities over the destinations
+	// (stay included), same indexing as edssCum.
+	probCum  []float64
+	convRate [NEDSS]float64 // RRMS → SPMS rate by EDSS
+	convProb [NEDSS]float64 // RRMS → SPMS annual probability by EDSS
+	relapse  [2][NEDSS]float64
+	smr      [NEDSS]float64
+
+	mort [2]hazard // female, male
+
+	ageVals  []int     // baseline ages
+	ageProb  []float64 // their probabilities
+	ageCum   []float64
+	edssCum0 [NEDSS]float64
+
+	plans []plan // per strategy
+}
+
+// plan is a strategy with the run's numbers: per therapy slot (one per
+// line, then "off").
+type plan struct {
+	s        *strategy
+	class    []int     // therapy class per slot
+	rr       []float64 // relapse rate ratio per slot
+	disc     []float64 // discontinuation rate per slot
+	drugCost []float64 // drug + administration cost per year per slot
+	off      int       // the "off" slot
+}
+
+// hazard is a piecewise-constant hazard by year of age: mx[a] between ages
+// a and a+1, mx[last] beyond; cum[a] = Σ_{i<a} mx[i].
+type hazard struct {
+	mx, cum []float64
+}
+
+func newHazard(mx []float64) hazard {
+	h := hazard{mx: mx, cum: make([]float64, len(mx))}
+	for a := 1; a < len(mx); a++ {
+		h.cum[a] = h.cum[a-1] + mx[a-1]
+	}
+	return h
+}
+
+// at returns the cumulative hazard from age 0 to age.
+func (h *hazard) at(age float64) float64 {
+	last := len(h.mx) - 1
+	k := int(age)
+	if age < 0 {
+		return 0
+	}
+	if k >= last {
+		return h.cum[last] + (age-float64(last))*h.mx[last]
+	}
+	return h.cum[k] + (age-float64(k))*h.mx[k]
+}
+
+// inverse returns the age at which the cumulative hazard reaches target
+// (+Inf if never).
+func (h *hazard) inverse(target float64) float64 {
+	last := len(h.mx) - 1
+	if target >= h.cum[last] {
+		if h.mx[last] <= 0 {
+			return math.Inf(1)
+		}
+		return float64(last) + (target-h.cum[last])/h.mx[last]
+	}
+	// The last k with cum[k] <= target; cum[k+1] > target so mx[k] > 0.
+	k := sort.Search(last+1, func(i int) bool { return h.cum[i] > target }) - 1
+	if k < 0 {
+		k = 0
+	}
+	return float64(k) + (target-h.cum[k])/h.mx[k]
+}
+
+// rate returns the hazard at age.
+func (h *hazard) rate(age float64) float64 {
+	k := int(age)
+	if k >= len(h.mx)-1 {
+		k = len(h.mx) - 1
+	}
+	return h.mx[k]
+}
+
+func (w *world) idx(c Course, k, e int) int { return (int(c)*w.nClass+k)*NEDSS + e }
+
+// newWorld builds the run's tables from v. timing is TimingContinuous or
+// TimingAnnual; horizon 0 means lifetime.
+func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (*world, error) {
+	w := &world{d: d, v: v, annual: timing == TimingAnnual, horizon: horizon, maxAge: maxAge}
+	if horizon <= 0 {
+		w.horizon = math.Inf(1)
+	}
+	nt := len(d.therapyNames)
+	w.nClass = nt + 1
+	n := 2 * w.nClass * NEDSS
+	w.edssTot = make([]float64, n)
+	w.edssCum = make([]float64, n*NEDSS)
+	w.probCum = make([]float64, n*NEDSS)
+	for c := RRMS; c <= SPMS; c++ {
+		m := &v.rrms
+		if c == SPMS {
+			m = &v.spms
+		}
+		for k := range w.nClass {
+			hr := v.nhWorsening
+			if c == RRMS && k < nt {
+				hr *= v.therapies[k].hr // no treatment effect on progression in SPMS
+			}
+			for e := range NEDSS {
+				i := w.idx(c, k, e)
+				cum := w.edssCum[i*NEDSS : (i+1)*NEDSS]
+				pc := w.probCum[i*NEDSS : (i+1)*NEDSS]
+				var tot, leave float64
+				var p [NEDSS]float64
+				for j := range NEDSS {
+					if j == e {
+						continue
+					}
+					pj := m[e][j]
+					if j > e && hr != 1 {
+						pj = -math.Expm1(hr * math.Log1p(-pj)) // rate·hr, back to a probability
+					}
+					p[j] = pj
+					leave += pj
+					tot += -math.Log1p(-m[e][j]) * map1(j > e, hr)
+				}
+				if leave > 1+rowTolerance {
+					return nil, fmt.Errorf("%s, row %q: with a worsening hazard ratio of %s the annual probabilities of leaving sum to %s > 1",
+						c, edssName(e), fmtNum(hr), fmtNum(leave))
+				}
+				if math.IsInf(tot, 1) {
+					return nil, fmt.Errorf("%s, row %q: a transition probability of 1 has an infinite rate in continuous timing; use edss_timing = \"annual\"", c, edssName(e))
+				}
+				p[e] = max(0, 1-leave)
+				var acc, accP float64
+				for j := range NEDSS {
+					if j != e {
+						acc += -math.Log1p(-m[e][j]) * map1(j > e, hr)
+					}
+					cum[j] = acc
+					accP += p[j]
+					pc[j] = accP
+				}
+				w.edssTot[i] = tot
+			}
+		}
+	}
+	for e := range NEDSS {
+		w.convProb[e] = v.toSPMS[e]
+		w.convRate[e] = -math.Log1p(-v.toSPMS[e])
+		w.relapse[RRMS][e], w.relapse[SPMS][e] = v.relRR[e], v.relSP[e]
+		w.smr[e] = v.smr[e]
+	}
+	w.mort[0], w.mort[1] = newHazard(d.femaleMx), newHazard(d.maleMx)
+	w.ageVals, w.ageProb = ageDistribution(d.ageMean, d.ageSD, d.ageMin, d.ageMax)
+	var acc float64
+	for _, p := range w.ageProb {
+		acc += p
+		w.ageCum = append(w.ageCum, acc)
+	}
+	acc = 0
+	for e := range NEDSS {
+		acc += v.baseEDSS[e]
+		w.edssCum0[e] = acc
+	}
+	for si := range d.strategies {
+		s := &d.strategies[si]
+		p := plan{s: s, off: len(s.lines)}
+		for _, l := range s.lines {
+			if l.therapy < 0 {
+				p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+				continue
+			}
+			t := v.therapies[l.therapy]
+			p.class, p.rr, p.disc, p.drugCost = append(p.class, l.therapy), append(p.rr, t.rr), append(p.disc, t.disc), append(p.drugCost, t.cost+t.admin)
+		}
+		p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+		w.plans = append(w.plans, p)
+	}
+	return w, nil
+}
+
+func map1(worse bool, hr float64) float64 {
+	if worse {
+		return hr
+	}
+	return 1
+}
+
+// ageDistribution discretises a normal distribution of ages (mean, sd) to
+// the whole years min..max: P(a) ∝ Φ((a+½−mean)/sd) − Φ((a−½−mean)/sd). With
+// sd = 0 everyone has the age nearest the mean.
+func ageDistribution(mean, sd float64, lo, hi int) (ages []int, prob []float64) {
+	if sd == 0 {
+		a := int(math.Round(mean))
+		return []int{a}, []float64{1}
+	}
+	nd := distuv.Normal{Mu: mean, Sigma: sd}
+	var sum float64
+	for a := lo; a <= hi; a++ {
+		p := nd.CDF(float64(a)+0.5) - nd.CDF(float64(a)-0.5)
+		ages, prob = append(ages, a), append(prob, p)
+		sum += p
+	}
+	for i := range prob {
+		prob[i] /= sum
+	}
+	return ages, prob
+}
+
+// stateIndex is the occupancy index of (course, EDSS, slot) for a strategy
+// with nSlots slots.
+func stateIndex(c Course, e, slot, nSlots int) int { return (int(c)*NEDSS+e)*nSlots + slot }
+
+// nextSlot returns the slot a patient on slot moves to when the line ends
+// at time t (by discontinuation with discNext, or by a switch): the next
+// line whose switch_at is after t, or off.
+func (p *plan) nextSlot(slot int, t float64) int {
+	for k := slot + 1; k < p.off; k++ {
+		if p.s.lines[k].switchAt > t {
+			return k
+		}
+	}
+	return p.off
+}
+
+// allowed applies the stopping rules: the slot a patient in (c, e) may be
+// on.
+func (p *plan) allowed(c Course, e, slot int) int {
+	if slot != p.off && (c == SPMS && p.s.stopAtSPMS || e >= p.s.stopEDSS) {
+		return p.off
+	}
+	return slot
+}
