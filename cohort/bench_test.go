@@ -50,8 +50,22 @@ func mixedTable(n int, seed uint64) *Table {
 
 // BenchmarkGenerate100k: 100,000 rows × 20 mixed columns, k = 20, 5
 // components (issue 7 target: ≤ 10 s on 2 cores).
-func BenchmarkGenerate100k(b *testing.B) {
-	t := mixedTable(100000, 1)
+func BenchmarkGenerate100k(b *testing.B) { benchGenerate(b, 100000) }
+
+// BenchmarkGenerate50k: the same at half the rows, to show that time and
+// memory grow linearly in n (issue 7).
+func BenchmarkGenerate50k(b *testing.B) { benchGenerate(b, 50000) }
+
+// BenchmarkEvaluate100k: the privacy and utility report of the same
+// release (issue 7 target: ≤ 30 s on 2 cores), the evaluation release of
+// the attacks included.
+func BenchmarkEvaluate100k(b *testing.B) { benchEvaluate(b, 100000) }
+
+// BenchmarkEvaluate50k: the same at half the rows.
+func BenchmarkEvaluate50k(b *testing.B) { benchEvaluate(b, 50000) }
+
+func benchGenerate(b *testing.B, n int) {
+	t := mixedTable(n, 1)
 	for b.Loop() {
 		if _, err := Generate(context.Background(), t, AvatarOptions{K: 20, Seed: 1}); err != nil {
 			b.Fatal(err)
@@ -59,11 +73,8 @@ func BenchmarkGenerate100k(b *testing.B) {
 	}
 }
 
-// BenchmarkEvaluate100k: the privacy and utility report of the same
-// release (issue 7 target: ≤ 30 s on 2 cores), the evaluation release of
-// the attacks included.
-func BenchmarkEvaluate100k(b *testing.B) {
-	t := mixedTable(100000, 1)
+func benchEvaluate(b *testing.B, n int) {
+	t := mixedTable(n, 1)
 	av, err := Generate(context.Background(), t, AvatarOptions{K: 20, Seed: 1})
 	if err != nil {
 		b.Fatal(err)

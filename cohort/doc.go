@@ -8,10 +8,12 @@
 // biomedical data analysis", npj Digit Med 2023;6:37): one synthetic patient
 // per real one, made from its K nearest neighbours in a factor analysis of
 // mixed data (FitFAMD; PCA when all columns are numeric, MCA up to a factor
-// when all are categorical). Tables are read from CSV (ReadCSV) with an
-// inferred schema — Continuous, Ordinal, Categorical, Date, Identifier —
-// that the caller can override; missing values are kept through the
-// projection (see Projection) and restored in the avatars.
+// when all are categorical). Tables are read from CSV (ReadCSV) or Parquet
+// (ReadParquet; ReadFile picks by extension) with an inferred schema —
+// Continuous, Ordinal, Categorical, Date, Identifier — that the caller can
+// override; a Parquet file and its CSV twin give the same table. Missing
+// values are kept through the projection (see Projection) and restored in
+// the avatars.
 //
 // Choices no public source settles, and ours:
 //
@@ -48,12 +50,15 @@
 //
 // # Usage
 //
-//	t, err := cohort.ReadCSV(f, "table.csv", cohort.ReadOptions{})
+//	t, err := cohort.ReadFile("table.csv", cohort.ReadOptions{}) // or table.parquet
 //	av, err := cohort.Generate(ctx, t, cohort.AvatarOptions{K: 20, Seed: 1})
 //	rep, err := cohort.Evaluate(ctx, t, av, cohort.EvalOptions{K: 20, Seed: 1})
 //	av.Table.WriteCSV(out)   // never release av.Source: it undoes the shuffle
 //	rep.WriteHTML(html)
 //
 // From the command line: mdtwin synth TABLE.csv --k 20 --out DIR, and
-// mdtwin match REFERENCE.csv --patient NAME=VALUE,... --outcome COL.
+// mdtwin match REFERENCE.csv --patient NAME=VALUE,... --outcome COL. The
+// model "avatar" (package models/avatar) runs the method in studies, so
+// that sweeps over k and seeds go through mdtwin run (example:
+// scenarios/examples/avatar-k-sweep.toml).
 package cohort

@@ -181,13 +181,13 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// ReadOptions controls ReadCSV.
+// ReadOptions controls ReadCSV, ReadParquet and ReadFile.
 type ReadOptions struct {
 	// Kinds overrides the inferred kind of the named columns.
 	Kinds map[string]Kind
 	// Drop lists columns to leave out.
 	Drop []string
-	// Comma is the field separator; 0 means ','.
+	// Comma is the field separator of a CSV file; 0 means ','.
 	Comma rune
 	// MaxOrdinalLevels is the largest number of distinct integer values an
 	// integer column may have to be inferred Ordinal; 0 means 10 (the
@@ -233,29 +233,15 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 	if err != nil {
 		return nil, &InputError{fmt.Sprintf("%s: %v", name, err)}
 	}
-	seen := map[string]bool{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\ufeff")
 		}
-		if h == "" || seen[h] {
-			return nil, &InputError{fmt.Sprintf("%s:1: column %d has an empty or repeated name %q", name, i+1, h)}
-		}
-		seen[h] = true
 		header[i] = h
 	}
-	for n := range opt.Kinds {
-		if !seen[n] {
-			return nil, &InputError{fmt.Sprintf("%s: no column %q to set the kind of (columns: %s)", name, n, strings.Join(header, ", "))}
-		}
-	}
-	drop := map[string]bool{}
-	for _, n := range opt.Drop {
-		if !seen[n] {
-			return nil, &InputError{fmt.Sprintf("%s: no column %q to drop (columns: %s)", name, n, strings.Join(header, ", "))}
-		}
-		drop[n] = true
+	if err := checkHeader(name, header, opt); err != nil {
+		return nil, err
 	}
 	raw := make([][]string, len(header))
 	for line := 2; ; line++ {
@@ -274,7 +260,44 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 			raw[j] = append(raw[j], strings.TrimSpace(rec[j]))
 		}
 	}
-	n := len(raw[0])
+	return fromStrings(name, header, raw, opt)
+}
+
+// checkHeader checks the column names of a table and the columns opt
+// names.
+func checkHeader(name string, header []string, opt ReadOptions) error {
+	seen := map[string]bool{}
+	for i, h := range header {
+		if h == "" || seen[h] {
+			return &InputError{fmt.Sprintf("%s:1: column %d has an empty or repeated name %q", name, i+1, h)}
+		}
+		seen[h] = true
+	}
+	for n := range opt.Kinds {
+		if !seen[n] {
+			return &InputError{fmt.Sprintf("%s: no column %q to set the kind of (columns: %s)", name, n, strings.Join(header, ", "))}
+		}
+	}
+	for _, n := range opt.Drop {
+		if !seen[n] {
+			return &InputError{fmt.Sprintf("%s: no column %q to drop (columns: %s)", name, n, strings.Join(header, ", "))}
+		}
+	}
+	return nil
+}
+
+// fromStrings builds a table from the text of its values, raw[j][i] the
+// value of column header[j] in row i (trimmed), inferring kinds as ReadCSV
+// describes. The header has passed checkHeader.
+func fromStrings(name string, header []string, raw [][]string, opt ReadOptions) (*Table, error) {
+	drop := map[string]bool{}
+	for _, n := range opt.Drop {
+		drop[n] = true
+	}
+	n := 0
+	if len(raw) > 0 {
+		n = len(raw[0])
+	}
 	if n == 0 {
 		return nil, &InputError{fmt.Sprintf("%s: no data rows after the header", name)}
 	}

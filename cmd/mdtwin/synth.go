@@ -29,7 +29,7 @@ func (f *tableFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.sep, "sep", ",", "field separator of the CSV file")
 }
 
-// readTable reads a CSV table; a bad file is an input error (exit 2).
+// readTable reads a CSV or Parquet table; a bad file is an input error (exit 2).
 func (f *tableFlags) readTable(path string) (*cohort.Table, error) {
 	opt := cohort.ReadOptions{Kinds: map[string]cohort.Kind{}, Drop: f.drop}
 	for _, kv := range f.kinds {
@@ -48,12 +48,7 @@ func (f *tableFlags) readTable(path string) (*cohort.Table, error) {
 	} else {
 		opt.Comma = r[0]
 	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, &engine.InputError{Msg: err.Error()}
-	}
-	defer file.Close()
-	t, err := cohort.ReadCSV(file, path, opt)
+	t, err := cohort.ReadFile(path, opt) // CSV or Parquet, by extension
 	var ie *cohort.InputError
 	if errors.As(err, &ie) {
 		return nil, &engine.InputError{Msg: ie.Msg}

@@ -62,7 +62,7 @@ func TestSynthAndMatchBadInput(t *testing.T) {
 		{[]string{"synth", wbcd, "--out", "o"}, "mdtwin: --k is required"},
 		{[]string{"synth", wbcd, "--k", "20"}, "mdtwin: --out is required"},
 		{[]string{"synth", wbcd, "--k", "5000", "--out", "o"}, "mdtwin: --k 5000: expected fewer than the 683 rows"},
-		{[]string{"synth", "nope.csv", "--k", "20", "--out", "o"}, "mdtwin: open nope.csv: no such file or directory"},
+		{[]string{"synth", "nope.csv", "--k", "20", "--out", "o"}, "mdtwin: nope.csv: cannot open the table: no such file or directory"},
 		{[]string{"synth", "ragged.csv", "--k", "1", "--out", "o"}, "mdtwin: ragged.csv:3:"},
 		{[]string{"synth", wbcd, "--k", "20", "--out", "o", "--kind", "Class=nominal"}, `mdtwin: --kind "Class=nominal": unknown column kind "nominal"`},
 		{[]string{"synth", wbcd, "--k", "20", "--out", "o", "--secret", "Age"}, `mdtwin: no column "Age"`},
