@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"hta":        {"hta"},
 	"store":      {"store"},
 	"examples":   {"examples", "models"},
+	"patient":    {"patient", "store", "models"},
 }
 
 // The engine talks to backends only through the workers.Backend interface.

@@ -1,0 +1,352 @@
+package ingest
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// Mapping says how the CSV tables of a registry map to patient records. It
+// is read from a TOML file (see testdata/ms_registry.toml):
+//
+//	identifier_system = "urn:example:ms-registry" # system of the registry's patient ids
+//	date_layout = "2006-01-02"                    # Go layout of date cells (this one by default)
+//
+//	[[table]]
+//	file = "patients.csv"       # relative to the mapping file
+//	kind = "patient"            # patient, observation, condition or therapy
+//	columns = { id = "patient_id", birth_date = "born", sex = "sex" }
+//	recode.sex = { F = "female", M = "male" }
+//
+//	[[table]]
+//	file = "visits.csv"
+//	kind = "observation"
+//	code = { system = "urn:mdtwin:ms", code = "edss", display = "EDSS" }
+//	unit = "{score}"
+//	range = [0, 10]             # optional bounds of the value
+//	columns = { patient = "patient_id", time = "visit_date", value = "edss" }
+//
+// Fields a table kind reads from its columns: patient: id, birth_date, sex,
+// deceased; observation: patient, time, value; condition: patient, onset,
+// abatement; therapy: patient, drug, start, stop, status. All kinds take an
+// optional row_id column naming the registry's own row key; without it a
+// row is identified by patient, code and date, so re-ingesting a corrected
+// table updates rows instead of adding them.
+type Mapping struct {
+	IdentifierSystem string  `toml:"identifier_system"`
+	DateLayout       string  `toml:"date_layout"`
+	Tables           []Table `toml:"table"`
+}
+
+// Table maps one CSV file.
+type Table struct {
+	File    string                       `toml:"file"`
+	Kind    string                       `toml:"kind"`
+	Code    store.Code                   `toml:"code"`
+	Unit    string                       `toml:"unit"`
+	Range   []float64                    `toml:"range"`
+	Columns map[string]string            `toml:"columns"`
+	Recode  map[string]map[string]string `toml:"recode"`
+}
+
+// fields lists, per kind, the columns it reads; the first ones are required.
+var fields = map[string]struct{ required, optional []string }{
+	"patient":     {[]string{"id", "birth_date", "sex"}, []string{"deceased", "row_id"}},
+	"observation": {[]string{"patient", "time", "value"}, []string{"row_id"}},
+	"condition":   {[]string{"patient", "onset"}, []string{"abatement", "row_id"}},
+	"therapy":     {[]string{"patient", "drug", "start"}, []string{"stop", "status", "row_id"}},
+}
+
+// kindOrder ingests patients before what refers to them.
+var kindOrder = map[string]int{"patient": 0, "observation": 1, "condition": 1, "therapy": 1}
+
+// ReadMapping reads and checks a mapping file.
+func ReadMapping(path string) (*Mapping, error) {
+	var m Mapping
+	md, err := toml.DecodeFile(path, &m)
+	if err != nil {
+		return nil, err
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		return nil, fmt.Errorf("unknown key %q", u[0].String())
+	}
+	if m.IdentifierSystem == "" {
+		return nil, errors.New("identifier_system is missing")
+	}
+	if m.DateLayout == "" {
+		m.DateLayout = time.DateOnly
+	}
+	if len(m.Tables) == 0 {
+		return nil, errors.New("no [[table]]")
+	}
+	for i, t := range m.Tables {
+		f, ok := fields[t.Kind]
+		if !ok {
+			return nil, fmt.Errorf("table %d (%s): kind %q, expected patient, observation, condition or therapy", i+1, t.File, t.Kind)
+		}
+		for _, c := range f.required {
+			if t.Columns[c] == "" {
+				return nil, fmt.Errorf("table %d (%s): columns.%s is missing", i+1, t.File, c)
+			}
+		}
+		for c := range t.Columns {
+			if !slices.Contains(f.required, c) && !slices.Contains(f.optional, c) {
+				return nil, fmt.Errorf("table %d (%s): a %s table has no field %q (fields: %s)", i+1, t.File, t.Kind, c,
+					strings.Join(append(slices.Clone(f.required), f.optional...), ", "))
+			}
+		}
+		if t.Kind != "patient" && t.Kind != "therapy" && t.Code.Code == "" {
+			return nil, fmt.Errorf("table %d (%s): code is missing", i+1, t.File)
+		}
+		if len(t.Range) != 0 && len(t.Range) != 2 {
+			return nil, fmt.Errorf("table %d (%s): range must be [min, max]", i+1, t.File)
+		}
+	}
+	return &m, nil
+}
+
+// Registry ingests the CSV tables a mapping file names, patient tables
+// first; one Summary per table, whose problems carry the CSV line.
+func Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*Summary, error) {
+	m, err := ReadMapping(mappingPath)
+	if err != nil {
+		return nil, &FileError{mappingPath, err}
+	}
+	tables := slices.Clone(m.Tables)
+	slices.SortStableFunc(tables, func(a, b Table) int { return kindOrder[a.Kind] - kindOrder[b.Kind] })
+	var sums []*Summary
+	var errs []error
+	for _, t := range tables {
+		path := t.File
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(mappingPath), path)
+		}
+		s, err := m.table(ctx, ps, path, t)
+		if s != nil {
+			sums = append(sums, s)
+		}
+		errs = append(errs, err)
+	}
+	return sums, errors.Join(errs...)
+}
+
+// table ingests one CSV file.
+func (m *Mapping) table(ctx context.Context, ps *store.Patients, path string, t Table) (*Summary, error) {
+	sum := &Summary{File: path, Skipped: map[string]int{}}
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, &FileError{path, err}
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return sum, &FileError{path, fmt.Errorf("reading the header: %w", err)}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for field, name := range t.Columns {
+		if _, ok := col[name]; !ok {
+			return sum, &FileError{path, fmt.Errorf("column %q (mapped to %s) is not in the header", name, field)}
+		}
+	}
+	w, err := ps.Begin(ctx)
+	if err != nil {
+		return sum, &FileError{path, err}
+	}
+	defer w.Rollback()
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line := 0
+		if err == nil {
+			line, _ = r.FieldPos(0)
+		}
+		sum.Entries++
+		if err == nil {
+			err = w.Entry(ctx, func() error {
+				ch, err := m.row(ctx, w, t, func(field string) string {
+					name, ok := t.Columns[field]
+					if !ok || col[name] >= len(rec) {
+						return ""
+					}
+					v := strings.TrimSpace(rec[col[name]])
+					if rc, ok := t.Recode[field][v]; ok {
+						v = rc
+					}
+					return v
+				})
+				if err == nil {
+					sum.count(ch)
+				}
+				return err
+			})
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line, err = pe.Line, pe.Err
+			}
+			sum.Failed++
+			sum.Problems = append(sum.Problems, &Problem{File: path, Index: -1, Line: line, Err: err})
+		}
+	}
+	if err := w.Commit(); err != nil {
+		return sum, &FileError{path, err}
+	}
+	return sum, nil
+}
+
+// date parses a date cell into a FHIR date ("" stays "").
+func (m *Mapping) date(field, s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	t, err := time.Parse(m.DateLayout, s)
+	if err != nil {
+		return "", fmt.Errorf("%s %q is not a date of the form %s", field, s, m.DateLayout)
+	}
+	return t.Format(time.DateOnly), nil
+}
+
+// row stores one CSV row; get returns a field's (recoded) cell.
+func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(string) string) (store.Change, error) {
+	id := get("id")
+	if t.Kind != "patient" {
+		id = get("patient")
+	}
+	if id == "" {
+		return 0, errors.New("no patient id")
+	}
+	identifier := m.IdentifierSystem + "|" + id
+	pid := w.Pseudonym(identifier)
+	if t.Kind != "patient" {
+		ok, err := w.PatientExists(ctx, pid)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return 0, fmt.Errorf("patient %q is not in the store (ingest its patient table or record first)", id)
+		}
+	}
+	// The row's source key: the registry, the kind, and its own row id or
+	// its natural key.
+	key := func(natural ...string) string {
+		if r := get("row_id"); r != "" {
+			return "registry:" + identifier + "|" + t.Kind + "|" + r
+		}
+		return "registry:" + identifier + "|" + t.Kind + "|" + strings.Join(natural, "|")
+	}
+	code := store.Coded{t.Code}
+	if t.Code == (store.Code{}) {
+		code = nil
+	}
+	switch t.Kind {
+	case "patient":
+		born, err := m.date("birth_date", get("birth_date"))
+		if err != nil {
+			return 0, err
+		}
+		died, err := m.date("deceased", get("deceased"))
+		if err != nil {
+			return 0, err
+		}
+		if err := checkPeriod("life", born, died); err != nil {
+			return 0, err
+		}
+		sex := get("sex")
+		switch sex {
+		case "male", "female", "other", "unknown":
+		default:
+			return 0, fmt.Errorf("sex %q, expected male, female, other or unknown (recode.sex maps registry values)", sex)
+		}
+		_, ch, err := w.PutPatient(ctx, "registry:"+identifier, identifier, store.Patient{BirthDate: born, Sex: sex, Deceased: died})
+		return ch, err
+	case "observation":
+		when, err := m.date("time", get("time"))
+		if err != nil {
+			return 0, err
+		}
+		if when == "" {
+			return 0, errors.New("no time")
+		}
+		v, err := strconv.ParseFloat(get("value"), 64)
+		if err != nil {
+			return 0, fmt.Errorf("value %q is not a number", get("value"))
+		}
+		if len(t.Range) == 2 && (v < t.Range[0] || v > t.Range[1]) {
+			return 0, fmt.Errorf("value %g outside [%g, %g]", v, t.Range[0], t.Range[1])
+		}
+		_, ch, err := w.PutObservation(ctx, key(t.Code.System, t.Code.Code, when), store.Observation{PatientID: pid,
+			Category: "registry", Code: code, Time: when, Value: &v, Unit: t.Unit, Status: "final"})
+		return ch, err
+	case "condition":
+		onset, err := m.date("onset", get("onset"))
+		if err != nil {
+			return 0, err
+		}
+		end, err := m.date("abatement", get("abatement"))
+		if err != nil {
+			return 0, err
+		}
+		if onset == "" {
+			return 0, errors.New("no onset")
+		}
+		if err := checkPeriod("onset to abatement", onset, end); err != nil {
+			return 0, err
+		}
+		_, ch, err := w.PutCondition(ctx, key(t.Code.System, t.Code.Code, onset), store.Condition{PatientID: pid,
+			Code: code, Onset: onset, Abatement: end, VerificationStatus: "confirmed"})
+		return ch, err
+	default: // therapy
+		start, err := m.date("start", get("start"))
+		if err != nil {
+			return 0, err
+		}
+		stop, err := m.date("stop", get("stop"))
+		if err != nil {
+			return 0, err
+		}
+		if start == "" {
+			return 0, errors.New("no start")
+		}
+		if err := checkPeriod("therapy", start, stop); err != nil {
+			return 0, err
+		}
+		drug := get("drug")
+		if drug == "" {
+			return 0, errors.New("no drug")
+		}
+		c := store.Code{System: t.Code.System, Display: drug}
+		if c.System != "" {
+			c.Code = drug
+		}
+		status := get("status")
+		if status == "" {
+			status = "completed"
+			if stop == "" {
+				status = "active"
+			}
+		}
+		_, ch, err := w.PutTherapy(ctx, key(drug, start), store.Therapy{PatientID: pid, Drug: store.Coded{c},
+			Start: start, Stop: stop, Status: status, Origin: "registry"})
+		return ch, err
+	}
+}
