@@ -59,16 +59,17 @@ type Network struct {
 	// offset of each source's delayed sample in the history relative to
 	// the current time slot.
 	rowStart []int32
-	off      []int32
+	src      []int32 // j·H·ncv: the start of source j's ring
+	lag      []int32 // d·ncv: the edge's delay
 	w        []float64
 	rowSum   []float64
 	horizon  int // max delay + 1
-	// The history is one ring of 2·horizon time slots per source region,
-	// the coupled variables side by side: hist[(j·2H + t)·ncv + k]. Each
-	// sample is written at t and t + H (a mirrored ring: a read at t + H − d
-	// never wraps). Time runs within a source's ring, so the read of an
-	// edge moves by ncv values per step and stays in one cache line for
-	// several steps, and an edge's coupled variables share a line.
+	// The history is one ring of horizon time slots per source region,
+	// the coupled variables side by side: hist[(j·H + t)·ncv + k]. Time
+	// runs within a source's ring, so the read of an edge moves by ncv
+	// values per step and stays in one cache line for several steps, and an
+	// edge's coupled variables share a line. A read at slot q − d wraps
+	// without a branch (see slot).
 	hist []float64
 	step int
 
@@ -122,13 +123,14 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			if cfg.Delays != nil {
 				d = cfg.Delays[i*n+j]
 			}
-			net.off = append(net.off, int32((j*2*h+h-d)*ncv))
+			net.src = append(net.src, int32(j*h*ncv))
+			net.lag = append(net.lag, int32(d*ncv))
 			net.w = append(net.w, wij)
 			net.rowSum[i] += wij
 		}
 		net.rowStart[i+1] = int32(len(net.w))
 	}
-	net.hist = make([]float64, 2*h*n*ncv)
+	net.hist = make([]float64, h*n*ncv)
 	if len(net.hist) > math.MaxInt32 {
 		panic("brain: history too long")
 	}
@@ -164,7 +166,7 @@ func NewNetwork(cfg NetworkConfig) *Network {
 		net.eta = make([]float64, nv*n)
 		net.rng = rand.New(rand.NewPCG(cfg.Seed, noiseStream))
 	}
-	for r := 0; r < 2*h; r++ {
+	for r := 0; r < h; r++ {
 		net.writeRow(r)
 	}
 	return net
@@ -182,21 +184,30 @@ func (net *Network) Steps() int { return net.step }
 
 // writeRow stores the coupled variables of the current state in time slot r.
 func (net *Network) writeRow(r int) {
-	n, ncv, h2 := net.N, net.ncv, 2*net.horizon
+	n, ncv, h := net.N, net.ncv, net.horizon
 	hist := net.hist
 	for k, v := range net.cvars {
 		xv := net.x[v*n : (v+1)*n]
 		for i, val := range xv {
-			hist[(i*h2+r)*ncv+k] = val
+			hist[(i*h+r)*ncv+k] = val
 		}
 	}
+}
+
+// slot returns the offset, within a source's ring, of the sample lag
+// (= d·ncv) values before qn (= q·ncv): qn − lag, plus the ring's length
+// hn when that is negative, without a branch.
+func slot(qn, lag, hn int32) int32 {
+	t := qn - lag
+	return t + hn&(t>>31)
 }
 
 // coupling computes net.c for the step from the history.
 func (net *Network) coupling() {
 	n, ncv := net.N, net.ncv
 	q := net.step % net.horizon // slot of the current state (step s − 1)
-	base := net.hist[q*ncv:]
+	qn, hn := int32(q*ncv), int32(net.horizon*ncv)
+	hist := net.hist
 	a, b := net.Coupling.A, net.Coupling.B
 	diff := net.Coupling.Kind == Difference
 	switch ncv {
@@ -205,7 +216,7 @@ func (net *Network) coupling() {
 			var g float64
 			lo, hi := net.rowStart[i], net.rowStart[i+1]
 			for e := lo; e < hi; e++ {
-				g += net.w[e] * base[net.off[e]]
+				g += net.w[e] * hist[net.src[e]+slot(qn, net.lag[e], hn)]
 			}
 			if diff {
 				net.c[i] = a * (g - net.x[net.cvars[0]*n+i]*net.rowSum[i])
@@ -216,16 +227,16 @@ func (net *Network) coupling() {
 	case 2:
 		v0, v1 := net.cvars[0]*n, net.cvars[1]*n
 		c0, c1 := net.c[:n], net.c[n:2*n]
-		lag := base[1:] // the second coupled variable
 		for i := 0; i < n; i++ {
 			var g0, g1 float64
 			lo, hi := net.rowStart[i], net.rowStart[i+1]
-			ws, offs := net.w[lo:hi], net.off[lo:hi]
-			ws = ws[:len(offs)]
-			for e, o := range offs {
+			ws, srcs, lags := net.w[lo:hi], net.src[lo:hi], net.lag[lo:hi]
+			ws, lags = ws[:len(srcs)], lags[:len(srcs)]
+			for e, s := range srcs {
+				o := s + slot(qn, lags[e], hn)
 				w := ws[e]
-				g0 += w * base[o]
-				g1 += w * lag[o]
+				g0 += w * hist[o]
+				g1 += w * hist[o+1]
 			}
 			if diff {
 				s := net.rowSum[i]
@@ -242,7 +253,7 @@ func (net *Network) coupling() {
 			for i := 0; i < n; i++ {
 				var g float64
 				for e := net.rowStart[i]; e < net.rowStart[i+1]; e++ {
-					g += net.w[e] * base[int(net.off[e])+k]
+					g += net.w[e] * hist[net.src[e]+slot(qn, net.lag[e], hn)+int32(k)]
 				}
 				if diff {
 					net.c[k*n+i] = a * (g - net.x[vk+i]*net.rowSum[i])
@@ -308,9 +319,7 @@ func (net *Network) Step() {
 		}
 	}
 	net.step++
-	r := net.step % net.horizon
-	net.writeRow(r)
-	net.writeRow(r + net.horizon)
+	net.writeRow(net.step % net.horizon)
 }
 
 // Diverged reports the first non-finite state entry as an error naming the
