@@ -59,3 +59,16 @@ func BenchmarkPSADraw(b *testing.B) {
 	}
 	b.ReportMetric(years/b.Elapsed().Seconds(), "patient-years/s")
 }
+
+// BenchmarkCohort is one run of the cohort mode (statetransition.Trace
+// engine) with the default inputs: two strategies, lifetime, one cohort per
+// baseline age and sex.
+func BenchmarkCohort(b *testing.B) {
+	spec := benchSpec(b, 1, map[string]any{ParamMode: ModeCohort})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (Model{}).Run(context.Background(), spec, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mdtwin/mdtwin/hta"
+	"github.com/mdtwin/mdtwin/models/statetransition"
 )
 
 // substeps is the number of Simpson sub-intervals per annual cycle over
@@ -22,13 +23,36 @@ type cohortKey struct {
 	h                      float64
 }
 
+// boundaryKey identifies a cached boundary matrix: the chain and the whole
+// year at which lines end by a scheduled switch (−1: none).
+type boundaryKey struct{ chain, end int }
+
+// pointsPerCycle is the number of trace points per annual cycle: the
+// Simpson nodes 0..substeps of the cycle.
+const pointsPerCycle = substeps + 1
+
 // cohortRun holds one strategy's cohort computation.
 type cohortRun struct {
 	w      *world
 	p      *plan
 	n      int // alive states
 	cache  map[cohortKey][]float64
+	bound  map[boundaryKey][]float64
 	epochs []float64 // the switch times, increasing
+
+	// The trace of the current stratum and chain (see stratum).
+	tr       statetransition.Trace
+	sex, ch  int
+	age0, T  float64
+	cycle    int       // the cycle whose step matrix is in E
+	E        []float64 // expm(Q·h) of that cycle
+	wts      [substeps + 1]float64
+	wbuf     [3]float64
+	init     []float64
+	occ      []float64 // chain 0: undiscounted, cost- and effect-discounted time per state (3 × (n+1))
+	occ6     []float64 // chains 1 and 2: time per state before EDSS 6 and 7 (n+1 each)
+	occ7     []float64
+	scratchB [2][]float64
 }
 
 // chain thresholds: the main chain, then the chains in which EDSS >= 6 and
@@ -53,7 +77,7 @@ func (w *world) cohort(ctx context.Context) ([]*accum, error) {
 	out := make([]*accum, len(w.plans))
 	for si := range w.plans {
 		p := &w.plans[si]
-		cr := &cohortRun{w: w, p: p, n: 2 * NEDSS * len(p.class), cache: map[cohortKey][]float64{}}
+		cr := newCohortRun(w, p)
 		for k, l := range p.s.lines {
 			at := l.switchAt
 			if k == 0 {
@@ -82,8 +106,16 @@ func (w *world) cohort(ctx context.Context) ([]*accum, error) {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				cr.stratum(sex, float64(age0), weight, acc)
+				cr.stratum(sex, float64(age0), weight)
 			}
+		}
+		n := cr.n
+		copy(acc.occU, cr.occ[:n])
+		copy(acc.occC, cr.occ[n+1:][:n])
+		copy(acc.occE, cr.occ[2*(n+1):][:n])
+		for st := range n {
+			acc.to6 += cr.occ6[st]
+			acc.to7 += cr.occ7[st]
 		}
 		// Relapses: occupancy × rate.
 		for st := range cr.n {
@@ -116,85 +148,136 @@ func (cr *cohortRun) lineEnds(slot int, t float64) bool {
 	return at == t
 }
 
-// stratum adds the cohort of one baseline age and sex, with weight, to acc.
-func (cr *cohortRun) stratum(sex int, age0, weight float64, acc *accum) {
+// newCohortRun prepares the cohort of strategy p: its trace runs over the
+// n alive states (course, EDSS, slot) and death (index n).
+func newCohortRun(w *world, p *plan) *cohortRun {
+	n := 2 * NEDSS * len(p.class)
+	N := n + 1
+	cr := &cohortRun{w: w, p: p, n: n, cache: map[cohortKey][]float64{}, bound: map[boundaryKey][]float64{},
+		init: make([]float64, N), occ: make([]float64, 3*N), occ6: make([]float64, N), occ7: make([]float64, N),
+		scratchB: [2][]float64{make([]float64, N), make([]float64, N)}}
+	cr.tr = statetransition.Trace{States: N, Init: cr.init, Matrix: cr.matrix, Weights: cr.weights}
+	return cr
+}
+
+// stratum adds the cohort of one baseline age and sex, with weight, to the
+// strategy's occupancy integrals: one statetransition.Trace per chain, whose
+// trace points are the Simpson nodes j = 0..substeps of every cycle
+// (pointsPerCycle per cycle), whose steps within a cycle are expm(Q·h) and
+// whose step from the last node of cycle k to the first of cycle k+1 is the
+// boundary at time k+1 (switches, then the annual assessment), taking no
+// time.
+func (cr *cohortRun) stratum(sex int, age0, weight float64) {
 	w, p := cr.w, cr.p
-	n := cr.n
 	T := min(w.horizon, w.maxAge-age0)
 	if T <= 0 {
 		return
 	}
 	ns := len(p.class)
-	var x [3][]float64
-	for ch := range x {
-		x[ch] = make([]float64, n+1)
+	cycles := int(math.Ceil(T))
+	cr.sex, cr.age0, cr.T = sex, age0, T
+	cr.tr.Steps = cycles*pointsPerCycle - 1
+	for ch := range chainThreshold {
+		clear(cr.init)
 		for e := range NEDSS {
 			if e >= chainThreshold[ch] {
 				continue
 			}
-			x[ch][stateIndex(RRMS, e, p.allowed(RRMS, e, 0), ns)] += weight * w.v.baseEDSS[e]
+			cr.init[stateIndex(RRMS, e, p.allowed(RRMS, e, 0), ns)] += weight * w.v.baseEDSS[e]
+		}
+		cr.ch, cr.cycle = ch, -1
+		switch ch {
+		case 0:
+			cr.tr.Weightings = 3
+			cr.tr.Run(nil, cr.occ)
+		case 1:
+			cr.tr.Weightings = 1
+			cr.tr.Run(nil, cr.occ6)
+		default:
+			cr.tr.Weightings = 1
+			cr.tr.Run(nil, cr.occ7)
 		}
 	}
-	y := make([]float64, n+1)
-	var wts [substeps + 1]float64
-	for k := 0; float64(k) < T; k++ {
-		span := min(1, T-float64(k))
-		h := span / substeps
-		for j := range wts {
-			switch {
-			case j == 0 || j == substeps:
-				wts[j] = h / 3
-			case j%2 == 1:
-				wts[j] = 4 * h / 3
-			default:
-				wts[j] = 2 * h / 3
-			}
-		}
+}
+
+// cycleStep returns the cycle k of trace point t, the cycle's Simpson step
+// h and the point's node j in it.
+func (cr *cohortRun) cycleStep(t int) (k int, h float64, j int) {
+	k, j = t/pointsPerCycle, t%pointsPerCycle
+	return k, min(1, cr.T-float64(k)) / substeps, j
+}
+
+// matrix is the trace's step t: expm(Q·h) within a cycle, the boundary
+// matrix (nil if nothing happens) between cycles.
+func (cr *cohortRun) matrix(t int) []float64 {
+	k, h, j := cr.cycleStep(t)
+	if j == 0 {
+		return cr.boundaryMatrix(cr.ch, float64(k))
+	}
+	if k != cr.cycle {
 		epoch := 0
-		for _, t := range cr.epochs {
-			if t <= float64(k) {
+		for _, at := range cr.epochs {
+			if at <= float64(k) {
 				epoch++
 			}
 		}
-		for ch := range x {
-			E := cr.step(ch, sex, int(age0)+k, epoch, float64(k), h)
-			xs := x[ch]
-			for j := 0; j <= substeps; j++ {
-				if j > 0 {
-					vecMat(y, xs, E, n+1)
-					xs, y = y, xs
-				}
-				t := float64(k) + float64(j)*h
-				wt := wts[j]
-				if ch == 0 {
-					dc, de := wt*hta.DiscountFactor(w.v.discC, t), wt*hta.DiscountFactor(w.v.discE, t)
-					for st := range n {
-						if v := xs[st]; v != 0 {
-							acc.occU[st] += wt * v
-							acc.occC[st] += dc * v
-							acc.occE[st] += de * v
-						}
-					}
-				} else {
-					var alive float64
-					for st := range n {
-						alive += xs[st]
-					}
-					if ch == 1 {
-						acc.to6 += wt * alive
-					} else {
-						acc.to7 += wt * alive
-					}
-				}
+		cr.E, cr.cycle = cr.step(cr.ch, cr.sex, int(cr.age0)+k, epoch, float64(k), h), k
+	}
+	return cr.E
+}
+
+// weights returns trace point t's Simpson weight, and (chain 0) the weight
+// discounted at the costs' and at the effects' rate.
+func (cr *cohortRun) weights(t int) []float64 {
+	k, h, j := cr.cycleStep(t)
+	if j == 0 {
+		for i := range cr.wts {
+			switch {
+			case i == 0 || i == substeps:
+				cr.wts[i] = h / 3
+			case i%2 == 1:
+				cr.wts[i] = 4 * h / 3
+			default:
+				cr.wts[i] = 2 * h / 3
 			}
-			x[ch] = xs // the buffers may have swapped; y stays the other one
-			end := float64(k + 1)
-			if end >= T {
-				continue
-			}
-			cr.boundary(ch, x[ch], y, end)
 		}
 	}
+	wt := cr.wts[j]
+	cr.wbuf[0] = wt
+	if cr.ch == 0 {
+		at := float64(k) + float64(j)*h
+		cr.wbuf[1], cr.wbuf[2] = wt*hta.DiscountFactor(cr.w.v.discC, at), wt*hta.DiscountFactor(cr.w.v.discE, at)
+	}
+	return cr.wbuf[:]
+}
+
+// boundaryMatrix returns the linear map of the boundary at the whole year
+// end (see boundary) in chain ch as an (n+1)×(n+1) matrix, row i the image
+// of state i; nil when it moves nobody.
+func (cr *cohortRun) boundaryMatrix(ch int, end float64) []float64 {
+	key := boundaryKey{ch, -1}
+	for slot := range cr.p.off {
+		if cr.lineEnds(slot, end) {
+			key.end = int(end)
+		}
+	}
+	if key.end < 0 && !cr.w.annual {
+		return nil
+	}
+	if B, ok := cr.bound[key]; ok {
+		return B
+	}
+	N := cr.n + 1
+	B := make([]float64, N*N)
+	x, y := cr.scratchB[0], cr.scratchB[1]
+	for i := range N {
+		clear(x)
+		x[i] = 1
+		cr.boundary(ch, x, y, end)
+		copy(B[i*N:(i+1)*N], x)
+	}
+	cr.bound[key] = B
+	return B
 }
 
 // boundary applies what happens at the integer time end: the scheduled
@@ -255,20 +338,6 @@ func (cr *cohortRun) boundary(ch int, x, y []float64, end float64) {
 		}
 	}
 	copy(x, y)
-}
-
-// vecMat sets y = x·E for the n×n row-major E.
-func vecMat(y, x, E []float64, n int) {
-	clear(y)
-	for i, xi := range x {
-		if xi == 0 {
-			continue
-		}
-		row := E[i*n : (i+1)*n]
-		for j, e := range row {
-			y[j] += xi * e
-		}
-	}
 }
 
 // step returns expm(Q·h) for the chain, sex, attained age and epoch (the

@@ -91,16 +91,26 @@
 //
 // mode = "cohort" computes the same expectations with an annual-cycle
 // Markov cohort over (course, EDSS, therapy slot) and death, one cohort per
-// baseline age and sex: each cycle's transition matrix is expm(Q) of the
-// DES's rates in that cycle (see world.cohort), time-specific swaps and
-// annual assessments act at cycle boundaries, and occupancy is integrated
-// within the cycle by Simpson's rule. The tests check that the DES agrees
-// with it within Monte Carlo error. It is implemented here rather than on
-// models/statetransition because the cohort needs what that generic model
-// does not have: competing-risk probabilities from a generator (it converts
-// each rate on its own, p = 1 − e^(−r)), a population stratified by age and
-// sex, event counts (relapses) and time-to-milestone outputs; it reuses hta
-// for discounting and the CE summaries. max_years on a line after the first
+// baseline age and sex, weighted by the baseline distribution: each
+// cycle's transition matrix is expm(Q) of the DES's rates in that cycle
+// (see world.cohort), time-specific swaps and annual assessments act at
+// cycle boundaries, and occupancy is integrated within the cycle by
+// Simpson's rule. The tests check that the DES agrees with it within Monte
+// Carlo error.
+//
+// It is built on models/statetransition: the trace runs on that package's
+// cohort engine, statetransition.Trace, the one that runs the generic
+// model's cohorts. This package supplies what the generic definition cannot
+// express — competing-risk probabilities from a generator (the generic
+// model converts each rate on its own, p = 1 − e^(−r)), the stratification
+// by age and sex, the therapy-slot state space with its stopping rules,
+// relapse counts (occupancy × rate) and the times to EDSS 6 and 7 (two
+// more traces in which those EDSS states absorb) — as the Trace's inputs:
+// its trace points are the Simpson nodes of each cycle (substeps + 1 per
+// cycle), its steps expm(Q·h) within a cycle and, between cycles, the
+// boundary map (switches, then the annual assessment) as a matrix that
+// takes no time; its occupancy weights are the Simpson weights, undiscounted
+// and discounted (hta.DiscountFactor). max_years on a line after the first
 // needs the time on the line, which the cohort does not track: only the DES
 // runs it.
 //

@@ -453,9 +453,9 @@ func (d *definition) entryValues(pc perCycleValues, rates [2]float64) []float64 
 	return out
 }
 
-// cohort runs the cohort of every strategy and returns its expected totals
-// per person and, when trace is set, the state occupancy at trace points
-// 0..cycles (traces[s][t][i]).
+// cohort runs the cohort of every strategy through a Trace, one step per
+// cycle, and returns its expected totals per person and, when trace is
+// set, the state occupancy at trace points 0..cycles (traces[s][t][i]).
 func (in *instance) cohort(trace bool) ([]Totals, [][][]float64) {
 	n, cycles := in.n, in.d.cycles
 	totals := make([]Totals, len(in.plan))
@@ -463,57 +463,25 @@ func (in *instance) cohort(trace bool) ([]Totals, [][][]float64) {
 	if trace {
 		traces = make([][][]float64, len(in.plan))
 	}
-	x, y := make([]float64, n), make([]float64, n)
-	for s := range in.plan {
-		copy(x, in.init)
-		tot := &totals[s]
+	var s int // the strategy being run
+	tr := Trace{States: n, Init: in.init, Steps: cycles, Quantities: nq,
+		Matrix: func(k int) []float64 { return in.plan[s][k-1].p },
+		Point:  func(t int) []float64 { return in.point[s][t*n*nq:][:n*nq] },
+		Entry: func(k int) []float64 {
+			if e := in.entry[s]; e != nil {
+				return e[(k-1)*n*nq:][:n*nq]
+			}
+			return nil
+		},
+	}
+	if trace {
+		tr.Visit = func(t int, x []float64) { traces[s][t] = append([]float64(nil), x...) }
+	}
+	for s = range in.plan {
 		if trace {
 			traces[s] = make([][]float64, cycles+1)
-			traces[s][0] = append([]float64(nil), x...)
 		}
-		addPoint(tot, x, in.point[s][:n*nq])
-		for k := 1; k <= cycles; k++ {
-			p := in.plan[s][k-1].p
-			clear(y)
-			for i, xi := range x {
-				if xi == 0 {
-					continue
-				}
-				row := p[i*n : i*n+n]
-				for j, pij := range row {
-					y[j] += xi * pij
-				}
-			}
-			if e := in.entry[s]; e != nil {
-				ev := e[(k-1)*n*nq:][:n*nq]
-				for j := range n {
-					inflow := y[j] - x[j]*p[j*n+j] // from the other states
-					if inflow != 0 {
-						for q := range nq {
-							tot[q] += inflow * ev[j*nq+q]
-						}
-					}
-				}
-			}
-			x, y = y, x
-			addPoint(tot, x, in.point[s][k*n*nq:][:n*nq])
-			if trace {
-				traces[s][k] = append([]float64(nil), x...)
-			}
-		}
+		tr.Run(totals[s][:], nil)
 	}
 	return totals, traces
-}
-
-// addPoint adds occupancy x times the point values pv (n×nq) to tot.
-func addPoint(tot *Totals, x, pv []float64) {
-	for i, xi := range x {
-		if xi == 0 {
-			continue
-		}
-		v := pv[i*nq:][:nq]
-		for q := range nq {
-			tot[q] += xi * v[q]
-		}
-	}
 }

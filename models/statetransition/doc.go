@@ -145,6 +145,19 @@
 //
 //	E = Σ_{k=1..n} (1+r)^(−k·Δ) · Σ_j (x_k(j) − x_{k−1}(j)·P_k(j, j)) · e_k(j)
 //
+// # The cohort engine
+//
+// The cohort is computed by Trace, the package's exported Markov-trace
+// engine: a number of states, the initial occupancy, a supplier of the
+// transition matrix of each step, and what occupancy is worth — per-state
+// values at each trace point and on entry (here the weights above times
+// the discount factor times v̄_t, and e_k), or per-state occupancy under
+// given weights. Run steps x_t = x_{t−1}·P_t without allocating. This
+// model runs one step per cycle; models/mscohort runs its MS cohort mode
+// through the same engine, with its own state space and matrices, Simpson
+// nodes within each annual cycle as trace points and its cycle-boundary
+// events as steps that take no time.
+//
 // The microsimulation ("mode" = "micro") moves each of n_patients
 // individuals through the same matrices: patient p draws the uniform
 // numbers u_0 (its initial state), u_1, …, u_n from a PCG generator
