@@ -220,3 +220,47 @@ func TestKillRunThenResume(t *testing.T) {
 	}
 	sameResults(t, out, ref, "after kill -9 and --resume")
 }
+
+// The model examples give the same results.csv and summary.json on inproc
+// and on plugin workers (shrunk where they are long: fewer PSA draws,
+// shorter brain time).
+func TestModelExamplesIdenticalAcrossBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	shrink := map[string][2]string{
+		"hiv-chancellor-psa.toml": {"samples = 1000", "samples = 50"},
+		"ms-ofatumumab-psa.toml":  {"replicates = 1000", "replicates = 20"},
+		"vep-resection.toml":      {"duration = 6000.0", "duration = 600.0"},
+		"avatar-k-sweep.toml":     {"", ""},
+	}
+	root := repoRoot(t)
+	for name, sub := range shrink {
+		t.Run(name, func(t *testing.T) {
+			src := string(readFile(t, filepath.Join(root, "scenarios", "examples", name)))
+			if sub[0] != "" {
+				if !strings.Contains(src, sub[0]) {
+					t.Fatalf("%s has no %q to shrink", name, sub[0])
+				}
+				src = strings.Replace(src, sub[0], sub[1], 1)
+			}
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, name), src)
+			var outs []string
+			for _, backend := range []string{"inproc", "plugin"} {
+				out := filepath.Join(dir, backend)
+				// Run from the repository root: example data paths are relative to it.
+				cmd := mdtwin(t, root, "run", filepath.Join(dir, name), "--backend", backend, "--workers", "2", "--out", out)
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s", backend, err, b)
+				}
+				outs = append(outs, out)
+			}
+			for _, f := range []string{"results.csv", "summary.json"} {
+				if !bytes.Equal(readFile(t, filepath.Join(outs[0], f)), readFile(t, filepath.Join(outs[1], f))) {
+					t.Errorf("%s differs between inproc and plugin", f)
+				}
+			}
+		})
+	}
+}
