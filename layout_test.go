@@ -25,8 +25,10 @@ var allowed = map[string][]string{
 	"des":        {"des"},
 	"hta":        {"hta"},
 	"store":      {"store"},
+	"mesh":       {"mesh"},
 	"examples":   {"examples", "models"},
-	"patient":    {"patient", "store", "models"},
+	"patient":    {"patient", "store", "models", "scenarios"},
+	"report":     {"report", "patient", "store", "models", "engine"},
 }
 
 // The engine talks to backends only through the workers.Backend interface.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +14,10 @@ import (
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/store"
 	"github.com/mdtwin/mdtwin/workers"
 	"github.com/mdtwin/mdtwin/workers/inproc"
 )
@@ -47,6 +51,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 
 func (a *app) runCommand() *cobra.Command {
 	var f runFlags
+	var pf patientFlags
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO",
 		Short: "Run the study a scenario file describes",
@@ -64,11 +69,15 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = a.runStudy(cmd.Context(), sc, f)
-			return err
+			if pf.patient == "" {
+				_, err = a.runStudy(cmd.Context(), sc, f)
+				return err
+			}
+			return a.runForPatient(cmd.Context(), sc, f, pf)
 		},
 	}
 	f.register(cmd)
+	pf.register(cmd)
 	return cmd
 }
 
@@ -235,4 +244,101 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s)", len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"))}
 	}
 	return rep, nil
+}
+
+// ---- mdtwin run --patient: personalise the scenario, record the prediction ----
+
+// patientFlags are the flags of `mdtwin run` that make a study one patient's.
+type patientFlags struct {
+	patient   string
+	storePath string
+}
+
+func (pf *patientFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&pf.patient, "patient", "", "personalise the scenario for this patient (pseudonymous id in the patient store) and record the prediction")
+	cmd.Flags().StringVar(&pf.storePath, "store", "", "patient store for --patient (default: $XDG_DATA_HOME/mdtwin/store.sqlite, else ~/.local/share/mdtwin/store.sqlite)")
+}
+
+// runForPatient personalises sc for the patient (patient/embodiment), runs
+// the study and stores its done runs as predictions for the patient, with
+// the study's model version, personalised scenario hash and output folder.
+func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFlags, pf patientFlags) error {
+	if pf.storePath == "" {
+		p, err := store.DefaultPatientStore()
+		if err != nil {
+			return &usageError{err}
+		}
+		pf.storePath = p
+	}
+	ps, err := store.OpenPatients(pf.storePath, "mdtwin run")
+	if err != nil {
+		return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
+	}
+	defer ps.Close()
+	rec, err := patient.Load(ctx, ps, pf.patient)
+	if err != nil {
+		return &engine.InputError{Msg: fmt.Sprintf("--patient: %v (store %s)", err, pf.storePath)}
+	}
+	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
+	if err != nil {
+		return &engine.InputError{Msg: fmt.Sprintf("%s: %v", sc.File, err)}
+	}
+	for _, n := range p.Notes {
+		a.logger().Info("embodiment", "patient", pf.patient, "note", n)
+	}
+	rep, err := a.runStudy(ctx, p.Scenario, f)
+	var rf *runFailure
+	if err != nil && !errors.As(err, &rf) {
+		return err
+	}
+	if rep.Done > 0 {
+		n, serr := recordPredictions(ctx, ps, pf.patient, p.Scenario, rep.OutDir)
+		if serr != nil {
+			return fmt.Errorf("the study ran but its prediction could not be stored for patient %s: %w", pf.patient, serr)
+		}
+		fmt.Fprintf(a.stdout, "stored %d predictions for patient %s in %s\n", n, pf.patient, pf.storePath)
+	}
+	return err
+}
+
+// recordPredictions adds the study in out and one prediction per done run.
+func recordPredictions(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.Scenario, out string) (int, error) {
+	l, err := store.OpenLedger(filepath.Join(out, store.LedgerFile))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	meta, err := l.Meta()
+	if err != nil {
+		return 0, err
+	}
+	runs, err := l.Runs()
+	if err != nil {
+		return 0, err
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return 0, err
+	}
+	w, err := ps.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Rollback() // a no-op after Commit
+	sid, err := w.AddStudy(ctx, store.Study{Name: sc.Study.Name, Model: meta["model"], ModelVersion: meta["model_version"],
+		ScenarioSHA256: sc.Hash, Output: abs})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range runs {
+		if r.State != store.Done {
+			continue
+		}
+		if _, err := w.AddPrediction(ctx, store.Prediction{PatientID: pid, StudyID: sid, RunID: r.ID, Outputs: r.Outputs}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, w.Commit()
 }

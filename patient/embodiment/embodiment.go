@@ -1,0 +1,147 @@
+package embodiment
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+// ErrNoAtrialModel is returned for scenarios of the atrial model: atrial
+// fibrillation embodiment (the patient's atrial mesh and fibrosis field →
+// atrial parameters) waits for models/atrial, which does not exist yet.
+var ErrNoAtrialModel = errors.New("atrial fibrillation embodiment is not available yet: mdtwin has no atrial model")
+
+// Options tunes Personalise. The zero value is ready to use.
+type Options struct {
+	// AsOf is the index date of an MS forecast: the patient's state is read
+	// at or before it. Zero: the date of the latest EDSS visit.
+	AsOf time.Time
+}
+
+// Personalisation is a scenario made for one patient.
+type Personalisation struct {
+	// Scenario is a copy of the scenario with the personalised Params,
+	// Inputs and Hash; the original is not modified.
+	Scenario *scenarios.Scenario
+	// PatientID is the patient's pseudonym.
+	PatientID string
+	// Params holds the [params] values the record set.
+	Params map[string]any
+	// Inputs holds the [inputs] tables the record set (each replaces the
+	// scenario's table of that name).
+	Inputs map[string]any
+	// Notes says, in sentences, what was derived and what was assumed.
+	Notes []string
+	// MS is the MS profile (mscohort scenarios), else nil.
+	MS *MSProfile
+	// Epilepsy is the brain assets (brain scenarios), else nil.
+	Epilepsy *EpilepsyAssets
+}
+
+// Personalise returns sc personalised for the patient of rec: see the
+// package documentation for what each model takes from the record. Errors
+// are about the record or the scenario (no EDSS, an SPMS course, a missing
+// or changed asset, a model without embodiment) and read as one line.
+func Personalise(sc *scenarios.Scenario, rec *patient.Record, opt Options) (*Personalisation, error) {
+	p := &Personalisation{PatientID: rec.Patient.ID, Params: map[string]any{}, Inputs: map[string]any{}}
+	var err error
+	switch sc.Study.Model {
+	case "mscohort":
+		err = p.ms(sc, rec, opt)
+	case "brain":
+		err = p.brain(sc, rec)
+	case "atrial":
+		return nil, fmt.Errorf("patient %s: %w", rec.Patient.ID, ErrNoAtrialModel)
+	default:
+		return nil, fmt.Errorf("model %q has no patient embodiment (models with one: mscohort, brain)", sc.Study.Model)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("patient %s: %w", rec.Patient.ID, err)
+	}
+	if sc.Sweep != nil {
+		for _, sp := range sc.Sweep.Params {
+			if _, ok := p.Params[sp.Name]; ok {
+				return nil, fmt.Errorf("patient %s: the scenario's [sweep.params] varies %s, which the patient's record fixes", rec.Patient.ID, sp.Name)
+			}
+		}
+	}
+	out := *sc
+	out.Params = maps.Clone(sc.Params)
+	if out.Params == nil {
+		out.Params = map[string]any{}
+	}
+	maps.Copy(out.Params, p.Params)
+	inputs := map[string]any{}
+	if len(sc.Inputs) > 0 {
+		if err := json.Unmarshal(sc.Inputs, &inputs); err != nil {
+			return nil, fmt.Errorf("scenario %s: [inputs]: %v", sc.File, err)
+		}
+	}
+	maps.Copy(inputs, p.Inputs)
+	if out.Inputs, err = json.Marshal(inputs); err != nil {
+		return nil, err
+	}
+	out.Hash = personalHash(sc.Hash, p)
+	p.Scenario = &out
+	return p, nil
+}
+
+// personalHash is the SHA-256 of the scenario's hash, the patient id and
+// the values the record supplied (JSON with sorted keys: deterministic).
+func personalHash(scenarioHash string, p *Personalisation) string {
+	b, _ := json.Marshal(struct {
+		Scenario string         `json:"scenario"`
+		Patient  string         `json:"patient"`
+		Params   map[string]any `json:"params"`
+		Inputs   map[string]any `json:"inputs"`
+	}{scenarioHash, p.PatientID, p.Params, p.Inputs})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (p *Personalisation) note(format string, args ...any) {
+	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
+}
+
+// parseDate reads the date part of a FHIR date or dateTime: YYYY,
+// YYYY-MM, YYYY-MM-DD or a dateTime (its local date, as written). A
+// partial date stands for its first day.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 10 && s[10] == 'T' {
+		s = s[:10]
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("date %q: expected YYYY, YYYY-MM, YYYY-MM-DD or a FHIR dateTime", s)
+}
+
+// completedYears is the age in whole years on date at of someone born on
+// born.
+func completedYears(born, at time.Time) int {
+	y := at.Year() - born.Year()
+	if at.Month() < born.Month() || (at.Month() == born.Month() && at.Day() < born.Day()) {
+		y--
+	}
+	return y
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func formatEDSS(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

@@ -1,0 +1,205 @@
+package embodiment
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+// MS courses, as SNOMED CT codes and as mdtwin's local codes in
+// patient.SystemMS.
+const (
+	CourseRRMS = "RRMS"
+	CourseSPMS = "SPMS"
+	CoursePPMS = "PPMS"
+)
+
+var courseCodes = map[string]string{
+	patient.SystemSNOMED + "|426373005": CourseRRMS, // relapsing-remitting multiple sclerosis
+	patient.SystemSNOMED + "|425500002": CourseSPMS, // secondary progressive multiple sclerosis
+	patient.SystemSNOMED + "|428700003": CoursePPMS, // primary progressive multiple sclerosis
+	patient.SystemMS + "|rrms":          CourseRRMS,
+	patient.SystemMS + "|spms":          CourseSPMS,
+	patient.SystemMS + "|ppms":          CoursePPMS,
+}
+
+// mscohortEDSSStates is mscohort's number of EDSS states (0, 1, …, 9).
+const mscohortEDSSStates = 10
+
+// MSProfile is a patient's multiple-sclerosis state at an index date.
+type MSProfile struct {
+	IndexDate  time.Time // the date of the EDSS that starts the forecast
+	Age        int       // completed years at IndexDate
+	Sex        string    // female or male
+	EDSS       float64   // the latest EDSS at or before IndexDate (0–10)
+	EDSSState  int       // mscohort's state: floor(EDSS), at most 9
+	EDSSVisits int       // EDSS visits at or before IndexDate
+	Course     string    // CourseRRMS, CourseSPMS, CoursePPMS; "" when no course is coded
+	Relapses   int       // relapses with onset at or before IndexDate
+	Therapies  []TherapyLine
+	Current    string // the therapy ongoing at IndexDate; "" when none
+}
+
+// TherapyLine is one disease-modifying therapy of the history.
+type TherapyLine struct {
+	Drug        string
+	Start, Stop string // FHIR dates; Stop "" when ongoing or unknown
+}
+
+// MS reads the patient's MS profile at asOf (zero: the date of the latest
+// EDSS visit). It needs a birth date, a sex of female or male and an EDSS
+// visit at or before asOf.
+func MS(rec *patient.Record, asOf time.Time) (*MSProfile, error) {
+	pr := &MSProfile{}
+	type visit struct {
+		at   time.Time
+		edss float64
+	}
+	var last *visit
+	for _, o := range rec.Series(patient.SystemMS, patient.CodeEDSS) {
+		if o.Value == nil {
+			continue
+		}
+		at, err := parseDate(o.Time)
+		if err != nil {
+			return nil, fmt.Errorf("EDSS observation %d: %v", o.ID, err)
+		}
+		if !asOf.IsZero() && at.After(asOf) {
+			continue
+		}
+		if v := *o.Value; v < 0 || v > 10 || math.IsNaN(v) {
+			return nil, fmt.Errorf("EDSS observation %d of %s: %v is outside [0, 10]", o.ID, o.Time, v)
+		}
+		pr.EDSSVisits++
+		if last == nil || !at.Before(last.at) { // Series is in time order; the later of equal dates wins
+			last = &visit{at, *o.Value}
+		}
+	}
+	if last == nil {
+		if asOf.IsZero() {
+			return nil, errors.New("no EDSS observation (urn:mdtwin:ms|edss) in the record")
+		}
+		return nil, fmt.Errorf("no EDSS observation on or before %s", asOf.Format(time.DateOnly))
+	}
+	pr.IndexDate, pr.EDSS = last.at, last.edss
+	if !asOf.IsZero() {
+		pr.IndexDate = asOf
+	}
+	pr.EDSSState = min(int(math.Floor(pr.EDSS)), mscohortEDSSStates-1)
+	if rec.Patient.BirthDate == "" {
+		return nil, errors.New("no birth date in the record")
+	}
+	born, err := parseDate(rec.Patient.BirthDate)
+	if err != nil {
+		return nil, fmt.Errorf("birth date: %v", err)
+	}
+	if pr.Age = completedYears(born, pr.IndexDate); pr.Age < 0 {
+		return nil, fmt.Errorf("birth date %s is after the index date %s", rec.Patient.BirthDate, pr.IndexDate.Format(time.DateOnly))
+	}
+	switch rec.Patient.Sex {
+	case "female", "male":
+		pr.Sex = rec.Patient.Sex
+	default:
+		return nil, fmt.Errorf("sex %q: mscohort's life tables need female or male", rec.Patient.Sex)
+	}
+	var courseAt time.Time
+	for _, c := range rec.Conditions {
+		at, err := parseDate(firstNonEmpty(c.Onset, c.Recorded))
+		if err != nil || at.After(pr.IndexDate) {
+			continue
+		}
+		for _, code := range c.Code {
+			if course, ok := courseCodes[code.System+"|"+code.Code]; ok && !at.Before(courseAt) {
+				pr.Course, courseAt = course, at
+			}
+			if code.System == patient.SystemMS && code.Code == patient.CodeRelapse {
+				pr.Relapses++
+			}
+		}
+	}
+	for _, t := range rec.Therapies {
+		start, err := parseDate(t.Start)
+		if err != nil || start.After(pr.IndexDate) {
+			continue
+		}
+		drug := t.Drug.Primary()
+		name := firstNonEmpty(drug.Display, drug.Code)
+		pr.Therapies = append(pr.Therapies, TherapyLine{Drug: name, Start: t.Start, Stop: t.Stop})
+		if stop, err := parseDate(t.Stop); t.Stop == "" || (err == nil && stop.After(pr.IndexDate)) {
+			pr.Current = name
+		}
+	}
+	return pr, nil
+}
+
+// Baseline returns mscohort's [inputs.baseline] table for this one
+// patient: sex, age and EDSS state fixed.
+func (pr *MSProfile) Baseline() map[string]any {
+	edss := make([]any, mscohortEDSSStates)
+	for i := range edss {
+		edss[i] = 0.0
+	}
+	edss[pr.EDSSState] = 1.0
+	return map[string]any{
+		"female":   pr.female(),
+		"age_mean": float64(pr.Age),
+		"age_sd":   0.0,
+		"age_min":  float64(pr.Age),
+		"age_max":  float64(pr.Age),
+		"edss":     edss,
+	}
+}
+
+func (pr *MSProfile) female() float64 {
+	if pr.Sex == "female" {
+		return 1
+	}
+	return 0
+}
+
+// ms personalises an mscohort scenario.
+func (p *Personalisation) ms(sc *scenarios.Scenario, rec *patient.Record, opt Options) error {
+	pr, err := MS(rec, opt.AsOf)
+	if err != nil {
+		return err
+	}
+	switch pr.Course {
+	case CourseSPMS, CoursePPMS:
+		return fmt.Errorf("course %s: mscohort starts every patient in RRMS and cannot yet take a progressive course (it would need an inputs.baseline course share)", pr.Course)
+	}
+	p.MS = pr
+	p.Inputs["baseline"] = pr.Baseline()
+	p.Params["female_share"] = pr.female()
+	p.note("Index date %s: age %d, %s, EDSS %s (mscohort state %d) from the latest of %d EDSS visits.",
+		pr.IndexDate.Format(time.DateOnly), pr.Age, pr.Sex, formatEDSS(pr.EDSS), pr.EDSSState, pr.EDSSVisits)
+	if pr.Course == "" {
+		p.note("No MS course is coded in the record: RRMS assumed (mscohort's only starting course).")
+	}
+	p.note("%d relapses before the index date; mscohort starts with no relapse history.", pr.Relapses)
+	if len(pr.Therapies) > 0 {
+		var names []string
+		for _, t := range pr.Therapies {
+			names = append(names, t.Drug)
+		}
+		cur := "none"
+		if pr.Current != "" {
+			cur = pr.Current
+		}
+		p.note("Therapy history: %s (current: %s); the scenario's strategies decide the therapies simulated.", strings.Join(names, ", "), cur)
+	}
+	return nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
