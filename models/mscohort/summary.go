@@ -2,7 +2,6 @@ package mscohort
 
 import (
 	"encoding/json"
-	"math"
 
 	"github.com/mdtwin/mdtwin/hta"
 	"github.com/mdtwin/mdtwin/models"
@@ -35,24 +34,14 @@ type StrategySummary struct {
 	Outputs map[string]Interval `json:"outputs"`
 }
 
-// Interval is hta.Interval with JSON names.
-type Interval struct {
-	Mean Number `json:"mean"`
-	Lo   Number `json:"lo"`
-	Hi   Number `json:"hi"`
-}
-
-// FrontierRow is hta.FrontierRow with JSON names.
-type FrontierRow struct {
-	Name      string `json:"name"`
-	Cost      Number `json:"cost"`
-	Effect    Number `json:"effect"`
-	Status    string `json:"status"`
-	Versus    string `json:"versus,omitempty"`
-	IncCost   Number `json:"inc_cost"`
-	IncEffect Number `json:"inc_effect"`
-	ICER      Number `json:"icer"`
-}
+// Interval, Number, FrontierRow and Curve are the study-summary types of
+// package hta.
+type (
+	Interval    = hta.IntervalJSON
+	Number      = hta.Number
+	FrontierRow = hta.FrontierJSON
+	Curve       = hta.Curve
+)
 
 // Incremental compares a strategy with the first: the mean and interval of
 // the differences over draws, the ICER of the means and the incremental
@@ -66,12 +55,6 @@ type Incremental struct {
 	IncNMB    Interval `json:"inc_nmb"`
 }
 
-// Curve is a strategy's cost-effectiveness acceptability curve.
-type Curve struct {
-	Strategy string    `json:"strategy"`
-	Prob     []float64 `json:"prob"`
-}
-
 // CEPlane is the cost-effectiveness plane scatter of a strategy versus the
 // first, one point per draw in run order.
 type CEPlane struct {
@@ -81,22 +64,7 @@ type CEPlane struct {
 	IncEffect []Number `json:"inc_qaly"`
 }
 
-// Number is a float64 that JSON writes as null when not finite.
-type Number float64
-
-// MarshalJSON implements json.Marshaler.
-func (n Number) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-func interval(xs []float64) Interval {
-	iv := hta.MeanInterval(xs)
-	return Interval{Number(iv.Mean), Number(iv.Lo), Number(iv.Hi)}
-}
+func interval(xs []float64) Interval { return hta.MeanInterval(xs).JSON() }
 
 // Summarize aggregates a study: per strategy the mean and 95 % interval of
 // every output over the done runs (hta.MeanInterval), the frontier with
@@ -132,7 +100,6 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 		return sm, nil
 	}
 	means := make([]hta.Strategy, ns)
-	finiteMeans := true
 	for s, st := range d.strategies {
 		ss := StrategySummary{Name: st.name, Outputs: map[string]Interval{}}
 		prefix := st.name + "_"
@@ -148,14 +115,8 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 		}
 		sm.Strategies = append(sm.Strategies, ss)
 		means[s] = hta.Strategy{Name: st.name, Cost: float64(ss.Outputs["cost_disc"].Mean), Effect: float64(ss.Outputs["qaly_disc"].Mean)}
-		finiteMeans = finiteMeans && finite(means[s].Cost) && finite(means[s].Effect)
 	}
-	if finiteMeans {
-		for _, r := range hta.Frontier(means) {
-			sm.Frontier = append(sm.Frontier, FrontierRow{Name: r.Name, Cost: Number(r.Cost), Effect: Number(r.Effect),
-				Status: string(r.Status), Versus: r.Versus, IncCost: Number(r.IncCost), IncEffect: Number(r.IncEffect), ICER: Number(r.ICER)})
-		}
-	}
+	sm.Frontier = hta.FrontierSummary(means)
 	ref := d.strategies[0].name
 	for s := 1; s < ns; s++ {
 		dc, de, db := make([]float64, sm.Draws), make([]float64, sm.Draws), make([]float64, sm.Draws)
@@ -173,20 +134,12 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 			sm.CEPlane = append(sm.CEPlane, plane)
 		}
 	}
-	if sm.Draws > 1 && allFinite(costs) && allFinite(effects) {
+	names := make([]string, ns)
+	for s, st := range d.strategies {
+		names[s] = st.name
+	}
+	if sm.CEAC, sm.CEAF, sm.EVPI = hta.Acceptability(names, costs, effects, d.wtpGrid); sm.CEAC != nil {
 		sm.WTP = d.wtpGrid
-		ceac := hta.CEAC(costs, effects, d.wtpGrid)
-		for s, st := range d.strategies {
-			c := Curve{Strategy: st.name, Prob: make([]float64, len(d.wtpGrid))}
-			for k := range d.wtpGrid {
-				c.Prob[k] = ceac[k][s]
-			}
-			sm.CEAC = append(sm.CEAC, c)
-		}
-		for _, s := range hta.CEAF(costs, effects, d.wtpGrid) {
-			sm.CEAF = append(sm.CEAF, d.strategies[s].name)
-		}
-		sm.EVPI = hta.EVPI(costs, effects, d.wtpGrid)
 	}
 	return sm, nil
 }
@@ -197,17 +150,6 @@ func ownOutput(d *definition, s, name string) bool {
 	for _, o := range d.strategies {
 		if o.name != s && len(o.name) > len(s) && len(name) > len(o.name) && name[:len(o.name)+1] == o.name+"_" {
 			return false
-		}
-	}
-	return true
-}
-
-func allFinite(xs [][]float64) bool {
-	for _, row := range xs {
-		for _, x := range row {
-			if !finite(x) {
-				return false
-			}
 		}
 	}
 	return true

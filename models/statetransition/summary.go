@@ -2,7 +2,6 @@ package statetransition
 
 import (
 	"encoding/json"
-	"math"
 
 	"github.com/mdtwin/mdtwin/hta"
 	"github.com/mdtwin/mdtwin/models"
@@ -38,24 +37,14 @@ type StrategySummary struct {
 	LYUndisc     Interval `json:"ly_undisc"`
 }
 
-// Interval is hta.Interval with JSON names.
-type Interval struct {
-	Mean Number `json:"mean"`
-	Lo   Number `json:"lo"`
-	Hi   Number `json:"hi"`
-}
-
-// FrontierRow is hta.FrontierRow with JSON names.
-type FrontierRow struct {
-	Name      string `json:"name"`
-	Cost      Number `json:"cost"`
-	Effect    Number `json:"effect"`
-	Status    string `json:"status"`
-	Versus    string `json:"versus,omitempty"`
-	IncCost   Number `json:"inc_cost"`
-	IncEffect Number `json:"inc_effect"`
-	ICER      Number `json:"icer"`
-}
+// Interval, Number, FrontierRow and Curve are the study-summary types of
+// package hta.
+type (
+	Interval    = hta.IntervalJSON
+	Number      = hta.Number
+	FrontierRow = hta.FrontierJSON
+	Curve       = hta.Curve
+)
 
 // Incremental compares a strategy with the first one: the mean and
 // interval of the differences over draws, and the ICER of the means.
@@ -67,13 +56,6 @@ type Incremental struct {
 	ICER      Number   `json:"icer"` // mean ΔC / mean ΔE
 }
 
-// Curve is one strategy's cost-effectiveness acceptability curve: the
-// probability that it has the highest net monetary benefit at each WTP.
-type Curve struct {
-	Strategy string    `json:"strategy"`
-	Prob     []float64 `json:"prob"`
-}
-
 // CEPlane is the cost-effectiveness plane scatter of a strategy versus the
 // first: ΔC and ΔE of each draw, in run order.
 type CEPlane struct {
@@ -83,23 +65,7 @@ type CEPlane struct {
 	IncEffect []Number `json:"inc_effect"`
 }
 
-// Number is a float64 that JSON writes as null when it is NaN or infinite
-// (an ICER of equal effects, the increments of a dominated strategy).
-type Number float64
-
-// MarshalJSON implements json.Marshaler.
-func (n Number) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-func interval(xs []float64) Interval {
-	iv := hta.MeanInterval(xs)
-	return Interval{Number(iv.Mean), Number(iv.Lo), Number(iv.Hi)}
-}
+func interval(xs []float64) Interval { return hta.MeanInterval(xs).JSON() }
 
 // Summarize aggregates a study (see Summary): per strategy the mean and 95 %
 // interval of each outcome, the frontier with ICERs and dominance on the
@@ -136,21 +102,14 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 		return sm, nil
 	}
 	means := make([]hta.Strategy, ns)
-	finite := true
 	for s, name := range d.strategies {
 		v := values[s]
 		ss := StrategySummary{Name: name, Cost: interval(v[qCost]), Effect: interval(v[qEffect]), LY: interval(v[qLY]),
 			CostUndisc: interval(v[qCostU]), EffectUndisc: interval(v[qEffectU]), LYUndisc: interval(v[qLYU])}
 		sm.Strategies = append(sm.Strategies, ss)
 		means[s] = hta.Strategy{Name: name, Cost: float64(ss.Cost.Mean), Effect: float64(ss.Effect.Mean)}
-		finite = finite && isFinite(means[s].Cost) && isFinite(means[s].Effect)
 	}
-	if finite {
-		for _, r := range hta.Frontier(means) {
-			sm.Frontier = append(sm.Frontier, FrontierRow{Name: r.Name, Cost: Number(r.Cost), Effect: Number(r.Effect),
-				Status: string(r.Status), Versus: r.Versus, IncCost: Number(r.IncCost), IncEffect: Number(r.IncEffect), ICER: Number(r.ICER)})
-		}
-	}
+	sm.Frontier = hta.FrontierSummary(means)
 	for s := 1; s < ns; s++ {
 		dc, de := make([]float64, sm.Draws), make([]float64, sm.Draws)
 		for k := range costs {
@@ -167,33 +126,8 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 			sm.CEPlane = append(sm.CEPlane, plane)
 		}
 	}
-	if sm.Draws > 1 && allFinite(costs) && allFinite(effects) {
+	if sm.CEAC, sm.CEAF, sm.EVPI = hta.Acceptability(d.strategies, costs, effects, d.wtp); sm.CEAC != nil {
 		sm.WTP = d.wtp
-		ceac := hta.CEAC(costs, effects, d.wtp)
-		for s, name := range d.strategies {
-			c := Curve{Strategy: name, Prob: make([]float64, len(d.wtp))}
-			for k := range d.wtp {
-				c.Prob[k] = ceac[k][s]
-			}
-			sm.CEAC = append(sm.CEAC, c)
-		}
-		for _, s := range hta.CEAF(costs, effects, d.wtp) {
-			sm.CEAF = append(sm.CEAF, d.strategies[s])
-		}
-		sm.EVPI = hta.EVPI(costs, effects, d.wtp)
 	}
 	return sm, nil
-}
-
-func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-func allFinite(xs [][]float64) bool {
-	for _, row := range xs {
-		for _, x := range row {
-			if !isFinite(x) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -1,0 +1,102 @@
+package hta
+
+import (
+	"encoding/json"
+	"math"
+)
+
+// Number is a float64 that JSON writes as null when it is NaN or infinite
+// (an ICER of equal effects, the increments of a dominated strategy), which
+// JSON cannot write as numbers.
+type Number float64
+
+// MarshalJSON implements json.Marshaler.
+func (n Number) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+// IntervalJSON is an Interval as study summaries write it.
+type IntervalJSON struct {
+	Mean Number `json:"mean"`
+	Lo   Number `json:"lo"`
+	Hi   Number `json:"hi"`
+}
+
+// JSON returns iv for a study summary.
+func (iv Interval) JSON() IntervalJSON {
+	return IntervalJSON{Number(iv.Mean), Number(iv.Lo), Number(iv.Hi)}
+}
+
+// FrontierJSON is a FrontierRow as study summaries write it.
+type FrontierJSON struct {
+	Name      string `json:"name"`
+	Cost      Number `json:"cost"`
+	Effect    Number `json:"effect"`
+	Status    string `json:"status"`
+	Versus    string `json:"versus,omitempty"`
+	IncCost   Number `json:"inc_cost"`
+	IncEffect Number `json:"inc_effect"`
+	ICER      Number `json:"icer"`
+}
+
+// FrontierSummary is Frontier(s) for a study summary; empty when a cost
+// or an effect is not finite.
+func FrontierSummary(s []Strategy) []FrontierJSON {
+	rows := []FrontierJSON{}
+	for _, x := range s {
+		if !finite(x.Cost) || !finite(x.Effect) {
+			return rows
+		}
+	}
+	for _, r := range Frontier(s) {
+		rows = append(rows, FrontierJSON{Name: r.Name, Cost: Number(r.Cost), Effect: Number(r.Effect),
+			Status: string(r.Status), Versus: r.Versus, IncCost: Number(r.IncCost), IncEffect: Number(r.IncEffect), ICER: Number(r.ICER)})
+	}
+	return rows
+}
+
+// Curve is one strategy's cost-effectiveness acceptability curve: the
+// probability that it has the highest net monetary benefit at each
+// willingness to pay.
+type Curve struct {
+	Strategy string    `json:"strategy"`
+	Prob     []float64 `json:"prob"`
+}
+
+// Acceptability computes, from PSA draws costs[draw][strategy] and
+// effects[draw][strategy] of the strategies names, the CEAC of each
+// strategy, the CEAF (the strategy of highest expected NMB at each WTP) and
+// the per-person EVPI at each WTP. With fewer than two draws, or a
+// non-finite draw, it returns nothing.
+func Acceptability(names []string, costs, effects [][]float64, wtps []float64) (ceac []Curve, ceaf []string, evpi []float64) {
+	if len(costs) < 2 || !allFinite(costs) || !allFinite(effects) {
+		return nil, nil, nil
+	}
+	p := CEAC(costs, effects, wtps)
+	for s, name := range names {
+		c := Curve{Strategy: name, Prob: make([]float64, len(wtps))}
+		for k := range wtps {
+			c.Prob[k] = p[k][s]
+		}
+		ceac = append(ceac, c)
+	}
+	for _, s := range CEAF(costs, effects, wtps) {
+		ceaf = append(ceaf, names[s])
+	}
+	return ceac, ceaf, EVPI(costs, effects, wtps)
+}
+
+func allFinite(xs [][]float64) bool {
+	for _, row := range xs {
+		for _, x := range row {
+			if !finite(x) {
+				return false
+			}
+		}
+	}
+	return true
+}
