@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"engine":     {"engine", "scenarios", "models", "workers", "store"},
 	"scenarios":  {"scenarios", "models"},
 	"workers":    {"workers", "models"},
-	"models":     {"models", "des", "hta", "cohort"},
+	"models":     {"models", "des", "hta", "cohort", "mesh"},
 	"cohort":     {"cohort"},
 	"des":        {"des"},
 	"hta":        {"hta"},
@@ -29,6 +29,8 @@ var allowed = map[string][]string{
 	"examples":   {"examples", "models"},
 	"patient":    {"patient", "store", "models", "scenarios"},
 	"report":     {"report", "patient", "store", "models", "engine"},
+	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store"},
+	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
 }
 
 // The engine talks to backends only through the workers.Backend interface.

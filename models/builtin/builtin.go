@@ -4,6 +4,7 @@ package builtin
 
 import (
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/atrial"
 	"github.com/mdtwin/mdtwin/models/avatar"
 	"github.com/mdtwin/mdtwin/models/brain"
 	"github.com/mdtwin/mdtwin/models/mscohort"
@@ -14,6 +15,7 @@ import (
 // Registry returns a new registry of every built-in model.
 func Registry() *models.Registry {
 	return models.NewRegistry(
+		atrial.Model{},
 		avatar.Model{},
 		brain.Model{},
 		mscohort.Model{},

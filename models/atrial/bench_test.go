@@ -1,0 +1,66 @@
+package atrial
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/go-gl/mathgl/mgl64"
+
+	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
+)
+
+// BenchmarkMonodomainSheet100k: modified MS on a 50 × 50 mm sheet of
+// 317² = 100,489 nodes (dx 0.158 mm), σ 0.3/0.06 mS/mm, a wave running
+// from a corner; one op is one step; node-steps/s is the measure.
+func BenchmarkMonodomainSheet100k(b *testing.B) {
+	m := mesh.Sheet(50, 50, 316, 316)
+	m.Fibres = mesh.ProjectedFibres(m, mgl64.Vec3{1, 0, 0})
+	for _, c := range []struct {
+		scheme  Scheme
+		dt      float64
+		workers int
+	}{{Explicit, 0.01, 1}, {Explicit, 0.01, 2}, {CrankNicolson, 0.02, 1}, {BackwardEuler, 0.02, 1}} {
+		b.Run(fmt.Sprintf("%v/dt=%g/workers=%d", c.scheme, c.dt, c.workers), func(b *testing.B) {
+			md, err := NewMonodomain(Tissue{Mesh: m, Sigma: mesh.Uniform(mesh.TransverselyIsotropic(0.3, 0.06))}, AtrialMMS,
+				Protocol{{Radius: 2, Duration: 2, Strength: 50}}, Options{Dt: c.dt, Scheme: c.scheme, Workers: c.workers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range int(5 / c.dt) { // 5 ms: a wave is under way
+				if err := md.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := md.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(m.Points))*float64(b.N)/b.Elapsed().Seconds(), "node-steps/s")
+			b.ReportMetric(float64(md.Iters), "cg-iters")
+		})
+	}
+}
+
+// BenchmarkExampleSweep runs the four runs of
+// scenarios/examples/atrial-cv-sweep.toml one after the other (as one
+// inproc worker would).
+func BenchmarkExampleSweep(b *testing.B) {
+	d := Model{}.Describe()
+	for b.Loop() {
+		for _, sigma := range []float64{0.1, 0.2, 0.4, 0.8} {
+			p, err := d.Resolve(map[string]any{"mesh": "strip", "length_mm": 20.0, "width_mm": 0.5, "dx_mm": 0.1,
+				"ionic": "mms", "sigma_l": sigma, "sigma_t": 0.06, "dt_ms": 0.02, "duration_ms": 70.0, "scheme": "cn"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := (Model{}).Run(context.Background(), models.RunSpec{Params: p}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
