@@ -185,8 +185,22 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stdout, "study pk-sweep: 200 runs, 200 done, 0 failed") || !strings.Contains(stdout, "results.csv") {
 		t.Errorf("demo output:\n%s", stdout)
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "out", "demo-*", "results.csv"))
+	matches, _ := filepath.Glob(filepath.Join(dir, "out", "demo-*", "pk-sweep", "results.csv"))
 	if len(matches) != 1 {
 		t.Errorf("demo results: %v", matches)
+	}
+	// The sample patients: the Synthea one has no EDSS, the three invented
+	// MS registry patients get a forecast and a report.
+	for _, want := range []string{"synthea_r4_Louis_Erdman_55bbe118.json: 126 entries: 78 added", "no EDSS observation",
+		"4 patients in out/demo-", "3 with an MS forecast", "\n  mdtwin serve --store out/demo-"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, pattern := range []string{"pk-sweep/report.html", "ms-forecast-p*/report.html", "store.sqlite"} {
+		matches, _ = filepath.Glob(filepath.Join(dir, "out", "demo-*", pattern))
+		if want := map[bool]int{true: 3, false: 1}[strings.HasPrefix(pattern, "ms-")]; len(matches) != want {
+			t.Errorf("%s: %d files, want %d", pattern, len(matches), want)
+		}
 	}
 }

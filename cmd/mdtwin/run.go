@@ -16,6 +16,7 @@ import (
 	"github.com/mdtwin/mdtwin/models/builtin"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
+	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/store"
 	"github.com/mdtwin/mdtwin/workers"
@@ -114,16 +115,15 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 	if f.slurm.CPUsPerTask < 0 || f.slurm.RunsPerTask < 0 {
 		return r, &usageError{fmt.Errorf("--cpus-per-task and --runs-per-task take a positive number")}
 	}
-	reg := builtin.Registry()
-	if m, err := reg.Lookup(sc.Study.Model); err == nil {
-		r.model, r.desc = m, m.Describe()
-		if c, ok := m.(models.Configurable); ok {
-			if r.desc, err = c.DescribeInputs(sc.Inputs); err != nil {
-				return r, sc.Errorf([]string{"inputs"}, "%v", err)
-			}
-		}
+	m, desc, err := prediction.Builtin(sc)
+	if err == nil {
+		r.model, r.desc = m, desc
 		return r, nil
 	}
+	if !errors.Is(err, prediction.ErrNotBuiltin) {
+		return r, err
+	}
+	reg := builtin.Registry()
 	found, err := discoverPlugins(r.pluginDir)
 	if err != nil {
 		return r, err
@@ -152,14 +152,6 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 		r.backendKind = "plugin"
 	}
 	return r, nil
-}
-
-// summarizer returns m's study summariser, if it has one.
-func summarizer(m models.Model) models.Summarizer {
-	if s, ok := m.(models.Summarizer); ok {
-		return s
-	}
-	return nil
 }
 
 func first(vals ...string) string {
@@ -193,10 +185,6 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	if err != nil {
 		return engine.Report{}, err
 	}
-	runs, err := sc.Expand(r.desc)
-	if err != nil {
-		return engine.Report{}, err
-	}
 	var backend workers.Backend
 	switch r.backendKind {
 	case "slurm":
@@ -217,14 +205,11 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	default:
 		backend = inproc.New(r.model, r.workers)
 	}
-	study, err := engine.Prepare(engine.Plan{
-		Scenario: sc, Model: r.desc, Runs: runs, OutDir: r.out, MaxAttempts: r.maxAttempts,
-		Resume: f.resume, Backend: r.backendKind, Workers: r.workers, Summarizer: summarizer(r.model),
-	}, log)
-	if err != nil {
-		return engine.Report{}, err
-	}
-	rep, err := study.Execute(ctx, backend, newProgress(a.stderr, log, sc.Study.Name))
+	rep, err := prediction.Execute(ctx, prediction.Study{
+		Scenario: sc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
+		BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: r.out,
+		Resume: f.resume, Progress: newProgress(a.stderr, log, sc.Study.Name), Log: log,
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return rep, &interrupted{fmt.Sprintf("interrupted after %d runs were recorded; continue with: mdtwin run %s --out %s --resume", rep.Done, sc.File, r.out)}
@@ -292,53 +277,11 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 		return err
 	}
 	if rep.Done > 0 {
-		n, serr := recordPredictions(ctx, ps, pf.patient, p.Scenario, rep.OutDir)
+		ids, serr := prediction.Record(ctx, ps, pf.patient, p.Scenario, rep.OutDir)
 		if serr != nil {
 			return fmt.Errorf("the study ran but its prediction could not be stored for patient %s: %w", pf.patient, serr)
 		}
-		fmt.Fprintf(a.stdout, "stored %d predictions for patient %s in %s\n", n, pf.patient, pf.storePath)
+		fmt.Fprintf(a.stdout, "stored %d predictions for patient %s in %s\n", len(ids), pf.patient, pf.storePath)
 	}
 	return err
-}
-
-// recordPredictions adds the study in out and one prediction per done run.
-func recordPredictions(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.Scenario, out string) (int, error) {
-	l, err := store.OpenLedger(filepath.Join(out, store.LedgerFile))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	meta, err := l.Meta()
-	if err != nil {
-		return 0, err
-	}
-	runs, err := l.Runs()
-	if err != nil {
-		return 0, err
-	}
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return 0, err
-	}
-	w, err := ps.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer w.Rollback() // a no-op after Commit
-	sid, err := w.AddStudy(ctx, store.Study{Name: sc.Study.Name, Model: meta["model"], ModelVersion: meta["model_version"],
-		ScenarioSHA256: sc.Hash, Output: abs})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range runs {
-		if r.State != store.Done {
-			continue
-		}
-		if _, err := w.AddPrediction(ctx, store.Prediction{PatientID: pid, StudyID: sid, RunID: r.ID, Outputs: r.Outputs}); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	return n, w.Commit()
 }

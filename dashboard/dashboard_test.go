@@ -1,0 +1,240 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient/ingest"
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// Pseudonyms are keyed per store: the test computes them from the source
+// identifiers of patient/testdata.
+const (
+	syntheaIdentifier = "http://hospital.smarthealthit.org|55bbe118-e08d-4408-86e5-6084457500d4"
+	msIdentifier      = "urn:example:ms-registry|MS-0001"
+)
+
+// fixture is a dashboard over a temporary store holding the Synthea sample
+// patient and the invented MS registry patients.
+type fixture struct {
+	ps          *store.Patients
+	srv         *Server
+	http        *httptest.Server
+	logs        *bytes.Buffer
+	synthea, ms string // pseudonyms
+}
+
+func newFixture(t *testing.T, token string) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	ps, err := store.OpenPatients(filepath.Join(dir, "store.sqlite"), "dashboard test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	for _, f := range []string{"synthea_r4_Louis_Erdman_55bbe118.json", "ms_registry.toml"} {
+		if _, err := ingest.File(context.Background(), ps, filepath.Join("..", "patient", "testdata", f)); err != nil {
+			t.Fatalf("ingest %s: %v", f, err)
+		}
+	}
+	logs := &bytes.Buffer{}
+	srv, err := New(Options{Store: ps.As("mdtwin serve"), StudiesDir: filepath.Join(dir, "studies"), Token: token,
+		Workers: 2, Log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv) // 127.0.0.1:0
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return &fixture{ps: ps, srv: srv, http: hs, logs: logs,
+		synthea: ps.Pseudonym(syntheaIdentifier), ms: ps.Pseudonym(msIdentifier)}
+}
+
+// syncWriter serialises writes of the request goroutines to the log.
+type syncWriter struct {
+	mu chan struct{}
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	if s.mu == nil {
+		s.mu = make(chan struct{}, 1)
+	}
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.w.Write(p)
+}
+
+func get(t *testing.T, url string, header ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestCheckAddr(t *testing.T) {
+	for _, c := range []struct {
+		addr, token string
+		ok          bool
+	}{
+		{"127.0.0.1:8080", "", true},
+		{"localhost:0", "", true},
+		{"[::1]:8080", "", true},
+		{":8080", "", false}, // every interface
+		{"0.0.0.0:8080", "", false},
+		{"192.168.1.5:8080", "", false},
+		{"example.org:8080", "", false},
+		{"0.0.0.0:8080", "s3cret", true},
+		{"8080", "", false},
+	} {
+		if err := CheckAddr(c.addr, c.token); (err == nil) != c.ok {
+			t.Errorf("CheckAddr(%q, %q) = %v, want ok %v", c.addr, c.token, err, c.ok)
+		}
+	}
+}
+
+func TestPagesAndAudit(t *testing.T) {
+	f := newFixture(t, "")
+	code, body := get(t, f.http.URL+"/")
+	if code != 200 || !strings.Contains(body, f.synthea) || !strings.Contains(body, f.ms) {
+		t.Fatalf("patient list: %d\n%s", code, body)
+	}
+	if _, body = get(t, f.http.URL+"/?q=female"); strings.Contains(body, f.synthea) || !strings.Contains(body, f.ms) {
+		t.Errorf("search female: the male Synthea patient is listed or MS-0001 is not")
+	}
+	code, body = get(t, f.http.URL+"/patients/"+f.synthea)
+	for _, want := range []string{`data-code="http://loinc.org|8302-2"`, `<g id="therapies"`, "Astemizole 10 MG Oral Tablet",
+		`<g id="imaging"`, "Fracture of rib"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("patient page lacks %s", want)
+		}
+	}
+	if code != 200 {
+		t.Errorf("patient page: %d", code)
+	}
+	if code, _ = get(t, f.http.URL+"/patients/pnobody"); code != 404 {
+		t.Errorf("unknown patient: %d", code)
+	}
+	// Reads go through the audited API, under the dashboard's actor.
+	audit, err := f.ps.Audit(context.Background(), f.synthea)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, a := range audit {
+		if a.Actor == "mdtwin serve" && a.Action == "read" {
+			served[a.Kind] = true
+		}
+	}
+	for _, kind := range []string{"patients", "observations", "therapies", "conditions", "encounters", "assets", "predictions"} {
+		if !served[kind] {
+			t.Errorf("no audited read of %s by mdtwin serve: %v", kind, served)
+		}
+	}
+	// No PHI in the logs: the birth date and the drug do not appear.
+	pt, _, _ := f.ps.Patient(context.Background(), f.synthea)
+	if logs := f.logs.String(); pt.BirthDate == "" || strings.Contains(logs, pt.BirthDate) || strings.Contains(logs, "Astemizole") || !strings.Contains(logs, f.synthea) {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	f := newFixture(t, "s3cret")
+	if code, _ := get(t, f.http.URL+"/"); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", code)
+	}
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer s3cret"); code != 200 {
+		t.Errorf("bearer token: %d", code)
+	}
+	if code, _ := get(t, f.http.URL+"/?token=s3cret"); code != http.StatusSeeOther {
+		t.Errorf("?token=: %d, want a redirect that sets the cookie", code)
+	}
+	if code, _ := get(t, f.http.URL+"/", "Cookie", tokenCookie+"=s3cret"); code != 200 {
+		t.Errorf("cookie: %d", code)
+	}
+
+	open := newFixture(t, "")
+	if code, _ := get(t, open.http.URL+"/", "Host", "attacker.example"); code != http.StatusForbidden {
+		t.Errorf("rebound host name without a token: %d", code)
+	}
+	req, _ := http.NewRequest("POST", open.http.URL+"/patients/"+open.ms+"/runs", strings.NewReader("scenario=ms-ofatumumab-first-vs-delayed.toml"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://attacker.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin POST: %d", resp.StatusCode)
+	}
+}
+
+// TestRunJob runs the MS scenario for MS-0001 through the JSON endpoint
+// and checks the prediction is stored and its report served.
+func TestRunJob(t *testing.T) {
+	f := newFixture(t, "")
+	j, err := f.srv.startJob(f.ms, "ms-ofatumumab-first-vs-delayed.toml", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st jobStatus
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, body := get(t, f.http.URL+"/api/jobs/"+j.ID)
+		if err := json.Unmarshal([]byte(body), &st); err != nil {
+			t.Fatal(err, body)
+		}
+		if st.State == jobDone || st.State == jobFailed {
+			break
+		}
+	}
+	if st.State != jobDone || len(st.Predictions) != 1 || st.Runs != 1 || st.Done != 1 {
+		t.Fatalf("job: %+v", st)
+	}
+	_, body := get(t, f.http.URL+"/patients/"+f.ms)
+	if !strings.Contains(body, `<td class="study">ms-ofatumumab-first-vs-delayed</td>`) {
+		t.Errorf("the patient page does not list the prediction")
+	}
+	code, body := get(t, f.http.URL+"/patients/"+f.ms+"/predictions/"+itoa(st.Predictions[0])+"/report")
+	if code != 200 || !strings.Contains(body, "Prediction report: patient "+f.ms) || !strings.Contains(body, `id="edss-forecast-plot"`) {
+		t.Errorf("report: %d %.300s", code, body)
+	}
+	// The Synthea patient has no EDSS: the run fails with the reason.
+	j, _ = f.srv.startJob(f.synthea, "ms-ofatumumab-first-vs-delayed.toml", 50)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if st = j.status(); st.State == jobFailed || st.State == jobDone {
+			break
+		}
+	}
+	if st.State != jobFailed || !strings.Contains(st.Error, "EDSS") {
+		t.Errorf("MS run for a patient without EDSS: %+v", st)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

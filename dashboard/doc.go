@@ -1,0 +1,43 @@
+// Package dashboard is `mdtwin serve`: the web dashboard of the patient
+// store for clinicians at the point of care, after the MS BioScreen's
+// levels of display (Gourraud et al., Ann Neurol 2014;76:633–42):
+// visualisation of the patient's multimodal history, and the predictions
+// made for them as the basis of a decision.
+//
+// Pages (net/http, html/template; style sheet and one small script
+// embedded with go:embed; no CDN, no web font; charts are inline SVG drawn
+// by the server):
+//
+//	GET  /                                   patients, with search (?q= words in id, sex, dates)
+//	GET  /patients/{pid}                     the timeline: encounters, conditions and therapies as
+//	                                         bars, procedures, imaging and assets on one time axis;
+//	                                         one chart per numeric observation code (EDSS first);
+//	                                         the predictions with links to their reports; the run form
+//	POST /patients/{pid}/runs                run a bundled scenario (scenarios/examples) for the patient
+//	GET  /jobs/{id}, /api/jobs/{id}          the run's progress, as a page and as JSON (polled)
+//	GET  /patients/{pid}/predictions/{id}/report
+//	                                         the prediction's report (package report)
+//
+// A run personalises the scenario from the record (patient/embodiment),
+// executes it in-process and stores its predictions through package
+// prediction, the path `mdtwin run --patient` takes too. Runs go one at a
+// time; their outputs go under Options.StudiesDir.
+//
+// Security: every record read and write goes through store.Patients and
+// so lands in its audit log. Without a token the server answers only to
+// loopback host names (no DNS rebinding); CheckAddr refuses an address
+// beyond loopback without one. With a token, each request carries it as
+// "Authorization: Bearer" or as the HttpOnly, SameSite=Strict cookie that
+// opening a page with ?token= sets. POSTs from other origins are refused.
+// The log names pseudonymous patient ids and paths only, never record
+// content or search terms.
+//
+// # Usage
+//
+//	ps, err := store.OpenPatients(path, "mdtwin serve")
+//	...
+//	dash, err := dashboard.New(dashboard.Options{Store: ps, StudiesDir: dir, Log: log})
+//	...
+//	defer dash.Close()
+//	err = http.ListenAndServe("127.0.0.1:8080", dash)
+package dashboard

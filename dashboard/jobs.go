@@ -1,0 +1,197 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/embodiment"
+	"github.com/mdtwin/mdtwin/prediction"
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+// Job states.
+const (
+	jobQueued  = "queued"
+	jobRunning = "running"
+	jobDone    = "done"
+	jobFailed  = "failed"
+)
+
+// job is a scenario run for one patient, started from the dashboard. It
+// receives the engine's progress (engine.Progress).
+type job struct {
+	ID        string
+	PatientID string
+	Scenario  string // example file name
+	Patients  int    // n_patients override, 0: the scenario's
+
+	mu          sync.Mutex
+	state       string
+	total, done int
+	failed      int
+	err         string
+	notes       []string
+	predictions []int64
+	out         string
+	created     time.Time
+	started     time.Time
+	finished    time.Time
+}
+
+// jobStatus is a job as GET /api/jobs/{id} returns it.
+type jobStatus struct {
+	ID          string   `json:"id"`
+	Patient     string   `json:"patient"`
+	Scenario    string   `json:"scenario"`
+	State       string   `json:"state"`
+	Runs        int      `json:"runs"`
+	Done        int      `json:"done"`
+	Failed      int      `json:"failed"`
+	Elapsed     float64  `json:"elapsed_s"`
+	Error       string   `json:"error,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+	Predictions []int64  `json:"predictions,omitempty"`
+	PatientURL  string   `json:"patient_url"`
+}
+
+func (j *job) Start(total, done, failed int) {
+	j.mu.Lock()
+	j.total, j.done, j.failed = total, done, failed
+	j.mu.Unlock()
+}
+
+func (j *job) Update(done, failed int) {
+	j.mu.Lock()
+	j.done, j.failed = done, failed
+	j.mu.Unlock()
+}
+
+func (j *job) Stop() {}
+
+func (j *job) status() jobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st := jobStatus{ID: j.ID, Patient: j.PatientID, Scenario: j.Scenario, State: j.state, Runs: j.total, Done: j.done,
+		Failed: j.failed, Error: j.err, Notes: j.notes, Predictions: j.predictions, PatientURL: "/patients/" + j.PatientID}
+	switch {
+	case !j.finished.IsZero():
+		st.Elapsed = j.finished.Sub(j.started).Seconds()
+	case !j.started.IsZero():
+		st.Elapsed = time.Since(j.started).Seconds()
+	}
+	st.Elapsed = float64(int(st.Elapsed*10)) / 10
+	return st
+}
+
+func (j *job) set(f func(j *job)) {
+	j.mu.Lock()
+	f(j)
+	j.mu.Unlock()
+}
+
+// startJob queues a run of the example scenario name for patient pid.
+func (s *Server) startJob(pid, name string, nPatients int) (*job, error) {
+	if _, err := s.example(name); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.seq++
+	j := &job{ID: strconv.Itoa(s.seq), PatientID: pid, Scenario: name, Patients: nPatients, state: jobQueued, created: time.Now()}
+	s.jobs[j.ID] = j
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.runJob(j)
+	}()
+	return j, nil
+}
+
+// runJob runs one job at a time (the others wait, queued): personalise the
+// scenario for the patient, execute it in-process, store the predictions.
+func (s *Server) runJob(j *job) {
+	select {
+	case s.slot <- struct{}{}:
+		defer func() { <-s.slot }()
+	case <-s.ctx.Done():
+		j.set(func(j *job) { j.state, j.err = jobFailed, "the dashboard stopped" })
+		return
+	}
+	j.set(func(j *job) { j.state, j.started = jobRunning, time.Now() })
+	s.log.Info("run started", "job", j.ID, "patient", j.PatientID, "scenario", j.Scenario)
+	ids, err := s.execute(s.ctx, j)
+	j.set(func(j *job) {
+		j.finished = time.Now()
+		if err != nil {
+			j.state, j.err = jobFailed, err.Error()
+			return
+		}
+		j.state, j.predictions = jobDone, ids
+	})
+	if err != nil {
+		// The error may quote the record (dates, values): it goes to the
+		// page, not to the log.
+		s.log.Info("run failed", "job", j.ID, "patient", j.PatientID, "scenario", j.Scenario)
+		return
+	}
+	s.log.Info("run done", "job", j.ID, "patient", j.PatientID, "scenario", j.Scenario, "predictions", len(ids))
+}
+
+func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
+	src, err := s.example(j.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	if j.Patients > 0 {
+		src = prediction.WithParam(src, "n_patients", strconv.Itoa(j.Patients))
+	}
+	sc, err := scenarios.Parse("scenarios/examples/"+j.Scenario, src)
+	if err != nil {
+		return nil, err
+	}
+	if _, set := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !set {
+		// The trajectories give the report its EDSS forecast per strategy.
+		src = prediction.WithParam(src, "save_trajectories", "true")
+		if sc, err = scenarios.Parse("scenarios/examples/"+j.Scenario, src); err != nil {
+			return nil, err
+		}
+	}
+	rec, err := patient.Load(ctx, s.ps, j.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
+	if err != nil {
+		return nil, err
+	}
+	j.set(func(j *job) { j.notes = p.Notes })
+	out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", sc.Study.Name, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
+	study, err := prediction.InProcess(p.Scenario, out, s.workers)
+	if err != nil {
+		return nil, err
+	}
+	study.Progress, study.Log = j, s.log
+	j.set(func(j *job) { j.out = out })
+	rep, err := prediction.Execute(ctx, study)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Done == 0 {
+		msg := "no run finished"
+		if len(rep.Failed) > 0 {
+			msg += ": " + rep.Failed[0].Error
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	// The scenario the study ran, for whoever wants to repeat it with mdtwin run.
+	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
+		return nil, err
+	}
+	return prediction.Record(ctx, s.ps, j.PatientID, p.Scenario, rep.OutDir)
+}

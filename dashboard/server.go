@@ -1,0 +1,472 @@
+package dashboard
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/report"
+	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/scenarios/examples"
+	"github.com/mdtwin/mdtwin/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configure a Server. Store is required.
+type Options struct {
+	// Store is the patient store. Every read and write of a record goes
+	// through it, so each is in its audit log under its actor.
+	Store *store.Patients
+	// StudiesDir is the folder where runs started from the dashboard write
+	// their outputs, one folder per run.
+	StudiesDir string
+	// Token, when set, is required on every request: an Authorization:
+	// Bearer header or the cookie that opening any page with ?token= sets.
+	// Without it, only requests addressed to a loopback host are served.
+	Token string
+	// Workers is the number of in-process workers of a run (default 1).
+	Workers int
+	// Log receives one line per request and per run, with pseudonymous
+	// patient ids only (no record content). Nil: discard.
+	Log *slog.Logger
+}
+
+// Server is the dashboard: an http.Handler. Close stops its runs.
+type Server struct {
+	ps         *store.Patients
+	studiesDir string
+	token      string
+	workers    int
+	log        *slog.Logger
+	mux        *http.ServeMux
+	pages      map[string]*template.Template
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	slot   chan struct{} // one run at a time
+	mu     sync.Mutex
+	seq    int
+	jobs   map[string]*job
+}
+
+// Loopback reports whether addr (host:port) listens on a loopback
+// address only: 127.0.0.0/8, ::1 or localhost. An empty host (every
+// interface) or any other name is not loopback.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// CheckAddr returns an error when addr is beyond loopback and token is
+// empty: the dashboard refuses to serve records to the network unguarded.
+func CheckAddr(addr, token string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("--addr %q: expected host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if !Loopback(addr) && token == "" {
+		return fmt.Errorf("--addr %s is beyond loopback: a bearer token is required (--token or $MDTWIN_TOKEN)", addr)
+	}
+	return nil
+}
+
+// New returns the dashboard over opt.Store.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil {
+		return nil, errors.New("dashboard: no patient store")
+	}
+	s := &Server{ps: opt.Store, studiesDir: cmp.Or(opt.StudiesDir, "studies"), token: opt.Token,
+		workers: max(opt.Workers, 1), log: opt.Log, slot: make(chan struct{}, 1), jobs: map[string]*job{},
+		pages: map[string]*template.Template{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	funcs := template.FuncMap{"day": day, "short": func(h string) string { return h[:min(len(h), 12)] },
+		"add": func(a, b float64) float64 { return a + b }, "sub": func(a, b float64) float64 { return a - b }, "trunc": trunc, "plural": plural}
+	for _, p := range []string{"patients.html", "patient.html", "job.html", "error.html"} {
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p)
+		if err != nil {
+			return nil, err
+		}
+		s.pages[p] = t
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	m := http.NewServeMux()
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET /{$}", s.patientList)
+	m.HandleFunc("GET /patients/{pid}", s.patientPage)
+	m.HandleFunc("POST /patients/{pid}/runs", s.startRun)
+	m.HandleFunc("GET /patients/{pid}/predictions/{id}/report", s.predictionReport)
+	m.HandleFunc("GET /jobs/{id}", s.jobPage)
+	m.HandleFunc("GET /api/jobs/{id}", s.jobJSON)
+	s.mux = m
+	return s, nil
+}
+
+// Close cancels the runs in progress and waits for them to stop.
+func (s *Server) Close() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// statusWriter records the status code for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// ServeHTTP authorises the request, serves it and logs it: method, path
+// (which holds pseudonymous ids only; the query, which may hold a search
+// term, is not logged), status and duration.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	h := sw.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin") // not "no-referrer": that makes the Origin of a form POST "null"
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	if s.authorize(sw, r) {
+		s.mux.ServeHTTP(sw, r)
+	}
+	s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.code, "ms", time.Since(start).Milliseconds())
+}
+
+const tokenCookie = "mdtwin_token"
+
+// authorize checks the token (when the server has one) or, without one,
+// that the request is addressed to a loopback host (no DNS rebinding); and
+// that a POST comes from the dashboard's own pages (no cross-site form).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
+	if s.token == "" {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(r.Host); err == nil {
+			host = h
+		}
+		if ip := net.ParseIP(strings.Trim(host, "[]")); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "forbidden: the dashboard answers to loopback host names only", http.StatusForbidden)
+			return false
+		}
+	} else if !s.validToken(r) {
+		if q := r.URL.Query().Get("token"); q != "" && subtle.ConstantTimeCompare([]byte(q), []byte(s.token)) == 1 {
+			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+			u := *r.URL
+			v := u.Query()
+			v.Del("token")
+			u.RawQuery = v.Encode()
+			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			return false
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mdtwin"`)
+		http.Error(w, "unauthorized: send Authorization: Bearer <token>, or open /?token=<token> once", http.StatusUnauthorized)
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+			http.Error(w, "forbidden: cross-site request", http.StatusForbidden)
+			return false
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+				http.Error(w, "forbidden: cross-origin request", http.StatusForbidden)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (s *Server) validToken(r *http.Request) bool {
+	got := ""
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+		got = strings.TrimPrefix(a, "Bearer ")
+	} else if c, err := r.Cookie(tokenCookie); err == nil {
+		got = c.Value
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1
+}
+
+// render executes a page into a buffer first, so a template error gives a
+// clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, code int, page string, data any) {
+	var b bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&b, "layout", data); err != nil {
+		s.log.Error("template", "page", page, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
+}
+
+func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
+	s.render(w, code, "error.html", map[string]any{"Title": http.StatusText(code), "Message": msg})
+}
+
+// internal reports a failure of the store or the file system; the detail
+// goes to neither the log nor the page, as it may quote a record.
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
+	s.log.Error(what, "path", r.URL.Path, "error_type", fmt.Sprintf("%T", err))
+	s.fail(w, http.StatusInternalServerError, what+" failed")
+}
+
+// ---- pages ----
+
+func (s *Server) patientList(w http.ResponseWriter, r *http.Request) {
+	all, err := s.ps.PatientList(r.Context())
+	if err != nil {
+		s.internal(w, r, "reading the patient list", err)
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	var shown []store.Patient
+	for _, p := range all {
+		if q == "" || matches(p, q) {
+			shown = append(shown, p)
+		}
+	}
+	s.render(w, http.StatusOK, "patients.html", map[string]any{"Title": "Patients", "Query": q, "Patients": shown, "Total": len(all)})
+}
+
+// matches reports whether every word of q is in the patient's id, sex,
+// birth date or date of death (case-insensitive).
+func matches(p store.Patient, q string) bool {
+	hay := strings.ToLower(strings.Join([]string{p.ID, p.Sex, p.BirthDate, p.Deceased}, " "))
+	for _, w := range strings.Fields(strings.ToLower(q)) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// predictionRow is a prediction with its study, for the patient page.
+type predictionRow struct {
+	store.Prediction
+	Study   store.Study
+	Outputs []output
+}
+
+type output struct {
+	Name  string
+	Value string
+}
+
+// exampleRow is a bundled scenario the run form offers.
+type exampleRow struct {
+	File, Name, Model, Doc string
+	Patients               int64 // its n_patients, 0 when it has none
+}
+
+func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
+	pid := r.PathValue("pid")
+	rec, err := patient.Load(r.Context(), s.ps, pid)
+	if err != nil {
+		if _, ok, _ := s.ps.Patient(r.Context(), pid); !ok {
+			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+			return
+		}
+		s.internal(w, r, "reading the record", err)
+		return
+	}
+	studies := map[int64]store.Study{}
+	for _, st := range rec.Studies {
+		studies[st.ID] = st
+	}
+	var preds []predictionRow
+	for i := len(rec.Predictions) - 1; i >= 0; i-- { // newest first
+		p := rec.Predictions[i]
+		row := predictionRow{Prediction: p, Study: studies[p.StudyID]}
+		for _, k := range slices.Sorted(maps.Keys(p.Outputs)) {
+			row.Outputs = append(row.Outputs, output{k, fmtValue(p.Outputs[k])})
+		}
+		preds = append(preds, row)
+	}
+	var jobs []jobStatus
+	s.mu.Lock()
+	for _, j := range s.jobs {
+		if j.PatientID == pid {
+			jobs = append(jobs, j.status())
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(jobs, func(a, b jobStatus) int { n, _ := strconv.Atoi(a.ID); m, _ := strconv.Atoi(b.ID); return m - n })
+	s.render(w, http.StatusOK, "patient.html", map[string]any{
+		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
+		"Examples": s.examples(), "Jobs": jobs,
+	})
+}
+
+// examples lists the bundled scenarios of models with a patient
+// embodiment (patient/embodiment).
+func (s *Server) examples() []exampleRow {
+	entries, _ := fs.Glob(examples.FS, "*.toml")
+	var out []exampleRow
+	for _, f := range entries {
+		data, err := examples.FS.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
+		if err != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain") {
+			continue
+		}
+		n, _ := sc.Params["n_patients"].(int64)
+		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n})
+	}
+	return out
+}
+
+func (s *Server) example(name string) ([]byte, error) {
+	for _, e := range s.examples() {
+		if e.File == name {
+			return examples.FS.ReadFile(name)
+		}
+	}
+	return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
+}
+
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
+	pid := r.PathValue("pid")
+	if _, ok, err := s.ps.Patient(r.Context(), pid); err != nil {
+		s.internal(w, r, "reading the patient", err)
+		return
+	} else if !ok {
+		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+		return
+	}
+	n := 0
+	if v := strings.TrimSpace(r.FormValue("n_patients")); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 1_000_000 {
+			s.fail(w, http.StatusBadRequest, "simulated patients: expected a whole number from 1 to 1,000,000")
+			return
+		}
+	}
+	j, err := s.startJob(pid, r.FormValue("scenario"), n)
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+}
+
+func (s *Server) job(id string) *job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs[id]
+}
+
+func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
+	j := s.job(r.PathValue("id"))
+	if j == nil {
+		s.fail(w, http.StatusNotFound, "no such run")
+		return
+	}
+	s.render(w, http.StatusOK, "job.html", map[string]any{"Title": "Run " + j.ID, "Job": j.status()})
+}
+
+func (s *Server) jobJSON(w http.ResponseWriter, r *http.Request) {
+	j := s.job(r.PathValue("id"))
+	if j == nil {
+		http.Error(w, `{"error":"no such run"}`, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(j.status())
+}
+
+// predictionReport serves the prediction's report: the HTML file recorded
+// with the prediction when it exists, else the patient's prediction report
+// generated from the study's output folder (package report).
+func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
+	pid := r.PathValue("pid")
+	rec, err := patient.Load(r.Context(), s.ps, pid)
+	if err != nil {
+		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	i := slices.IndexFunc(rec.Predictions, func(p store.Prediction) bool { return p.ID == id })
+	if i < 0 {
+		s.fail(w, http.StatusNotFound, "no such prediction for patient "+pid)
+		return
+	}
+	pr := rec.Predictions[i]
+	j := slices.IndexFunc(rec.Studies, func(st store.Study) bool { return st.ID == pr.StudyID })
+	// A report page is self-contained: inline styles and SVG, no scripts.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if pr.Report != "" {
+		if b, err := os.ReadFile(pr.Report); err == nil {
+			w.Write(b)
+			return
+		}
+	}
+	if j < 0 {
+		s.fail(w, http.StatusNotFound, "the prediction's study is not in the store")
+		return
+	}
+	st, err := report.LoadStudy(rec.Studies[j].Output)
+	if err != nil {
+		s.fail(w, http.StatusNotFound, "the study's output folder cannot be read (moved or deleted?)")
+		return
+	}
+	var b bytes.Buffer
+	if err := report.Patient(&b, rec, st); err != nil {
+		s.internal(w, r, "writing the report", err)
+		return
+	}
+	w.Write(b.Bytes())
+}
+
+// trunc shortens s to at most n runes, ending with "…" when cut.
+func trunc(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,357 @@
+package dashboard
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// Geometry of the timeline's SVG charts (user units = CSS pixels). Every
+// chart shares the x scale, so a date sits at the same x in each.
+const (
+	chartWidth  = 960.0
+	labelWidth  = 250.0 // left column of row labels
+	rightMargin = 16.0
+	plotWidth   = chartWidth - labelWidth - rightMargin
+	rowHeight   = 18.0
+	axisHeight  = 22.0
+	seriesH     = 64.0 // plot height of one observation series
+)
+
+// timeline is the view of a patient's record on one time axis: lanes for
+// encounters, conditions, therapies, procedures and imaging, and one chart
+// per numeric observation code.
+type timeline struct {
+	From, To string // dates shown, YYYY-MM-DD
+	Empty    bool
+	Ticks    []tick
+	Lanes    []lane
+	LanesH   float64
+	Width    float64
+	LabelW   float64
+	Series   []series
+	TextObs  []textObs // observations without a numeric value
+	Reports  []store.Report
+	Assets   []store.Asset
+	t0, t1   time.Time
+}
+
+type tick struct {
+	X     float64
+	Label string
+}
+
+// lane is one labelled group of rows.
+type lane struct {
+	Title string
+	ID    string // element id of the group
+	Y     float64
+	Rows  []row
+}
+
+// row is one row of a lane: bars (spans) and marks (instants).
+type row struct {
+	Label string
+	Y     float64 // top of the row
+	Bars  []bar
+	Marks []mark
+}
+
+type bar struct {
+	X, Y  float64
+	W     float64
+	Open  bool // no end date: drawn to the end of the axis
+	Title string
+	Class string
+}
+
+type mark struct {
+	X, Y  float64
+	Title string
+}
+
+// series is one observation code plotted over time.
+type series struct {
+	Code     string // system|code
+	Label    string
+	Unit     string
+	Points   string // polyline points
+	Dots     []dot
+	Min, Max string
+	Last     string
+	H        float64
+}
+
+type dot struct {
+	X, Y  float64
+	Title string
+}
+
+type textObs struct {
+	Time, Label, Value string
+}
+
+// parseTime reads a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or
+// RFC 3339); ok is false for an empty or unreadable value.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func day(s string) string {
+	if t, ok := parseTime(s); ok {
+		return t.Format("2006-01-02")
+	}
+	return s
+}
+
+// newTimeline lays out rec on one time axis from its first to its last
+// dated item.
+func newTimeline(rec *patient.Record) *timeline {
+	tl := &timeline{Width: chartWidth, LabelW: labelWidth, Reports: rec.Reports, Assets: rec.Assets}
+	var times []time.Time
+	add := func(ss ...string) {
+		for _, s := range ss {
+			if t, ok := parseTime(s); ok {
+				times = append(times, t)
+			}
+		}
+	}
+	for _, e := range rec.Encounters {
+		add(e.Start, e.End)
+	}
+	for _, o := range rec.Observations {
+		add(o.Time)
+	}
+	for _, c := range rec.Conditions {
+		add(c.Onset, c.Abatement)
+	}
+	for _, t := range rec.Therapies {
+		add(t.Start, t.Stop)
+	}
+	for _, p := range rec.Procedures {
+		add(p.Start, p.End)
+	}
+	for _, a := range rec.Assets {
+		add(a.Time)
+	}
+	if len(times) == 0 {
+		tl.Empty = true
+		return tl
+	}
+	tl.t0, tl.t1 = slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
+	// A margin of 2 % each side (at least 30 days) keeps marks off the edges.
+	pad := max(tl.t1.Sub(tl.t0)/50, 30*24*time.Hour)
+	tl.t0, tl.t1 = tl.t0.Add(-pad), tl.t1.Add(pad)
+	tl.From, tl.To = tl.t0.Format("2006-01-02"), tl.t1.Format("2006-01-02")
+	tl.ticks()
+	tl.lanes(rec)
+	tl.series(rec)
+	return tl
+}
+
+func (tl *timeline) x(t time.Time) float64 {
+	f := float64(t.Sub(tl.t0)) / float64(tl.t1.Sub(tl.t0))
+	return round1(labelWidth + f*plotWidth)
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// ticks puts a tick on 1 January every 1, 2, 5, 10, ... years, at most 12.
+func (tl *timeline) ticks() {
+	years := tl.t1.Year() - tl.t0.Year() + 1
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 20, 50} {
+		step = s
+		if years/s <= 12 {
+			break
+		}
+	}
+	for y := tl.t0.Year(); y <= tl.t1.Year(); y++ {
+		if y%step != 0 {
+			continue
+		}
+		t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+		if t.Before(tl.t0) || t.After(tl.t1) {
+			continue
+		}
+		tl.Ticks = append(tl.Ticks, tick{X: tl.x(t), Label: strconv.Itoa(y)})
+	}
+}
+
+// span returns the bar from start to stop (” or unreadable: open, to the
+// end of the axis); ok is false when start is unreadable.
+func (tl *timeline) span(start, stop, title, class string) (bar, bool) {
+	t0, ok := parseTime(start)
+	if !ok {
+		return bar{}, false
+	}
+	t1, closed := parseTime(stop)
+	if !closed {
+		t1 = tl.t1
+	}
+	x0, x1 := tl.x(t0), tl.x(t1)
+	return bar{X: x0, W: max(round1(x1-x0), 3), Open: !closed, Title: title, Class: class}, true
+}
+
+func (tl *timeline) lanes(rec *patient.Record) {
+	var enc row
+	enc.Label = plural(len(rec.Encounters), "encounter", "encounters")
+	for _, e := range rec.Encounters {
+		if t, ok := parseTime(e.Start); ok {
+			enc.Marks = append(enc.Marks, mark{X: tl.x(t), Title: fmt.Sprintf("%s %s %s", day(e.Start), e.Class, e.Type.Primary().Display)})
+		}
+	}
+	var conds []row
+	for _, c := range rec.Conditions {
+		label := c.Code.Primary().Display
+		if b, ok := tl.span(c.Onset, c.Abatement, fmt.Sprintf("%s: %s – %s", label, day(c.Onset), orOpen(day(c.Abatement))), "condition"); ok {
+			conds = append(conds, row{Label: label, Bars: []bar{b}})
+		}
+	}
+	var ther []row
+	for _, t := range rec.Therapies {
+		label := t.Drug.Primary().Display
+		if b, ok := tl.span(t.Start, t.Stop, fmt.Sprintf("%s: %s – %s", label, day(t.Start), orOpen(day(t.Stop))), "therapy"); ok {
+			ther = append(ther, row{Label: label, Bars: []bar{b}})
+		}
+	}
+	var proc row
+	proc.Label = plural(len(rec.Procedures), "procedure", "procedures")
+	for _, p := range rec.Procedures {
+		if t, ok := parseTime(p.Start); ok {
+			proc.Marks = append(proc.Marks, mark{X: tl.x(t), Title: day(p.Start) + " " + p.Code.Primary().Display})
+		}
+	}
+	var img row
+	img.Label = plural(len(rec.Assets), "imaging study or asset", "imaging studies and assets")
+	for _, a := range rec.Assets {
+		if t, ok := parseTime(a.Time); ok {
+			img.Marks = append(img.Marks, mark{X: tl.x(t), Title: strings.TrimSpace(day(a.Time) + " " + a.Kind + " " + a.Modality + " " + a.Description)})
+		}
+	}
+	y := axisHeight
+	for _, l := range []lane{
+		{Title: "Encounters", ID: "encounters", Rows: []row{enc}},
+		{Title: "Conditions", ID: "conditions", Rows: conds},
+		{Title: "Therapies", ID: "therapies", Rows: ther},
+		{Title: "Procedures", ID: "procedures", Rows: []row{proc}},
+		{Title: "Imaging and assets", ID: "imaging", Rows: []row{img}},
+	} {
+		if !slices.ContainsFunc(l.Rows, func(r row) bool { return len(r.Bars)+len(r.Marks) > 0 }) {
+			continue // nothing dated of this kind
+		}
+		l.Y = y + 14
+		y += 20
+		for i := range l.Rows {
+			r := &l.Rows[i]
+			r.Y = y
+			for k := range r.Bars {
+				r.Bars[k].Y = y + 3
+			}
+			for k := range r.Marks {
+				r.Marks[k].Y = y + 1
+			}
+			y += rowHeight
+		}
+		y += 6
+		tl.Lanes = append(tl.Lanes, l)
+	}
+	tl.LanesH = y + axisHeight
+}
+
+// series plots every observation code with numeric values, EDSS first,
+// then by label.
+func (tl *timeline) series(rec *patient.Record) {
+	type group struct {
+		code  store.Code
+		unit  string
+		times []time.Time
+		vals  []float64
+		when  []string
+	}
+	groups := map[string]*group{}
+	for _, o := range rec.Observations {
+		c := o.Code.Primary()
+		if o.Value == nil {
+			if v := cmp.Or(o.ValueText, o.ValueCode.Code); v != "" {
+				tl.TextObs = append(tl.TextObs, textObs{Time: day(o.Time), Label: c.Display, Value: v})
+			}
+			continue
+		}
+		t, ok := parseTime(o.Time)
+		if !ok {
+			continue
+		}
+		key := c.System + "|" + c.Code
+		g := groups[key]
+		if g == nil {
+			g = &group{code: c, unit: o.Unit}
+			groups[key] = g
+		}
+		g.times, g.vals, g.when = append(g.times, t), append(g.vals, *o.Value), append(g.when, day(o.Time))
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	edss := patient.SystemMS + "|" + patient.CodeEDSS
+	slices.SortFunc(keys, func(a, b string) int {
+		if (a == edss) != (b == edss) {
+			if a == edss {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(strings.Compare(groups[a].code.Display, groups[b].code.Display), strings.Compare(a, b))
+	})
+	for _, k := range keys {
+		g := groups[k]
+		lo, hi := slices.Min(g.vals), slices.Max(g.vals)
+		if k == edss {
+			lo, hi = 0, 10
+		}
+		if hi == lo {
+			lo, hi = lo-1, hi+1
+		}
+		s := series{Code: k, Label: cmp.Or(g.code.Display, g.code.Code), Unit: g.unit, H: seriesH + 16,
+			Min: fmtValue(lo), Max: fmtValue(hi), Last: fmtValue(g.vals[len(g.vals)-1])}
+		var pts []string
+		for i, t := range g.times {
+			x := tl.x(t)
+			y := round1(8 + (hi-g.vals[i])/(hi-lo)*seriesH)
+			pts = append(pts, fmt.Sprintf("%g,%g", x, y))
+			s.Dots = append(s.Dots, dot{X: x, Y: y, Title: fmt.Sprintf("%s: %s %s", g.when[i], fmtValue(g.vals[i]), g.unit)})
+		}
+		s.Points = strings.Join(pts, " ")
+		tl.Series = append(tl.Series, s)
+	}
+}
+
+func fmtValue(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
+
+func orOpen(s string) string {
+	if s == "" {
+		return "ongoing"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

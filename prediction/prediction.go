@@ -1,0 +1,183 @@
+package prediction
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/store"
+	"github.com/mdtwin/mdtwin/workers"
+	"github.com/mdtwin/mdtwin/workers/inproc"
+)
+
+// ErrNotBuiltin is returned by Builtin for a model that is not built in
+// (it may be an external plugin).
+var ErrNotBuiltin = errors.New("not a built-in model")
+
+// Builtin returns sc's model from the built-in registry and its
+// descriptor, described for sc's [inputs] when the model is
+// models.Configurable. A model that is not built in gives ErrNotBuiltin;
+// inputs the model rejects give a *scenarios.Error at [inputs].
+func Builtin(sc *scenarios.Scenario) (models.Model, models.Descriptor, error) {
+	m, err := builtin.Registry().Lookup(sc.Study.Model)
+	if err != nil {
+		return nil, models.Descriptor{}, fmt.Errorf("model %q: %w", sc.Study.Model, ErrNotBuiltin)
+	}
+	desc := m.Describe()
+	if c, ok := m.(models.Configurable); ok {
+		if desc, err = c.DescribeInputs(sc.Inputs); err != nil {
+			return nil, desc, sc.Errorf([]string{"inputs"}, "%v", err)
+		}
+	}
+	return m, desc, nil
+}
+
+// SummarizerOf returns m's study summariser, or nil when m is nil or has
+// none.
+func SummarizerOf(m models.Model) models.Summarizer {
+	if s, ok := m.(models.Summarizer); ok {
+		return s
+	}
+	return nil
+}
+
+// Study is a study ready to execute: a scenario, its model and where the
+// runs go.
+type Study struct {
+	Scenario    *scenarios.Scenario
+	Model       models.Descriptor
+	Summarizer  models.Summarizer // nil: none (summary.json without model_summary)
+	Backend     workers.Backend   // not started yet
+	BackendKind string            // inproc, plugin or slurm, for the manifest
+	Workers     int
+	MaxAttempts int // ≤ 0: engine.DefaultMaxAttempts
+	OutDir      string
+	Resume      bool
+	Progress    engine.Progress // nil: none
+	Log         *slog.Logger    // nil: discard
+}
+
+// Execute expands s.Scenario into runs, prepares s.OutDir and executes
+// the runs on s.Backend (see engine.Prepare and engine.Study.Execute).
+// Failed runs are listed in the report, not returned as an error.
+func Execute(ctx context.Context, s Study) (engine.Report, error) {
+	runs, err := s.Scenario.Expand(s.Model)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	study, err := engine.Prepare(engine.Plan{
+		Scenario: s.Scenario, Model: s.Model, Runs: runs, OutDir: s.OutDir, MaxAttempts: s.MaxAttempts,
+		Resume: s.Resume, Backend: s.BackendKind, Workers: s.Workers, Summarizer: s.Summarizer,
+	}, s.Log)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	progress := s.Progress
+	if progress == nil {
+		progress = noProgress{}
+	}
+	return study.Execute(ctx, s.Backend, progress)
+}
+
+type noProgress struct{}
+
+func (noProgress) Start(total, done, failed int) {}
+func (noProgress) Update(done, failed int)       {}
+func (noProgress) Stop()                         {}
+
+// Record stores the study whose outputs are in out (its ledger) for
+// patient pid: the study with its model and version, sc's hash (the
+// personalised scenario's) and out's absolute path, and one prediction per
+// done run. It returns the ids of the stored predictions, in run order.
+// Everything is written in one transaction: on error nothing is stored.
+func Record(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.Scenario, out string) ([]int64, error) {
+	l, err := store.OpenLedger(filepath.Join(out, store.LedgerFile))
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	meta, err := l.Meta()
+	if err != nil {
+		return nil, err
+	}
+	runs, err := l.Runs()
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	w, err := ps.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Rollback() // a no-op after Commit
+	sid, err := w.AddStudy(ctx, store.Study{Name: sc.Study.Name, Model: meta["model"], ModelVersion: meta["model_version"],
+		ScenarioSHA256: sc.Hash, Output: abs})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, r := range runs {
+		if r.State != store.Done {
+			continue
+		}
+		id, err := w.AddPrediction(ctx, store.Prediction{PatientID: pid, StudyID: sid, RunID: r.ID, Outputs: r.Outputs})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, w.Commit()
+}
+
+// InProcess returns the study of sc's built-in model on the in-process
+// backend (package workers/inproc) with the given number of workers,
+// writing to out.
+func InProcess(sc *scenarios.Scenario, out string, workers int) (Study, error) {
+	m, desc, err := Builtin(sc)
+	if err != nil {
+		return Study{}, err
+	}
+	return Study{Scenario: sc, Model: desc, Summarizer: SummarizerOf(m), Backend: inproc.New(m, workers),
+		BackendKind: "inproc", Workers: workers, OutDir: out}, nil
+}
+
+// WithParam returns a scenario's TOML source with key = value in its
+// [params] table: the key's line replaced, or a line added after the table
+// header (and the table added when there is none). value is TOML, e.g. "200"
+// or "true". Parsing the result gives a scenario whose hash covers the
+// value, as an edited copy of the file would: the dashboard and the demo
+// size bundled scenarios this way.
+func WithParam(src []byte, key, value string) []byte {
+	params := regexp.MustCompile(`(?m)^\[params\][ \t]*(#.*)?$`)
+	loc := params.FindIndex(src)
+	line := []byte(key + " = " + value)
+	if loc == nil {
+		return append(append(append(bytes.Clone(src), "\n[params]\n"...), line...), '\n')
+	}
+	body := src[loc[1]:]
+	end := len(body)
+	if m := regexp.MustCompile(`(?m)^\[`).FindIndex(body); m != nil {
+		end = m[0]
+	}
+	keyLine := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `[ \t]*=.*$`)
+	var out []byte
+	if m := keyLine.FindIndex(body[:end]); m != nil {
+		out = append(out, src[:loc[1]+m[0]]...)
+		out = append(out, line...)
+		return append(out, src[loc[1]+m[1]:]...)
+	}
+	out = append(out, src[:loc[1]]...)
+	out = append(append(out, '\n'), line...)
+	return append(out, body...)
+}
