@@ -37,7 +37,8 @@ func Example() {
 		fmt.Println(o.Time, *o.Value)
 	}
 	// Output:
-	// ms_registry_patients.csv: 3 added, 0 failed
+	// ms_registry_patients.csv [patient]: 3 added, 0 failed
+	// ms_registry_patients.csv [condition]: 3 added, 0 failed
 	// ms_registry_edss.csv: 10 added, 0 failed
 	// ms_registry_relapses.csv: 4 added, 0 failed
 	// ms_registry_therapies.csv: 5 added, 0 failed

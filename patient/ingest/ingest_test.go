@@ -386,8 +386,8 @@ func TestRegistry(t *testing.T) {
 		}
 		added[filepath.Base(s.File)] = s.Added
 	}
-	wantAdded := map[string]int{"ms_registry_patients.csv": 3, "ms_registry_edss.csv": 10, "ms_registry_relapses.csv": 4,
-		"ms_registry_therapies.csv": 5}
+	wantAdded := map[string]int{"ms_registry_patients.csv [patient]": 3, "ms_registry_patients.csv [condition]": 3,
+		"ms_registry_edss.csv": 10, "ms_registry_relapses.csv": 4, "ms_registry_therapies.csv": 5}
 	for f, n := range wantAdded {
 		if added[f] != n {
 			t.Errorf("%s: %d added, want %d", f, added[f], n)
@@ -406,12 +406,13 @@ func TestRegistry(t *testing.T) {
 	for _, o := range edss {
 		vals = append(vals, *o.Value)
 	}
-	// MS-0001's rows of ms_registry_edss.csv.
+	// MS-0001's rows of ms_registry_edss.csv; her conditions are two relapses
+	// and her course at diagnosis, RRMS (SNOMED CT 426373005).
 	if len(vals) != 4 || vals[0] != 1.5 || vals[3] != 2.5 || edss[0].Time != "2012-06-01" {
 		t.Errorf("EDSS series %v", vals)
 	}
-	if rec.Patient.Sex != "female" || rec.Patient.BirthDate != "1985-03-14" || len(rec.Conditions) != 2 ||
-		rec.Conditions[0].Code.Primary().Code != patient.CodeRelapse || len(rec.Therapies) != 2 ||
+	if rec.Patient.Sex != "female" || rec.Patient.BirthDate != "1985-03-14" || len(rec.Conditions) != 3 ||
+		rec.Conditions[0].Code.Primary().Code != patient.CodeRelapse || rec.Conditions[1].Code.Primary().Code != "426373005" || len(rec.Therapies) != 2 ||
 		rec.Therapies[1].Drug.Primary().Display != "ocrelizumab" || rec.Therapies[1].Stop != "" || rec.Therapies[0].Stop != "2014-12-31" {
 		t.Errorf("record: %+v", rec)
 	}
@@ -439,8 +440,8 @@ func TestRegistry(t *testing.T) {
 			reads[a.Kind] = true
 		}
 	}
-	// 1 patient + 4 EDSS + 2 relapses + 2 therapies written by "test".
-	if writes != 9 || !reads["patients"] || !reads["observations"] || !reads["therapies"] || len(log) != writes+len(reads) {
+	// 1 patient + 1 course + 4 EDSS + 2 relapses + 2 therapies written by "test".
+	if writes != 10 || !reads["patients"] || !reads["observations"] || !reads["therapies"] || len(log) != writes+len(reads) {
 		t.Errorf("audit: %d writes, reads %v, %d rows", writes, reads, len(log))
 	}
 }

@@ -40,7 +40,9 @@ import (
 //
 // Fields a table kind reads from its columns: patient: id, birth_date, sex,
 // deceased; observation: patient, time, value; condition: patient, onset,
-// abatement; therapy: patient, drug, start, stop, status. All kinds take an
+// abatement, code (the code in the row, e.g. an MS course recoded to SNOMED
+// CT, with the table's code giving only the system); therapy: patient,
+// drug, start, stop, status. All kinds take an
 // optional row_id column naming the registry's own row key; without it a
 // row is identified by patient, code and date, so re-ingesting a corrected
 // table updates rows instead of adding them.
@@ -65,7 +67,7 @@ type Table struct {
 var fields = map[string]struct{ required, optional []string }{
 	"patient":     {[]string{"id", "birth_date", "sex"}, []string{"deceased", "row_id"}},
 	"observation": {[]string{"patient", "time", "value"}, []string{"row_id"}},
-	"condition":   {[]string{"patient", "onset"}, []string{"abatement", "row_id"}},
+	"condition":   {[]string{"patient", "onset"}, []string{"abatement", "code", "row_id"}},
 	"therapy":     {[]string{"patient", "drug", "start"}, []string{"stop", "status", "row_id"}},
 }
 
@@ -107,7 +109,12 @@ func ReadMapping(path string) (*Mapping, error) {
 					strings.Join(append(slices.Clone(f.required), f.optional...), ", "))
 			}
 		}
-		if t.Kind != "patient" && t.Kind != "therapy" && t.Code.Code == "" {
+		switch {
+		case t.Kind == "condition" && t.Columns["code"] != "":
+			if t.Code.System == "" || t.Code.Code != "" {
+				return nil, fmt.Errorf("table %d (%s): with a code column, code gives the code system only: code = { system = \"…\" }", i+1, t.File)
+			}
+		case t.Kind != "patient" && t.Kind != "therapy" && t.Code.Code == "":
 			return nil, fmt.Errorf("table %d (%s): code is missing", i+1, t.File)
 		}
 		if len(t.Range) != 0 && len(t.Range) != 2 {
@@ -126,6 +133,10 @@ func Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*S
 	}
 	tables := slices.Clone(m.Tables)
 	slices.SortStableFunc(tables, func(a, b Table) int { return kindOrder[a.Kind] - kindOrder[b.Kind] })
+	uses := map[string]int{}
+	for _, t := range tables {
+		uses[t.File]++
+	}
 	var sums []*Summary
 	var errs []error
 	for _, t := range tables {
@@ -135,6 +146,9 @@ func Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*S
 		}
 		s, err := m.table(ctx, ps, path, t)
 		if s != nil {
+			if uses[t.File] > 1 { // one file, several tables: say which
+				s.File += " [" + t.Kind + "]"
+			}
 			sums = append(sums, s)
 		}
 		errs = append(errs, err)
@@ -311,6 +325,16 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		}
 		if err := checkPeriod("onset to abatement", onset, end); err != nil {
 			return 0, err
+		}
+		if t.Columns["code"] != "" { // the code is in the row, e.g. an MS course recoded to SNOMED CT
+			c := get("code")
+			if c == "" {
+				return 0, errors.New("no code")
+			}
+			code = store.Coded{{System: t.Code.System, Code: c}}
+			_, ch, err := w.PutCondition(ctx, key(t.Code.System, onset), store.Condition{PatientID: pid,
+				Code: code, Onset: onset, Abatement: end, VerificationStatus: "confirmed"})
+			return ch, err
 		}
 		_, ch, err := w.PutCondition(ctx, key(t.Code.System, t.Code.Code, onset), store.Condition{PatientID: pid,
 			Code: code, Onset: onset, Abatement: end, VerificationStatus: "confirmed"})
