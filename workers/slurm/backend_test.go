@@ -85,18 +85,16 @@ func newBackend(t *testing.T, runsPerTask int) *Backend {
 
 // collect plays the engine: it reads outcomes, resubmits lost ones, and
 // returns each run's result.
-func collect(t *testing.T, b *Backend, tasks []workers.Task, onFirst func()) (map[int]models.Result, int) {
+func collect(t *testing.T, b *Backend, tasks []workers.Task, onOutcome func(workers.Outcome)) (map[int]models.Result, int) {
 	t.Helper()
 	got := map[int]models.Result{}
 	lost := 0
 	deadline := time.After(60 * time.Second)
-	first := true
 	for len(got) < len(tasks) {
 		select {
 		case o := <-b.Outcomes():
-			if first && onFirst != nil {
-				onFirst()
-				first = false
+			if onOutcome != nil {
+				onOutcome(o)
 			}
 			if o.Lost {
 				lost++
@@ -176,8 +174,13 @@ func TestKilledTaskResubmitsUnfinishedRuns(t *testing.T) {
 	defer b.Close()
 	tasks := specs(t, 120, 24000) // slow runs: a task takes seconds
 	b.Submit(tasks...)
+	// Kill array task 1 once it has delivered a result, so that it dies
+	// with some runs done and some not.
 	var once sync.Once
-	got, lost := collect(t, b, tasks, func() {
+	got, lost := collect(t, b, tasks, func(o workers.Outcome) {
+		if !strings.Contains(o.Worker, "/101_1/") {
+			return
+		}
 		once.Do(func() {
 			pid, _ := os.ReadFile(filepath.Join(state, "101.1.pid"))
 			p, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
