@@ -76,4 +76,19 @@
 // multi-site pacing); it reports CVs, activation times, APD, and writes
 // lat.vtu (LAT, APD, activation count, CV per element) under the run's
 // folder. See scenarios/examples/atrial-cv-sweep.toml.
+//
+// # Re-entry, fibrosis and ablation (building blocks)
+//
+// phase.go, singularity.go and rotor.go: state-space phase (Gray 1998;
+// Clayton 2006) and LAT phase per node; phase singularities by topological
+// charge around each triangle or node ring; tracking into rotor tracks with
+// lifespan and rotation count; DriverCriteria select re-entrant drivers.
+// fibrosis.go: fibrosis levels from an LGE-style field (IIR thresholds 1.2
+// and 1.32, Benito 2017) or generated diffuse, patchy and interstitial
+// patterns, turned into σ reductions, non-conducting elements and
+// remodelled nodes. ablation.go: lesions as non-conducting elements —
+// discs, geodesic lines (shortest paths along mesh edges) and PV rings —
+// with a gap check. They are verified on analytic fields, an S1–S2 rotor,
+// and a lesion line that blocks unless a one-element gap is left; wiring
+// them into the engine model and the OPTIMA loop is the next step.
 package atrial
