@@ -32,8 +32,11 @@
 // Ionic is the per-node interface: NumStates, Rest, Deriv and Step, all in mV
 // and ms. MitchellSchaeffer (StandardMS, AtrialMS), ModifiedMS (AtrialMMS,
 // Corrado & Niederer 2016) and AlievPanfilov are normalised models mapped to
-// mV by V = V_min + (V_max − V_min)·u. Courtemanche–Ramirez–Nattel 1998 and
-// ten Tusscher–Panfilov 2006 are not implemented yet.
+// mV by V = V_min + (V_max − V_min)·u. Courtemanche (courtemanche.go) is
+// the 21-variable Courtemanche–Ramirez–Nattel 1998 human atrial model with
+// Rush–Larsen gates, lookup tables in V and the persistent-AF remodelling
+// sets of the reference (CRN98, with cAF, Roney LA/PV and fibrotic sets);
+// ten Tusscher–Panfilov 2006 is not implemented yet.
 //
 // # Pacing and analysis
 //

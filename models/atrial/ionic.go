@@ -40,8 +40,10 @@ func IonicByName(name string) (Ionic, error) {
 		return AtrialMMS, nil
 	case NameAP:
 		return DefaultAlievPanfilov, nil
+	case NameCRN:
+		return CRN98, nil
 	}
-	return nil, fmt.Errorf("atrial: unknown ionic model %q, expected %q, %q or %q", name, NameMS, NameMMS, NameAP)
+	return nil, fmt.Errorf("atrial: unknown ionic model %q, expected %q, %q, %q or %q", name, NameMS, NameMMS, NameAP, NameCRN)
 }
 
 // gate advances a gate h with dh/dt = (1−h)/τopen (open) or −h/τclose
