@@ -36,7 +36,9 @@
 // the 21-variable Courtemanche–Ramirez–Nattel 1998 human atrial model with
 // Rush–Larsen gates, lookup tables in V and the persistent-AF remodelling
 // sets of the reference (CRN98, with cAF, Roney LA/PV and fibrotic sets);
-// ten Tusscher–Panfilov 2006 is not implemented yet.
+// TenTusscher (tentusscher.go) is ten Tusscher–Panfilov 2006 (epicardial,
+// M and endocardial cells), the cell of the Niederer et al. 2011 benchmark
+// slab (niederer_test.go).
 //
 // # Pacing and analysis
 //
@@ -92,6 +94,12 @@
 // remodelled nodes. ablation.go: lesions as non-conducting elements —
 // discs, geodesic lines (shortest paths along mesh edges) and PV rings —
 // with a gap check. They are verified on analytic fields, an S1–S2 rotor,
-// and a lesion line that blocks unless a one-element gap is left; wiring
-// them into the engine model and the OPTIMA loop is the next step.
+// and a lesion line that blocks unless a one-element gap is left. The
+// engine model wires them in (model_substrate.go, model_phase.go):
+// fibrosis parameters or an [inputs] fibrosis_field, [inputs] lesions and
+// named lesion_sets, phase tracking with driver criteria; results.csv gets
+// fibrotic_fraction, lesion_area_mm2, lesion_gaps, rd_count, inducible,
+// max_rotations, mean_cycle_length_ms, and lat.vtu the fibrosis, lesion and
+// PS-density fields (scenarios/examples/af-fibrosis-ablation.toml). The
+// OPTIMA loop over rounds of pacing sites is the next step.
 package atrial

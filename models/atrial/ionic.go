@@ -42,8 +42,10 @@ func IonicByName(name string) (Ionic, error) {
 		return DefaultAlievPanfilov, nil
 	case NameCRN:
 		return CRN98, nil
+	case NameTP06:
+		return TP06Epi, nil
 	}
-	return nil, fmt.Errorf("atrial: unknown ionic model %q, expected %q, %q, %q or %q", name, NameMS, NameMMS, NameAP, NameCRN)
+	return nil, fmt.Errorf("atrial: unknown ionic model %q, expected %q, %q, %q, %q or %q", name, NameMS, NameMMS, NameAP, NameCRN, NameTP06)
 }
 
 // gate advances a gate h with dh/dt = (1−h)/τopen (open) or −h/τclose

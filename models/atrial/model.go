@@ -21,7 +21,7 @@ import (
 // protocol or by a list of sites. Its zero value is ready.
 type Model struct{}
 
-var _ models.Model = Model{}
+var _ models.Configurable = Model{}
 
 // Name is the model's registry name.
 const Name = "atrial"
@@ -36,9 +36,23 @@ const (
 
 var b = models.Bound
 
-// Describe returns the model's parameters and outputs.
-func (Model) Describe() models.Descriptor {
-	return models.Descriptor{
+// Describe returns the model's parameters and outputs without inputs:
+// lesion_set offers only "none".
+func (Model) Describe() models.Descriptor { return descriptor(nil) }
+
+// DescribeInputs checks the inputs (see Inputs; files are read at run
+// time) and returns the descriptor whose lesion_set offers "none" and the
+// names of [inputs.lesion_sets].
+func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
+	in, err := parseInputs(inputs)
+	if err != nil {
+		return models.Descriptor{}, err
+	}
+	return descriptor(lesionSetNames(in)), nil
+}
+
+func descriptor(sets []string) models.Descriptor {
+	d := models.Descriptor{
 		Name:    Name,
 		Version: "0.1.0",
 		Doc: "Atrial monodomain electrophysiology: P1 finite elements on triangle or tetrahedron meshes, " +
@@ -54,8 +68,8 @@ func (Model) Describe() models.Descriptor {
 			{Name: "dx_mm", Kind: models.Float, Unit: "mm", Default: 0.1, Min: b(0.005), Max: b(10), Doc: "generated mesh: edge of the squares or cubes (at most)"},
 			{Name: "fibre_angle_deg", Kind: models.Float, Unit: "deg", Default: 0.0, Min: b(-180), Max: b(180),
 				Doc: "generated mesh: fibre direction in the xy-plane from the x axis (file meshes use their fibres, else the longest axis projected)"},
-			{Name: "ionic", Kind: models.String, Default: NameMMS, Choices: []string{NameMMS, NameMS, NameAP, NameCRN},
-				Doc: "ionic model: modified Mitchell–Schaeffer atrial set, Mitchell–Schaeffer 2003 standard set, Aliev–Panfilov (finitewave set), Courtemanche–Ramirez–Nattel 1998"},
+			{Name: "ionic", Kind: models.String, Default: NameMMS, Choices: []string{NameMMS, NameMS, NameAP, NameCRN, NameTP06},
+				Doc: "ionic model: modified Mitchell–Schaeffer atrial set, Mitchell–Schaeffer 2003 standard set, Aliev–Panfilov (finitewave set), Courtemanche–Ramirez–Nattel 1998, ten Tusscher–Panfilov 2006 (epicardial)"},
 			{Name: "sigma_l", Kind: models.Float, Unit: "mS/mm", Default: 0.3, Min: b(0), Max: b(100), Doc: "monodomain conductivity along the fibre (= S/m; TorchCor atrial demo: 0.3)"},
 			{Name: "sigma_t", Kind: models.Float, Unit: "mS/mm", Default: 0.06, Min: b(0), Max: b(100), Doc: "monodomain conductivity across the fibre (TorchCor atrial demo: 0.06)"},
 			{Name: "chi", Kind: models.Float, Unit: "1/mm", Default: float64(DefaultChi), Min: b(1e-3), Max: b(1e5), Doc: "surface-to-volume ratio χ"},
@@ -94,6 +108,9 @@ func (Model) Describe() models.Descriptor {
 			{Name: "n_elements", Doc: "mesh elements"},
 		},
 	}
+	d.Params = append(d.Params, reentryParams(sets)...)
+	d.Outputs = append(d.Outputs, reentryOutputs...)
+	return d
 }
 
 // Inputs is the model's structured input: the scenario's [inputs] table.
@@ -103,9 +120,19 @@ func (Model) Describe() models.Descriptor {
 //	sites = [                                  # optional: replaces the S1/S2 parameters
 //	  { x = 0, y = 0, z = 0, radius_mm = 1, start_ms = 0, duration_ms = 2, strength = 50, period_ms = 300, count = 3 },
 //	]
+//
+// Fibrosis from a field of the mesh file, and lesions (see LesionInput):
+//
+//	fibrosis_field = "IIR"                     # a cell or point field of the file mesh, binned by fibrosis_iir_*
+//	lesions = [ { shape = "line", a = [5, 0, 0], b = [5, 10, 0] } ]          # always applied
+//	[inputs.lesion_sets]                       # candidate lesion sets by name: parameter lesion_set
+//	roof = [ { shape = "disc", center = [8, 20, 0], radius_mm = 3 } ]
 type Inputs struct {
-	Mesh  string      `json:"mesh,omitempty"`
-	Sites []SiteInput `json:"sites,omitempty"`
+	Mesh          string                   `json:"mesh,omitempty"`
+	Sites         []SiteInput              `json:"sites,omitempty"`
+	FibrosisField string                   `json:"fibrosis_field,omitempty"`
+	Lesions       []LesionInput            `json:"lesions,omitempty"`
+	LesionSets    map[string][]LesionInput `json:"lesion_sets,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -117,6 +144,11 @@ type SiteInput struct {
 	Strength   float64 `json:"strength"`
 	PeriodMS   float64 `json:"period_ms"`
 	Count      int     `json:"count"`
+	// BoxMin and BoxMax, when both given, replace the disc by the nodes in
+	// the box [BoxMin, BoxMax] (mm), as openCARP's stimulus boxes: e.g. an
+	// edge for a planar S1 or a quadrant for a cross-field S2.
+	BoxMin *[3]float64 `json:"box_min,omitempty"`
+	BoxMax *[3]float64 `json:"box_max,omitempty"`
 }
 
 func parseInputs(raw json.RawMessage) (Inputs, error) {
@@ -128,12 +160,18 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
 			return in, fmt.Errorf("atrial inputs: sites[%d]: need radius_mm ≥ 0, duration_ms > 0, count ≥ 0 and period_ms > 0 when count > 1", i)
 		}
+		if (s.BoxMin == nil) != (s.BoxMax == nil) {
+			return in, fmt.Errorf("atrial inputs: sites[%d]: give both box_min and box_max, or neither", i)
+		}
+	}
+	if err := checkLesionInputs(in); err != nil {
+		return in, err
 	}
 	return in, nil
 }
@@ -196,9 +234,16 @@ func build(p models.Params, in Inputs) (*setup, error) {
 		s.h = dx
 	}
 	if len(in.Sites) > 0 {
-		for _, si := range in.Sites {
-			s.protocol = append(s.protocol, Site{Center: mgl64.Vec3{si.X, si.Y, si.Z}, Radius: si.RadiusMM,
-				Start: si.StartMS, Duration: si.DurationMS, Strength: si.Strength, Period: si.PeriodMS, Count: si.Count})
+		for i, si := range in.Sites {
+			site := Site{Center: mgl64.Vec3{si.X, si.Y, si.Z}, Radius: si.RadiusMM,
+				Start: si.StartMS, Duration: si.DurationMS, Strength: si.Strength, Period: si.PeriodMS, Count: si.Count}
+			if si.BoxMin != nil {
+				site.Nodes = boxNodes(s.m, *si.BoxMin, *si.BoxMax)
+				if len(site.Nodes) == 0 {
+					return nil, fmt.Errorf("atrial inputs: sites[%d]: no mesh node in the box %v–%v", i, *si.BoxMin, *si.BoxMax)
+				}
+			}
+			s.protocol = append(s.protocol, site)
 		}
 	} else {
 		r := p.Float("stim_radius_mm")
@@ -215,7 +260,8 @@ func build(p models.Params, in Inputs) (*setup, error) {
 	return s, nil
 }
 
-// Run simulates one run. It is deterministic: no randomness is used.
+// Run simulates one run. It is deterministic: the only randomness is the
+// generated fibrosis, drawn from fibrosis_seed or else the run's seed.
 func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) (models.Result, error) {
 	p := spec.Params
 	in, err := parseInputs(spec.Inputs)
@@ -237,7 +283,15 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			Msg: fmt.Sprintf("gives %d steps over duration_ms = %g on %d nodes; expected 1 to 1e12 node-steps", steps, tEnd, len(s.m.Points))}
 	}
 	sigL, sigT := p.Float("sigma_l"), p.Float("sigma_t")
-	tissue := Tissue{Mesh: s.m, Sigma: mesh.Uniform(mesh.TransverselyIsotropic(sigL, sigT)), Chi: p.Float("chi"), Cm: p.Float("cm")}
+	sub, err := buildSubstrate(s.m, p, in, spec.Seed, mesh.Uniform(mesh.TransverselyIsotropic(sigL, sigT)))
+	if err != nil {
+		return models.Result{}, err
+	}
+	pt, err := newPhaseTracking(p, s.m, ion)
+	if err != nil {
+		return models.Result{}, err
+	}
+	tissue := Tissue{Mesh: s.m, Sigma: sub.sigma, Chi: p.Float("chi"), Cm: p.Float("cm")}
 	md, err := NewMonodomain(tissue, ion, s.protocol, Options{Dt: dt, Scheme: Schemes[p.String("scheme")]})
 	var se *StabilityError
 	if errors.As(err, &se) {
@@ -276,6 +330,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		if trace && n%every == 0 {
 			sample()
 		}
+		pt.step(n, md)
 		if n%report == 0 {
 			if err := ctx.Err(); err != nil {
 				return models.Result{}, err
@@ -284,6 +339,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		}
 	}
 
+	pt.finish(act, md.Time())
 	np := len(s.m.Points)
 	lat, count, apd := make([]float64, np), make([]float64, np), make([]float64, np)
 	act.First(lat)
@@ -324,6 +380,11 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		"n_nodes":             float64(np),
 		"n_elements":          float64(s.m.NumCells()),
 	}}
+	sub.scalars(res.Scalars, s.m)
+	pt.scalars(res.Scalars, act, s.protocol)
+	if tb := pt.table(); tb != nil {
+		res.Tables = append(res.Tables, *tb)
+	}
 	if trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
 			Columns: []string{"t_ms", "v_site_mv", "v_centre_mv", "v_far_mv"}, Rows: traces})
@@ -335,6 +396,10 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			mesh.Field{Name: "APD", Components: 1, Values: apd},
 			mesh.Field{Name: "Activations", Components: 1, Values: count})
 		out.CellData = append(out.CellData, mesh.Field{Name: "CV", Components: 1, Values: cvElem})
+		cf, pf := sub.fields()
+		out.CellData = append(out.CellData, cf...)
+		out.PointData = append(out.PointData, pf...)
+		out.CellData = append(out.CellData, pt.fields()...)
 		if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
 			return models.Result{}, err
 		}
