@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"examples":   {"examples", "models"},
 	"patient":    {"patient", "store", "models", "scenarios"},
 	"report":     {"report", "patient", "store", "models", "engine"},
+	"optima":     {"optima", "prediction", "engine", "scenarios", "models", "mesh", "workers", "store"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store"},
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -185,25 +186,9 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	if err != nil {
 		return engine.Report{}, err
 	}
-	var backend workers.Backend
-	switch r.backendKind {
-	case "slurm":
-		backend, err = newSlurmBackend(sc, f, r, log)
-		if err != nil {
-			return engine.Report{}, err
-		}
-	case "plugin":
-		path, args := r.pluginPath, []string(nil)
-		if path == "" {
-			exe, err := os.Executable()
-			if err != nil {
-				return engine.Report{}, fmt.Errorf("finding the mdtwin binary to serve built-in models: %w", err)
-			}
-			path, args = exe, []string{"plugin", "serve"}
-		}
-		backend = newPluginBackend(path, args, r.desc.Name, r.workers, log)
-	default:
-		backend = inproc.New(r.model, r.workers)
+	backend, err := newBackend(sc, f, r, log)
+	if err != nil {
+		return engine.Report{}, err
 	}
 	rep, err := prediction.Execute(ctx, prediction.Study{
 		Scenario: sc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
@@ -229,6 +214,25 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s)", len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"))}
 	}
 	return rep, nil
+}
+
+// newBackend returns the backend r chose for sc, not started yet.
+func newBackend(sc *scenarios.Scenario, f runFlags, r resolved, log *slog.Logger) (workers.Backend, error) {
+	switch r.backendKind {
+	case "slurm":
+		return newSlurmBackend(sc, f, r, log)
+	case "plugin":
+		path, args := r.pluginPath, []string(nil)
+		if path == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				return nil, fmt.Errorf("finding the mdtwin binary to serve built-in models: %w", err)
+			}
+			path, args = exe, []string{"plugin", "serve"}
+		}
+		return newPluginBackend(path, args, r.desc.Name, r.workers, log), nil
+	}
+	return inproc.New(r.model, r.workers), nil
 }
 
 // ---- mdtwin run --patient: personalise the scenario, record the prediction ----

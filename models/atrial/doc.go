@@ -100,6 +100,15 @@
 // named lesion_sets, phase tracking with driver criteria; results.csv gets
 // fibrotic_fraction, lesion_area_mm2, lesion_gaps, rd_count, inducible,
 // max_rotations, mean_cycle_length_ms, and lat.vtu the fibrosis, lesion and
-// PS-density fields (scenarios/examples/af-fibrosis-ablation.toml). The
-// OPTIMA loop over rounds of pacing sites is the next step.
+// PS-density fields (scenarios/examples/af-fibrosis-ablation.toml), and
+// table drivers (drivers.csv) the drivers' mean positions.
+//
+// # OPTIMA-style ablation planning
+//
+// optima.go plans (PacingSites: farthest-point sampling of pacing sites;
+// ProposeLesions: a disc over each driver joined by a line to the nearest
+// barrier — the mesh's edge or non-conducting tissue connected to it;
+// LesionRounds: the plan's cell field and lesion area); package
+// package optima (at the top level, above the engine) runs the loop of studies (one run per site) and
+// `mdtwin optima` is its command (scenarios/examples/af-ablation.toml).
 package atrial

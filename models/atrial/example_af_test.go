@@ -53,6 +53,9 @@ func TestExampleAFAblation(t *testing.T) {
 			}
 		}
 		for _, tb := range res.Tables {
+			if tb.Name != "rotor_tracks" {
+				continue
+			}
 			last := -1.0
 			for _, row := range tb.Rows {
 				if row[8] == 1 && row[0] != last {

@@ -133,6 +133,8 @@ type Inputs struct {
 	FibrosisField string                   `json:"fibrosis_field,omitempty"`
 	Lesions       []LesionInput            `json:"lesions,omitempty"`
 	LesionSets    map[string][]LesionInput `json:"lesion_sets,omitempty"`
+	// Optima configures `mdtwin optima` (OptimaInput); a single run ignores it.
+	Optima *OptimaInput `json:"optima,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -160,7 +162,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -171,6 +173,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		}
 	}
 	if err := checkLesionInputs(in); err != nil {
+		return in, err
+	}
+	if err := in.Optima.check(); err != nil {
 		return in, err
 	}
 	return in, nil
@@ -382,9 +387,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	}}
 	sub.scalars(res.Scalars, s.m)
 	pt.scalars(res.Scalars, act, s.protocol)
-	if tb := pt.table(); tb != nil {
-		res.Tables = append(res.Tables, *tb)
-	}
+	res.Tables = append(res.Tables, pt.tables()...)
 	if trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
 			Columns: []string{"t_ms", "v_site_mv", "v_centre_mv", "v_far_mv"}, Rows: traces})

@@ -154,13 +154,25 @@ func (t *phaseTracking) scalars(out map[string]float64, act *Activations, prot P
 	}
 }
 
-// table returns the rotor tracks as table "rotor_tracks" (the engine writes
+// tables returns the rotor tracks as table "rotor_tracks" (the engine writes
 // rotor_tracks.csv): one row per track and frame, with the track's
-// rotations, lifespan and driver flag repeated on each row.
-func (t *phaseTracking) table() *models.Table {
+// rotations, lifespan and driver flag repeated on each row; and the
+// re-entrant drivers as table "drivers" (drivers.csv): one row per driver
+// with its mean position — the RD sites the OPTIMA loop ablates.
+func (t *phaseTracking) tables() []models.Table {
 	if t == nil {
 		return nil
 	}
+	drv := models.Table{Name: "drivers",
+		Columns: []string{"track", "charge", "x_mm", "y_mm", "z_mm", "rotations", "lifespan_ms"}}
+	for _, r := range t.crit.Drivers(t.tr.Tracks()) {
+		c := r.MeanPosition()
+		drv.Rows = append(drv.Rows, []float64{float64(r.ID), float64(r.Charge), c[0], c[1], c[2], r.Rotations(), r.Lifespan()})
+	}
+	return []models.Table{*t.trackTable(), drv}
+}
+
+func (t *phaseTracking) trackTable() *models.Table {
 	tb := &models.Table{Name: "rotor_tracks",
 		Columns: []string{"track", "charge", "time_ms", "x_mm", "y_mm", "z_mm", "rotations", "lifespan_ms", "driver"}}
 	for _, r := range t.tr.Tracks() {

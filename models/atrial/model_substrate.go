@@ -227,29 +227,9 @@ func buildSubstrate(m *mesh.Mesh, p models.Params, in Inputs, seed uint64, base 
 		return nil, err
 	}
 	for i, li := range inputs {
-		var l Lesion
-		switch li.Shape {
-		case "disc":
-			l, err = a.Disc(vec(li.Center), li.RadiusMM)
-		case "line":
-			l, err = a.Line(vec(li.A), vec(li.B), li.WidthMM)
-		case "ring":
-			l, err = a.Ring(vec(li.Center), li.RadiusMM, li.WidthMM)
-		}
+		l, err := a.FromInput(li)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", s.names[i], err)
-		}
-		if li.Gap != nil {
-			g := vec(li.Gap)
-			best, bd := -1, math.Inf(1)
-			for _, e := range l.Elements {
-				if d := a.cent[e].Sub(g).Len(); d < bd {
-					best, bd = e, d
-				}
-			}
-			l.Elements = slices.DeleteFunc(l.Elements, func(e int) bool {
-				return e == best || a.cent[e].Sub(g).Len() <= li.GapRadiusMM
-			})
 		}
 		s.lesions = append(s.lesions, l)
 	}
@@ -269,6 +249,39 @@ func buildSubstrate(m *mesh.Mesh, p models.Params, in Inputs, seed uint64, base 
 	}
 	s.sigma = BlockElements(s.sigma, s.mask)
 	return s, nil
+}
+
+// FromInput builds the lesion li describes (see LesionInput), with its
+// gap when li gives one.
+func (a *Ablation) FromInput(li LesionInput) (Lesion, error) {
+	var l Lesion
+	var err error
+	switch li.Shape {
+	case "disc":
+		l, err = a.Disc(vec(li.Center), li.RadiusMM)
+	case "line":
+		l, err = a.Line(vec(li.A), vec(li.B), li.WidthMM)
+	case "ring":
+		l, err = a.Ring(vec(li.Center), li.RadiusMM, li.WidthMM)
+	default:
+		err = fmt.Errorf("lesion shape %q, expected \"disc\", \"line\" or \"ring\"", li.Shape)
+	}
+	if err != nil {
+		return Lesion{}, err
+	}
+	if li.Gap != nil {
+		g := vec(li.Gap)
+		best, bd := -1, math.Inf(1)
+		for _, e := range l.Elements {
+			if d := a.cent[e].Sub(g).Len(); d < bd {
+				best, bd = e, d
+			}
+		}
+		l.Elements = slices.DeleteFunc(l.Elements, func(e int) bool {
+			return e == best || a.cent[e].Sub(g).Len() <= li.GapRadiusMM
+		})
+	}
+	return l, nil
 }
 
 func (s *substrate) scalars(out map[string]float64, m *mesh.Mesh) {

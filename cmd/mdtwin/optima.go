@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/optima"
+	"github.com/mdtwin/mdtwin/prediction"
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+func (a *app) optimaCommand() *cobra.Command {
+	var f runFlags
+	var rounds int
+	cmd := &cobra.Command{
+		Use:   "optima SCENARIO",
+		Short: "Plan ablation of atrial re-entrant drivers by the OPTIMA-style loop",
+		Long: "Optima runs the OPTIMA-style loop (Boyle et al. 2019) on an atrial scenario: each round paces from\n" +
+			"[inputs.optima] sites spread over the mesh (one run per site, in parallel), collects the re-entrant\n" +
+			"drivers, ablates each (a disc joined by a line to the nearest barrier) and re-induces with the lesions,\n" +
+			"until no site induces a driver or the round limit is reached. Outputs in the output folder: round-NN/\n" +
+			"(one study per round), plan.json (rounds, drivers, lesions, total lesion area) and plan.vtu (the mesh\n" +
+			"with cell fields LesionRound and NonConducting).\n" +
+			"Exit codes: 0 plan written; 1 a round could not be carried out; 2 bad input; 130 interrupted.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{fmt.Errorf("optima takes one scenario file, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rounds < 0 {
+				return &usageError{fmt.Errorf("--rounds %d: expected a positive number", rounds)}
+			}
+			sc, err := scenarios.Load(args[0])
+			if err != nil {
+				return err
+			}
+			return a.runOptima(cmd.Context(), sc, f, rounds)
+		},
+	}
+	cmd.Flags().IntVar(&rounds, "rounds", 0, "most induction rounds (default: [inputs.optima] rounds, else 3)")
+	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc, plugin or slurm (default: the scenario's [backend] kind, else inproc)")
+	cmd.Flags().IntVar(&f.workers, "workers", 0, "number of workers (default: the scenario's [backend] workers, else one per CPU)")
+	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
+	return cmd
+}
+
+func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) error {
+	log := a.logger()
+	r, err := a.resolve(sc, f)
+	if err != nil {
+		return err
+	}
+	if r.model == nil {
+		return &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
+	}
+	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string) (engine.Report, error) {
+		backend, err := newBackend(rsc, f, r, log)
+		if err != nil {
+			return engine.Report{}, err
+		}
+		return prediction.Execute(ctx, prediction.Study{
+			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
+			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: out,
+			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.Base(out)), Log: log,
+		})
+	}
+	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: r.out, Rounds: rounds, Execute: exec, Log: log})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &interrupted{fmt.Sprintf("interrupted; the finished rounds are in %s (no resume: rerun with another --out)", r.out)}
+		}
+		return err
+	}
+	for _, rd := range plan.Rounds {
+		fmt.Fprintf(a.stdout, "round %d: %d sites, %d runs inducible, %d drivers, %d lesions added\n",
+			rd.Round, len(rd.Sites), len(rd.InducibleRuns), len(rd.Drivers), rd.LesionsAdded)
+	}
+	fmt.Fprintf(a.stdout, "optima %s: %s after %d rounds; %d lesions, %.1f mm²\noutputs in %s: plan.json, plan.vtu, round-NN/\n",
+		sc.Study.Name, plan.Outcome, len(plan.Rounds), len(plan.Lesions), plan.TotalLesionAreaMM2, r.out)
+	return nil
+}

@@ -1,0 +1,424 @@
+// Package optima is the OPTIMA-style ablation planning loop (Boyle et al.,
+// Nat Biomed Eng 2019) on the atrial model: pace from N sites spread over
+// the mesh (each site one engine run, so they go parallel on any backend),
+// collect the re-entrant drivers (RDs) of every run, ablate them (a disc
+// over each driver joined by a line to the nearest barrier; see
+// atrial.ProposeLesions), and re-induce with the accumulated lesions until
+// no run is inducible or the round limit is reached.
+//
+// Each round is an ordinary study of the scenario — its [sweep] a zip over
+// the S1 and S2 site coordinates (stim_*_mm, s2_*_mm), its [inputs] lesions
+// the scenario's plus those planned so far — executed through package
+// prediction into <out>/round-NN/. The plan goes to <out>/plan.json (Plan)
+// and <out>/plan.vtu (the mesh with cell fields LesionRound — the round
+// whose drivers a lesion ablated, 0 for none — and NonConducting).
+//
+// `mdtwin optima SCENARIO` runs it; scenarios/examples/af-ablation.toml is
+// the example.
+package optima
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/go-gl/mathgl/mgl64"
+
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/atrial"
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+// Executor executes the study sc into the folder out, on some backend (see
+// prediction.Execute); a new backend per call.
+type Executor func(ctx context.Context, sc *scenarios.Scenario, out string) (engine.Report, error)
+
+// Options configure Run.
+type Options struct {
+	OutDir  string
+	Rounds  int // > 0: overrides [inputs.optima] rounds
+	Execute Executor
+	Log     *slog.Logger // nil: discard
+}
+
+// The outcomes of a plan.
+const (
+	NonInducible = "non-inducible"
+	RoundLimit   = "round limit reached: still inducible"
+	NoNewLesion  = "no new lesion: the drivers lie in tissue already ablated"
+)
+
+// Plan is plan.json: the rounds and the lesion set.
+type Plan struct {
+	Study              string             `json:"study"`
+	Scenario           string             `json:"scenario"`
+	Settings           atrial.OptimaInput `json:"settings"`
+	Rounds             []Round            `json:"rounds"`
+	Outcome            string             `json:"outcome"`
+	Inducible          bool               `json:"inducible"` // at the last round
+	Lesions            []PlannedLesion    `json:"lesions"`   // the final lesion set, every lesion tested in a later round
+	TotalLesionAreaMM2 float64            `json:"total_lesion_area_mm2"`
+}
+
+// Round is one induction round.
+type Round struct {
+	Round          int          `json:"round"`
+	Dir            string       `json:"dir"` // study folder, relative to the plan's
+	Sites          [][3]float64 `json:"sites"`
+	Runs           int          `json:"runs"`
+	Failed         int          `json:"failed"`
+	InducibleRuns  []string     `json:"inducible_runs"`
+	InducibleSites []int        `json:"inducible_sites"` // indices into Sites
+	Drivers        []Driver     `json:"drivers"`
+	LesionAreaMM2  float64      `json:"lesion_area_mm2"` // of the lesions in place during the round
+	LesionsAdded   int          `json:"lesions_added"`
+}
+
+// Driver is one RD found in a round (a row of the run's drivers.csv).
+type Driver struct {
+	Run        string     `json:"run"`
+	Site       int        `json:"site"`
+	Position   [3]float64 `json:"position_mm"`
+	Rotations  float64    `json:"rotations"`
+	LifespanMS float64    `json:"lifespan_ms"`
+}
+
+// PlannedLesion is a lesion of the plan with the round whose drivers it ablates.
+type PlannedLesion struct {
+	Round int `json:"round"`
+	atrial.LesionInput
+}
+
+// The parameters each round's zip design sets per pacing site.
+var siteParams = []string{"stim_x_mm", "stim_y_mm", "stim_z_mm", "s2_x_mm", "s2_y_mm", "s2_z_mm"}
+
+// Run runs the loop for sc (model atrial, no [sweep], no [inputs] sites,
+// phase tracking on, a fixed fibrosis_seed with generated fibrosis) and
+// writes the plan. Every round's study is executed by opt.Execute.
+func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error) {
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	params, in, err := check(sc)
+	if err != nil {
+		return nil, err
+	}
+	set := in.Optima.WithDefaults(sc.Study.Seed)
+	if opt.Rounds > 0 {
+		set.Rounds = opt.Rounds
+	}
+	seed := scenarios.RunSeed(sc.Study.Seed, 0)
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, &engine.InputError{Msg: fmt.Sprintf("output folder %s: %v", opt.OutDir, err)}
+	}
+	plan := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}}
+	for r := 1; r <= set.Rounds; r++ {
+		inputs, err := withLesions(sc.Inputs, plan.Lesions)
+		if err != nil {
+			return nil, err
+		}
+		m, mask, err := atrial.Substrate(params, inputs, seed)
+		if err != nil {
+			return nil, sc.Errorf([]string{"inputs"}, "%v", err)
+		}
+		a, err := atrial.NewAblation(m)
+		if err != nil {
+			return nil, err
+		}
+		sites := atrial.PacingSites(m, mask, set.Sites, set.Seed)
+		rd := Round{Round: r, Dir: fmt.Sprintf("round-%02d", r), InducibleRuns: []string{}, InducibleSites: []int{}, Drivers: []Driver{}}
+		for _, s := range sites {
+			rd.Sites = append(rd.Sites, [3]float64(s))
+		}
+		_, rd.LesionAreaMM2, err = lesionField(a, plan.Lesions)
+		if err != nil {
+			return nil, err
+		}
+		rsc := roundScenario(sc, inputs, sites)
+		dir := filepath.Join(opt.OutDir, rd.Dir)
+		log.Info("optima round", "round", r, "sites", len(sites), "lesions", len(plan.Lesions), "out", dir)
+		rep, err := opt.Execute(ctx, rsc, dir)
+		if err != nil {
+			return nil, fmt.Errorf("round %d: %w", r, err)
+		}
+		rd.Runs, rd.Failed = rep.Runs, len(rep.Failed)
+		if rep.Done == 0 {
+			msg := ""
+			if len(rep.Failed) > 0 {
+				msg = ", e.g. " + rep.Failed[0].ID + ": " + rep.Failed[0].Error
+			}
+			return nil, fmt.Errorf("round %d: every run failed (see %s)%s", r, filepath.Join(dir, "summary.json"), msg)
+		}
+		if err := collect(dir, sc.Study.Replicates, &rd); err != nil {
+			return nil, fmt.Errorf("round %d: %w", r, err)
+		}
+		plan.Rounds = append(plan.Rounds, rd)
+		plan.Inducible = len(rd.InducibleRuns) > 0
+		if !plan.Inducible {
+			plan.Outcome = NonInducible
+			break
+		}
+		if r == set.Rounds {
+			plan.Outcome = RoundLimit
+			break
+		}
+		drivers := slices.Clone(rd.Drivers)
+		slices.SortStableFunc(drivers, func(x, y Driver) int {
+			return -cmpFloat(x.Rotations, y.Rotations)
+		})
+		var pos []mgl64.Vec3
+		for _, d := range drivers {
+			pos = append(pos, mgl64.Vec3(d.Position))
+		}
+		proposed, err := atrial.ProposeLesions(a, mask, pos, set)
+		if err != nil {
+			return nil, fmt.Errorf("round %d: %w", r, err)
+		}
+		next := slices.Clone(plan.Lesions)
+		for _, l := range proposed {
+			next = append(next, PlannedLesion{Round: r, LesionInput: l})
+		}
+		_, area, err := lesionField(a, next)
+		if err != nil {
+			return nil, err
+		}
+		if len(proposed) == 0 || area <= rd.LesionAreaMM2 {
+			plan.Outcome = NoNewLesion
+			break
+		}
+		plan.Rounds[len(plan.Rounds)-1].LesionsAdded = len(proposed)
+		plan.Lesions = next
+		log.Info("optima lesions", "round", r, "drivers", len(drivers), "added", len(proposed), "area_mm2", area)
+	}
+	if err := write(opt.OutDir, sc, params, seed, plan); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// check returns sc's resolved parameters and inputs, or an error naming
+// what keeps sc from the loop.
+func check(sc *scenarios.Scenario) (models.Params, atrial.Inputs, error) {
+	var in atrial.Inputs
+	if sc.Study.Model != atrial.Name {
+		return nil, in, sc.Errorf([]string{"study", "model"}, "optima runs the %q model, not %q", atrial.Name, sc.Study.Model)
+	}
+	if sc.Sweep != nil {
+		return nil, in, sc.Errorf([]string{"sweep"}, "optima sets the sweep itself (one run per pacing site); remove [sweep]")
+	}
+	for _, k := range siteParams {
+		if _, ok := sc.Params[k]; ok {
+			return nil, in, sc.Errorf([]string{"params", k}, "optima sets %s per pacing site; remove it from [params]", k)
+		}
+	}
+	in, err := atrial.ParseInputs(sc.Inputs)
+	if err != nil {
+		return nil, in, sc.Errorf([]string{"inputs"}, "%v", err)
+	}
+	if len(in.Sites) > 0 {
+		return nil, in, sc.Errorf([]string{"inputs", "sites"}, "optima paces from sites it chooses with the S1/S2 parameters (n_beats, bcl_ms, s2_ms); remove [inputs] sites")
+	}
+	desc, err := atrial.Model{}.DescribeInputs(sc.Inputs)
+	if err != nil {
+		return nil, in, sc.Errorf([]string{"inputs"}, "%v", err)
+	}
+	p, err := desc.Resolve(sc.Params)
+	if err != nil {
+		return nil, in, sc.Errorf([]string{"params"}, "%v", err)
+	}
+	if p.String("phase") == atrial.PhaseNone {
+		return nil, in, sc.Errorf([]string{"params"}, "optima needs the drivers: set phase = \"state\" or \"lat\" in [params]")
+	}
+	if p.String("fibrosis_pattern") != "none" && p.Int("fibrosis_seed") == 0 {
+		return nil, in, sc.Errorf([]string{"params"}, "optima needs one substrate for every run: set fibrosis_seed (not 0) in [params]")
+	}
+	return p, in, nil
+}
+
+// withLesions returns the [inputs] JSON with the planned lesions appended
+// to its lesions, the other keys as they were.
+func withLesions(raw json.RawMessage, planned []PlannedLesion) (json.RawMessage, error) {
+	obj := map[string]json.RawMessage{}
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, err
+		}
+	}
+	var ls []atrial.LesionInput
+	if b, ok := obj["lesions"]; ok {
+		if err := json.Unmarshal(b, &ls); err != nil {
+			return nil, err
+		}
+	}
+	if len(planned) == 0 {
+		return raw, nil
+	}
+	for _, p := range planned {
+		ls = append(ls, p.LesionInput)
+	}
+	b, err := json.Marshal(ls)
+	if err != nil {
+		return nil, err
+	}
+	obj["lesions"] = b
+	return json.Marshal(obj)
+}
+
+// roundScenario returns sc with inputs and a zip design over the sites.
+func roundScenario(sc *scenarios.Scenario, inputs json.RawMessage, sites []mgl64.Vec3) *scenarios.Scenario {
+	r := *sc
+	r.Inputs = inputs
+	sw := &scenarios.Sweep{Design: scenarios.Zip}
+	for i, name := range siteParams {
+		p := scenarios.SweepParam{Name: name}
+		for _, s := range sites {
+			p.Values = append(p.Values, s[i%3])
+		}
+		sw.Params = append(sw.Params, p)
+	}
+	r.Sweep = sw
+	h := sha256.New()
+	h.Write([]byte(sc.Hash))
+	h.Write(inputs)
+	b, _ := json.Marshal(sites)
+	h.Write(b)
+	r.Hash = hex.EncodeToString(h.Sum(nil))
+	return &r
+}
+
+// collect reads a round's results.csv and runs/<id>/drivers.csv.
+func collect(dir string, replicates int, rd *Round) error {
+	rows, err := readCSV(filepath.Join(dir, "results.csv"))
+	if err != nil {
+		return err
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	for _, c := range []string{"run_id", "status", "inducible"} {
+		if _, ok := col[c]; !ok {
+			return fmt.Errorf("%s/results.csv has no column %s", dir, c)
+		}
+	}
+	for i, row := range rows[1:] {
+		id, site := row[col["run_id"]], i/max(1, replicates)
+		if row[col["inducible"]] != "1" {
+			continue
+		}
+		rd.InducibleRuns = append(rd.InducibleRuns, id)
+		if !slices.Contains(rd.InducibleSites, site) {
+			rd.InducibleSites = append(rd.InducibleSites, site)
+		}
+		drows, err := readCSV(filepath.Join(dir, "runs", id, "drivers.csv"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		dc := map[string]int{}
+		for i, c := range drows[0] {
+			dc[c] = i
+		}
+		for _, d := range drows[1:] {
+			f := func(c string) float64 {
+				v, err := strconv.ParseFloat(d[dc[c]], 64)
+				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+					return math.NaN()
+				}
+				return v
+			}
+			if math.IsNaN(f("x_mm") + f("y_mm") + f("z_mm") + f("rotations") + f("lifespan_ms")) {
+				return fmt.Errorf("%s: a driver row with a missing or non-finite value", filepath.Join(dir, "runs", id, "drivers.csv"))
+			}
+			rd.Drivers = append(rd.Drivers, Driver{Run: id, Site: site, Position: [3]float64{f("x_mm"), f("y_mm"), f("z_mm")},
+				Rotations: f("rotations"), LifespanMS: f("lifespan_ms")})
+		}
+	}
+	return nil
+}
+
+func readCSV(path string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	return rows, nil
+}
+
+func lesionField(a *atrial.Ablation, ls []PlannedLesion) ([]float64, float64, error) {
+	in := make([]atrial.LesionInput, len(ls))
+	rounds := make([]int, len(ls))
+	for i, l := range ls {
+		in[i], rounds[i] = l.LesionInput, l.Round
+	}
+	return atrial.LesionRounds(a, in, rounds)
+}
+
+// write writes plan.json and plan.vtu into dir.
+func write(dir string, sc *scenarios.Scenario, params models.Params, seed uint64, plan *Plan) error {
+	m, mask, err := atrial.Substrate(params, sc.Inputs, seed)
+	if err != nil {
+		return err
+	}
+	a, err := atrial.NewAblation(m)
+	if err != nil {
+		return err
+	}
+	f, area, err := lesionField(a, plan.Lesions)
+	if err != nil {
+		return err
+	}
+	plan.TotalLesionAreaMM2 = area
+	nc := make([]float64, len(mask))
+	for e, b := range mask {
+		if b {
+			nc[e] = 1
+		}
+	}
+	out := m.Clone()
+	out.CellData = append(out.CellData,
+		mesh.Field{Name: "LesionRound", Components: 1, Values: f},
+		mesh.Field{Name: "NonConducting", Components: 1, Values: nc})
+	if err := mesh.WriteFile(filepath.Join(dir, "plan.vtu"), out, mesh.WriteOptions{XML: mesh.XMLOptions{Compress: true}}); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(plan, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "plan.json"), append(b, '\n'), 0o644)
+}
