@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mdtwin/mdtwin/store"
 )
 
 // requireSlurm skips only when sbatch is absent (CI starts a one-node
@@ -114,7 +116,10 @@ func TestSlurmResumeReattaches(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "results recorded in the ledger", func() bool { return doneEnds(t, out) > 0 })
+	// Kill the scheduler once its job is in the ledger's journal, before it
+	// can collect the whole study (on a loaded machine one poll may bring
+	// every result at once).
+	waitFor(t, "the job recorded in the ledger", func() bool { return journaledJob(out) })
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	b, err := mdtwin(t, dir, "run", "long.toml", "--backend", "slurm", "--out", out, "--resume").CombinedOutput()
@@ -148,4 +153,16 @@ func TestSlurmChancellorPSAMatchesInproc(t *testing.T) {
 			t.Errorf("%s on Slurm differs from inproc's", f)
 		}
 	}
+}
+
+// journaledJob reports whether the study in out has an active Slurm job in
+// its ledger's journal.
+func journaledJob(out string) bool {
+	l, err := store.OpenLedger(filepath.Join(out, store.LedgerFile))
+	if err != nil {
+		return false
+	}
+	defer l.Close()
+	v, _ := l.GetMeta("journal.slurm.jobs")
+	return strings.Contains(v, `"job_id"`)
 }
