@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"store":      {"store"},
 	"mesh":       {"mesh"},
 	"examples":   {"examples", "models"},
-	"patient":    {"patient", "store", "models", "scenarios"},
+	"patient":    {"patient", "store", "models", "scenarios", "mesh"},
 	"report":     {"report", "patient", "store", "models", "engine"},
 	"optima":     {"optima", "prediction", "engine", "scenarios", "models", "mesh", "workers", "store"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store"},

@@ -22,9 +22,11 @@
 //     [inputs] connectivity, seeg, seeg_gain, and hypotheses and resections
 //     (read from the ez-hypothesis file, TOML in the brain's own [inputs]
 //     form: [hypotheses.<name>] ez, pz and [resections]).
-//   - atrial (atrial fibrillation): ErrNoAtrialModel. The atrial model does
-//     not exist yet; its embodiment will map the patient's atrial mesh and
-//     fibrosis field assets to its inputs.
+//   - atrial (atrial fibrillation): the patient's latest asset of kind
+//     "atrial-mesh" (checksum checked, read with mesh.ReadFile) becomes
+//     [params] mesh = "file" and [inputs] mesh; an LGE image-intensity-ratio
+//     field on it (FibrosisFieldNames) becomes [inputs] fibrosis_field, so
+//     the model derives the patient's fibrosis with its IIR thresholds.
 //
 // The personalised scenario's Hash covers the scenario file and the values
 // the record supplied, so a study's ledger, manifest and the prediction

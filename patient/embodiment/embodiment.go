@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,11 +14,6 @@ import (
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
-
-// ErrNoAtrialModel is returned for scenarios of the atrial model: atrial
-// fibrillation embodiment (the patient's atrial mesh and fibrosis field →
-// atrial parameters) waits for models/atrial, which does not exist yet.
-var ErrNoAtrialModel = errors.New("atrial fibrillation embodiment is not available yet: mdtwin has no atrial model")
 
 // Options tunes Personalise. The zero value is ready to use.
 type Options struct {
@@ -46,6 +40,8 @@ type Personalisation struct {
 	MS *MSProfile
 	// Epilepsy is the brain assets (brain scenarios), else nil.
 	Epilepsy *EpilepsyAssets
+	// Atrial is the atrial assets (atrial scenarios), else nil.
+	Atrial *AtrialAssets
 }
 
 // Personalise returns sc personalised for the patient of rec: see the
@@ -61,9 +57,9 @@ func Personalise(sc *scenarios.Scenario, rec *patient.Record, opt Options) (*Per
 	case "brain":
 		err = p.brain(sc, rec)
 	case "atrial":
-		return nil, fmt.Errorf("patient %s: %w", rec.Patient.ID, ErrNoAtrialModel)
+		err = p.atrial(sc, rec)
 	default:
-		return nil, fmt.Errorf("model %q has no patient embodiment (models with one: mscohort, brain)", sc.Study.Model)
+		return nil, fmt.Errorf("model %q has no patient embodiment (models with one: mscohort, brain, atrial)", sc.Study.Model)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("patient %s: %w", rec.Patient.ID, err)
