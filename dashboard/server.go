@@ -350,7 +350,7 @@ func (s *Server) examples() []exampleRow {
 			continue
 		}
 		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
-		if err != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain") {
+		if err != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain" && sc.Study.Model != "atrial") {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)
