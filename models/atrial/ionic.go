@@ -48,6 +48,15 @@ func IonicByName(name string) (Ionic, error) {
 	return nil, fmt.Errorf("atrial: unknown ionic model %q, expected %q, %q, %q, %q or %q", name, NameMS, NameMMS, NameAP, NameCRN, NameTP06)
 }
 
+// gateRate is dh/dt of the MS-family gate: (1 − h)/τopen while open,
+// −h/τclose while closing.
+func gateRate(h float64, open bool, tauOpen, tauClose float64) float64 {
+	if open {
+		return (1 - h) / tauOpen
+	}
+	return -h / tauClose
+}
+
 // gate advances a gate h with dh/dt = (1−h)/τopen (open) or −h/τclose
 // (closing) by one linearly implicit (backward) Euler step, which is
 // unconditionally stable and monotone; its first-order error is negligible
@@ -102,11 +111,7 @@ func (m MitchellSchaeffer) dv(u, h float64) float64 {
 func (m MitchellSchaeffer) Deriv(ds []float64, v float64, s []float64) float64 {
 	r := m.VMax - m.VMin
 	u, h := (v-m.VMin)/r, s[0]
-	if u < m.VGate {
-		ds[0] = (1 - h) / m.TauOpen
-	} else {
-		ds[0] = -h / m.TauClose
-	}
+	ds[0] = gateRate(h, u < m.VGate, m.TauOpen, m.TauClose)
 	return r * m.dv(u, h)
 }
 
@@ -158,11 +163,7 @@ func (m ModifiedMS) dv(u, h float64) float64 {
 func (m ModifiedMS) Deriv(ds []float64, v float64, s []float64) float64 {
 	r := m.VMax - m.VMin
 	u, h := (v-m.VMin)/r, s[0]
-	if u < m.VGate {
-		ds[0] = (1 - h) / m.TauOpen
-	} else {
-		ds[0] = -h / m.TauClose
-	}
+	ds[0] = gateRate(h, u < m.VGate, m.TauOpen, m.TauClose)
 	return r * m.dv(u, h)
 }
 

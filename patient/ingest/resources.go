@@ -209,20 +209,8 @@ func (in *ingester) observation(e *entry) (store.Change, error) {
 	if err := decode(e, &r); err != nil {
 		return 0, err
 	}
-	t := r.EffectiveDateTime
-	if t == "" {
-		t = r.EffectiveInstant
-	}
-	if r.EffectivePeriod != nil {
-		if err := checkPeriod("effectivePeriod", r.EffectivePeriod.Start, r.EffectivePeriod.End); err != nil {
-			return 0, err
-		}
-		t = r.EffectivePeriod.Start
-	}
-	if t == "" {
-		t = r.Issued
-	}
-	if err := checkDate("effective", t); err != nil {
+	t, err := effectiveTime(first2(r.EffectiveDateTime, r.EffectiveInstant), r.EffectivePeriod, r.Issued)
+	if err != nil {
 		return 0, err
 	}
 	pid, enc, err := in.subjectEncounter(r.Subject, r.Encounter)
@@ -332,17 +320,8 @@ func (in *ingester) report(e *entry) (store.Change, error) {
 	if err := decode(e, &r); err != nil {
 		return 0, err
 	}
-	t := r.EffectiveDateTime
-	if r.EffectivePeriod != nil {
-		if err := checkPeriod("effectivePeriod", r.EffectivePeriod.Start, r.EffectivePeriod.End); err != nil {
-			return 0, err
-		}
-		t = r.EffectivePeriod.Start
-	}
-	if t == "" {
-		t = r.Issued
-	}
-	if err := checkDate("effective", t); err != nil {
+	t, err := effectiveTime(r.EffectiveDateTime, r.EffectivePeriod, r.Issued)
+	if err != nil {
 		return 0, err
 	}
 	pid, enc, err := in.subjectEncounter(r.Subject, r.Encounter)
@@ -590,4 +569,27 @@ func (in *ingester) checkReferences(e *entry) error {
 	}
 	walk("", v)
 	return bad
+}
+
+// effectiveTime is the clinically relevant time of an Observation or a
+// DiagnosticReport: effective[x] (dateTime or instant, else the start of a
+// well-ordered effectivePeriod), else issued; it must be a valid date.
+func effectiveTime(at string, p *period, issued string) (string, error) {
+	if p != nil {
+		if err := checkPeriod("effectivePeriod", p.Start, p.End); err != nil {
+			return "", err
+		}
+		at = p.Start
+	}
+	if at == "" {
+		at = issued
+	}
+	return at, checkDate("effective", at)
+}
+
+func first2(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
