@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/go-gl/mathgl/mgl64"
@@ -23,7 +24,8 @@ type RemeshOptions struct {
 // "A remeshing approach to multiresolution modeling", SGP:
 //
 //  1. split every edge longer than 4/3·target at its midpoint;
-//  2. collapse every interior edge shorter than 4/5·target into its midpoint,
+//  2. collapse every interior edge shorter than 4/5·target into its midpoint
+//     (into its boundary end when it has one),
 //     unless that would create an edge longer than 4/3·target, flip a
 //     triangle's normal or break the link condition (the two endpoints must
 //     share exactly the two opposite vertices, which keep valence ≥ 4);
@@ -32,10 +34,17 @@ type RemeshOptions struct {
 //  4. move each interior vertex half-way towards the centroid of its
 //     neighbours, within the tangent plane of its area-weighted normal.
 //
-// Boundary vertices are never collapsed or smoothed (boundary edges are only
-// split), so openings keep their shape. Each new triangle inherits the
+// Boundary vertices are never smoothed, and a boundary edge shorter than
+// 4/5·target collapses into one of its endpoints, removing the other from
+// the boundary polyline when the polyline turns by at most 30° there (the
+// loop keeps at least four vertices; an edge shorter than target/5 goes
+// whatever the angle, keeping the sharper corner), so openings keep their
+// shape and corners — the polyline only gains midpoints or loses nearly straight
+// vertices — while the tiny boundary edges of a cut surface (which would
+// otherwise bound the explicit time step) disappear. Each new triangle inherits the
 // Region, fibre and cell data of the triangle it came from; point data are
-// dropped. m is not modified.
+// dropped. The result is numbered for locality (Renumbered). m is not
+// modified.
 func Remesh(m *Mesh, target float64, opt RemeshOptions) (*Mesh, error) {
 	if m.Kind != Triangle {
 		return nil, fmt.Errorf("mesh: Remesh works on triangle surfaces, not %v", m.Kind)
@@ -58,7 +67,7 @@ func Remesh(m *Mesh, target float64, opt RemeshOptions) (*Mesh, error) {
 		r.flipValence()
 		r.smooth()
 	}
-	return r.result(m), nil
+	return Renumbered(r.result(m)), nil
 }
 
 type remesher struct {
@@ -205,12 +214,20 @@ func (r *remesher) splitLong(hi float64) {
 func (r *remesher) collapseShort(lo, hi float64) {
 	for _, e := range r.edges() {
 		a, b := e[0], e[1]
-		if !r.vAlive[a] || !r.vAlive[b] || r.boundary[a] || r.boundary[b] || r.length(a, b) >= lo {
+		if !r.vAlive[a] || !r.vAlive[b] || r.length(a, b) >= lo {
 			continue
 		}
 		ts := r.edgeTris(a, b)
-		if len(ts) != 2 {
+		// An interior edge may collapse when neither end is on the
+		// boundary; a boundary edge (one triangle) when both ends are,
+		// which shortens the boundary by one vertex. An interior edge
+		// joining two boundary vertices never does (it would pinch).
+		border := len(ts) == 1 && r.boundary[a] && r.boundary[b]
+		if !border && (len(ts) != 2 || (r.boundary[a] && r.boundary[b])) {
 			continue
+		}
+		if !border && r.boundary[a] {
+			a, b = b, a // an interior vertex a collapses into the boundary vertex b
 		}
 		var opp []int
 		for _, t := range ts {
@@ -228,16 +245,46 @@ func (r *remesher) collapseShort(lo, hi float64) {
 				common++
 			}
 		}
-		if common != 2 || len(r.vt[opp[0]]) <= 3 || len(r.vt[opp[1]]) <= 3 {
+		if border {
+			// link condition of a boundary edge: the one opposite vertex
+			// is the only common neighbour, it keeps a triangle, and the
+			// boundary loop keeps at least three other vertices
+			if common != 1 || len(r.vt[opp[0]]) <= 1 || r.boundaryLoopLen(a) <= 4 {
+				continue
+			}
+		} else if common != 2 || len(r.vt[opp[0]]) <= 3 || len(r.vt[opp[1]]) <= 3 {
 			continue
 		}
 		x := r.p[a].Add(r.p[b]).Mul(0.5)
-		if r.project != nil {
+		switch {
+		case border && r.boundaryTurn(a) <= maxCollapseTurn:
+			x = r.p[b] // a leaves the boundary polyline
+		case border && r.boundaryTurn(b) <= maxCollapseTurn:
+			x = r.p[a] // b's position leaves it
+		case border && r.length(a, b) < lo/4:
+			// both ends are corners, but the edge is tiny: keep the
+			// sharper corner
+			if r.boundaryTurn(a) > r.boundaryTurn(b) {
+				x = r.p[a]
+			} else {
+				x = r.p[b]
+			}
+		case border:
+			continue // both ends are corners of the outline
+		case r.boundary[b]:
+			x = r.p[b]
+		case r.project != nil:
 			x = r.project(x)
+		}
+		// a collapse onto the boundary may leave an edge up to 1.5·hi,
+		// which the next split halves
+		limit := hi
+		if border || r.boundary[b] {
+			limit = 1.5 * hi
 		}
 		ok := true
 		for _, v := range append(na, nb...) {
-			if v != a && v != b && x.Sub(r.p[v]).Len() > hi {
+			if v != a && v != b && x.Sub(r.p[v]).Len() > limit {
 				ok = false
 				break
 			}
@@ -274,6 +321,50 @@ func (r *remesher) collapseShort(lo, hi float64) {
 		r.vt[a] = nil
 		r.vAlive[a] = false
 		r.p[b] = x
+	}
+}
+
+// maxCollapseTurn is the largest turning angle (radians) of the boundary
+// polyline at a vertex that a boundary collapse may remove: 30°, so that
+// the corners of an outline stay.
+const maxCollapseTurn = math.Pi / 6
+
+// boundaryTurn returns the turning angle (radians, 0 = straight) of the
+// boundary polyline at the boundary vertex v; π when v does not have
+// exactly two boundary neighbours.
+func (r *remesher) boundaryTurn(v int) float64 {
+	var nb []int
+	for _, u := range r.neighbours(v) {
+		if r.boundary[u] && len(r.edgeTris(v, u)) == 1 {
+			nb = append(nb, u)
+		}
+	}
+	if len(nb) != 2 {
+		return math.Pi
+	}
+	d1, d2 := r.p[v].Sub(r.p[nb[0]]), r.p[nb[1]].Sub(r.p[v])
+	c := d1.Dot(d2) / (d1.Len() * d2.Len())
+	return math.Acos(max(-1, min(1, c)))
+}
+
+// boundaryLoopLen returns the number of vertices of the boundary loop
+// through the boundary vertex v (walking boundary edges; at most the
+// number of vertices).
+func (r *remesher) boundaryLoopLen(v int) int {
+	prev, cur, n := -1, v, 0
+	for {
+		next := -1
+		for _, u := range r.neighbours(cur) {
+			if u != prev && r.boundary[u] && len(r.edgeTris(cur, u)) == 1 {
+				next = u
+				break
+			}
+		}
+		n++
+		if next < 0 || next == v || n > len(r.p) {
+			return n
+		}
+		prev, cur = cur, next
 	}
 }
 
