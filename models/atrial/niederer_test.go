@@ -232,8 +232,8 @@ const niedererP8Measured = 126.51
 // Independent computation for comparison: solids4foam/cardiacFoam (finite
 // volumes, implicit, TNNP epicardial, dt 0.005 ms; its repository's cached
 // results of the NiedererEtAl2012 tutorial) gives at dx 0.1 P1…P9 = 1.19,
-// 31.07, 33.03, 44.54, 9.33, 32.56, 34.29, 45.50, 20.81 ms (ours within
-// 2.3 %), at dx 0.2 P8 54.53 ms (ours 54.5), and at dx 0.5 P8 142.9 ms
+// 31.07, 33.03, 44.54, 9.33, 32.56, 34.29, 45.50, 20.81 ms (ours: P2…P9
+// within 2.3 %, P1 0.11 ms later), at dx 0.2 P8 54.53 ms (ours 54.5), and at dx 0.5 P8 142.9 ms
 // (ours 126.5: finite volumes and lumped P1 elements part ways when the
 // upstroke is not resolved, as the paper found across codes).
 func BenchmarkNiederer(b *testing.B) {
