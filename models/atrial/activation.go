@@ -23,11 +23,14 @@ import (
 // V_peak the beat's peak potential (Level 0.9 gives APD90). A beat whose
 // potential rises through Threshold again before repolarising has no APD.
 type Activations struct {
-	Threshold float64     // mV
-	Level     float64     // repolarisation fraction, in (0, 1)
-	Rest      float64     // resting potential, mV
-	Times     [][]float64 // per node: every LAT, ms, in increasing order
-	APD       [][]float64 // per node: APD of each repolarised beat, ms
+	Threshold float64 // mV
+	Level     float64 // repolarisation fraction, in (0, 1)
+	Rest      float64 // resting potential, mV
+	// RestAt, when not nil, is the resting potential per node (mV),
+	// replacing Rest: for per-node ionic sets whose rest differs.
+	RestAt []float64
+	Times  [][]float64 // per node: every LAT, ms, in increasing order
+	APD    [][]float64 // per node: APD of each repolarised beat, ms
 
 	t    float64
 	prev []float64
@@ -67,7 +70,11 @@ func (a *Activations) Record(t float64, v []float64) {
 			if x > a.peak[i] {
 				a.peak[i] = x
 			}
-			level := a.Rest + frac*(a.peak[i]-a.Rest)
+			rest := a.Rest
+			if a.RestAt != nil {
+				rest = a.RestAt[i]
+			}
+			level := rest + frac*(a.peak[i]-rest)
 			if x0 >= level && x < level {
 				tc := t0 + (level-x0)/(x-x0)*(t-t0)
 				lat := a.Times[i]

@@ -387,14 +387,24 @@ const (
 	crnTableStep = 0.05
 )
 
-// kernel returns the ionic step over a node range with the V-only terms
-// interpolated in a table built here for dt.
-func (c Courtemanche) kernel(dt float64) ionicKernel {
+// crnTable returns the V-only terms for dt at every table row.
+func crnTable(dt float64) []crnRow {
 	n := int(math.Round((crnTableMax-crnTableMin)/crnTableStep)) + 1
 	table := make([]crnRow, n)
 	for i := range table {
 		crnVoltageTerms(&table[i], crnTableMin+float64(i)*crnTableStep, dt)
 	}
+	return table
+}
+
+// kernel returns the ionic step over a node range with the V-only terms
+// interpolated in a table built here for dt.
+func (c Courtemanche) kernel(dt float64) ionicKernel { return c.kernelWith(crnTable(dt), dt) }
+
+// kernelWith is kernel with the table given (crnTable(dt)): the table
+// holds no conductance, so every parameter set can share it.
+func (c Courtemanche) kernelWith(table []crnRow, dt float64) ionicKernel {
+	n := len(table)
 	return func(v, s []float64, lo, hi int) {
 		var row crnRow
 		for i := lo; i < hi; i++ {

@@ -40,6 +40,42 @@
 // M and endocardial cells), the cell of the Niederer et al. 2011 benchmark
 // slab (niederer_test.go).
 //
+// # Ionic heterogeneity: parameter sets, im_param, regions
+//
+// IonicSet and IonicSetNames give each model's published sets by name
+// (ionic_sets.go; the engine's ionic_set parameter):
+//
+//	courtemanche    default = control (CRN98), caf, roney_la, roney_laa, roney_pv, fibrotic
+//	tentusscher     default = epi, m, endo
+//	ms              default = standard, atrial
+//	mms             default = atrial, torchcor, mms_model (the mMS.model defaults, mapped to −80…20 mV)
+//	aliev_panfilov  default
+//
+// ModifyIonic (ionic_params.go) applies a modification string in
+// openCARP's im_param syntax — comma-separated name op value, op one of
+// = * + - / — with openCARP's parameter names where openCARP has the model:
+//
+//	courtemanche    GNa GK1 Gto GKr GKs GCaL GbNa GbCa factorGKur maxINaK maxINaCa maxIpCa maxIup
+//	tentusscher     GNa GK1 Gto GKr GKs GCaL GbNa GbCa GpCa GpK knak knaca
+//	ms              tau_in tau_out tau_open tau_close V_gate V_min V_max
+//	mms             the ms names and a_crit
+//	aliev_panfilov  k a eps0 mu1 mu2 time_scale V_min V_max (the model's symbols)
+//
+// so that the Roney LA set is ModifyIonic(CRN98,
+// "GNa*2.0,Gto=0.0826,GKr=0.047058824,GCaL=0.037125,GK1*0.8,factorGKur*0.5")
+// bit for bit. Errors name the bad item, the unknown name with the known
+// ones, or a result out of range (negative conductance, non-positive time
+// constant).
+//
+// Monodomain takes per-node parameter sets (Options.IonicSets, one model,
+// and IonicIndex per node): each node starts at its own set's rest, and the
+// ionic loop calls each set's kernel on each run of equal index (runs found
+// once; the Courtemanche sets share one lookup table, the ten Tusscher cell
+// types each use their own), so the homogeneous path is unchanged and
+// results stay bit-identical for any number of workers, with the fused
+// explicit pass, CN and BE alike. BenchmarkIonicSets measures two regions
+// and a scattered 20 % (hetero_bench_test.go).
+//
 // # Pacing and analysis
 //
 // A Protocol is a list of Sites (nodes within a radius of a point, or an
@@ -81,6 +117,25 @@
 // multi-site pacing); it reports CVs, activation times, APD, and writes
 // lat.vtu (LAT, APD, activation count, CV per element) under the run's
 // folder. See scenarios/examples/atrial-cv-sweep.toml.
+//
+// Heterogeneity in the engine model (model_hetero.go): ionic_set picks a
+// named set, im_param modifies it on the whole mesh, and fibrosis_ionic
+// remodels the nodes of conducting fibrotic elements (FibrosisMap.Remodelled)
+// on top of their set — "auto" is the published fibrotic myocyte where the
+// model has one (Courtemanche: openCARP tutorial 21, g_K1 ×0.5, g_Na ×0.6,
+// g_CaL ×0.5, i.e. CourtemancheFibrotic on the control set) and nothing
+// for the other models; "none"; or an im_param string. [inputs] regions
+// (RegionInput) key ionic sets, im_param and σ on the mesh file's element
+// tags:
+//
+//	regions = [ { tags = [1, 2], ionic_set = "roney_pv", im_param = "GKs*1.87", sigma_l = 0.4, sigma_t = 0.1 } ]
+//
+// An element takes each σ from the last entry listing its tag that gives it
+// (fibrosis scales it on top); a node takes the cell of the last entry
+// listing the tag of any element touching it. When nodes differ, lat.vtu
+// gets the point field IonicSet, ionic_sets.json lists each set's label,
+// node count and parameters, and table ionic_sets the median APD per set.
+// State-space phase tracking uses the global set's constants.
 //
 // # Re-entry, fibrosis and ablation (building blocks)
 //

@@ -360,10 +360,9 @@ type FibrosisMap struct {
 	// all DenseScar elements and the drawn fraction of Fibrotic ones.
 	NonConducting []bool
 	// Remodelled flags the nodes whose ionic model should take its
-	// fibrotic (remodelled) parameter set. The monodomain has one ionic
-	// model for all nodes today, so these flags are data for whoever gives
-	// it per-node parameter sets (a node-indexed parameter selector in the
-	// ionic loop); see the package documentation.
+	// fibrotic (remodelled) parameter set: the engine model gives them the
+	// fibrosis_ionic modification through per-node ionic sets
+	// (Options.IonicSets); see the package documentation.
 	Remodelled []bool
 }
 

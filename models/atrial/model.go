@@ -57,8 +57,9 @@ func descriptor(sets []string) models.Descriptor {
 		Version: "0.1.0",
 		Doc: "Atrial monodomain electrophysiology: P1 finite elements on triangle or tetrahedron meshes, " +
 			"Godunov splitting (ionic step, then explicit, Crank–Nicolson or backward-Euler diffusion with " +
-			"Jacobi-preconditioned CG), Mitchell–Schaeffer, modified MS (atrial set) or Aliev–Panfilov kinetics, " +
-			"S1–S2 or multi-site pacing; LATs, APD and conduction velocity.",
+			"Jacobi-preconditioned CG), Mitchell–Schaeffer, modified MS, Aliev–Panfilov, Courtemanche–Ramirez–Nattel 1998 " +
+			"(with the AF remodelling sets) or ten Tusscher–Panfilov 2006 kinetics, per-region ionic sets, im_param modifications and " +
+			"conductivities, fibrosis with ionic remodelling, lesions, S1–S2 or multi-site pacing; LATs, APD, conduction velocity and re-entry.",
 		Params: []models.Param{
 			{Name: "mesh", Kind: models.String, Default: MeshStrip, Choices: []string{MeshStrip, MeshSheet, MeshSlab, MeshFile},
 				Doc: "generated strip/sheet (triangles) or slab (tetrahedra) with corner at the origin, or the file named by mesh in [inputs]"},
@@ -108,6 +109,7 @@ func descriptor(sets []string) models.Descriptor {
 			{Name: "n_elements", Doc: "mesh elements"},
 		},
 	}
+	d.Params = append(d.Params, heteroParams()...)
 	d.Params = append(d.Params, reentryParams(sets)...)
 	d.Outputs = append(d.Outputs, reentryOutputs...)
 	return d
@@ -127,12 +129,18 @@ func descriptor(sets []string) models.Descriptor {
 //	lesions = [ { shape = "line", a = [5, 0, 0], b = [5, 10, 0] } ]          # always applied
 //	[inputs.lesion_sets]                       # candidate lesion sets by name: parameter lesion_set
 //	roof = [ { shape = "disc", center = [8, 20, 0], radius_mm = 3 } ]
+//
+// Per-region ionic sets and conductivities on a tagged mesh file (see
+// RegionInput):
+//
+//	regions = [ { tags = [1, 2], ionic_set = "roney_pv", im_param = "GKs*1.87", sigma_l = 0.4, sigma_t = 0.1 } ]
 type Inputs struct {
 	Mesh          string                   `json:"mesh,omitempty"`
 	Sites         []SiteInput              `json:"sites,omitempty"`
 	FibrosisField string                   `json:"fibrosis_field,omitempty"`
 	Lesions       []LesionInput            `json:"lesions,omitempty"`
 	LesionSets    map[string][]LesionInput `json:"lesion_sets,omitempty"`
+	Regions       []RegionInput            `json:"regions,omitempty"`
 	// Optima configures `mdtwin optima` (OptimaInput); a single run ignores it.
 	Optima *OptimaInput `json:"optima,omitempty"`
 }
@@ -162,7 +170,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -173,6 +181,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		}
 	}
 	if err := checkLesionInputs(in); err != nil {
+		return in, err
+	}
+	if err := checkRegionInputs(in); err != nil {
 		return in, err
 	}
 	if err := in.Optima.check(); err != nil {
@@ -277,7 +288,11 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err != nil {
 		return models.Result{}, err
 	}
-	ion, err := IonicByName(p.String("ionic"))
+	plan, err := planIonic(p, in)
+	if err != nil {
+		return models.Result{}, err
+	}
+	entries, err := regionEntries(s.m, in)
 	if err != nil {
 		return models.Result{}, err
 	}
@@ -288,16 +303,33 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			Msg: fmt.Sprintf("gives %d steps over duration_ms = %g on %d nodes; expected 1 to 1e12 node-steps", steps, tEnd, len(s.m.Points))}
 	}
 	sigL, sigT := p.Float("sigma_l"), p.Float("sigma_t")
-	sub, err := buildSubstrate(s.m, p, in, spec.Seed, mesh.Uniform(mesh.TransverselyIsotropic(sigL, sigT)))
+	sigma, err := regionSigma(s.m, in, sigL, sigT)
 	if err != nil {
 		return models.Result{}, err
 	}
-	pt, err := newPhaseTracking(p, s.m, ion)
+	sub, err := buildSubstrateRemodel(s.m, p, in, spec.Seed, sigma, plan.remodel)
+	if err != nil {
+		return models.Result{}, err
+	}
+	var remodelled []bool
+	if sub.fib != nil {
+		remodelled = sub.fib.Remodelled
+	}
+	lay, err := plan.layout(s.m, entries, remodelled)
+	if err != nil {
+		return models.Result{}, err
+	}
+	ion := lay.sets[0]
+	pt, err := newPhaseTracking(p, s.m, plan.global.healthy)
 	if err != nil {
 		return models.Result{}, err
 	}
 	tissue := Tissue{Mesh: s.m, Sigma: sub.sigma, Chi: p.Float("chi"), Cm: p.Float("cm")}
-	md, err := NewMonodomain(tissue, ion, s.protocol, Options{Dt: dt, Scheme: Schemes[p.String("scheme")]})
+	opt := Options{Dt: dt, Scheme: Schemes[p.String("scheme")]}
+	if lay.index != nil {
+		opt.IonicSets, opt.IonicIndex = lay.sets, lay.index
+	}
+	md, err := NewMonodomain(tissue, ion, s.protocol, opt)
 	var se *StabilityError
 	if errors.As(err, &se) {
 		return models.Result{}, &models.ParamError{Model: Name, Param: "dt_ms", Value: dt, Msg: se.Error()}
@@ -307,6 +339,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	}
 	rest := ion.Rest(make([]float64, ion.NumStates()))
 	act := NewActivations(len(s.m.Points), rest, p.Float("lat_threshold_mv"), p.Float("apd_level"))
+	act.RestAt = lay.rests(ion.NumStates())
 	act.Record(0, md.V)
 
 	first := s.protocol[0].Center
@@ -388,6 +421,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	sub.scalars(res.Scalars, s.m)
 	pt.scalars(res.Scalars, act, s.protocol)
 	res.Tables = append(res.Tables, pt.tables()...)
+	res.Tables = append(res.Tables, lay.table(apd)...)
 	if trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
 			Columns: []string{"t_ms", "v_site_mv", "v_centre_mv", "v_far_mv"}, Rows: traces})
@@ -403,8 +437,19 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		out.CellData = append(out.CellData, cf...)
 		out.PointData = append(out.PointData, pf...)
 		out.CellData = append(out.CellData, pt.fields()...)
+		out.PointData = append(out.PointData, lay.field()...)
 		if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
 			return models.Result{}, err
+		}
+		if lay.index != nil {
+			b, err := json.MarshalIndent(lay.info(), "", "  ")
+			if err != nil {
+				return models.Result{}, err
+			}
+			if err := os.WriteFile(filepath.Join(spec.Dir, "ionic_sets.json"), append(b, '\n'), 0o644); err != nil {
+				return models.Result{}, err
+			}
+			res.Artifacts = append(res.Artifacts, "ionic_sets.json")
 		}
 		if err := mesh.WriteFile(filepath.Join(spec.Dir, "lat.vtu"), out, mesh.WriteOptions{XML: mesh.XMLOptions{Compress: true}}); err != nil {
 			return models.Result{}, err

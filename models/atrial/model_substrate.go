@@ -161,7 +161,15 @@ type substrate struct {
 
 func vec(a *[3]float64) mgl64.Vec3 { return mgl64.Vec3{a[0], a[1], a[2]} }
 
+// buildSubstrate applies fibrosis and lesions to the conductivity base.
 func buildSubstrate(m *mesh.Mesh, p models.Params, in Inputs, seed uint64, base func(e int) mesh.Conductivity) (*substrate, error) {
+	return buildSubstrateRemodel(m, p, in, seed, base, false)
+}
+
+// buildSubstrateRemodel is buildSubstrate that, with remodel, also marks
+// the nodes of conducting fibrotic elements for ionic remodelling
+// (FibrosisMap.Remodelled; the elements and the mask do not change).
+func buildSubstrateRemodel(m *mesh.Mesh, p models.Params, in Inputs, seed uint64, base func(e int) mesh.Conductivity, remodel bool) (*substrate, error) {
 	s := &substrate{sigma: base}
 	perr := func(name string, msg string) error {
 		return &models.ParamError{Model: Name, Param: name, Value: p[name], Msg: msg}
@@ -197,7 +205,7 @@ func buildSubstrate(m *mesh.Mesh, p models.Params, in Inputs, seed uint64, base 
 	}
 	if level != nil {
 		s.fib, err = ApplyFibrosis(m, level, FibrosisEffects{ReduceFibre: p.Float("fibrosis_reduce_fibre"),
-			ReduceCross: p.Float("fibrosis_reduce_cross"), NonConducting: p.Float("fibrosis_nonconducting"), Seed: seed})
+			ReduceCross: p.Float("fibrosis_reduce_cross"), NonConducting: p.Float("fibrosis_nonconducting"), Seed: seed, Remodel: remodel})
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,9 @@ package atrial
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/mdtwin/mdtwin/mesh"
@@ -77,6 +79,16 @@ type Options struct {
 	// diffusion loops; 0 or 1 runs them serially (no allocation per step).
 	// Results do not depend on it.
 	Workers int
+	// IonicSets and IonicIndex give the ionic parameters per node: node i
+	// takes the parameter set IonicSets[IonicIndex[i]] (its rest state
+	// included), as openCARP's per-region imp_region. The sets must all be
+	// the same model (same Go type and NumStates); the ion argument of
+	// NewMonodomain may then be nil, or must be that model too. Nil
+	// IonicSets: ion at every node. The ionic loop calls each set's own
+	// kernel on each run of nodes with equal index, so a homogeneous mesh
+	// pays nothing and few long runs (regions) almost nothing.
+	IonicSets  []Ionic
+	IonicIndex []uint8
 }
 
 // Monodomain integrates the monodomain equation (reference §2)
@@ -92,9 +104,14 @@ type Options struct {
 // so D is in mm²/ms.
 type Monodomain struct {
 	Mesh  *mesh.Mesh
-	Ionic Ionic
+	Ionic Ionic     // the ionic model (IonicSets[0] with per-node sets)
 	V     []float64 // membrane potential per node, mV
 	S     []float64 // ionic states, Ionic.NumStates() per node, node-major
+	// IonicSets and IonicIndex are Options.IonicSets and IonicIndex (nil
+	// for one set everywhere): node i has the parameters
+	// IonicSets[IonicIndex[i]].
+	IonicSets  []Ionic
+	IonicIndex []uint8
 
 	dt      float64
 	n       int // steps taken
@@ -141,6 +158,10 @@ func NewMonodomain(t Tissue, ion Ionic, stim Protocol, opt Options) (*Monodomain
 	if !(opt.Dt > 0) || math.IsInf(opt.Dt, 0) {
 		return nil, fmt.Errorf("atrial: time step %g ms must be positive", opt.Dt)
 	}
+	ion, err := checkIonicSets(ion, opt.IonicSets, opt.IonicIndex, len(m.Points))
+	if err != nil {
+		return nil, err
+	}
 	mass := mesh.LumpedMass(m)
 	nw := opt.Workers
 	if nw < 1 || len(m.Points) < 4096 {
@@ -172,10 +193,18 @@ func NewMonodomain(t Tissue, ion Ionic, stim Protocol, opt Options) (*Monodomain
 	}
 	md.stable = 2 / gershgorin(k, mass)
 	md.ionicFn, md.explicitFn, md.fusedFn = md.ionicRange, md.explicitRange, md.fusedRange
-	md.kernel = kernelOf(ion, opt.Dt)
-	for i := range md.V {
-		ns := ion.NumStates()
-		md.V[i] = ion.Rest(md.S[i*ns : (i+1)*ns])
+	ns := ion.NumStates()
+	if opt.IonicSets == nil {
+		md.kernel = kernelOf(ion, opt.Dt)
+		for i := range md.V {
+			md.V[i] = ion.Rest(md.S[i*ns : (i+1)*ns])
+		}
+	} else {
+		md.IonicSets, md.IonicIndex = slices.Clone(opt.IonicSets), slices.Clone(opt.IonicIndex)
+		md.kernel = setsKernel(md.IonicSets, md.IonicIndex, opt.Dt)
+		for i := range md.V {
+			md.V[i] = md.IonicSets[md.IonicIndex[i]].Rest(md.S[i*ns : (i+1)*ns])
+		}
 	}
 	for i, s := range stim {
 		nodes, err := s.SiteNodes(m)
@@ -380,6 +409,8 @@ func kernelOf(ion Ionic, dt float64) ionicKernel {
 		}
 	case Courtemanche:
 		return m.kernel(dt)
+	case TenTusscher:
+		return m.kernel(dt)
 	case AlievPanfilov:
 		r, vmin := m.VMax-m.VMin, m.VMin
 		return func(v, s []float64, lo, hi int) {
@@ -396,6 +427,94 @@ func kernelOf(ion Ionic, dt float64) ionicKernel {
 	return func(v, s []float64, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v[i] = ion.Step(s[i*ns:(i+1)*ns:(i+1)*ns], v[i], dt)
+		}
+	}
+}
+
+// checkIonicSets checks per-node ionic sets (see Options.IonicSets) on n
+// nodes and returns the model of the monodomain: ion, or sets[0].
+func checkIonicSets(ion Ionic, sets []Ionic, index []uint8, n int) (Ionic, error) {
+	if sets == nil {
+		if index != nil {
+			return nil, fmt.Errorf("atrial: IonicIndex given without IonicSets")
+		}
+		if ion == nil {
+			return nil, fmt.Errorf("atrial: no ionic model")
+		}
+		return ion, nil
+	}
+	if len(sets) == 0 || len(sets) > 256 {
+		return nil, fmt.Errorf("atrial: %d ionic sets; expected 1 to 256", len(sets))
+	}
+	if len(index) != n {
+		return nil, fmt.Errorf("atrial: IonicIndex has %d entries for %d nodes", len(index), n)
+	}
+	same := func(a, b Ionic) bool {
+		return reflect.TypeOf(a) == reflect.TypeOf(b) && a.NumStates() == b.NumStates()
+	}
+	for k, s := range sets {
+		if s == nil {
+			return nil, fmt.Errorf("atrial: ionic set %d is nil", k)
+		}
+		if !same(s, sets[0]) {
+			return nil, fmt.Errorf("atrial: ionic set %d is %s (%T, %d states) and set 0 is %s (%T, %d states); all sets must be the same model",
+				k, s.Name(), s, s.NumStates(), sets[0].Name(), sets[0], sets[0].NumStates())
+		}
+	}
+	if ion != nil && !same(ion, sets[0]) {
+		return nil, fmt.Errorf("atrial: ionic model %s (%T, %d states) differs from the ionic sets' %s (%T, %d states)",
+			ion.Name(), ion, ion.NumStates(), sets[0].Name(), sets[0], sets[0].NumStates())
+	}
+	for i, k := range index {
+		if int(k) >= len(sets) {
+			return nil, fmt.Errorf("atrial: node %d has ionic set %d of %d", i, k, len(sets))
+		}
+	}
+	return sets[0], nil
+}
+
+// setsKernel returns the ionic step over a node range with per-node sets:
+// each set's own kernel (kernelOf; the Courtemanche sets share one lookup
+// table, as it holds V-only terms) on each run of nodes with equal index.
+// The runs are found once here; a call finds its first run by binary
+// search and allocates nothing.
+func setsKernel(sets []Ionic, index []uint8, dt float64) ionicKernel {
+	kernels := make([]ionicKernel, len(sets))
+	var crn []crnRow
+	for k, s := range sets {
+		if c, ok := s.(Courtemanche); ok {
+			if crn == nil {
+				crn = crnTable(dt)
+			}
+			kernels[k] = c.kernelWith(crn, dt)
+			continue
+		}
+		kernels[k] = kernelOf(s, dt)
+	}
+	if len(sets) == 1 {
+		return kernels[0]
+	}
+	var starts []int32 // run r is [starts[r], starts[r+1]) with set of[r]
+	var of []uint8
+	for i, k := range index {
+		if i == 0 || k != index[i-1] {
+			starts = append(starts, int32(i))
+			of = append(of, k)
+		}
+	}
+	return func(v, s []float64, lo, hi int) {
+		r, found := slices.BinarySearch(starts, int32(lo))
+		if !found {
+			r--
+		}
+		for lo < hi {
+			end := hi
+			if r+1 < len(starts) {
+				end = min(hi, int(starts[r+1]))
+			}
+			kernels[of[r]](v, s, lo, end)
+			lo = end
+			r++
 		}
 	}
 }

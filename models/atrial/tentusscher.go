@@ -344,6 +344,30 @@ func (c TenTusscher) Step(s []float64, v, dt float64) float64 {
 	return c.stepWith(s, v, dt, &row)
 }
 
+// kernel returns the ionic step over a node range: Step with the table of
+// the cell type (ttTableFor: one per dt and s gate, so that each cell type
+// interpolates its own) looked up once.
+func (c TenTusscher) kernel(dt float64) ionicKernel {
+	t := ttTableFor(dt, c.Endo)
+	return func(v, s []float64, lo, hi int) {
+		var row ttRow
+		for i := lo; i < hi; i++ {
+			vi := v[i]
+			x := (vi - ttTableMin) / ttTableStep
+			if k := int(x); x >= 0 && k < len(t)-1 {
+				f := x - float64(k)
+				a, b := &t[k], &t[k+1]
+				for j := range row {
+					row[j] = a[j] + f*(b[j]-a[j])
+				}
+			} else {
+				ttVoltageTerms(&row, vi, dt, c.Endo)
+			}
+			v[i] = c.stepWith(s[i*ttStates:(i+1)*ttStates], vi, dt, &row)
+		}
+	}
+}
+
 func (c *TenTusscher) stepWith(s []float64, v, dt float64, row *ttRow) float64 {
 	var dc [ttStates - ttCai]float64
 	var rl [4]float64
