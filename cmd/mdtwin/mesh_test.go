@@ -21,7 +21,7 @@ func TestMeshCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("info: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"10516 nodes, 20576 elements", "0 degenerate", "1 components", "largest dt guaranteed stable", `cell field "STLSolidLabeling"`} {
+	for _, want := range []string{"10516 nodes, 20576 elements", "0 degenerate", "1 components", "largest stable dt", `cell field "STLSolidLabeling"`} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("info output lacks %q:\n%s", want, stdout)
 		}

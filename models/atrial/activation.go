@@ -34,9 +34,13 @@ type Activations struct {
 
 	t    float64
 	prev []float64
-	peak []float64
-	up   []bool
-	seen bool
+
+	rangeFn  func(lo, hi int) // pendingRange, bound once
+	pendingT float64
+	pendingV []float64
+	peak     []float64
+	up       []bool
+	seen     bool
 }
 
 // NewActivations returns a recorder for n nodes.
@@ -59,8 +63,35 @@ func (a *Activations) Record(t float64, v []float64) {
 		a.t, a.seen = t, true
 		return
 	}
+	a.recordRange(t, v, 0, len(v))
+	a.t = t
+}
+
+// RecordWith is Record with the node loop split into ranges run by par
+// (e.g. Monodomain.ForRanges, which runs them on the solver's goroutines);
+// nodes are independent, so the result is the same as Record's. It
+// allocates only when a node activates.
+func (a *Activations) RecordWith(t float64, v []float64, par func(fn func(lo, hi int))) {
+	if !a.seen {
+		a.Record(t, v)
+		return
+	}
+	if a.rangeFn == nil {
+		a.rangeFn = a.pendingRange
+	}
+	a.pendingT, a.pendingV = t, v
+	par(a.rangeFn)
+	a.pendingV = nil
+	a.t = t
+}
+
+func (a *Activations) pendingRange(lo, hi int) { a.recordRange(a.pendingT, a.pendingV, lo, hi) }
+
+// recordRange is Record's work on nodes [lo, hi), from the last time a.t.
+func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 	t0, thr, frac := a.t, a.Threshold, 1-a.Level
-	for i, x := range v {
+	for i := lo; i < hi; i++ {
+		x := v[i]
 		x0 := a.prev[i]
 		if x0 < thr && x >= thr {
 			tc := t0 + (thr-x0)/(x-x0)*(t-t0)
@@ -86,7 +117,6 @@ func (a *Activations) Record(t float64, v []float64) {
 		}
 		a.prev[i] = x
 	}
-	a.t = t
 }
 
 // First writes each node's first LAT into dst (length n), NaN for a node

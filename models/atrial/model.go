@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/go-gl/mathgl/mgl64"
 
@@ -94,6 +95,8 @@ func descriptor(sets []string) models.Descriptor {
 			{Name: "lat_threshold_mv", Kind: models.Float, Unit: "mV", Default: -10.0, Min: b(-200), Max: b(200), Doc: "activation = upward crossing of this potential (openCARP lats: −10 or 0)"},
 			{Name: "apd_level", Kind: models.Float, Default: 0.9, Min: b(0.01), Max: b(0.99), Doc: "repolarisation fraction of the APD (0.9: APD90)"},
 			{Name: "save_lat", Kind: models.Bool, Default: true, Doc: "write lat.vtu (first LAT, APD, activation count per node; CV per element) when the run has a folder"},
+			{Name: "threads", Kind: models.Int, Default: int64(1), Min: b(0), Max: b(1024),
+				Doc: "goroutines sharing one run's ionic and explicit diffusion loops (meshes of ≥ 4096 nodes); 0: one per core. Results do not depend on it; keep 1 when a backend runs several runs at once"},
 			{Name: "save_traces", Kind: models.Bool, Default: false, Doc: "return table \"traces\": V every 0.5 ms at the pacing site, the centre and the far node"},
 		},
 		Outputs: []models.Output{
@@ -143,6 +146,8 @@ type Inputs struct {
 	Regions       []RegionInput            `json:"regions,omitempty"`
 	// Optima configures `mdtwin optima` (OptimaInput); a single run ignores it.
 	Optima *OptimaInput `json:"optima,omitempty"`
+	// Initial prescribes the initial state (InitialInput).
+	Initial *InitialInput `json:"initial,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -170,7 +175,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -184,6 +189,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		return in, err
 	}
 	if err := checkRegionInputs(in); err != nil {
+		return in, err
+	}
+	if err := in.Initial.check(); err != nil {
 		return in, err
 	}
 	if err := in.Optima.check(); err != nil {
@@ -261,7 +269,7 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			}
 			s.protocol = append(s.protocol, site)
 		}
-	} else {
+	} else if in.Initial == nil {
 		r := p.Float("stim_radius_mm")
 		s1 := Site{Center: mgl64.Vec3{p.Float("stim_x_mm"), p.Float("stim_y_mm"), p.Float("stim_z_mm")}, Radius: r,
 			Duration: p.Float("stim_duration_ms"), Strength: p.Float("stim_strength"),
@@ -325,7 +333,10 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		return models.Result{}, err
 	}
 	tissue := Tissue{Mesh: s.m, Sigma: sub.sigma, Chi: p.Float("chi"), Cm: p.Float("cm")}
-	opt := Options{Dt: dt, Scheme: Schemes[p.String("scheme")]}
+	opt := Options{Dt: dt, Scheme: Schemes[p.String("scheme")], Workers: int(p.Int("threads"))}
+	if opt.Workers == 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
 	if lay.index != nil {
 		opt.IonicSets, opt.IonicIndex = lay.sets, lay.index
 	}
@@ -337,15 +348,27 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err != nil {
 		return models.Result{}, err
 	}
+	var first mgl64.Vec3 // where the CV lines start: the first pacing site, or the initial map's reference point
+	r := 0.0
+	if in.Initial != nil {
+		sets, index := lay.sets, lay.index
+		chi, cm := tissue.chiCm()
+		first, err = in.Initial.apply(md, s.m, sets, index, dt, p.Float("stim_strength")/(chi*cm), p.Float("stim_duration_ms"))
+		if err != nil {
+			return models.Result{}, err
+		}
+	}
+	if len(s.protocol) > 0 {
+		first, r = s.protocol[0].Center, s.protocol[0].Radius
+		if s.protocol[0].Nodes != nil {
+			first = s.m.Points[s.protocol[0].Nodes[0]]
+		}
+	}
 	rest := ion.Rest(make([]float64, ion.NumStates()))
 	act := NewActivations(len(s.m.Points), rest, p.Float("lat_threshold_mv"), p.Float("apd_level"))
 	act.RestAt = lay.rests(ion.NumStates())
 	act.Record(0, md.V)
 
-	first := s.protocol[0].Center
-	if s.protocol[0].Nodes != nil {
-		first = s.m.Points[s.protocol[0].Nodes[0]]
-	}
 	lo, hi := s.m.Bounds()
 	centre := lo.Add(hi).Mul(0.5)
 	first = mgl64.Vec3{min(max(first[0], lo[0]), hi[0]), min(max(first[1], lo[1]), hi[1]), min(max(first[2], lo[2]), hi[2])}
@@ -360,11 +383,12 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		sample()
 	}
 	report := max(1, steps/20)
+	recordRanges := md.ForRanges // bound once: no allocation per step
 	for n := 1; n <= steps; n++ {
 		if err := md.Step(); err != nil {
 			return models.Result{}, err
 		}
-		act.Record(md.Time(), md.V)
+		act.RecordWith(md.Time(), md.V, recordRanges)
 		if trace && n%every == 0 {
 			sample()
 		}
@@ -390,7 +414,6 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	// the way with more room, over the middle half of the stretch between
 	// the site's edge and the mesh's bounding box.
 	tol := 0.5*s.h + 1e-9
-	r := s.protocol[0].Radius
 	cvF := cvFromSite(s.m, lat, first, s.fibre, r, lo, hi, tol)
 	cvX := math.NaN()
 	if !s.strip {
