@@ -2,6 +2,7 @@ package atrial
 
 import (
 	"cmp"
+	"container/heap"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -121,15 +122,36 @@ func Substrate(p models.Params, inputs json.RawMessage, seed uint64) (*mesh.Mesh
 }
 
 // PacingSites returns n pacing sites spread over m by farthest-point
-// sampling (Euclidean) over the nodes that touch a conducting element: the
-// first drawn with seed, each next one the node farthest from those chosen
-// (lowest index on ties). Fewer are returned when there are fewer nodes.
+// sampling in the geodesic metric: distance along the mesh (shortest paths
+// over the edges of conducting elements, weighted by edge length), so that
+// on a folded atrium two sites facing each other across a fold count as
+// far apart when the wall between them is long. The candidates are the
+// nodes that touch a conducting element: the first is drawn with seed, each
+// next one is the candidate farthest from those chosen (lowest index on
+// ties; a candidate no chosen site reaches — another piece of conducting
+// tissue — counts as farthest). Fewer are returned when there are fewer
+// candidates.
+//
+// The distance to the chosen set is kept up to date by a Dijkstra search
+// from each new site that stops where the old distance is already shorter,
+// so n sites cost about one full search plus the regions each site takes
+// over, not n full searches.
 func PacingSites(m *mesh.Mesh, nonConducting []bool, n int, seed uint64) []mgl64.Vec3 {
+	g := mesh.PointGraph(m)
 	ok := make([]bool, len(m.Points))
+	open := make([]bool, len(g.Adj)) // arc k lies on a conducting element
 	for e := range m.NumCells() {
-		if nonConducting == nil || !nonConducting[e] {
-			for _, v := range m.Cell(e) {
-				ok[v] = true
+		if nonConducting != nil && nonConducting[e] {
+			continue
+		}
+		c := m.Cell(e)
+		for _, u := range c {
+			ok[u] = true
+			row := g.Adj[g.Start[u]:g.Start[u+1]]
+			for _, v := range c {
+				if k, found := slices.BinarySearch(row, int32(v)); found {
+					open[g.Start[u]+k] = true
+				}
 			}
 		}
 	}
@@ -144,25 +166,64 @@ func PacingSites(m *mesh.Mesh, nonConducting []bool, n int, seed uint64) []mgl64
 	}
 	n = min(n, len(cand))
 	rng := rand.New(rand.NewPCG(seed, 0x0971a))
-	d := make([]float64, len(cand))
+	d := make([]float64, len(m.Points))
 	for i := range d {
 		d[i] = math.Inf(1)
 	}
-	next := rng.IntN(len(cand))
+	next := cand[rng.IntN(len(cand))]
 	sites := make([]mgl64.Vec3, 0, n)
+	var q siteHeap
 	for len(sites) < n {
-		p := m.Points[cand[next]]
-		sites = append(sites, p)
+		sites = append(sites, m.Points[next])
+		// Lower d to the distance from next where that is shorter.
+		d[next] = 0
+		q = append(q[:0], siteItem{0, next})
+		for len(q) > 0 {
+			it := heap.Pop(&q).(siteItem)
+			if it.d > d[it.v] {
+				continue // stale: lowered since it was pushed
+			}
+			for k := g.Start[it.v]; k < g.Start[it.v+1]; k++ {
+				if !open[k] {
+					continue
+				}
+				if j, dj := int(g.Adj[k]), it.d+g.Weight[k]; dj < d[j] {
+					d[j] = dj
+					heap.Push(&q, siteItem{dj, j})
+				}
+			}
+		}
 		best, bd := -1, -1.0
-		for i, v := range cand {
-			d[i] = min(d[i], m.Points[v].Sub(p).Len())
-			if d[i] > bd {
-				best, bd = i, d[i]
+		for _, v := range cand {
+			if d[v] > bd {
+				best, bd = v, d[v]
 			}
 		}
 		next = best
 	}
 	return sites
+}
+
+// siteItem and siteHeap are PacingSites' priority queue (nearest first,
+// lowest node index on ties).
+type siteItem struct {
+	d float64
+	v int
+}
+
+type siteHeap []siteItem
+
+func (h siteHeap) Len() int { return len(h) }
+func (h siteHeap) Less(i, j int) bool {
+	return h[i].d < h[j].d || (h[i].d == h[j].d && h[i].v < h[j].v)
+}
+func (h siteHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *siteHeap) Push(x any)   { *h = append(*h, x.(siteItem)) }
+func (h *siteHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
 }
 
 // ProposeLesions returns the lesions for drivers (RD mean positions, most
