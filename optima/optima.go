@@ -1,8 +1,9 @@
 // Package optima is the OPTIMA-style ablation planning loop (Boyle et al.,
 // Nat Biomed Eng 2019) on the atrial model: pace from N sites spread over
-// the mesh (each site one engine run, so they go parallel on any backend),
-// collect the re-entrant drivers (RDs) of every run, ablate them (a disc
-// over each driver joined by a line to the nearest barrier; see
+// the mesh (farthest-point sampling by distance along the wall, see
+// atrial.PacingSites; each site one engine run, so they go parallel on any
+// backend), collect the re-entrant drivers (RDs) of every run, ablate them
+// (a disc over each driver joined by a line to the nearest barrier; see
 // atrial.ProposeLesions), and re-induce with the accumulated lesions until
 // no run is inducible or the round limit is reached.
 //
@@ -12,6 +13,18 @@
 // prediction into <out>/round-NN/. The plan goes to <out>/plan.json (Plan)
 // and <out>/plan.vtu (the mesh with cell fields LesionRound — the round
 // whose drivers a lesion ablated, 0 for none — and NonConducting).
+//
+// The loop so far — the scenario's hash, the settings, the finished rounds
+// and the lesions — is <out>/optima-state.json (StateFile), replaced
+// atomically before round 1 and after each round. With Options.Resume
+// (`mdtwin optima --resume`) an interrupted loop continues from it: the
+// finished rounds are read back, not run again; the round that was
+// interrupted is executed again with the engine's resume, so only its
+// unfinished runs run; and since every round is a deterministic function of
+// the scenario and the lesions before it (sites, substrate, run seeds), the
+// plan comes out byte for byte as an uninterrupted loop's. A folder whose
+// state records another scenario or other settings is refused, and without
+// Resume the output folder must be empty or absent.
 //
 // `mdtwin optima SCENARIO` runs it; scenarios/examples/af-ablation.toml is
 // the example.
@@ -43,15 +56,32 @@ import (
 )
 
 // Executor executes the study sc into the folder out, on some backend (see
-// prediction.Execute); a new backend per call.
-type Executor func(ctx context.Context, sc *scenarios.Scenario, out string) (engine.Report, error)
+// prediction.Execute); a new backend per call. With resume it continues
+// the study recorded in out, if any (engine.Plan.Resume).
+type Executor func(ctx context.Context, sc *scenarios.Scenario, out string, resume bool) (engine.Report, error)
 
 // Options configure Run.
 type Options struct {
 	OutDir  string
 	Rounds  int // > 0: overrides [inputs.optima] rounds
 	Execute Executor
-	Log     *slog.Logger // nil: discard
+	// Resume continues the loop recorded in OutDir (StateFile): the rounds
+	// it finished are taken from there, the round it was in resumes its
+	// study. Without Resume, OutDir must be empty or absent.
+	Resume bool
+	Log    *slog.Logger // nil: discard
+}
+
+// StateFile, in the output folder, is the loop so far: the scenario's hash,
+// the settings and the plan of the finished rounds (State). It is replaced
+// atomically before round 1 and after every round.
+const StateFile = "optima-state.json"
+
+// State is StateFile.
+type State struct {
+	ScenarioHash string             `json:"scenario_hash"`
+	Settings     atrial.OptimaInput `json:"settings"`
+	Plan         Plan               `json:"plan"` // Outcome set once the loop has ended
 }
 
 // The outcomes of a plan.
@@ -71,6 +101,8 @@ type Plan struct {
 	Inducible          bool               `json:"inducible"` // at the last round
 	Lesions            []PlannedLesion    `json:"lesions"`   // the final lesion set, every lesion tested in a later round
 	TotalLesionAreaMM2 float64            `json:"total_lesion_area_mm2"`
+
+	Resumed int `json:"-"` // rounds read back from the output folder (Options.Resume), not run by this call
 }
 
 // Round is one induction round.
@@ -122,11 +154,20 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		set.Rounds = opt.Rounds
 	}
 	seed := scenarios.RunSeed(sc.Study.Seed, 0)
-	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
-		return nil, &engine.InputError{Msg: fmt.Sprintf("output folder %s: %v", opt.OutDir, err)}
+	plan, err := start(sc, set, opt)
+	if err != nil {
+		return nil, err
 	}
-	plan := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}}
-	for r := 1; r <= set.Rounds; r++ {
+	if len(plan.Rounds) > 0 {
+		log.Info("optima resumed", "rounds_finished", len(plan.Rounds), "lesions", len(plan.Lesions), "ended", plan.Outcome != "")
+	}
+	save := func() error {
+		return writeJSON(filepath.Join(opt.OutDir, StateFile), State{ScenarioHash: sc.Hash, Settings: set, Plan: *plan})
+	}
+	if err := save(); err != nil {
+		return nil, err
+	}
+	for r := len(plan.Rounds) + 1; plan.Outcome == "" && r <= set.Rounds; r++ {
 		inputs, err := withLesions(sc.Inputs, plan.Lesions)
 		if err != nil {
 			return nil, err
@@ -151,7 +192,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		rsc := roundScenario(sc, inputs, sites)
 		dir := filepath.Join(opt.OutDir, rd.Dir)
 		log.Info("optima round", "round", r, "sites", len(sites), "lesions", len(plan.Lesions), "out", dir)
-		rep, err := opt.Execute(ctx, rsc, dir)
+		rep, err := opt.Execute(ctx, rsc, dir, opt.Resume)
 		if err != nil {
 			return nil, fmt.Errorf("round %d: %w", r, err)
 		}
@@ -168,46 +209,147 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		}
 		plan.Rounds = append(plan.Rounds, rd)
 		plan.Inducible = len(rd.InducibleRuns) > 0
-		if !plan.Inducible {
-			plan.Outcome = NonInducible
-			break
-		}
-		if r == set.Rounds {
-			plan.Outcome = RoundLimit
-			break
-		}
-		drivers := slices.Clone(rd.Drivers)
-		slices.SortStableFunc(drivers, func(x, y Driver) int {
-			return -cmpFloat(x.Rotations, y.Rotations)
-		})
-		var pos []mgl64.Vec3
-		for _, d := range drivers {
-			pos = append(pos, mgl64.Vec3(d.Position))
-		}
-		proposed, err := atrial.ProposeLesions(a, mask, pos, set)
-		if err != nil {
-			return nil, fmt.Errorf("round %d: %w", r, err)
-		}
-		next := slices.Clone(plan.Lesions)
-		for _, l := range proposed {
-			next = append(next, PlannedLesion{Round: r, LesionInput: l})
-		}
-		_, area, err := lesionField(a, next)
-		if err != nil {
+		if err := propose(plan, rd, a, mask, set, r, log); err != nil {
 			return nil, err
 		}
-		if len(proposed) == 0 || area <= rd.LesionAreaMM2 {
-			plan.Outcome = NoNewLesion
-			break
+		if err := save(); err != nil {
+			return nil, err
 		}
-		plan.Rounds[len(plan.Rounds)-1].LesionsAdded = len(proposed)
-		plan.Lesions = next
-		log.Info("optima lesions", "round", r, "drivers", len(drivers), "added", len(proposed), "area_mm2", area)
+	}
+	if plan.Outcome == "" { // cannot be: the last round sets it, and start checked the rounds
+		return nil, fmt.Errorf("%s: the loop has no outcome after %d rounds", filepath.Join(opt.OutDir, StateFile), len(plan.Rounds))
 	}
 	if err := write(opt.OutDir, sc, params, seed, plan); err != nil {
 		return nil, err
 	}
 	return plan, nil
+}
+
+// propose ends the loop after round r (plan.Outcome), or adds the lesions
+// for rd's drivers to plan.
+func propose(plan *Plan, rd Round, a *atrial.Ablation, mask []bool, set atrial.OptimaInput, r int, log *slog.Logger) error {
+	if !plan.Inducible {
+		plan.Outcome = NonInducible
+		return nil
+	}
+	if r == set.Rounds {
+		plan.Outcome = RoundLimit
+		return nil
+	}
+	drivers := slices.Clone(rd.Drivers)
+	slices.SortStableFunc(drivers, func(x, y Driver) int {
+		return -cmpFloat(x.Rotations, y.Rotations)
+	})
+	var pos []mgl64.Vec3
+	for _, d := range drivers {
+		pos = append(pos, mgl64.Vec3(d.Position))
+	}
+	proposed, err := atrial.ProposeLesions(a, mask, pos, set)
+	if err != nil {
+		return fmt.Errorf("round %d: %w", r, err)
+	}
+	next := slices.Clone(plan.Lesions)
+	for _, l := range proposed {
+		next = append(next, PlannedLesion{Round: r, LesionInput: l})
+	}
+	_, area, err := lesionField(a, next)
+	if err != nil {
+		return err
+	}
+	if len(proposed) == 0 || area <= rd.LesionAreaMM2 {
+		plan.Outcome = NoNewLesion
+		return nil
+	}
+	plan.Rounds[len(plan.Rounds)-1].LesionsAdded = len(proposed)
+	plan.Lesions = next
+	log.Info("optima lesions", "round", r, "drivers", len(drivers), "added", len(proposed), "area_mm2", area)
+	return nil
+}
+
+// start returns the plan to continue: a new one, or with opt.Resume the one
+// in opt.OutDir's StateFile (none there: a new one) after checking it was
+// made from sc with set. Without opt.Resume the folder must be empty.
+func start(sc *scenarios.Scenario, set atrial.OptimaInput, opt Options) (*Plan, error) {
+	fresh := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}}
+	ents, err := os.ReadDir(opt.OutDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("output folder %s: %v", opt.OutDir, err)}
+	case len(ents) > 0 && !opt.Resume:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: the output folder is not empty; use --resume to continue the optima loop recorded there, or another --out", opt.OutDir)}
+	}
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, &engine.InputError{Msg: fmt.Sprintf("output folder %s: %v", opt.OutDir, err)}
+	}
+	if !opt.Resume {
+		return fresh, nil
+	}
+	path := filepath.Join(opt.OutDir, StateFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if len(ents) > 0 {
+			return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the folder holds no optima loop (%s); use another --out", opt.OutDir, StateFile)}
+		}
+		return fresh, nil
+	}
+	if err != nil {
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: %v", path, err)}
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: %v", path, err)}
+	}
+	switch {
+	case st.ScenarioHash != sc.Hash:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the loop there was started from another scenario (SHA-256 %.12s…, this one %.12s…); use another --out for a changed scenario",
+			opt.OutDir, st.ScenarioHash, sc.Hash)}
+	case st.Settings != set:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the loop there was started with settings %+v, these are %+v (--rounds included); use the same, or another --out",
+			opt.OutDir, st.Settings, set)}
+	case st.Plan.Study != fresh.Study || st.Plan.Settings != set || len(st.Plan.Rounds) > set.Rounds:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the plan there does not match its own settings", path)}
+	}
+	p := st.Plan
+	p.Scenario, p.Resumed = sc.File, len(p.Rounds)
+	if p.Lesions == nil {
+		p.Lesions = []PlannedLesion{}
+	}
+	return &p, nil
+}
+
+// writeJSON writes v as indented JSON to path atomically: a temporary file
+// in path's folder, synced, renamed over it.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, func(tmp string) error {
+		f, err := os.Create(tmp)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(append(b, '\n'))
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+// writeAtomic has write fill a temporary file (same folder, same
+// extension) and renames it to path.
+func writeAtomic(path string, write func(tmp string) error) error {
+	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err := write(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func cmpFloat(a, b float64) int {
@@ -413,12 +555,10 @@ func write(dir string, sc *scenarios.Scenario, params models.Params, seed uint64
 	out.CellData = append(out.CellData,
 		mesh.Field{Name: "LesionRound", Components: 1, Values: f},
 		mesh.Field{Name: "NonConducting", Components: 1, Values: nc})
-	if err := mesh.WriteFile(filepath.Join(dir, "plan.vtu"), out, mesh.WriteOptions{XML: mesh.XMLOptions{Compress: true}}); err != nil {
+	if err := writeAtomic(filepath.Join(dir, "plan.vtu"), func(tmp string) error {
+		return mesh.WriteFile(tmp, out, mesh.WriteOptions{XML: mesh.XMLOptions{Compress: true}})
+	}); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(plan, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "plan.json"), append(b, '\n'), 0o644)
+	return writeJSON(filepath.Join(dir, "plan.json"), plan)
 }

@@ -1,11 +1,14 @@
 package optima
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mdtwin/mdtwin/engine"
@@ -52,27 +55,66 @@ sites = 6
 rounds = 3
 `
 
-func inproc(ctx context.Context, sc *scenarios.Scenario, out string) (engine.Report, error) {
+func inproc(ctx context.Context, sc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
 	st, err := prediction.InProcess(sc, out, 2)
 	if err != nil {
 		return engine.Report{}, err
 	}
+	st.Resume = resume
 	return prediction.Execute(ctx, st)
 }
 
-func TestLoopOnSheet(t *testing.T) {
+func parseSheet(t *testing.T, src string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse("sheet.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// The sheet loop run once without interruption, shared by the tests that
+// need it: its output folder and plan.
+var sheetRun struct {
+	once sync.Once
+	dir  string
+	plan *Plan
+	err  error
+}
+
+func uninterrupted(t *testing.T) (string, *Plan) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs about 20 simulations")
 	}
-	sc, err := scenarios.Parse("sheet.toml", []byte(sheetScenario))
-	if err != nil {
-		t.Fatal(err)
+	sheetRun.once.Do(func() {
+		sheetRun.dir, sheetRun.err = os.MkdirTemp("", "optima-sheet-")
+		if sheetRun.err != nil {
+			return
+		}
+		sc, err := scenarios.Parse("sheet.toml", []byte(sheetScenario))
+		if err != nil {
+			sheetRun.err = err
+			return
+		}
+		sheetRun.plan, sheetRun.err = Run(context.Background(), sc, Options{OutDir: sheetRun.dir, Execute: inproc})
+	})
+	if sheetRun.err != nil {
+		t.Fatal(sheetRun.err)
 	}
-	dir := t.TempDir()
-	plan, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: inproc})
-	if err != nil {
-		t.Fatal(err)
+	return sheetRun.dir, sheetRun.plan
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sheetRun.dir != "" {
+		os.RemoveAll(sheetRun.dir)
 	}
+	os.Exit(code)
+}
+
+func TestLoopOnSheet(t *testing.T) {
+	dir, plan := uninterrupted(t)
 	if len(plan.Rounds) == 0 || len(plan.Rounds[0].InducibleRuns) == 0 || len(plan.Rounds[0].Drivers) == 0 {
 		t.Fatalf("round 1 is not inducible: %+v", plan.Rounds)
 	}
@@ -188,5 +230,164 @@ func TestExampleScenario(t *testing.T) {
 	}
 	if s := atrial.PacingSites(m, mask, set.Sites, set.Seed); len(s) != 8 {
 		t.Errorf("%d sites", len(s))
+	}
+}
+
+// cancelAfter is an engine.Progress that cancels once n runs are done.
+type cancelAfter struct {
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) Start(total, done, failed int) {}
+func (c cancelAfter) Update(done, failed int) {
+	if done >= c.n {
+		c.cancel()
+	}
+}
+func (c cancelAfter) Stop() {}
+
+// A loop interrupted in the middle of round 2 (2 of its 6 runs done) and
+// resumed: round 1 is not run again, round 2 runs only its unfinished
+// runs, and plan.json comes out byte for byte as without the interruption.
+func TestResumeAfterInterrupt(t *testing.T) {
+	want, plan := uninterrupted(t)
+	if len(plan.Rounds) < 3 {
+		t.Fatalf("the uninterrupted loop ended after %d rounds; the test wants an interruption in round 2 and a round after it", len(plan.Rounds))
+	}
+	sc := parseSheet(t, sheetScenario)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interrupting := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+		st, err := prediction.InProcess(rsc, out, 2)
+		if err != nil {
+			return engine.Report{}, err
+		}
+		if filepath.Base(out) == "round-02" {
+			st.Progress = cancelAfter{2, cancel}
+		}
+		return prediction.Execute(ctx, st)
+	}
+	if _, err := Run(ctx, sc, Options{OutDir: dir, Execute: interrupting}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted loop: %v, want context.Canceled", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Plan.Rounds) != 1 || st.Plan.Outcome != "" {
+		t.Fatalf("state after the interruption: %d rounds, outcome %q; want 1 round, none", len(st.Plan.Rounds), st.Plan.Outcome)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("plan.json after the interruption: %v", err)
+	}
+
+	// Without --resume the folder is refused.
+	var ie *engine.InputError
+	if _, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: inproc}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("rerun without resume: %v, want an InputError naming --resume", err)
+	}
+
+	resumed := map[string]engine.Report{}
+	recording := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+		if !resume {
+			t.Errorf("%s executed without resume", out)
+		}
+		rep, err := inproc(ctx, rsc, out, resume)
+		resumed[filepath.Base(out)] = rep
+		return rep, err
+	}
+	got, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: recording, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := resumed["round-01"]; ok {
+		t.Error("round 1 ran again")
+	}
+	if r2, ok := resumed["round-02"]; !ok || r2.Resumed < 2 || r2.Resumed >= r2.Runs {
+		t.Errorf("round 2: %+v; want 2 to 5 of its runs finished before the resume", r2)
+	}
+	if len(got.Rounds) != len(plan.Rounds) {
+		t.Errorf("%d rounds resumed, %d uninterrupted", len(got.Rounds), len(plan.Rounds))
+	}
+	for _, f := range []string{"plan.json", "plan.vtu"} {
+		a, err := os.ReadFile(filepath.Join(want, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the uninterrupted loop's", f)
+		}
+	}
+
+	// Resuming a finished loop runs nothing and writes the same plan.
+	never := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+		t.Errorf("%s executed in a finished loop", out)
+		return engine.Report{}, errors.New("not expected")
+	}
+	if _, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: never, Resume: true}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := os.ReadFile(filepath.Join(want, "plan.json")); !bytes.Equal(a, mustRead(t, filepath.Join(dir, "plan.json"))) {
+		t.Error("plan.json of the finished loop changed")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// --resume refuses a folder whose loop was started from another scenario
+// or with other settings, and a folder that holds no loop.
+func TestResumeRefusesAnotherScenario(t *testing.T) {
+	sc := parseSheet(t, sheetScenario)
+	dir := t.TempDir()
+	stop := errors.New("stop")
+	halt := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+		return engine.Report{}, stop
+	}
+	if _, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: halt}); !errors.Is(err, stop) {
+		t.Fatalf("got %v, want the executor's error", err)
+	}
+	other := parseSheet(t, strings.Replace(sheetScenario, "duration_ms = 400.0", "duration_ms = 300.0", 1))
+	for name, c := range map[string]struct {
+		sc     *scenarios.Scenario
+		rounds int
+		want   string
+	}{
+		"scenario": {other, 0, "another scenario"},
+		"rounds":   {sc, 2, "settings"},
+	} {
+		_, err := Run(context.Background(), c.sc, Options{OutDir: dir, Rounds: c.rounds, Execute: halt, Resume: true})
+		var ie *engine.InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got %v, want a one-line InputError saying %q", name, err, c.want)
+		}
+	}
+	if _, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: halt, Resume: true}); !errors.Is(err, stop) {
+		t.Errorf("same scenario: got %v, want it resumed (the executor's error)", err)
+	}
+
+	notLoop := t.TempDir()
+	if err := os.WriteFile(filepath.Join(notLoop, "x.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ie *engine.InputError
+	if _, err := Run(context.Background(), sc, Options{OutDir: notLoop, Execute: halt, Resume: true}); !errors.As(err, &ie) {
+		t.Errorf("a folder without a loop: %v, want an InputError", err)
 	}
 }

@@ -20,12 +20,17 @@ func (a *app) optimaCommand() *cobra.Command {
 		Use:   "optima SCENARIO",
 		Short: "Plan ablation of atrial re-entrant drivers by the OPTIMA-style loop",
 		Long: "Optima runs the OPTIMA-style loop (Boyle et al. 2019) on an atrial scenario: each round paces from\n" +
-			"[inputs.optima] sites spread over the mesh (one run per site, in parallel), collects the re-entrant\n" +
-			"drivers, ablates each (a disc joined by a line to the nearest barrier) and re-induces with the lesions,\n" +
-			"until no site induces a driver or the round limit is reached. Outputs in the output folder: round-NN/\n" +
-			"(one study per round), plan.json (rounds, drivers, lesions, total lesion area) and plan.vtu (the mesh\n" +
-			"with cell fields LesionRound and NonConducting).\n" +
-			"Exit codes: 0 plan written; 1 a round could not be carried out; 2 bad input; 130 interrupted.",
+			"[inputs.optima] sites spread over the mesh (farthest apart along the wall; one run per site, in parallel),\n" +
+			"collects the re-entrant drivers, ablates each (a disc joined by a line to the nearest barrier) and\n" +
+			"re-induces with the lesions, until no site induces a driver or the round limit is reached. Outputs in the\n" +
+			"output folder: round-NN/ (one study per round), plan.json (rounds, drivers, lesions, total lesion area),\n" +
+			"plan.vtu (the mesh with cell fields LesionRound and NonConducting) and optima-state.json (the loop so far,\n" +
+			"replaced after every round).\n" +
+			"The output folder must be empty or absent, unless --resume: then the loop recorded there continues with the\n" +
+			"same scenario and settings (else exit 2) — finished rounds are read back, not run again, the interrupted\n" +
+			"round runs only its unfinished runs, and plan.json comes out as an uninterrupted loop's would.\n" +
+			"Exit codes: 0 plan written; 1 a round could not be carried out; 2 bad input; 130 interrupted (continue\n" +
+			"with --resume).",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{fmt.Errorf("optima takes one scenario file, got %d arguments", len(args))}
@@ -47,6 +52,7 @@ func (a *app) optimaCommand() *cobra.Command {
 	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc, plugin or slurm (default: the scenario's [backend] kind, else inproc)")
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "number of workers (default: the scenario's [backend] workers, else one per CPU)")
 	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
+	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the optima loop recorded in the output folder (same scenario and --rounds), running only what is unfinished")
 	return cmd
 }
 
@@ -59,21 +65,25 @@ func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags,
 	if r.model == nil {
 		return &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
-	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string) (engine.Report, error) {
+	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
 		backend, err := newBackend(rsc, f, r, log)
 		if err != nil {
 			return engine.Report{}, err
 		}
 		return prediction.Execute(ctx, prediction.Study{
 			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
-			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: out,
+			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: out, Resume: resume,
 			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.Base(out)), Log: log,
 		})
 	}
-	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: r.out, Rounds: rounds, Execute: exec, Log: log})
+	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: r.out, Rounds: rounds, Execute: exec, Resume: f.resume, Log: log})
 	if err != nil {
 		if ctx.Err() != nil {
-			return &interrupted{fmt.Sprintf("interrupted; the finished rounds are in %s (no resume: rerun with another --out)", r.out)}
+			again := ""
+			if rounds > 0 {
+				again = fmt.Sprintf(" --rounds %d", rounds)
+			}
+			return &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s%s --resume", sc.File, r.out, again)}
 		}
 		return err
 	}
@@ -81,7 +91,11 @@ func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags,
 		fmt.Fprintf(a.stdout, "round %d: %d sites, %d runs inducible, %d drivers, %d lesions added\n",
 			rd.Round, len(rd.Sites), len(rd.InducibleRuns), len(rd.Drivers), rd.LesionsAdded)
 	}
-	fmt.Fprintf(a.stdout, "optima %s: %s after %d rounds; %d lesions, %.1f mm²\noutputs in %s: plan.json, plan.vtu, round-NN/\n",
-		sc.Study.Name, plan.Outcome, len(plan.Rounds), len(plan.Lesions), plan.TotalLesionAreaMM2, r.out)
+	fmt.Fprintf(a.stdout, "optima %s: %s after %d rounds", sc.Study.Name, plan.Outcome, len(plan.Rounds))
+	if plan.Resumed > 0 {
+		fmt.Fprintf(a.stdout, " (%d finished before this session)", plan.Resumed)
+	}
+	fmt.Fprintf(a.stdout, "; %d lesions, %.1f mm²\noutputs in %s: plan.json, plan.vtu, round-NN/\n",
+		len(plan.Lesions), plan.TotalLesionAreaMM2, r.out)
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // `mdtwin optima` on a small fibrotic sheet, one round: it writes the
-// round's study, plan.json and plan.vtu; a scenario with a [sweep] exits 2.
+// round's study, plan.json and plan.vtu; --resume continues only the loop
+// of the same scenario and settings; a scenario with a [sweep] exits 2.
 func TestOptimaCommand(t *testing.T) {
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sheet.toml")
@@ -49,6 +50,33 @@ sites = 2
 			t.Error(err)
 		}
 	}
+	plan, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The folder now holds a loop: without --resume it is refused; with
+	// it the finished loop is read back (nothing runs) and the plan is the
+	// same; other settings or another scenario are refused in one line.
+	if code, _, stderr := cli("", "optima", sc, "--rounds", "1", "--out", out); code != exitInput || !strings.Contains(stderr, "--resume") {
+		t.Errorf("again without --resume: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr = cli("", "optima", sc, "--rounds", "1", "--out", out, "--resume")
+	if code != 0 || !strings.Contains(stdout, "(1 finished before this session)") {
+		t.Errorf("--resume of the finished loop: exit %d, %s %s", code, stdout, stderr)
+	}
+	if again, err := os.ReadFile(filepath.Join(out, "plan.json")); err != nil || string(again) != string(plan) {
+		t.Errorf("plan.json changed on --resume (%v)", err)
+	}
+	if code, _, stderr := cli("", "optima", sc, "--rounds", "2", "--out", out, "--resume"); code != exitInput || !strings.Contains(stderr, "settings") {
+		t.Errorf("--resume with other --rounds: exit %d, %s", code, stderr)
+	}
+	write(t, sc, strings.Replace(src, "duration_ms = 100.0", "duration_ms = 90.0", 1))
+	if code, _, stderr := cli("", "optima", sc, "--rounds", "1", "--out", out, "--resume"); code != exitInput ||
+		!strings.Contains(stderr, "another scenario") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Errorf("--resume with a changed scenario: exit %d, %q", code, stderr)
+	}
+
 	write(t, sc, src+"[sweep]\ndesign = \"grid\"\n[sweep.params]\nchi = [100.0, 140.0]\n")
 	if code, _, stderr := cli("", "optima", sc, "--out", filepath.Join(dir, "out2")); code != exitInput || !strings.Contains(stderr, "remove [sweep]") {
 		t.Errorf("with a sweep: exit %d, %s", code, stderr)
