@@ -33,12 +33,12 @@ type Activations struct {
 	APD    [][]float64 // per node: APD of each repolarised beat, ms
 
 	t    float64
-	prev []float64
+	prev []float32 // the last potential, mV (float32: it only places a crossing within a step)
 
 	rangeFn  func(lo, hi int) // pendingRange, bound once
 	pendingT float64
 	pendingV []float64
-	peak     []float64
+	peak     []float32
 	up       []bool
 	seen     bool
 }
@@ -47,7 +47,7 @@ type Activations struct {
 func NewActivations(n int, rest, threshold, level float64) *Activations {
 	return &Activations{Threshold: threshold, Level: level, Rest: rest,
 		Times: make([][]float64, n), APD: make([][]float64, n),
-		prev: make([]float64, n), peak: make([]float64, n), up: make([]bool, n)}
+		prev: make([]float32, n), peak: make([]float32, n), up: make([]bool, n)}
 }
 
 // Record takes the potential v (mV, one per node) at time t (ms). Calls
@@ -55,10 +55,12 @@ func NewActivations(n int, rest, threshold, level float64) *Activations {
 // It allocates only when a node activates.
 func (a *Activations) Record(t float64, v []float64) {
 	if !a.seen {
-		copy(a.prev, v)
+		for i, x := range v {
+			a.prev[i] = float32(x)
+		}
 		for i, x := range v {
 			a.up[i] = x >= a.Threshold
-			a.peak[i] = x
+			a.peak[i] = float32(x)
 		}
 		a.t, a.seen = t, true
 		return
@@ -92,20 +94,20 @@ func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 	t0, thr, frac := a.t, a.Threshold, 1-a.Level
 	for i := lo; i < hi; i++ {
 		x := v[i]
-		x0 := a.prev[i]
+		x0 := float64(a.prev[i])
 		if x0 < thr && x >= thr {
 			tc := t0 + (thr-x0)/(x-x0)*(t-t0)
 			a.Times[i] = append(a.Times[i], tc)
-			a.up[i], a.peak[i] = true, x
+			a.up[i], a.peak[i] = true, float32(x)
 		} else if a.up[i] {
-			if x > a.peak[i] {
-				a.peak[i] = x
+			if float32(x) > a.peak[i] {
+				a.peak[i] = float32(x)
 			}
 			rest := a.Rest
 			if a.RestAt != nil {
 				rest = a.RestAt[i]
 			}
-			level := rest + frac*(a.peak[i]-rest)
+			level := rest + frac*(float64(a.peak[i])-rest)
 			if x0 >= level && x < level {
 				tc := t0 + (level-x0)/(x-x0)*(t-t0)
 				lat := a.Times[i]
@@ -115,7 +117,7 @@ func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 				a.up[i] = false
 			}
 		}
-		a.prev[i] = x
+		a.prev[i] = float32(x)
 	}
 }
 
