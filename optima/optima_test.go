@@ -212,7 +212,7 @@ func TestExampleScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := in.Optima.WithDefaults(sc.Study.Seed)
-	if set.Sites != 8 || set.Rounds != 3 {
+	if set.Sites != 12 || set.Rounds != 3 {
 		t.Errorf("settings %+v", set)
 	}
 	m, mask, err := atrial.Substrate(p, sc.Inputs, 1)

@@ -275,7 +275,25 @@ func (c Courtemanche) Deriv(ds []float64, v float64, s []float64) float64 {
 func (c Courtemanche) Step(s []float64, v, dt float64) float64 {
 	var row crnRow
 	crnVoltageTerms(&row, v, dt)
-	return c.stepWith(s, v, dt, &row)
+	dec := newCRNDecay(dt)
+	return c.stepWith(s, v, dt, &row, &dec)
+}
+
+// crnDecay holds the Rush–Larsen factors exp(−dt/τ) of the gates whose τ
+// is constant (f_Ca 2 ms, u 8 ms) and of the v gate at its two plateau
+// values (τ_v = 1.91 + 2.09·u∞ ms with u∞ 0 or 1, which is most of the
+// time: u∞ is a steep sigmoid), computed once per dt. Using them gives
+// bit-identical results to calling math.Exp at every node and step.
+type crnDecay struct {
+	fca, u         float64
+	vTauLo, vTauHi float64 // τ_v at u∞ = 0 and 1
+	vDecLo, vDecHi float64
+}
+
+func newCRNDecay(dt float64) crnDecay {
+	lo, hi := 1.91+2.09*0.0, 1.91+2.09*1.0
+	return crnDecay{fca: math.Exp(-dt / 2), u: math.Exp(-dt / 8),
+		vTauLo: lo, vTauHi: hi, vDecLo: math.Exp(-dt / lo), vDecHi: math.Exp(-dt / hi)}
 }
 
 // crnRow holds the terms of one step that depend on V only: for each of
@@ -320,7 +338,7 @@ const crnNaCaDen = (87.5*87.5*87.5 + crnNao*crnNao*crnNao) * (1.38 + crnCao)
 const crnGamma, crnKsat = 0.35, 0.1
 
 // stepWith is Step with the V-only terms given.
-func (c *Courtemanche) stepWith(s []float64, v, dt float64, row *crnRow) float64 {
+func (c *Courtemanche) stepWith(s []float64, v, dt float64, row *crnRow, dec *crnDecay) float64 {
 	s = s[:crnStates]
 	nai, ki, cai, caup, carel := s[crnNai], s[crnKi], s[crnCai], s[crnCaup], s[crnCarel]
 	ena := crnRTF * math.Log(crnNao/nai)
@@ -364,11 +382,20 @@ func (c *Courtemanche) stepWith(s []float64, v, dt float64, row *crnRow) float64
 		g[i] = g[i]*row[2*i] + row[2*i+1]
 	}
 	fcaInf := 1 / (1 + cai/0.00035)
-	s[crnFCa] = fcaInf + (s[crnFCa]-fcaInf)*math.Exp(-dt/2)
+	s[crnFCa] = fcaInf + (s[crnFCa]-fcaInf)*dec.fca
 	uInf := 1 / (1 + math.Exp(-(fn-3.4175e-13)/13.67e-16))
-	s[crnU] = uInf + (u-uInf)*math.Exp(-dt/8)
+	s[crnU] = uInf + (u-uInf)*dec.u
 	vInf := 1 - 1/(1+math.Exp(-(fn-6.835e-14)/13.67e-16))
-	s[crnV] = vInf + (s[crnV]-vInf)*math.Exp(-dt/(1.91+2.09*uInf))
+	var vDec float64
+	switch tau := 1.91 + 2.09*uInf; tau {
+	case dec.vTauLo:
+		vDec = dec.vDecLo
+	case dec.vTauHi:
+		vDec = dec.vDecHi
+	default:
+		vDec = math.Exp(-dt / tau)
+	}
+	s[crnV] = vInf + (s[crnV]-vInf)*vDec
 
 	s[crnNai] += dt * dNai
 	s[crnKi] += dt * dKi
@@ -405,6 +432,7 @@ func (c Courtemanche) kernel(dt float64) ionicKernel { return c.kernelWith(crnTa
 // holds no conductance, so every parameter set can share it.
 func (c Courtemanche) kernelWith(table []crnRow, dt float64) ionicKernel {
 	n := len(table)
+	dec := newCRNDecay(dt)
 	return func(v, s []float64, lo, hi int) {
 		var row crnRow
 		for i := lo; i < hi; i++ {
@@ -419,7 +447,7 @@ func (c Courtemanche) kernelWith(table []crnRow, dt float64) ionicKernel {
 			} else {
 				crnVoltageTerms(&row, vi, dt)
 			}
-			v[i] = c.stepWith(s[i*crnStates:(i+1)*crnStates], vi, dt, &row)
+			v[i] = c.stepWith(s[i*crnStates:(i+1)*crnStates], vi, dt, &row, &dec)
 		}
 	}
 }

@@ -19,13 +19,20 @@
 // one dt (Monodomain.Step): first every node's ionic model and stimulus
 // (I_stim in µA/mm³) by dt, then diffusion M·dV/dt = −K·V by dt with
 //
-//	Explicit        V⁺ = (I − dt·M⁻¹K)·V      refused above dt = 2/G, G the Gershgorin
-//	                                           bound of λ_max(M⁻¹K) (StabilityError)
+//	Explicit        V⁺ = (I − dt·M⁻¹K)·V      refused above dt = 2/λ, λ = 1.05 × λ_max(M⁻¹K)
+//	                                           by power iteration, at most the Gershgorin
+//	                                           bound (lambdaMax; StabilityError)
 //	CrankNicolson   (M + dt/2·K)·V⁺ = (M − dt/2·K)·V
 //	BackwardEuler   (M + dt·K)·V⁺ = M·V
 //
 // the linear systems solved by conjugate gradients preconditioned by the
-// diagonal (CG), warm-started from V. A step allocates nothing (one worker).
+// diagonal (CG), warm-started from V. A step allocates nothing. With
+// Options.Workers > 1 (meshes of ≥ 4096 nodes) persistent goroutines share
+// the ionic and explicit loops by node ranges, bit-identically for any
+// number; ForRanges lends them to per-node work after a step (the engine
+// model records activations that way, Activations.RecordWith). Meshes
+// from other tools are best numbered for locality first (mesh.Renumbered;
+// `mdtwin mesh remesh` does it).
 //
 // # Ionic models
 //
@@ -76,6 +83,18 @@
 // explicit pass, CN and BE alike. BenchmarkIonicSets measures two regions
 // and a scattered 20 % (hetero_bench_test.go).
 //
+// # Initial conditions
+//
+// initial.go starts a run from a prescribed state instead of (or besides)
+// pacing: PacedCycle samples one steady cycle of a paced cell, SetPhase
+// gives each node the state at its phase's share of that cycle (phase 0 =
+// upstroke, the front; → 2π recovered), SetLAT the state of a wave that
+// activated the node at its LAT, and SpiralPhase the pinwheel phase map of
+// a rotor of a given chirality (the charge of the singularity it makes).
+// The engine model's [inputs.initial] (InitialInput: spiral, phase_field
+// or lat_field + time_ms, cycle_ms, beats) uses them; without [inputs]
+// sites such a run has no pacing.
+//
 // # Pacing and analysis
 //
 // A Protocol is a list of Sites (nodes within a radius of a point, or an
@@ -113,8 +132,8 @@
 //
 // The engine model's parameters choose a generated strip, sheet or slab (or
 // a mesh file named in [inputs]), the ionic model, σ along and across the
-// fibre, dt, duration, scheme and an S1(–S2) protocol ([inputs] sites give
-// multi-site pacing); it reports CVs, activation times, APD, and writes
+// fibre, dt, duration, scheme, threads and an S1(–S2) protocol ([inputs]
+// sites give multi-site pacing); it reports CVs, activation times, APD, and writes
 // lat.vtu (LAT, APD, activation count, CV per element) under the run's
 // folder. See scenarios/examples/atrial-cv-sweep.toml.
 //
@@ -160,10 +179,12 @@
 //
 // # OPTIMA-style ablation planning
 //
-// optima.go plans (PacingSites: farthest-point sampling of pacing sites;
+// optima.go plans (PacingSites: farthest-point sampling of pacing sites by
+// distance along the mesh;
 // ProposeLesions: a disc over each driver joined by a line to the nearest
 // barrier — the mesh's edge or non-conducting tissue connected to it;
 // LesionRounds: the plan's cell field and lesion area); package
-// package optima (at the top level, above the engine) runs the loop of studies (one run per site) and
-// `mdtwin optima` is its command (scenarios/examples/af-ablation.toml).
+// optima (at the top level, above the engine) runs the loop of studies
+// (one run per site) and `mdtwin optima` is its command
+// (scenarios/examples/af-ablation.toml).
 package atrial
