@@ -228,7 +228,7 @@ func TestExampleScenario(t *testing.T) {
 	if len(m.Points) != 10516 || nc == 0 {
 		t.Errorf("%d nodes, %d non-conducting elements", len(m.Points), nc)
 	}
-	if s := atrial.PacingSites(m, mask, set.Sites, set.Seed); len(s) != 8 {
+	if s := atrial.PacingSites(m, mask, set.Sites, set.Seed); len(s) != 12 {
 		t.Errorf("%d sites", len(s))
 	}
 }
