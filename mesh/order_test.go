@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -69,9 +70,9 @@ func TestRenumberedShuffledSheet(t *testing.T) {
 		ps = slices.Clone(ps)
 		slices.SortFunc(ps, func(a, b mgl64.Vec3) int {
 			if a[0] != b[0] {
-				return cmpF(a[0], b[0])
+				return cmp.Compare(a[0], b[0])
 			}
-			return cmpF(a[1], b[1])
+			return cmp.Compare(a[1], b[1])
 		})
 		return ps
 	}
@@ -86,16 +87,6 @@ func TestRenumberedShuffledSheet(t *testing.T) {
 	if _, err := Permuted(m, bad); err == nil {
 		t.Error("a repeated index was accepted")
 	}
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestRemeshAtriumBoundary: remeshing the LA surface keeps no tiny edge —

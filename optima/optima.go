@@ -31,6 +31,7 @@
 package optima
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -238,7 +239,7 @@ func propose(plan *Plan, rd Round, a *atrial.Ablation, mask []bool, set atrial.O
 	}
 	drivers := slices.Clone(rd.Drivers)
 	slices.SortStableFunc(drivers, func(x, y Driver) int {
-		return -cmpFloat(x.Rotations, y.Rotations)
+		return -cmp.Compare(x.Rotations, y.Rotations)
 	})
 	var pos []mgl64.Vec3
 	for _, d := range drivers {
@@ -350,16 +351,6 @@ func writeAtomic(path string, write func(tmp string) error) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // check returns sc's resolved parameters and inputs, or an error naming

@@ -48,19 +48,7 @@ func BenchmarkIonicSets(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for range 300 { // 3 ms: past the stimulus
-					if err := md.Step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if err := md.Step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(len(m.Points))*float64(b.N)/b.Elapsed().Seconds(), "node-steps/s")
+				benchSteps(b, md, 300) // 3 ms: past the stimulus
 			})
 		}
 	}

@@ -329,8 +329,14 @@ func (c TenTusscher) StepDirect(s []float64, v, dt float64) float64 {
 // concentrations and V, all from the state at the start of the step; the
 // V-only terms are interpolated in a table for dt (built on first use).
 func (c TenTusscher) Step(s []float64, v, dt float64) float64 {
-	t := ttTableFor(dt, c.Endo)
 	var row ttRow
+	c.voltageRow(&row, ttTableFor(dt, c.Endo), v, dt)
+	return c.stepWith(s, v, dt, &row)
+}
+
+// voltageRow writes the V-only terms at v into row: interpolated in the
+// table t (ttTableFor(dt, c.Endo)), or computed directly outside it.
+func (c TenTusscher) voltageRow(row *ttRow, t []ttRow, v, dt float64) {
 	x := (v - ttTableMin) / ttTableStep
 	if k := int(x); x >= 0 && k < len(t)-1 {
 		f := x - float64(k)
@@ -338,10 +344,9 @@ func (c TenTusscher) Step(s []float64, v, dt float64) float64 {
 		for j := range row {
 			row[j] = a[j] + f*(b[j]-a[j])
 		}
-	} else {
-		ttVoltageTerms(&row, v, dt, c.Endo)
+		return
 	}
-	return c.stepWith(s, v, dt, &row)
+	ttVoltageTerms(row, v, dt, c.Endo)
 }
 
 // kernel returns the ionic step over a node range: Step with the table of
@@ -353,16 +358,7 @@ func (c TenTusscher) kernel(dt float64) ionicKernel {
 		var row ttRow
 		for i := lo; i < hi; i++ {
 			vi := v[i]
-			x := (vi - ttTableMin) / ttTableStep
-			if k := int(x); x >= 0 && k < len(t)-1 {
-				f := x - float64(k)
-				a, b := &t[k], &t[k+1]
-				for j := range row {
-					row[j] = a[j] + f*(b[j]-a[j])
-				}
-			} else {
-				ttVoltageTerms(&row, vi, dt, c.Endo)
-			}
+			c.voltageRow(&row, t, vi, dt)
 			v[i] = c.stepWith(s[i*ttStates:(i+1)*ttStates], vi, dt, &row)
 		}
 	}
