@@ -22,9 +22,13 @@
 // interrupted is executed again with the engine's resume, so only its
 // unfinished runs run; and since every round is a deterministic function of
 // the scenario and the lesions before it (sites, substrate, run seeds), the
-// plan comes out byte for byte as an uninterrupted loop's. A folder whose
-// state records another scenario or other settings is refused, and without
-// Resume the output folder must be empty or absent.
+// plan comes out byte for byte as an uninterrupted loop's. The round limit
+// (Options.Rounds) may be raised on resuming: a loop that stopped at its
+// old limit still inducible proposes its last round's lesions and goes on,
+// again as an uninterrupted loop with the new limit would. A folder whose
+// state records another scenario is refused, as is a limit below the rounds
+// already run, and without Resume the output folder must be empty or
+// absent.
 //
 // `mdtwin optima SCENARIO` runs it; scenarios/examples/af-ablation.toml is
 // the example.
@@ -104,6 +108,8 @@ type Plan struct {
 	TotalLesionAreaMM2 float64            `json:"total_lesion_area_mm2"`
 
 	Resumed int `json:"-"` // rounds read back from the output folder (Options.Resume), not run by this call
+
+	reopened bool // resumed with a higher round limit after ending at the old one: the last round's lesions are still to propose
 }
 
 // Round is one induction round.
@@ -165,6 +171,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 	save := func() error {
 		return writeJSON(filepath.Join(opt.OutDir, StateFile), State{ScenarioHash: sc.Hash, Settings: set, Plan: *plan})
 	}
+	if plan.reopened {
+		if err := proposeAgain(plan, sc, params, seed, set, log); err != nil {
+			return nil, err
+		}
+	}
 	if err := save(); err != nil {
 		return nil, err
 	}
@@ -224,6 +235,26 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		return nil, err
 	}
 	return plan, nil
+}
+
+// proposeAgain proposes the lesions of plan's last round, on the substrate
+// that round ran on, for a loop resumed with a higher round limit.
+func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed uint64, set atrial.OptimaInput, log *slog.Logger) error {
+	r := len(plan.Rounds)
+	inputs, err := withLesions(sc.Inputs, plan.Lesions)
+	if err != nil {
+		return err
+	}
+	m, mask, err := atrial.Substrate(params, inputs, seed)
+	if err != nil {
+		return sc.Errorf([]string{"inputs"}, "%v", err)
+	}
+	a, err := atrial.NewAblation(m)
+	if err != nil {
+		return err
+	}
+	plan.reopened = false
+	return propose(plan, plan.Rounds[r-1], a, mask, set, r, log)
 }
 
 // propose ends the loop after round r (plan.Outcome), or adds the lesions
@@ -305,18 +336,38 @@ func start(sc *scenarios.Scenario, set atrial.OptimaInput, opt Options) (*Plan, 
 	case st.ScenarioHash != sc.Hash:
 		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the loop there was started from another scenario (SHA-256 %.12s…, this one %.12s…); use another --out for a changed scenario",
 			opt.OutDir, st.ScenarioHash, sc.Hash)}
-	case st.Settings != set:
-		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the loop there was started with settings %+v, these are %+v (--rounds included); use the same, or another --out",
+	case !sameButRounds(st.Settings, set):
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the loop there was started with settings %+v, these are %+v; use the same (only --rounds may change), or another --out",
 			opt.OutDir, st.Settings, set)}
-	case st.Plan.Study != fresh.Study || st.Plan.Settings != set || len(st.Plan.Rounds) > set.Rounds:
+	case st.Plan.Study != fresh.Study || st.Plan.Settings != st.Settings || len(st.Plan.Rounds) > st.Settings.Rounds:
 		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume: the plan there does not match its own settings", path)}
+	case len(st.Plan.Rounds) > set.Rounds:
+		return nil, &engine.InputError{Msg: fmt.Sprintf("%s: cannot resume with --rounds %d: the loop there has run %d rounds already", opt.OutDir, set.Rounds, len(st.Plan.Rounds))}
 	}
 	p := st.Plan
 	p.Scenario, p.Resumed = sc.File, len(p.Rounds)
+	if p.Settings.Rounds != set.Rounds {
+		// A new round limit: a loop that stopped at the old limit while
+		// still inducible goes on (its last round's lesions are proposed
+		// as an uninterrupted loop with this limit would have); one that
+		// stopped at an unfinished round ends at the new limit; one that
+		// ended otherwise stays ended.
+		p.Settings = set
+		if p.Outcome == RoundLimit && len(p.Rounds) < set.Rounds {
+			p.Outcome, p.reopened = "", true
+		}
+	}
 	if p.Lesions == nil {
 		p.Lesions = []PlannedLesion{}
 	}
 	return &p, nil
+}
+
+// sameButRounds reports whether two loop settings differ at most in the
+// round limit.
+func sameButRounds(a, b atrial.OptimaInput) bool {
+	a.Rounds, b.Rounds = 0, 0
+	return a == b
 }
 
 // writeJSON writes v as indented JSON to path atomically: a temporary file

@@ -351,8 +351,51 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-// --resume refuses a folder whose loop was started from another scenario
-// or with other settings, and a folder that holds no loop.
+// TestResumeWithMoreRounds: a loop stopped by its round limit (1) while
+// still inducible, resumed with --rounds 3, proposes the last round's
+// lesions and goes on: round 1 is not run again, and plan.json and
+// plan.vtu are byte-identical to the uninterrupted loop's with 3 rounds. A
+// limit below the rounds already run is refused.
+func TestResumeWithMoreRounds(t *testing.T) {
+	want, plan := uninterrupted(t)
+	if len(plan.Rounds) < 2 {
+		t.Fatalf("the uninterrupted loop ended after %d rounds; the test wants at least 2", len(plan.Rounds))
+	}
+	sc := parseSheet(t, sheetScenario)
+	dir := t.TempDir()
+	first, err := Run(context.Background(), sc, Options{OutDir: dir, Rounds: 1, Execute: inproc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Outcome != RoundLimit || len(first.Rounds) != 1 || len(first.Lesions) != 0 {
+		t.Fatalf("one round: outcome %q, %d rounds, %d lesions; want the round limit, 1, 0", first.Outcome, len(first.Rounds), len(first.Lesions))
+	}
+	ran := map[string]bool{}
+	recording := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+		ran[filepath.Base(out)] = true
+		return inproc(ctx, rsc, out, resume)
+	}
+	got, err := Run(context.Background(), sc, Options{OutDir: dir, Rounds: 3, Execute: recording, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran["round-01"] || !ran["round-02"] || got.Outcome != plan.Outcome || len(got.Rounds) != len(plan.Rounds) {
+		t.Errorf("resumed with 3 rounds: ran %v, outcome %q after %d rounds; uninterrupted %q after %d", ran, got.Outcome, len(got.Rounds), plan.Outcome, len(plan.Rounds))
+	}
+	for _, f := range []string{"plan.json", "plan.vtu"} {
+		if !bytes.Equal(mustRead(t, filepath.Join(want, f)), mustRead(t, filepath.Join(dir, f))) {
+			t.Errorf("%s differs from the uninterrupted loop's", f)
+		}
+	}
+	var ie *engine.InputError
+	_, err = Run(context.Background(), sc, Options{OutDir: dir, Rounds: 1, Execute: recording, Resume: true})
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "rounds already") {
+		t.Errorf("--rounds 1 after %d rounds: %v, want an InputError", len(got.Rounds), err)
+	}
+}
+
+// --resume refuses a folder whose loop was started from another scenario,
+// and a folder that holds no loop.
 func TestResumeRefusesAnotherScenario(t *testing.T) {
 	sc := parseSheet(t, sheetScenario)
 	dir := t.TempDir()
@@ -370,7 +413,6 @@ func TestResumeRefusesAnotherScenario(t *testing.T) {
 		want   string
 	}{
 		"scenario": {other, 0, "another scenario"},
-		"rounds":   {sc, 2, "settings"},
 	} {
 		_, err := Run(context.Background(), c.sc, Options{OutDir: dir, Rounds: c.rounds, Execute: halt, Resume: true})
 		var ie *engine.InputError

@@ -27,8 +27,9 @@ func (a *app) optimaCommand() *cobra.Command {
 			"plan.vtu (the mesh with cell fields LesionRound and NonConducting) and optima-state.json (the loop so far,\n" +
 			"replaced after every round).\n" +
 			"The output folder must be empty or absent, unless --resume: then the loop recorded there continues with the\n" +
-			"same scenario and settings (else exit 2) — finished rounds are read back, not run again, the interrupted\n" +
-			"round runs only its unfinished runs, and plan.json comes out as an uninterrupted loop's would.\n" +
+			"same scenario (else exit 2) — finished rounds are read back, not run again, the interrupted round runs only\n" +
+			"its unfinished runs, and plan.json comes out as an uninterrupted loop's would. --rounds may be raised on\n" +
+			"--resume: a loop that stopped at its round limit still inducible then ablates and goes on.\n" +
 			"Exit codes: 0 plan written; 1 a round could not be carried out; 2 bad input; 130 interrupted (continue\n" +
 			"with --resume).",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -52,7 +53,7 @@ func (a *app) optimaCommand() *cobra.Command {
 	cmd.Flags().StringVar(&f.backend, "backend", "", "where runs execute: inproc, plugin or slurm (default: the scenario's [backend] kind, else inproc)")
 	cmd.Flags().IntVar(&f.workers, "workers", 0, "number of workers (default: the scenario's [backend] workers, else one per CPU)")
 	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
-	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the optima loop recorded in the output folder (same scenario and --rounds), running only what is unfinished")
+	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the optima loop recorded in the output folder (same scenario; --rounds may be raised), running only what is unfinished")
 	return cmd
 }
 
