@@ -8,6 +8,7 @@ import (
 
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/scenarios"
 )
 
 // BenchmarkAFAtrium100k is benchmarks/af-atrium-100k.toml through the
@@ -51,5 +52,33 @@ func BenchmarkAFAtrium100k(b *testing.B) {
 		b.ReportMetric(s["mean_cycle_length_ms"], "CL-ms")
 		b.ReportMetric(s["ps_count"], "PS-tracks")
 		b.ReportMetric(s["n_nodes"]*40000/b.Elapsed().Seconds(), "node-steps/s")
+	}
+}
+
+// TestAFBenchmarkScenario keeps benchmarks/af-atrium-100k.toml valid: it
+// loads, expands to one run with the parameters BenchmarkAFAtrium100k
+// uses, and its [inputs] (mesh path, initial spiral) parse.
+func TestAFBenchmarkScenario(t *testing.T) {
+	t.Chdir("../..")
+	sc, err := scenarios.Load("benchmarks/af-atrium-100k.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Model{}.DescribeInputs(sc.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := sc.Expand(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := parseInputs(sc.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := runs[0].Params
+	if len(runs) != 1 || p.Int("threads") != 2 || p.Float("duration_ms") != 1000 || p.Float("dt_ms") != 0.025 || p.String("ionic") != "mms" ||
+		in.Mesh != "out/atrium-100k.vtu" || in.Initial == nil || in.Initial.Spiral == nil || in.Initial.Spiral.Chirality != 1 {
+		t.Errorf("%d runs, params %v, inputs %+v", len(runs), p, in)
 	}
 }
