@@ -11,7 +11,9 @@
 //     prediction per done run, in one transaction of the patient store.
 //
 // Personalising the scenario for the patient between the two is the work
-// of patient.Load and embodiment.Personalise.
+// of patient.Load and embodiment.Personalise. `mdtwin run` takes the
+// patient from --patient or from the scenario's [patient] table
+// (scenarios.Patient); both go through the same calls.
 //
 // # Usage
 //

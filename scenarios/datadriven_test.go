@@ -187,6 +187,9 @@ func describeScenario(s *Scenario) string {
 			fmt.Fprintf(&b, "  %s in [%s]\n", p.Name, strings.Join(vs, ", "))
 		}
 	}
+	if s.Patient != nil {
+		fmt.Fprintf(&b, "patient id=%q store=%q\n", s.Patient.ID, s.Patient.Store)
+	}
 	fmt.Fprintf(&b, "runs %d\n", s.NumRuns())
 	return b.String()
 }

@@ -4,7 +4,8 @@
 // A scenario is one TOML file per study: which model to run, its base
 // parameters, the parameters to vary and how (a sweep or a sampling design),
 // how many replicates of each design point, the study seed, where to write
-// the results and which backend runs them. Load reads one; Expand checks it
+// the results, which backend runs them and, optionally, the patient it is
+// personalised for. Load reads one; Expand checks it
 // against the model's Descriptor and lists its runs, each with a stable id
 // and its own seed.
 //
@@ -70,11 +71,28 @@
 //	mdtwin = "/shared/bin/mdtwin"      # the binary on the compute nodes (default: this one)
 //	setup = ["module load gcc"]        # shell lines each task runs first
 //
+//	[patient]                # personalise the study for one patient, as mdtwin run --patient does
+//	id = "pbq3x7kd2mhrw5tz9ya4c"      # required: the patient's pseudonym in the patient store
+//	store = "../data/patients.sqlite" # the patient store; relative to the scenario file's folder;
+//	                                  # default: mdtwin run --store's default
+//
 // Keys are case-sensitive. A key or table that is not listed here is an
 // error, never ignored: a misspelt key would otherwise silently run the wrong
 // study. [params] and [sweep.params] hold parameters of the model, so which
 // names are allowed there, their types and bounds, is known only to Expand.
 // A parameter is either in [params] or in [sweep.params], not both.
+//
+// # The [patient] table
+//
+// With a [patient] table, `mdtwin run` personalises the study for that
+// patient (package patient/embodiment) and stores its prediction in the
+// patient store, exactly as `mdtwin run --patient ID --store PATH` does;
+// Parse only checks the table's keys (whether the store and the patient
+// exist is known when it runs). Scenario.Patient holds it as written and
+// PatientStore resolves the store against the file's folder: unlike
+// [study] output, which is relative to the current directory, the store is
+// a file the scenario refers to. Hash is of the file's bytes, so it covers
+// the table, id and store path included.
 //
 // # Designs
 //

@@ -48,9 +48,9 @@ var parseErrorCases = []struct {
 
 	// Unknown keys.
 	{"unknown/top level", "repeats = 3\n" + head,
-		`s.toml:1:1: unknown key "repeats" at top level, expected one of: study, params, inputs, sweep, backend`},
+		`s.toml:1:1: unknown key "repeats" at top level, expected one of: study, params, inputs, sweep, backend, patient`},
 	{"unknown/top-level table", head + "[sweeps]\ndesign = \"grid\"\n",
-		`s.toml:5:1: unknown key "sweeps" at top level, expected one of: study, params, inputs, sweep, backend`},
+		`s.toml:5:1: unknown key "sweeps" at top level, expected one of: study, params, inputs, sweep, backend, patient`},
 	{"unknown/study", "[study]\nname = \"s\"\nmodel = \"pk\"\nreplicate = 2\nseed = 1\nfoo = 1\n",
 		`s.toml:4:1: unknown key "replicate" in [study], expected one of: name, model, seed, replicates, output, doc`},
 	{"unknown/study dotted", "study.name = \"s\"\nstudy.  model = \"pk\"\nstudy.Seed = 1\n",
@@ -211,6 +211,20 @@ var parseErrorCases = []struct {
 		`s.toml:6:1: [backend] max_attempts must be an integer >= 1, got integer 0`},
 	{"backend/plugin_dir", head + "[backend]\nplugin_dir = 1\n",
 		`s.toml:6:1: [backend] plugin_dir must be a non-empty string, got integer 1`},
+
+	// [patient].
+	{"patient/unknown key", head + "[patient]\nid = \"p1\"\n  store_path = \"p.sqlite\"\n",
+		`s.toml:7:3: unknown key "store_path" in [patient], expected one of: id, store`},
+	{"patient/id type", head + "[patient]\nid = 42\n",
+		`s.toml:6:1: [patient] id must be a string, got integer 42`},
+	{"patient/empty id", head + "\n[patient]\nid = \"\"\nstore = \"p.sqlite\"\n",
+		`s.toml:7:1: [patient] id must be a patient's pseudonymous id (as mdtwin ingest reports it), got string ""`},
+	{"patient/missing id", head + "[patient] # whose\nstore = \"p.sqlite\"\n",
+		`s.toml:5:1: missing [patient] id, the patient's pseudonymous id in the patient store`},
+	{"patient/store type", head + "[patient]\nid = \"p1\"\nstore = [\"a\", \"b\"]\n",
+		`s.toml:7:1: [patient] store must be a non-empty one-line path, got array`},
+	{"patient/not a table", "patient = \"p1\"\n" + head,
+		`s.toml:1:1: [patient] must be a table, got string "p1"`},
 }
 
 // sampled opens an lhs design on lines 5 to 8; its first parameter is on line 9.

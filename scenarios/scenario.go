@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,12 +23,13 @@ import (
 // Descriptor.
 type Scenario struct {
 	File    string          // path as given
-	Hash    string          // hex SHA-256 of the file's bytes
+	Hash    string          // hex SHA-256 of the file's bytes: every table, [patient] included
 	Study   Study           //
 	Params  map[string]any  // base values as decoded: int64, float64, bool or string
 	Inputs  json.RawMessage // the [inputs] table as JSON; nil when absent
 	Sweep   *Sweep          // nil when absent: a single design point
 	Backend Backend         //
+	Patient *Patient        // nil when absent: a generic study
 
 	loc        *locator   // key positions in the source
 	keys       []toml.Key // every key, in file order
@@ -51,6 +53,14 @@ type Backend struct {
 	MaxAttempts int          // attempts per run before it counts as failed, 3 by default
 	PluginDir   string       // "" when not set
 	Slurm       SlurmOptions // the Slurm keys; used when Kind is "slurm"
+}
+
+// Patient is the [patient] table: the patient the study is personalised for
+// and whose store receives the prediction, as `mdtwin run --patient ID
+// --store PATH` does.
+type Patient struct {
+	ID    string // pseudonymous id in the patient store
+	Store string // patient store as written, relative to the scenario file's folder; "" when not set
 }
 
 // SlurmOptions holds the [backend] keys of the Slurm backend; zero values mean
@@ -102,9 +112,10 @@ const (
 const MaxRuns = 10_000_000
 
 var (
-	topKeys     = []string{"study", "params", "inputs", "sweep", "backend"}
+	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
 	sweepKeys   = []string{"design", "samples", "params"}
+	patientKeys = []string{"id", "store"}
 	backendKeys = []string{"kind", "workers", "max_attempts", "plugin_dir",
 		"partition", "account", "time", "mem", "cpus_per_task", "runs_per_task", "shared_dir", "mdtwin", "setup"}
 	designs     = []string{Grid, Zip, LHS, Random}
@@ -155,7 +166,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if k, bad := s.firstUnknown(nil, raw, topKeys); bad {
 		return nil, s.Errorf([]string{k}, "unknown key %q at top level, expected one of: %s", k, strings.Join(topKeys, ", "))
 	}
-	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend} {
+	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient} {
 		if err := step(raw); err != nil {
 			return nil, err
 		}
@@ -571,6 +582,47 @@ func (s *Scenario) parseBackend(raw map[string]any) error {
 		}
 	}
 	return nil
+}
+
+func (s *Scenario) parsePatient(raw map[string]any) error {
+	t, err := s.table(raw, "patient", patientKeys)
+	if err != nil || t == nil {
+		return err
+	}
+	at := func(k string) []string { return []string{"patient", k} }
+	v, ok := t["id"]
+	if !ok {
+		return s.missing("patient", "id", ", the patient's pseudonymous id in the patient store")
+	}
+	id, ok := v.(string)
+	switch {
+	case !ok:
+		return s.Errorf(at("id"), "[patient] id must be a string, got %s", describe(v))
+	case strings.TrimSpace(id) == "" || strings.ContainsAny(id, "\n\r"):
+		return s.Errorf(at("id"), "[patient] id must be a patient's pseudonymous id (as mdtwin ingest reports it), got %s", describe(v))
+	}
+	s.Patient = &Patient{ID: id}
+	if v, ok := t["store"]; ok {
+		st, ok := v.(string)
+		if !ok || st == "" || strings.ContainsAny(st, "\n\r") {
+			return s.Errorf(at("store"), "[patient] store must be a non-empty one-line path, got %s", describe(v))
+		}
+		s.Patient.Store = st
+	}
+	return nil
+}
+
+// PatientStore returns the path of the [patient] store: as written when
+// absolute, else joined to the folder of the scenario file. It is "" when
+// the scenario has no [patient] table or the table has no store.
+func (s *Scenario) PatientStore() string {
+	if s.Patient == nil || s.Patient.Store == "" {
+		return ""
+	}
+	if filepath.IsAbs(s.Patient.Store) {
+		return s.Patient.Store
+	}
+	return filepath.Join(filepath.Dir(s.File), s.Patient.Store)
 }
 
 // Points returns the number of design points of the sweep; a nil sweep has

@@ -46,6 +46,9 @@ func (a *app) optimaCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if sc.Patient != nil {
+				return sc.Errorf([]string{"patient"}, "optima does not personalise a scenario yet: remove [patient] (mdtwin run takes it)")
+			}
 			return a.runOptima(cmd.Context(), sc, f, rounds)
 		},
 	}

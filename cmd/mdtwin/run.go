@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,6 +69,10 @@ func (a *app) runCommand() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
+			if err != nil {
+				return err
+			}
+			pf, err := pf.withBlock(sc)
 			if err != nil {
 				return err
 			}
@@ -237,20 +242,78 @@ func newBackend(sc *scenarios.Scenario, f runFlags, r resolved, log *slog.Logger
 
 // ---- mdtwin run --patient: personalise the scenario, record the prediction ----
 
-// patientFlags are the flags of `mdtwin run` that make a study one patient's.
+// patientFlags are the flags of `mdtwin run` that make a study one
+// patient's, merged with the scenario's [patient] table by withBlock.
 type patientFlags struct {
 	patient   string
 	storePath string
+
+	blockID    bool     // patient came from [patient] id, not --patient
+	blockStore bool     // storePath came from [patient] store, not --store
+	flags      []string // --patient and --store as given, for the --resume hint
 }
 
 func (pf *patientFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&pf.patient, "patient", "", "personalise the scenario for this patient (pseudonymous id in the patient store) and record the prediction")
-	cmd.Flags().StringVar(&pf.storePath, "store", "", "patient store for --patient (default: $XDG_DATA_HOME/mdtwin/store.sqlite, else ~/.local/share/mdtwin/store.sqlite)")
+	cmd.Flags().StringVar(&pf.patient, "patient", "", "personalise the scenario for this patient (pseudonymous id in the patient store) and record the prediction (default: the scenario's [patient] id)")
+	cmd.Flags().StringVar(&pf.storePath, "store", "", "patient store for --patient (default: the scenario's [patient] store, else $XDG_DATA_HOME/mdtwin/store.sqlite, else ~/.local/share/mdtwin/store.sqlite)")
+}
+
+// withBlock returns pf with the patient and store of sc's [patient] table
+// filled in, so that a scenario with the table runs exactly as the same
+// scenario with --patient ID --store PATH. A flag given with the table must
+// agree with it: --patient naming another patient, or --store another
+// file, is bad input positioned at the table's key.
+//
+// The scenario's hash (of the file's bytes) covers the table, store
+// included; the personalised hash stored with the prediction adds the
+// patient id and what the record supplied (patient/embodiment). The same
+// file run with equal flags therefore gives the same hash as without them.
+func (pf patientFlags) withBlock(sc *scenarios.Scenario) (patientFlags, error) {
+	if pf.patient != "" {
+		pf.flags = append(pf.flags, "--patient", pf.patient)
+	}
+	if pf.storePath != "" {
+		pf.flags = append(pf.flags, "--store", pf.storePath)
+	}
+	b := sc.Patient
+	if b == nil {
+		return pf, nil
+	}
+	if pf.patient != "" && pf.patient != b.ID {
+		return pf, sc.Errorf([]string{"patient", "id"}, "[patient] id %q and --patient %q name different patients; give one of them, or the same id", b.ID, pf.patient)
+	}
+	if pf.patient == "" {
+		pf.patient, pf.blockID = b.ID, true
+	}
+	if st := sc.PatientStore(); st != "" {
+		if pf.storePath != "" && !samePath(pf.storePath, st) {
+			return pf, sc.Errorf([]string{"patient", "store"}, "[patient] store %q (%s) and --store %q are different files; give one of them, or the same file", b.Store, st, pf.storePath)
+		}
+		if pf.storePath == "" {
+			pf.storePath, pf.blockStore = st, true
+		}
+	}
+	return pf, nil
+}
+
+// samePath reports whether a and b name the same file: the same absolute
+// path, or the same existing file through a link.
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // runForPatient personalises sc for the patient (patient/embodiment), runs
 // the study and stores its done runs as predictions for the patient, with
 // the study's model version, personalised scenario hash and output folder.
+// Errors about the patient or the store name where they came from: the
+// flag, or the scenario's [patient] key (file:line:col).
 func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFlags, pf patientFlags) error {
 	if pf.storePath == "" {
 		p, err := store.DefaultPatientStore()
@@ -259,13 +322,26 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 		}
 		pf.storePath = p
 	}
+	storeErr := func(format string, args ...any) error {
+		if pf.blockStore {
+			return sc.Errorf([]string{"patient", "store"}, "[patient] store: "+format, args...)
+		}
+		return &engine.InputError{Msg: fmt.Sprintf(format, args...)}
+	}
+	// Opening creates a missing store: refuse one before, as it holds no patient.
+	if _, err := os.Stat(pf.storePath); errors.Is(err, fs.ErrNotExist) {
+		return storeErr("patient store %s does not exist (mdtwin ingest creates it)", pf.storePath)
+	}
 	ps, err := store.OpenPatients(pf.storePath, "mdtwin run")
 	if err != nil {
-		return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
+		return storeErr("patient store %s", err)
 	}
 	defer ps.Close()
 	rec, err := patient.Load(ctx, ps, pf.patient)
 	if err != nil {
+		if pf.blockID {
+			return sc.Errorf([]string{"patient", "id"}, "[patient] id: %v (store %s)", err, pf.storePath)
+		}
 		return &engine.InputError{Msg: fmt.Sprintf("--patient: %v (store %s)", err, pf.storePath)}
 	}
 	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
@@ -276,6 +352,10 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 		a.logger().Info("embodiment", "patient", pf.patient, "note", n)
 	}
 	rep, err := a.runStudy(ctx, p.Scenario, f)
+	var in *interrupted
+	if errors.As(err, &in) && len(pf.flags) > 0 {
+		in.msg += " " + strings.Join(pf.flags, " ")
+	}
 	var rf *runFailure
 	if err != nil && !errors.As(err, &rf) {
 		return err
