@@ -39,6 +39,7 @@ type cohortRun struct {
 	cache  map[cohortKey][]float64
 	bound  map[boundaryKey][]float64
 	epochs []float64 // the switch times, increasing
+	start0 float64   // the start of the first line (world.start0)
 
 	// The trace of the current stratum and chain (see stratum).
 	tr       statetransition.Trace
@@ -81,12 +82,19 @@ func (w *world) cohort(ctx context.Context) ([]*accum, error) {
 		for k, l := range p.s.lines {
 			at := l.switchAt
 			if k == 0 {
-				at = min(at, l.maxYears)
+				at = min(at, cr.start0+l.maxYears)
 			} else if !math.IsInf(l.maxYears, 1) {
 				return nil, fmt.Errorf("strategy %q, line %d: max_years on a line after the first needs the time on the line, which the cohort does not track; use mode = \"des\" or switch_at", p.s.name, k+1)
 			}
+			if at <= 0 {
+				continue // the first line's max_years is used up at the start: nobody is on it (world.initial)
+			}
 			if !math.IsInf(at, 1) {
 				if at != math.Trunc(at) {
+					if k == 0 && cr.start0 != 0 && at < l.switchAt {
+						return nil, fmt.Errorf("strategy %q, line 1: max_years %s less the baseline's years_on_therapy %s ends the line at %s years; the annual cohort switches at whole years only",
+							p.s.name, fmtNum(l.maxYears), fmtNum(-cr.start0), fmtNum(at))
+					}
 					return nil, fmt.Errorf("strategy %q, line %d: switch at %s years; the annual cohort switches at whole years only", p.s.name, k+1, fmtNum(at))
 				}
 				cr.epochs = append(cr.epochs, at)
@@ -143,7 +151,7 @@ func (cr *cohortRun) lineEnds(slot int, t float64) bool {
 	l := cr.p.s.lines[slot]
 	at := l.switchAt
 	if slot == 0 {
-		at = min(at, l.maxYears)
+		at = min(at, cr.start0+l.maxYears)
 	}
 	return at == t
 }
@@ -155,7 +163,7 @@ func newCohortRun(w *world, p *plan) *cohortRun {
 	N := n + 1
 	cr := &cohortRun{w: w, p: p, n: n, cache: map[cohortKey][]float64{}, bound: map[boundaryKey][]float64{},
 		init: make([]float64, N), occ: make([]float64, 3*N), occ6: make([]float64, N), occ7: make([]float64, N),
-		scratchB: [2][]float64{make([]float64, N), make([]float64, N)}}
+		scratchB: [2][]float64{make([]float64, N), make([]float64, N)}, start0: w.start0(p)}
 	cr.tr = statetransition.Trace{States: N, Init: cr.init, Matrix: cr.matrix, Weights: cr.weights}
 	return cr
 }
@@ -179,11 +187,14 @@ func (cr *cohortRun) stratum(sex int, age0, weight float64) {
 	cr.tr.Steps = cycles*pointsPerCycle - 1
 	for ch := range chainThreshold {
 		clear(cr.init)
-		for e := range NEDSS {
-			if e >= chainThreshold[ch] {
-				continue
+		for c, share := range [2]float64{1 - w.v.spmsShare, w.v.spmsShare} {
+			for e := range NEDSS {
+				if e >= chainThreshold[ch] || share == 0 {
+					continue
+				}
+				slot, _ := w.initial(p, Course(c), e)
+				cr.init[stateIndex(Course(c), e, slot, ns)] += weight * share * w.v.baseEDSS[e]
 			}
-			cr.init[stateIndex(RRMS, e, p.allowed(RRMS, e, 0), ns)] += weight * w.v.baseEDSS[e]
 		}
 		cr.ch, cr.cycle = ch, -1
 		switch ch {

@@ -11,7 +11,18 @@ import (
 // sequence with discontinuation, a time-specific swap, a switch after a
 // delay on the first line with no stopping rules and no next line after a
 // discontinuation, and no treatment.
-func agreementInputs(t testing.TB) []byte {
+func agreementInputs(t testing.TB) []byte { return agreementInputsWith(t, nil) }
+
+// agreementStartersInputs: agreementInputs with half the patients starting
+// in SPMS (stopped at time 0 where stop_at_spms holds) and everyone one
+// year on natalizumab already, which natalizumab_4y_no_stop continues (its
+// max_years 4 ends at year 3) and the other strategies replace by their
+// first line.
+func agreementStartersInputs(t testing.TB) []byte {
+	return agreementInputsWith(t, map[string]any{"spms": 0.5, "therapy": "natalizumab", "years_on_therapy": 1})
+}
+
+func agreementInputsWith(t testing.TB, baseline map[string]any) []byte {
 	s := strategies(
 		"ofatumumab_first", lines(therapy("ofatumumab"), therapy("natalizumab")),
 		"dmf_then_ofatumumab_2y", lines(therapy("dimethyl_fumarate", "switch_at", 2), therapy("ofatumumab")),
@@ -19,10 +30,11 @@ func agreementInputs(t testing.TB) []byte {
 		"untreated", []any{},
 	)
 	s[2]["stop_at_spms"], s[2]["stop_edss"], s[2]["on_discontinuation"] = false, 10, "stop"
-	return mustJSON(t, map[string]any{
-		"baseline":   map[string]any{"age_mean": 40, "age_sd": 0},
-		"strategies": s,
-	})
+	b := map[string]any{"age_mean": 40, "age_sd": 0}
+	for k, v := range baseline {
+		b[k] = v
+	}
+	return mustJSON(t, map[string]any{"baseline": b, "strategies": s})
 }
 
 // TestDESAgreesWithCohort: the DES and the annual cohort (whose cycle
@@ -30,9 +42,18 @@ func agreementInputs(t testing.TB) []byte {
 // same expectations. The DES is run as 10 independent runs of 4,000
 // patients; every output must lie within 4 standard errors of the mean over
 // runs from the cohort's value (plus 1e-6 relative for the cohort's
-// Simpson integration). Both timings.
+// Simpson integration). Both timings; the default start (RRMS, no
+// therapy) and the patient-specific one (agreementStartersInputs).
 func TestDESAgreesWithCohort(t *testing.T) {
-	inputs := agreementInputs(t)
+	for _, start := range []struct {
+		name   string
+		inputs []byte
+	}{{"default start", agreementInputs(t)}, {"SPMS and on-therapy starters", agreementStartersInputs(t)}} {
+		t.Run(start.name, func(t *testing.T) { desAgreesWithCohort(t, start.inputs) })
+	}
+}
+
+func desAgreesWithCohort(t *testing.T, inputs []byte) {
 	const runs, n = 10, 4000
 	for _, timing := range []string{TimingContinuous, TimingAnnual} {
 		cohort := run(t, inputs, map[string]any{ParamMode: ModeCohort, ParamTiming: timing}, 1)

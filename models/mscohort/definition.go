@@ -32,7 +32,7 @@ type values struct {
 	costRelapse                 float64
 	spmsDec, relDisutil, relDur float64
 	discC, discE, wtp           float64
-	female                      float64
+	female, spmsShare           float64 // baseline shares of women and of SPMS
 	baseEDSS                    [NEDSS]float64
 	edssCostScale, nhWorsening  float64
 	therapies                   []therapyValues // by definition.therapyNames
@@ -77,7 +77,17 @@ type definition struct {
 	maxAge       float64
 	wtpGrid      []float64
 	base         values // the inputs' numbers
+	// The baseline therapy: an index in therapyNames, noTherapy or
+	// otherTherapy; and the years already on it at time 0.
+	therapy0 int
+	yearsOn0 float64
 }
+
+// The baseline therapies that are not in therapyNames.
+const (
+	noTherapy    = -1 // NoTherapy (also a line's therapy when it has none)
+	otherTherapy = -2 // OtherTherapy: matches no line
+)
 
 // compile parses and compiles the inputs (the scenario's [inputs] table as
 // JSON, merged over the defaults).
@@ -94,6 +104,14 @@ func compile(inputs []byte) (*definition, error) {
 	index := map[string]int{}
 	for i, n := range d.therapyNames {
 		index[n] = i
+	}
+	d.therapy0, d.yearsOn0 = noTherapy, in.Baseline.YearsOnTherapy
+	switch th := in.Baseline.Therapy; th {
+	case NoTherapy:
+	case OtherTherapy:
+		d.therapy0 = otherTherapy
+	default:
+		d.therapy0 = index[th] // validated
 	}
 	for _, rs := range in.Strategies {
 		s := strategy{name: rs.Name, stopAtSPMS: true, stopEDSS: 7, discNext: rs.OnDiscontinuation != "stop"}
@@ -137,7 +155,7 @@ func compile(inputs []byte) (*definition, error) {
 	v.costRelapse = in.Costs.Relapse
 	v.spmsDec, v.relDisutil, v.relDur = in.Utilities.SPMSDecrement, in.Utilities.RelapseDisutility, in.Utilities.RelapseDuration
 	v.discC, v.discE, v.wtp = in.DiscountCosts, in.DiscountEffects, in.WTP
-	v.female = in.Baseline.Female
+	v.female, v.spmsShare = in.Baseline.Female, in.Baseline.SPMS
 	v.edssCostScale, v.nhWorsening = 1, 1
 	for _, n := range d.therapyNames {
 		t := in.Therapies[n]
@@ -185,6 +203,7 @@ func (d *definition) bindings() []binding {
 		{"edss_cost_scale", "", "multiplier on the annual costs by EDSS", 0, 1000, func(v *values) *float64 { return &v.edssCostScale }},
 		{"nh_worsening_hr", "", "hazard ratio on every natural-history EDSS worsening (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.nhWorsening }},
 		{"female_share", "", "share of women in the starting population", 0, 1, func(v *values) *float64 { return &v.female }},
+		{"spms_share", "", "share of the starting population in SPMS (SPMS rates from time 0, no conversion)", 0, 1, func(v *values) *float64 { return &v.spmsShare }},
 	}
 	for i, n := range d.therapyNames {
 		i := i

@@ -119,14 +119,19 @@ func newPatient(w *world, seed uint64) *patient {
 		sameRate: w.v.discC == w.v.discE}
 }
 
-// baseline draws a patient's sex, age and EDSS from the baseline stream.
-func (pt *patient) baseline() (female bool, age float64, edss int) {
+// baseline draws a patient's sex, age, EDSS and course from the baseline
+// stream (the course last, so that the first three draws are those of the
+// model before it had an SPMS start).
+func (pt *patient) baseline() (female bool, age float64, edss int, course Course) {
 	r := pt.st.Rand(skBaseline)
-	u1, u2, u3 := r.Float64(), r.Float64(), r.Float64()
+	u1, u2, u3, u4 := r.Float64(), r.Float64(), r.Float64(), r.Float64()
 	w := pt.w
 	female = u1 < w.v.female
 	age = float64(w.ageVals[searchCum(w.ageCum, u2)])
 	edss = searchCum(w.edssCum0[:], u3)
+	if u4 < w.v.spmsShare {
+		course = SPMS
+	}
 	return
 }
 
@@ -148,20 +153,20 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 	sim := &pt.sim
 	sim.Reset()
 	pt.st.Reset(uint64(id))
-	pt.female, pt.age0, pt.edss = pt.baseline()
-	pt.course, pt.relapses = RRMS, 0
+	pt.female, pt.age0, pt.edss, pt.course = pt.baseline()
+	pt.relapses = 0
 	pt.horizon = min(w.horizon, w.maxAge-pt.age0)
 	acc.patients++
 	if pt.horizon <= 0 {
 		return
 	}
-	pt.t0, pt.lineStart = 0, 0
+	pt.t0 = 0
 	pt.dc.f0, pt.de.f0 = 1, 1
 	pt.to6, pt.to7 = -1, -1
 	pt.markMilestones(0)
 	pt.edssC, pt.convC, pt.discC = clock{}, clock{}, clock{}
 	pt.switchOn = false
-	pt.slot = p.allowed(RRMS, pt.edss, 0)
+	pt.slot, pt.lineStart = w.initial(p, pt.course, pt.edss)
 	if pt.rec != nil {
 		pt.rec.add(pt, -1, 0)
 	}

@@ -13,8 +13,46 @@
 // 0, 1, …, 9 (state k stands for EDSS k to k+0.5), a course (RRMS or SPMS),
 // a relapse count, and a therapy slot: one of the strategy's lines, or off.
 // The baseline sex, age (a normal distribution discretised to whole years
-// within [age_min, age_max]) and EDSS are drawn independently from
-// [inputs.baseline]. Time is in years since the start.
+// within [age_min, age_max]), EDSS and course (SPMS with probability spms,
+// else RRMS) are drawn independently from [inputs.baseline]. Time is in
+// years since the start.
+//
+// # The initial state
+//
+// [inputs.baseline] also says which therapy everyone is on at time 0
+// (therapy: "none", "other" — a therapy outside [inputs.therapies] — or a
+// therapy of the table) and for how long (years_on_therapy). With a
+// one-hot edss, spms 0 or 1, age_sd 0 and female 0 or 1 this is one
+// patient's state (package patient/embodiment builds it from a record).
+// The rules at time 0 are the model's rules from then on:
+//
+//   - SPMS starters have the SPMS matrix and relapse_spms from time 0 and
+//     never convert (there is no SPMS → RRMS transition); the therapy's
+//     HR does not act on their progression.
+//   - The stopping rules apply at once: under stop_at_spms an SPMS starter,
+//     and under stop_edss a starter at that EDSS or above, is off therapy
+//     from time 0 (no time on any line).
+//   - A patient on the therapy of the strategy's first line continues that
+//     line, its start set years_on_therapy before time 0. The only thing in
+//     the model that depends on time on a line is the line's max_years:
+//     the line ends max_years − years_on_therapy after the start (at once,
+//     as if it ended at time 0, when that is not positive). Discontinuation
+//     is a constant rate, and no effect wanes, so nothing else changes.
+//   - A patient on any other therapy ("other", or one the strategy starts
+//     later or not at all) starts the strategy's first line at time 0: a
+//     strategy is what is done from the start on, and its first line is
+//     where it begins. The previous therapy leaves nothing behind (no rate
+//     depends on therapy history), so such a patient is simulated exactly
+//     as an untreated one.
+//   - The relapse rate depends on course, EDSS and therapy only, not on
+//     past relapses, so a relapse history has no place in the initial
+//     state.
+//
+// The default start (spms 0, therapy "none", years_on_therapy 0) is the
+// trial population, everyone in RRMS starting the first line at time 0.
+// The course draw comes after those of sex, age and EDSS, so these draws,
+// and the results with the defaults, are those of the model before the
+// initial state had a course and a therapy (version 1.0.0).
 //
 // # Events
 //
@@ -28,7 +66,7 @@
 //	                       (off-diagonal cells), × HR of the therapy for j > e in RRMS only,
 //	                       × nh_worsening_hr for j > e
 //	RRMS → SPMS            rate −ln(1 − to_spms[e]); the patient enters SPMS at EDSS e+1
-//	relapse                rate relapse_<course>[e] × RR of the therapy
+//	relapse                rate relapse_<course>[e] × RR of the therapy (no dependence on past relapses)
 //	discontinuation        rate of the therapy; the next line starts (or therapy stops)
 //	switch                 at the line's switch_at (years since the start: a time-specific
 //	                       swap) or after max_years on the line (a switch after a delay)
@@ -112,7 +150,10 @@
 // takes no time; its occupancy weights are the Simpson weights, undiscounted
 // and discounted (hta.DiscountFactor). max_years on a line after the first
 // needs the time on the line, which the cohort does not track: only the DES
-// runs it.
+// runs it. The initial state is the same as the DES's (world.initial):
+// each stratum starts split by course, with the stopping rules applied; a
+// continued first line ends at max_years − years_on_therapy, which must be
+// a whole number of years (else the cohort refuses and names both).
 //
 // # Trajectories
 //

@@ -34,6 +34,12 @@ const rowTolerance = 1e-9
 // effect, no cost, no discontinuation.
 const NoTherapy = "none"
 
+// OtherTherapy is the baseline therapy ("other") of a patient on a therapy
+// that is not in the therapies table. No strategy line can continue it, so
+// every strategy starts its first line at time 0 (see the package doc,
+// "The patient"); it is never simulated and needs no numbers.
+const OtherTherapy = "other"
+
 // InputError is a mistake in the model's inputs (the defaults merged with
 // the scenario's [inputs] table). Where names the table, and the message the
 // row and column:
@@ -92,6 +98,11 @@ type rawInputs struct {
 		AgeMin  float64   `json:"age_min"`
 		AgeMax  float64   `json:"age_max"`
 		EDSS    []float64 `json:"edss"`
+		SPMS    float64   `json:"spms"`
+		// Therapy is the therapy the starting population is on at time 0:
+		// NoTherapy, OtherTherapy or a name of Therapies.
+		Therapy        string  `json:"therapy"`
+		YearsOnTherapy float64 `json:"years_on_therapy"`
 	} `json:"baseline"`
 	PSA struct {
 		ESSRRMS           float64 `json:"ess_rrms"`
@@ -140,7 +151,7 @@ var schema = map[string][]string{
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},
 	"inputs.utilities":            {"edss", "spms_decrement", "relapse_disutility", "relapse_duration"},
-	"inputs.baseline":             {"female", "age_mean", "age_sd", "age_min", "age_max", "edss"},
+	"inputs.baseline":             {"female", "age_mean", "age_sd", "age_min", "age_max", "edss", "spms", "therapy", "years_on_therapy"},
 	"inputs.psa":                  {"ess_rrms", "ess_spms", "ess_to_spms", "relapse_cv", "cost_cv", "utility_se", "smr_se_log", "discontinuation_cv"},
 	"inputs.therapies.*":          {"hr", "rr", "hr_se_log", "rr_se_log", "cost", "admin_cost", "discontinuation"},
 	"inputs.strategies[]":         {"name", "lines", "stop_at_spms", "stop_edss", "on_discontinuation"},
@@ -442,6 +453,8 @@ func (in *rawInputs) validate() error {
 		checkRange("inputs.utilities", "relapse_duration", in.Utilities.RelapseDuration, 0, 1),
 		checkVector("inputs.baseline.edss", "share", in.Baseline.EDSS, 0, 1),
 		checkRange("inputs.baseline", "female", in.Baseline.Female, 0, 1),
+		checkRange("inputs.baseline", "spms: share", in.Baseline.SPMS, 0, 1),
+		checkRange("inputs.baseline", "years_on_therapy", in.Baseline.YearsOnTherapy, 0, 150),
 		checkRange("inputs.baseline", "age_sd", in.Baseline.AgeSD, 0, 100),
 		checkRange("inputs.baseline", "age_min", in.Baseline.AgeMin, 0, 120),
 		checkRange("inputs.baseline", "age_max", in.Baseline.AgeMax, in.Baseline.AgeMin, in.MaxAge),
@@ -494,8 +507,8 @@ func (in *rawInputs) validate() error {
 	}
 	for _, name := range sortedKeys(in.Therapies) {
 		where := "inputs.therapies." + name
-		if !nameRE.MatchString(name) || name == NoTherapy {
-			return inputErr("inputs.therapies", "therapy name %q must match %s and not be %q: it names parameters (%s_hr, …) and outputs", name, nameRE, NoTherapy, name)
+		if !nameRE.MatchString(name) || name == NoTherapy || name == OtherTherapy {
+			return inputErr("inputs.therapies", "therapy name %q must match %s and not be %q or %q: it names parameters (%s_hr, …) and outputs", name, nameRE, NoTherapy, OtherTherapy, name)
 		}
 		t := in.Therapies[name]
 		for _, c := range []struct {
@@ -510,6 +523,12 @@ func (in *rawInputs) validate() error {
 			if err := checkRange(where, what, c.v, 0, inf); err != nil {
 				return err
 			}
+		}
+	}
+	if th := in.Baseline.Therapy; th != NoTherapy && th != OtherTherapy {
+		if _, ok := in.Therapies[th]; !ok {
+			return inputErr("inputs.baseline", "therapy %q is not in [inputs.therapies]: expected %q (untreated), %q (a therapy outside the table, which every strategy replaces by its first line at time 0) or one of: %s",
+				th, NoTherapy, OtherTherapy, strings.Join(sortedKeys(in.Therapies), ", "))
 		}
 	}
 	if len(in.Strategies) == 0 {

@@ -27,7 +27,7 @@ var (
 const Name = "mscohort"
 
 // Version is the version of the model's science and outputs.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 const doc = "Lifetime multiple-sclerosis cohort: a discrete-event simulation of individual patients (EDSS 0–9, " +
 	"RRMS/SPMS, relapses, therapy lines with discontinuation and switches, death from a life table × SMR by EDSS) " +
@@ -292,4 +292,15 @@ func (w *world) outputs(accs []*accum) map[string]float64 {
 	}
 	out["patient_years"] = years
 	return out
+}
+
+// TherapyNames returns the therapies of the inputs (the defaults overlaid
+// with a scenario's [inputs]), sorted: the names [inputs.baseline] therapy
+// may take besides NoTherapy and OtherTherapy.
+func TherapyNames(inputs json.RawMessage) ([]string, error) {
+	d, err := compileCached(inputs)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string(nil), d.therapyNames...), nil
 }

@@ -257,3 +257,39 @@ func (p *plan) allowed(c Course, e, slot int) int {
 	}
 	return slot
 }
+
+// continues reports whether the baseline therapy is the therapy of the
+// strategy's first line, which a patient then continues (see start0).
+func (w *world) continues(p *plan) bool {
+	return p.off > 0 && w.d.therapy0 != otherTherapy && p.s.lines[0].therapy == w.d.therapy0
+}
+
+// start0 is the start of the first line, in years since the start: minus
+// the baseline's years on therapy when the patient continues it, else 0.
+func (w *world) start0(p *plan) float64 {
+	if w.continues(p) {
+		return -w.d.yearsOn0
+	}
+	return 0
+}
+
+// initial returns the slot of a patient who starts in course c at EDSS e,
+// and the start of that line: the first line (continued with its time
+// counted, or started now) unless a stopping rule takes the patient off at
+// once (stop_at_spms for an SPMS starter, stop_edss); a first line whose
+// max_years the time already on it has used up ends at once, as if it had
+// ended at time 0.
+func (w *world) initial(p *plan, c Course, e int) (slot int, lineStart float64) {
+	slot, lineStart = p.allowed(c, e, 0), w.start0(p)
+	for slot != p.off {
+		l := p.s.lines[slot]
+		if min(l.switchAt, lineStart+l.maxYears) > 0 {
+			break
+		}
+		slot, lineStart = p.allowed(c, e, p.nextSlot(slot, 0)), 0
+	}
+	if slot != 0 {
+		lineStart = 0
+	}
+	return slot, lineStart
+}

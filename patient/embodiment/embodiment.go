@@ -46,7 +46,7 @@ type Personalisation struct {
 
 // Personalise returns sc personalised for the patient of rec: see the
 // package documentation for what each model takes from the record. Errors
-// are about the record or the scenario (no EDSS, an SPMS course, a missing
+// are about the record or the scenario (no EDSS, a PPMS course, a missing
 // or changed asset, a model without embodiment) and read as one line.
 func Personalise(sc *scenarios.Scenario, rec *patient.Record, opt Options) (*Personalisation, error) {
 	p := &Personalisation{PatientID: rec.Patient.ID, Params: map[string]any{}, Inputs: map[string]any{}}

@@ -3,6 +3,7 @@ package embodiment_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,22 +62,26 @@ func TestMSProfileOfRegistryPatients(t *testing.T) {
 		state    int
 		relapses int
 		current  string
+		course   string
+		years    float64 // on the current therapy at the index date
 	}{
 		// Born 1985-03-14; latest EDSS 2.5 on 2018-07-03, after her 33rd
 		// birthday (2018 − 1985 = 33); state floor(2.5) = 2; relapses of
 		// 2012-05-10 and 2014-11-03; ocrelizumab since 2015-01-20, no stop.
-		{id: "MS-0001", index: "2018-07-03", age: 33, sex: "female", edss: 2.5, state: 2, relapses: 2, current: "ocrelizumab"},
+		// 1260 days from 2015-01-20 to 2018-07-03 (2016 a leap year).
+		{id: "MS-0001", index: "2018-07-03", age: 33, sex: "female", edss: 2.5, state: 2, relapses: 2, current: "ocrelizumab", course: "RRMS", years: 1260 / 365.25},
 		// Born 1979-11-02; latest EDSS 3.5 on 2014-02-25, before his
 		// birthday: 2014 − 1979 − 1 = 34; one relapse (2010-08-15);
-		// fingolimod since 2011-05-01.
-		{id: "MS-0002", index: "2014-02-25", age: 34, sex: "male", edss: 3.5, state: 3, relapses: 1, current: "fingolimod"},
+		// fingolimod since 2011-05-01: 1031 days.
+		{id: "MS-0002", index: "2014-02-25", age: 34, sex: "male", edss: 3.5, state: 3, relapses: 1, current: "fingolimod", course: "RRMS", years: 1031 / 365.25},
 		// Born 1990-07-23; latest EDSS 6.0 on 2016-10-04: 26 years; one
-		// relapse (2009-04-02); natalizumab stopped 2012-11-01.
-		{id: "MS-0003", index: "2016-10-04", age: 26, sex: "female", edss: 6, state: 6, relapses: 1, current: ""},
+		// relapse (2009-04-02); natalizumab stopped 2012-11-01; SPMS coded
+		// at diagnosis (SNOMED CT 425500002 in the registry mapping).
+		{id: "MS-0003", index: "2016-10-04", age: 26, sex: "female", edss: 6, state: 6, relapses: 1, current: "", course: "SPMS"},
 		// MS-0001 as of 2014-01-01: the latest EDSS before is 2.0
 		// (2013-06-12); age 2014 − 1985 − 1 = 28; one relapse (2012-05-10);
-		// interferon beta-1a from 2012-07-15 to 2014-12-31.
-		{id: "MS-0001", asOf: "2014-01-01", index: "2014-01-01", age: 28, sex: "female", edss: 2, state: 2, relapses: 1, current: "interferon beta-1a"},
+		// interferon beta-1a from 2012-07-15 to 2014-12-31: 535 days on it.
+		{id: "MS-0001", asOf: "2014-01-01", index: "2014-01-01", age: 28, sex: "female", edss: 2, state: 2, relapses: 1, current: "interferon beta-1a", course: "RRMS", years: 535 / 365.25},
 	} {
 		var asOf time.Time
 		if tc.asOf != "" {
@@ -86,8 +91,8 @@ func TestMSProfileOfRegistryPatients(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.id, err)
 		}
-		got := []any{pr.IndexDate.Format(time.DateOnly), pr.Age, pr.Sex, pr.EDSS, pr.EDSSState, pr.Relapses, pr.Current}
-		want := []any{tc.index, tc.age, tc.sex, tc.edss, tc.state, tc.relapses, tc.current}
+		got := []any{pr.IndexDate.Format(time.DateOnly), pr.Age, pr.Sex, pr.EDSS, pr.EDSSState, pr.Relapses, pr.Current, pr.Course, math.Round(pr.YearsOnCurrent * 1e9)}
+		want := []any{tc.index, tc.age, tc.sex, tc.edss, tc.state, tc.relapses, tc.current, tc.course, math.Round(tc.years * 1e9)}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s as of %q: got %v, want %v", tc.id, tc.asOf, got, want)
 		}
@@ -119,13 +124,15 @@ func TestPersonaliseMSScenario(t *testing.T) {
 	if err := json.Unmarshal(p.Scenario.Inputs, &in); err != nil {
 		t.Fatal(err)
 	}
-	// MS-0002: male, 34, EDSS 3.5 → state 3 (see TestMSProfileOfRegistryPatients).
+	// MS-0002: male, 34, EDSS 3.5 → state 3, RRMS, on fingolimod for 1031
+	// days (see TestMSProfileOfRegistryPatients), which the scenario's
+	// therapies lack: "other".
 	want := map[string]any{"female": 0.0, "age_mean": 34.0, "age_sd": 0.0, "age_min": 34.0, "age_max": 34.0,
-		"edss": []any{0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}}
+		"edss": []any{0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, "spms": 0.0, "therapy": "other", "years_on_therapy": 1031 / 365.25}
 	if !reflect.DeepEqual(in.Baseline, want) || in.WTP != 100000 {
 		t.Errorf("inputs: baseline %v wtp %v; want %v and the scenario's wtp 100000", in.Baseline, in.WTP, want)
 	}
-	if p.Scenario.Params["female_share"] != 0.0 || p.Scenario.Params["n_patients"] != int64(10000) {
+	if p.Scenario.Params["female_share"] != 0.0 || p.Scenario.Params["spms_share"] != 0.0 || p.Scenario.Params["n_patients"] != int64(10000) {
 		t.Errorf("params %v", p.Scenario.Params)
 	}
 	// mscohort accepts the values: its descriptor with these inputs
@@ -165,7 +172,8 @@ func TestPersonaliseRefusals(t *testing.T) {
 		{parse("pk", ""), rec, `model "pk" has no patient embodiment`},
 		{parse("mscohort", "[sweep]\ndesign = \"grid\"\n[sweep.params]\nfemale_share = [0.5, 1]\n"), rec, "varies female_share"},
 		{parse("brain", ""), rec, "no connectome asset"},
-		{parse("mscohort", ""), withCondition(rec, patient.SystemSNOMED, "425500002"), "course SPMS"},
+		{parse("mscohort", ""), withCondition(rec, patient.SystemSNOMED, "428700003"), "course PPMS: mscohort models relapsing-onset MS"},
+		{parse("mscohort", "[sweep]\ndesign = \"grid\"\n[sweep.params]\nspms_share = [0, 1]\n"), rec, "varies spms_share"},
 		{parse("mscohort", ""), &patient.Record{Patient: store.Patient{ID: "px", Sex: "female", BirthDate: "1980"}}, "no EDSS observation"},
 	} {
 		_, err := embodiment.Personalise(tc.sc, tc.rec, embodiment.Options{})

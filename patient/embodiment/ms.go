@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/mdtwin/mdtwin/models/mscohort"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
@@ -43,6 +46,11 @@ type MSProfile struct {
 	Relapses   int       // relapses with onset at or before IndexDate
 	Therapies  []TherapyLine
 	Current    string // the therapy ongoing at IndexDate; "" when none
+	// CurrentStart is the start (FHIR date) of Current; "" when none.
+	CurrentStart string
+	// YearsOnCurrent is the time on Current at IndexDate, in years of
+	// 365.25 days; 0 when none.
+	YearsOnCurrent float64
 }
 
 // TherapyLine is one disease-modifying therapy of the history.
@@ -131,14 +139,17 @@ func MS(rec *patient.Record, asOf time.Time) (*MSProfile, error) {
 		name := firstNonEmpty(drug.Display, drug.Code)
 		pr.Therapies = append(pr.Therapies, TherapyLine{Drug: name, Start: t.Start, Stop: t.Stop})
 		if stop, err := parseDate(t.Stop); t.Stop == "" || (err == nil && stop.After(pr.IndexDate)) {
-			pr.Current = name
+			pr.Current, pr.CurrentStart = name, t.Start
+			pr.YearsOnCurrent = pr.IndexDate.Sub(start).Hours() / 24 / 365.25
 		}
 	}
 	return pr, nil
 }
 
 // Baseline returns mscohort's [inputs.baseline] table for this one
-// patient: sex, age and EDSS state fixed.
+// patient: sex, age, EDSS state and course fixed (spms 1 for SPMS, else
+// 0). It leaves the therapy to the personalisation, which needs the
+// scenario's therapy table (MSTherapy).
 func (pr *MSProfile) Baseline() map[string]any {
 	edss := make([]any, mscohortEDSSStates)
 	for i := range edss {
@@ -152,7 +163,43 @@ func (pr *MSProfile) Baseline() map[string]any {
 		"age_min":  float64(pr.Age),
 		"age_max":  float64(pr.Age),
 		"edss":     edss,
+		"spms":     pr.spms(),
 	}
+}
+
+func (pr *MSProfile) spms() float64 {
+	if pr.Course == CourseSPMS {
+		return 1
+	}
+	return 0
+}
+
+// MSTherapy returns mscohort's name for the drug of a therapy record given
+// the therapies of the scenario (sorted): the drug's name in lower case
+// with each run of other characters than letters and digits as one "_"
+// ("Dimethyl fumarate" → dimethyl_fumarate), if the scenario has it;
+// mscohort.OtherTherapy if not; mscohort.NoTherapy for no drug.
+func MSTherapy(drug string, therapies []string) string {
+	if drug == "" {
+		return mscohort.NoTherapy
+	}
+	var b strings.Builder
+	sep := false
+	for _, r := range strings.ToLower(drug) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			sep = false
+		} else {
+			sep = true
+		}
+	}
+	if name := b.String(); slices.Contains(therapies, name) {
+		return name
+	}
+	return mscohort.OtherTherapy
 }
 
 func (pr *MSProfile) female() float64 {
@@ -168,29 +215,47 @@ func (p *Personalisation) ms(sc *scenarios.Scenario, rec *patient.Record, opt Op
 	if err != nil {
 		return err
 	}
-	switch pr.Course {
-	case CourseSPMS, CoursePPMS:
-		return fmt.Errorf("course %s: mscohort starts every patient in RRMS and cannot yet take a progressive course (it would need an inputs.baseline course share)", pr.Course)
+	if pr.Course == CoursePPMS {
+		return fmt.Errorf("course PPMS: mscohort models relapsing-onset MS (RRMS, and SPMS after it) and has no primary-progressive natural history")
 	}
+	therapies, err := mscohort.TherapyNames(sc.Inputs)
+	if err != nil {
+		return fmt.Errorf("scenario %s: %w", sc.File, err)
+	}
+	base := pr.Baseline()
+	base["therapy"] = MSTherapy(pr.Current, therapies)
+	base["years_on_therapy"] = pr.YearsOnCurrent
 	p.MS = pr
-	p.Inputs["baseline"] = pr.Baseline()
+	p.Inputs["baseline"] = base
 	p.Params["female_share"] = pr.female()
+	p.Params["spms_share"] = pr.spms()
 	p.note("Index date %s: age %d, %s, EDSS %s (mscohort state %d) from the latest of %d EDSS visits.",
 		pr.IndexDate.Format(time.DateOnly), pr.Age, pr.Sex, formatEDSS(pr.EDSS), pr.EDSSState, pr.EDSSVisits)
-	if pr.Course == "" {
-		p.note("No MS course is coded in the record: RRMS assumed (mscohort's only starting course).")
+	switch pr.Course {
+	case "":
+		p.note("No MS course is coded in the record: RRMS assumed.")
+	case CourseSPMS:
+		p.note("Course SPMS: SPMS progression and relapse rates from the index date, no conversion; strategies with stop_at_spms (the default) stop therapy at once.")
+	default:
+		p.note("Course %s.", pr.Course)
 	}
-	p.note("%d relapses before the index date; mscohort starts with no relapse history.", pr.Relapses)
+	p.note("%d relapses before the index date; mscohort's relapse rate depends on course, EDSS and therapy only, so they change nothing.", pr.Relapses)
 	if len(pr.Therapies) > 0 {
 		var names []string
 		for _, t := range pr.Therapies {
 			names = append(names, t.Drug)
 		}
-		cur := "none"
-		if pr.Current != "" {
-			cur = pr.Current
-		}
-		p.note("Therapy history: %s (current: %s); the scenario's strategies decide the therapies simulated.", strings.Join(names, ", "), cur)
+		p.note("Therapy history: %s.", strings.Join(names, ", "))
+	}
+	switch th := base["therapy"]; {
+	case pr.Current == "":
+		p.note("No therapy at the index date: every strategy starts its first line then.")
+	case th == mscohort.OtherTherapy:
+		p.note("Current therapy %s (since %s) is not in the scenario's therapies (%s): therapy = %q, so every strategy starts its first line at the index date.",
+			pr.Current, pr.CurrentStart, strings.Join(therapies, ", "), mscohort.OtherTherapy)
+	default:
+		p.note("Current therapy %s since %s (%.2f years): strategies whose first line is %s continue it with that time counted; the others start their first line at the index date.",
+			th, pr.CurrentStart, pr.YearsOnCurrent, th)
 	}
 	return nil
 }
