@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -723,7 +724,7 @@ func (w *Writer) AddStudy(ctx context.Context, s Study) (int64, error) {
 
 // AddPrediction records a prediction made for a patient in a study.
 func (w *Writer) AddPrediction(ctx context.Context, pr Prediction) (int64, error) {
-	out, err := json.Marshal(pr.Outputs)
+	out, err := marshalOutputs(pr.Outputs)
 	if err != nil {
 		return 0, fmt.Errorf("prediction outputs: %w", err)
 	}
@@ -908,10 +909,41 @@ func (p *Patients) Predictions(ctx context.Context, pid string) ([]Prediction, e
 		var out string
 		err := r.Scan(&x.ID, &x.PatientID, &x.StudyID, &x.RunID, &out, &x.Report, &x.CreatedAt)
 		if err == nil {
-			err = json.Unmarshal([]byte(out), &x.Outputs)
+			x.Outputs, err = unmarshalOutputs(out)
 		}
 		return x, err
 	}, pid)
+}
+
+// marshalOutputs encodes a prediction's outputs as a JSON object; an
+// output that is not a finite number (NaN: undefined, e.g. an ICER when
+// the strategies do not differ; ±Inf) is stored as null, which JSON has
+// for it, and read back as NaN.
+func marshalOutputs(o map[string]float64) ([]byte, error) {
+	m := make(map[string]*float64, len(o))
+	for k, v := range o {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			m[k] = &v
+		} else {
+			m[k] = nil
+		}
+	}
+	return json.Marshal(m)
+}
+
+func unmarshalOutputs(s string) (map[string]float64, error) {
+	var m map[string]*float64
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, err
+	}
+	o := make(map[string]float64, len(m))
+	for k, v := range m {
+		o[k] = math.NaN()
+		if v != nil {
+			o[k] = *v
+		}
+	}
+	return o, nil
 }
 
 // Studies returns the studies with ids in ids (all studies when ids is empty).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func TestStudiesAndPredictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := w.AddPrediction(ctx, Prediction{PatientID: pid, StudyID: sid, RunID: "r000000",
-		Outputs: map[string]float64{"edss_10y": 4.5}}); err != nil {
+		Outputs: map[string]float64{"edss_10y": 4.5, "icer": math.NaN(), "nmb": math.Inf(1)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Commit(); err != nil {
@@ -176,6 +177,11 @@ func TestStudiesAndPredictions(t *testing.T) {
 	preds, err := ps.Predictions(ctx, pid)
 	if err != nil || len(preds) != 1 || preds[0].Outputs["edss_10y"] != 4.5 || preds[0].StudyID != sid {
 		t.Fatalf("predictions: %+v, %v", preds, err)
+	}
+	// an undefined output (NaN, e.g. an ICER of strategies that do not
+	// differ) or an infinite one is stored as JSON null and read back NaN
+	if v, ok := preds[0].Outputs["icer"]; !ok || !math.IsNaN(v) || !math.IsNaN(preds[0].Outputs["nmb"]) {
+		t.Errorf("non-finite outputs read back as %v", preds[0].Outputs)
 	}
 	studies, err := ps.Studies(ctx, sid)
 	if err != nil || len(studies) != 1 || studies[0].Model != "mscohort" {

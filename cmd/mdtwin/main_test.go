@@ -192,15 +192,15 @@ func TestDemo(t *testing.T) {
 	// The sample patients: the Synthea one has no EDSS, the three invented
 	// MS registry patients get a forecast and a report.
 	for _, want := range []string{"synthea_r4_Louis_Erdman_55bbe118.json: 126 entries: 78 added", "no EDSS observation",
-		"4 patients in out/demo-", "2 with an MS forecast", "no MS forecast for patient p", "\n  mdtwin serve --store out/demo-"} {
+		"4 patients in out/demo-", "3 with an MS forecast", "no MS forecast for patient p", "\n  mdtwin serve --store out/demo-"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
 	}
 	for _, pattern := range []string{"pk-sweep/report.html", "ms-forecast-p*/report.html", "store.sqlite"} {
 		matches, _ = filepath.Glob(filepath.Join(dir, "out", "demo-*", pattern))
-		// Two MS forecasts: MS-0003 is SPMS, which mscohort cannot start from yet.
-		if want := map[bool]int{true: 2, false: 1}[strings.HasPrefix(pattern, "ms-")]; len(matches) != want {
+		// Three MS forecasts: MS-0001, MS-0002 and MS-0003 (SPMS).
+		if want := map[bool]int{true: 3, false: 1}[strings.HasPrefix(pattern, "ms-")]; len(matches) != want {
 			t.Errorf("%s: %d files, want %d", pattern, len(matches), want)
 		}
 	}
