@@ -20,7 +20,9 @@
 //   - Network: delayed coupling (Linear, Difference) through the mass's
 //     coupled variables, held fixed through each step; integrators Heun,
 //     HeunStochastic, Euler, EulerStochastic with additive noise of
-//     diffusion D per variable, seeded (PCG). Step is allocation-free.
+//     diffusion D per variable on the variables with D > 0 only, seeded
+//     (xoshiro256++ seeded from PCG, ziggurat normals: normal.go). Step is
+//     allocation-free.
 //   - Monitors: Raw, TemporalAverage; SEEGGain (inverse-square or dipole) and
 //     Project for SEEG.
 //   - Analysis: Detector (threshold crossing with hysteresis on the smoothed
@@ -37,11 +39,12 @@
 //
 //	k_i = post( Σ_j w_ij · pre(x_i(s−1), x_j(s−1−d_ij)) )
 //
-// computed once per step. The history is a ring of max(d)+1 steps of the
-// coupled variables only; before the first step it holds the initial state
-// (every region at the resting equilibrium of x0 = min(x0_i, −2.2)), so the
-// EZ leaves rest at once and its first onset comes within the first
-// ~0.5 s. TVB instead draws a random initial history.
+// computed once per step. The history holds the coupled variables only, in
+// one ring per source region of (its longest coupled delay + 1) steps;
+// before the first step it holds the initial state (every region at the
+// resting equilibrium of x0 = min(x0_i, −2.2)), so the EZ leaves rest at
+// once and its first onset comes within the first ~0.5 s. TVB instead draws
+// a random initial history.
 //
 // # Virtual resection
 //

@@ -3,7 +3,6 @@ package brain
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // Coupling kinds, after TVB's coupling.py. With g_i = Σ_j w_ij·x_j(t − τ_ij):
@@ -56,27 +55,35 @@ type Network struct {
 	nv, ncv int
 	cvars   []int
 	// Sparse weights, row by row (target i): sources, weights and the
-	// offset of each source's delayed sample in the history relative to
-	// the current time slot.
+	// read cursor of each edge in its source's ring.
 	rowStart []int32
-	src      []int32 // j·H·ncv: the start of source j's ring
-	lag      []int32 // d·ncv: the edge's delay
+	src      []int32 // base[j]: the start of source j's ring
+	rd       []int32 // ((s − d) mod H_j)·ncv: the edge's delayed sample at step s
+	rlen     []int32 // H_j·ncv: the length of the edge's source ring
 	w        []float64
 	rowSum   []float64
 	horizon  int // max delay + 1
-	// The history is one ring of horizon time slots per source region,
-	// the coupled variables side by side: hist[(j·H + t)·ncv + k]. Time
-	// runs within a source's ring, so the read of an edge moves by ncv
-	// values per step and stays in one cache line for several steps, and an
-	// edge's coupled variables share a line. A read at slot q − d wraps
-	// without a branch (see slot).
+	// The history is one ring per source region j of H_j = (its longest
+	// outgoing delay + 1) time slots, the coupled variables side by side:
+	// hist[base[j] + t·ncv + k]. Time runs within a source's ring, so the
+	// read of an edge moves by ncv values per step and stays in one cache
+	// line for several steps, and an edge's coupled variables share a line.
+	// Rings of the source's own length rather than the network's longest
+	// delay keep the history small (1.1 → 0.79 MB on TVB's 76 regions at
+	// 3 mm/ms, inside a 1 MB L2). Each edge keeps its read offset (rd),
+	// advanced and wrapped as it is read; the state of step s goes to slot
+	// wr[j] = s mod H_j.
 	hist []float64
+	base []int32 // start of source j's ring
+	hlen []int32 // H_j·ncv
+	wr   []int32 // write offset of source j's ring
 	step int
 
 	x, xt, m, f2, c, eta []float64
 	noiseSD              []float64 // √(2·D_v·dt) per variable
+	noisy                []int     // the variables with D_v > 0, ascending
 	stochastic, heun     bool
-	rng                  *rand.Rand
+	rng                  *normalSource
 }
 
 // NetworkConfig configures NewNetwork.
@@ -110,7 +117,26 @@ func NewNetwork(cfg NetworkConfig) *Network {
 		maxd = max(maxd, d)
 	}
 	net.horizon = maxd + 1
-	h, ncv := net.horizon, net.ncv
+	ncv := net.ncv
+	// Ring lengths: the longest delay of each source's coupled edges.
+	ringLen := make([]int, n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if cfg.Weights[i*n+j] != 0 && cfg.Delays != nil {
+				ringLen[j] = max(ringLen[j], cfg.Delays[i*n+j])
+			}
+		}
+	}
+	net.base, net.hlen, net.wr = make([]int32, n), make([]int32, n), make([]int32, n)
+	total := 0
+	for j := range ringLen {
+		ringLen[j]++
+		net.base[j], net.hlen[j] = int32(total), int32(ringLen[j]*ncv)
+		total += ringLen[j] * ncv
+		if total > math.MaxInt32 {
+			panic("brain: history too long")
+		}
+	}
 	net.rowStart = make([]int32, n+1)
 	net.rowSum = make([]float64, n)
 	for i := 0; i < n; i++ {
@@ -123,17 +149,15 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			if cfg.Delays != nil {
 				d = cfg.Delays[i*n+j]
 			}
-			net.src = append(net.src, int32(j*h*ncv))
-			net.lag = append(net.lag, int32(d*ncv))
+			net.src = append(net.src, net.base[j])
+			net.rd = append(net.rd, int32((ringLen[j]-d)%ringLen[j]*ncv)) // slot (0 − d) mod H_j
+			net.rlen = append(net.rlen, net.hlen[j])
 			net.w = append(net.w, wij)
 			net.rowSum[i] += wij
 		}
 		net.rowStart[i+1] = int32(len(net.w))
 	}
-	net.hist = make([]float64, h*n*ncv)
-	if len(net.hist) > math.MaxInt32 {
-		panic("brain: history too long")
-	}
+	net.hist = make([]float64, total)
 	net.x = make([]float64, nv*n)
 	net.xt = make([]float64, nv*n)
 	net.m = make([]float64, nv*n)
@@ -157,17 +181,24 @@ func NewNetwork(cfg NetworkConfig) *Network {
 	}
 	if net.stochastic {
 		net.noiseSD = make([]float64, nv)
-		any := false
 		for v := 0; v < nv && v < len(cfg.Nsig); v++ {
 			net.noiseSD[v] = math.Sqrt(2 * cfg.Nsig[v] * cfg.Dt)
-			any = any || cfg.Nsig[v] > 0
+			if cfg.Nsig[v] > 0 {
+				net.noisy = append(net.noisy, v)
+			}
 		}
-		net.stochastic = any
+		net.stochastic = len(net.noisy) > 0
 		net.eta = make([]float64, nv*n)
-		net.rng = rand.New(rand.NewPCG(cfg.Seed, noiseStream))
+		net.rng = newNormalSource(cfg.Seed, noiseStream)
 	}
-	for r := 0; r < h; r++ {
-		net.writeRow(r)
+	// Before the first step every slot holds the initial state.
+	// The state of step s is in slot s mod H_j: step 0 in slot 0, the
+	// next write in slot 1 mod H_j.
+	for r := 0; r < net.horizon; r++ {
+		net.writeRow()
+	}
+	for j, hn := range net.hlen {
+		net.wr[j] = advance(0, int32(ncv), hn)
 	}
 	return net
 }
@@ -182,31 +213,41 @@ func (net *Network) State() []float64 { return net.x }
 // Steps returns the number of steps taken.
 func (net *Network) Steps() int { return net.step }
 
-// writeRow stores the coupled variables of the current state in time slot r.
-func (net *Network) writeRow(r int) {
-	n, ncv, h := net.N, net.ncv, net.horizon
+// writeRow stores the coupled variables of the current state in the write
+// slot of each source's ring and advances the slot.
+func (net *Network) writeRow() {
+	n, ncv := net.N, net.ncv
 	hist := net.hist
+	base, hlen, wr := net.base[:n], net.hlen[:n], net.wr[:n]
 	for k, v := range net.cvars {
 		xv := net.x[v*n : (v+1)*n]
 		for i, val := range xv {
-			hist[(i*h+r)*ncv+k] = val
+			hist[base[i]+wr[i]+int32(k)] = val
 		}
+	}
+	for i, t := range wr {
+		t += int32(ncv)
+		if t == hlen[i] {
+			t = 0
+		}
+		wr[i] = t
 	}
 }
 
-// slot returns the offset, within a source's ring, of the sample lag
-// (= d·ncv) values before qn (= q·ncv): qn − lag, plus the ring's length
-// hn when that is negative, without a branch.
-func slot(qn, lag, hn int32) int32 {
-	t := qn - lag
-	return t + hn&(t>>31)
+// advance moves an edge's read offset rd on by ncv, wrapping at the ring's
+// length hn.
+func advance(rd, ncv, hn int32) int32 {
+	t := rd + ncv
+	if t == hn {
+		t = 0
+	}
+	return t
 }
 
-// coupling computes net.c for the step from the history.
+// coupling computes net.c for the step from the history and advances the
+// edges' read offsets.
 func (net *Network) coupling() {
 	n, ncv := net.N, net.ncv
-	q := net.step % net.horizon // slot of the current state (step s − 1)
-	qn, hn := int32(q*ncv), int32(net.horizon*ncv)
 	hist := net.hist
 	a, b := net.Coupling.A, net.Coupling.B
 	diff := net.Coupling.Kind == Difference
@@ -215,8 +256,12 @@ func (net *Network) coupling() {
 		for i := 0; i < n; i++ {
 			var g float64
 			lo, hi := net.rowStart[i], net.rowStart[i+1]
-			for e := lo; e < hi; e++ {
-				g += net.w[e] * hist[net.src[e]+slot(qn, net.lag[e], hn)]
+			ws, srcs, rds, rls := net.w[lo:hi], net.src[lo:hi], net.rd[lo:hi], net.rlen[lo:hi]
+			ws, rds, rls = ws[:len(srcs)], rds[:len(srcs)], rls[:len(srcs)]
+			for e, s := range srcs {
+				r := rds[e]
+				g += ws[e] * hist[s+r]
+				rds[e] = advance(r, 1, rls[e])
 			}
 			if diff {
 				net.c[i] = a * (g - net.x[net.cvars[0]*n+i]*net.rowSum[i])
@@ -230,13 +275,15 @@ func (net *Network) coupling() {
 		for i := 0; i < n; i++ {
 			var g0, g1 float64
 			lo, hi := net.rowStart[i], net.rowStart[i+1]
-			ws, srcs, lags := net.w[lo:hi], net.src[lo:hi], net.lag[lo:hi]
-			ws, lags = ws[:len(srcs)], lags[:len(srcs)]
+			ws, srcs, rds, rls := net.w[lo:hi], net.src[lo:hi], net.rd[lo:hi], net.rlen[lo:hi]
+			ws, rds, rls = ws[:len(srcs)], rds[:len(srcs)], rls[:len(srcs)]
 			for e, s := range srcs {
-				o := s + slot(qn, lags[e], hn)
+				r := rds[e]
+				o := s + r
 				w := ws[e]
 				g0 += w * hist[o]
 				g1 += w * hist[o+1]
+				rds[e] = advance(r, 2, rls[e])
 			}
 			if diff {
 				s := net.rowSum[i]
@@ -253,7 +300,7 @@ func (net *Network) coupling() {
 			for i := 0; i < n; i++ {
 				var g float64
 				for e := net.rowStart[i]; e < net.rowStart[i+1]; e++ {
-					g += net.w[e] * hist[net.src[e]+slot(qn, net.lag[e], hn)+int32(k)]
+					g += net.w[e] * hist[net.src[e]+net.rd[e]+int32(k)]
 				}
 				if diff {
 					net.c[k*n+i] = a * (g - net.x[vk+i]*net.rowSum[i])
@@ -262,64 +309,99 @@ func (net *Network) coupling() {
 				}
 			}
 		}
+		for e, r := range net.rd {
+			net.rd[e] = advance(r, int32(ncv), net.rlen[e])
+		}
 	}
 }
 
 // Step advances the network by one dt.
+//
+// Noise is drawn for the variables with D_v > 0 only, variable by variable
+// in ascending order and region by region, and added to those variables
+// only; the others take the deterministic update.
 func (net *Network) Step() {
 	net.coupling()
 	n, dt := net.N, net.Dt
 	x, m := net.x, net.m
 	net.Mass.Drift(m, x, net.c, n)
 	if net.stochastic {
-		for v := 0; v < net.nv; v++ {
-			sd := net.noiseSD[v]
-			eta := net.eta[v*n : (v+1)*n]
-			if sd == 0 {
-				clear(eta)
-				continue
-			}
-			for i := range eta {
-				eta[i] = sd * net.rng.NormFloat64()
-			}
+		for _, v := range net.noisy {
+			net.rng.Fill(net.eta[v*n:(v+1)*n], net.noiseSD[v])
 		}
 	}
 	if net.heun {
-		xt := net.xt
+		xt := net.xt[:len(x)]
+		m := m[:len(x)]
+		for k := range xt {
+			xt[k] = x[k] + dt*m[k]
+		}
 		if net.stochastic {
-			for k := range xt {
-				xt[k] = x[k] + dt*m[k] + net.eta[k]
-			}
-		} else {
-			for k := range xt {
-				xt[k] = x[k] + dt*m[k]
+			for _, v := range net.noisy {
+				xv, eta := xt[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
+				eta = eta[:len(xv)]
+				for i := range xv {
+					xv[i] += eta[i]
+				}
 			}
 		}
 		net.Mass.Drift(net.f2, xt, net.c, n)
-		f2 := net.f2
+		f2 := net.f2[:len(x)]
 		h := dt / 2
 		if net.stochastic {
-			for k := range x {
-				x[k] += h*(m[k]+f2[k]) + net.eta[k]
+			// x += h·(m + f2) + η on the noisy variables, x += h·(m + f2)
+			// on the others, variable by variable.
+			lo := 0
+			for _, v := range net.noisy {
+				heunCorrect(x[lo:v*n], m[lo:v*n], f2[lo:v*n], h)
+				xv, mv, fv, eta := x[v*n:(v+1)*n], m[v*n:(v+1)*n], f2[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
+				mv, fv, eta = mv[:len(xv)], fv[:len(xv)], eta[:len(xv)]
+				for i := range xv {
+					xv[i] += h*(mv[i]+fv[i]) + eta[i]
+				}
+				lo = (v + 1) * n
 			}
+			heunCorrect(x[lo:], m[lo:], f2[lo:], h)
 		} else {
-			for k := range x {
-				x[k] += h * (m[k] + f2[k])
-			}
+			heunCorrect(x, m, f2, h)
 		}
 	} else {
+		m := m[:len(x)]
 		if net.stochastic {
-			for k := range x {
-				x[k] += dt*m[k] + net.eta[k]
+			// x += dt·m + η on the noisy variables, x += dt·m on the others.
+			lo := 0
+			for _, v := range net.noisy {
+				eulerStep(x[lo:v*n], m[lo:v*n], dt)
+				xv, mv, eta := x[v*n:(v+1)*n], m[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
+				mv, eta = mv[:len(xv)], eta[:len(xv)]
+				for i := range xv {
+					xv[i] += dt*mv[i] + eta[i]
+				}
+				lo = (v + 1) * n
 			}
+			eulerStep(x[lo:], m[lo:], dt)
 		} else {
-			for k := range x {
-				x[k] += dt * m[k]
-			}
+			eulerStep(x, m, dt)
 		}
 	}
 	net.step++
-	net.writeRow(net.step % net.horizon)
+	net.writeRow()
+}
+
+// eulerStep sets x += dt·m.
+func eulerStep(x, m []float64, dt float64) {
+	m = m[:len(x)]
+	for k := range x {
+		x[k] += dt * m[k]
+	}
+}
+
+// heunCorrect sets x += h·(m + f2).
+func heunCorrect(x, m, f2 []float64, h float64) {
+	m, f2 = m[:len(x)], f2[:len(x)]
+	for k := range x {
+		x[k] += h * (m[k] + f2[k])
+	}
 }
 
 // Diverged reports the first non-finite state entry as an error naming the

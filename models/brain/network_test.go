@@ -3,6 +3,7 @@ package brain
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -130,6 +131,60 @@ func TestStepAllocationFree(t *testing.T) {
 			Dt: 0.05, Integrator: integ, Coupling: Coupling{Kind: Difference, A: 1}, Nsig: []float64{0, 0, 0, 1e-3, 1e-3, 0}, Seed: 1})
 		if a := testing.AllocsPerRun(100, net.Step); a != 0 {
 			t.Errorf("%s: Step allocates %v times", integ, a)
+		}
+	}
+}
+
+// TestRingsMatchReference: per-source rings of different lengths give the
+// coupling of a full record of past states, k_i = A·Σ_j w_ij·x_j(s−1−d_ij)
+// summed over j in order, bit for bit, for 1 to 3 coupled variables.
+func TestRingsMatchReference(t *testing.T) {
+	const n, steps = 7, 60
+	rng := rand.New(rand.NewPCG(5, 6))
+	w, d := make([]float64, n*n), make([]int, n*n)
+	for k := range w {
+		if rng.Float64() < 0.6 && k/n != k%n {
+			w[k] = rng.Float64()
+			d[k] = rng.IntN(12)
+		} else {
+			d[k] = 20 // an uncoupled pair: its delay must not matter
+		}
+	}
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = rng.Float64() - 0.5
+	}
+	for nv := 1; nv <= 3; nv++ {
+		mass := ramp{nv: nv, u: u}
+		net := NewNetwork(NetworkConfig{Mass: mass, Weights: w, Delays: d, Dt: 0.1, Integrator: Euler,
+			Coupling: Coupling{Kind: Linear, A: 0.3, B: 0.01}})
+		past := [][]float64{make([]float64, nv*n)} // past[s]: the state after step s
+		at := func(s, v, j int) float64 { return past[max(s, 0)][v*n+j] }
+		c, f := make([]float64, nv*n), make([]float64, nv*n)
+		for s := 1; s <= steps; s++ {
+			for v := 0; v < nv; v++ {
+				for i := 0; i < n; i++ {
+					var g float64
+					for j := 0; j < n; j++ {
+						if w[i*n+j] != 0 {
+							g += w[i*n+j] * at(s-1-d[i*n+j], v, j)
+						}
+					}
+					c[v*n+i] = 0.3*g + 0.01
+				}
+			}
+			x := append([]float64(nil), past[s-1]...)
+			mass.Drift(f, x, c, n)
+			for k := range x {
+				x[k] += 0.1 * f[k]
+			}
+			past = append(past, x)
+			net.Step()
+			for k, got := range net.State() {
+				if got != x[k] {
+					t.Fatalf("nv %d step %d: state[%d] = %v, reference %v", nv, s, k, got, x[k])
+				}
+			}
 		}
 	}
 }
