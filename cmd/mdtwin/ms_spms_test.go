@@ -15,22 +15,13 @@ import (
 // starts her in SPMS at EDSS state 6, so under the example's stop_at_spms
 // the delayed strategies have her off therapy from the start (no years on
 // any therapy). ofatumumab_first is given stop_at_spms = false here, so
-// that she stays on ofatumumab and the strategies differ: with every
-// strategy stopped at time 0 the ICERs are NaN (no QALY difference), which
-// the patient store cannot yet record (store.AddPrediction marshals the
-// outputs as JSON).
+// that she stays on ofatumumab and the strategies differ (with every
+// strategy stopped at time 0 the ICERs are undefined, stored as null: the
+// demo forecasts her that way).
 func TestRunForSPMSPatient(t *testing.T) {
 	dir := t.TempDir()
 	st := filepath.Join(dir, "store.sqlite")
-	if code, _, stderr := cli(dir, "ingest", "--store", st, filepath.Join(repoRoot(t), "patient", "testdata", "ms_registry.toml")); code != 0 {
-		t.Fatalf("ingest: exit %d: %s", code, stderr)
-	}
-	ps, err := store.OpenPatients(st, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0003")
-	ps.Close()
+	pid := ingestMSRegistry(t, dir, st, "MS-0003")
 	sc := exampleCopy(t, dir, "ms-ofatumumab-first-vs-delayed.toml", "n_patients = 10000", "n_patients = 200",
 		`output = "out/ms-ofatumumab-first-vs-delayed"`, `output = "out"`,
 		`name = "ofatumumab_first"`, "name = \"ofatumumab_first\"\nstop_at_spms = false")
@@ -38,7 +29,7 @@ func TestRunForSPMSPatient(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "stored 1 predictions for patient "+pid) {
 		t.Fatalf("run --patient: exit %d\n%s%s", code, stdout, stderr)
 	}
-	ps, err = store.OpenPatients(st, "test")
+	ps, err := store.OpenPatients(st, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,15 +20,7 @@ func TestRunPatientBlock(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	st := filepath.Join(dir, "data", "patients.sqlite")
-	if code, _, stderr := cli(dir, "ingest", "--store", st, filepath.Join(repoRoot(t), "patient", "testdata", "ms_registry.toml")); code != 0 {
-		t.Fatalf("ingest: exit %d: %s", code, stderr)
-	}
-	ps, err := store.OpenPatients(st, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0001")
-	ps.Close()
+	pid := ingestMSRegistry(t, dir, st, "MS-0001")
 
 	// The same study twice: without a [patient] table (for the flags), and
 	// with one in studies/ms.toml, its store relative to that folder.
@@ -71,7 +63,7 @@ func TestRunPatientBlock(t *testing.T) {
 		t.Error("results.csv differs between --patient and [patient]")
 	}
 
-	ps, err = store.OpenPatients(st, "test")
+	ps, err := store.OpenPatients(st, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,10 +53,10 @@ func TestReportOfHTAStudy(t *testing.T) {
 	}
 }
 
-func TestRunAndReportForPatient(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	st := filepath.Join(dir, "store.sqlite")
+// ingestMSRegistry ingests the invented MS registry (patient/testdata) into
+// the store st and returns the pseudonym of its patient id (e.g. MS-0001).
+func ingestMSRegistry(t *testing.T, dir, st, id string) string {
+	t.Helper()
 	if code, _, stderr := cli(dir, "ingest", "--store", st, filepath.Join(repoRoot(t), "patient", "testdata", "ms_registry.toml")); code != 0 {
 		t.Fatalf("ingest: exit %d: %s", code, stderr)
 	}
@@ -64,8 +64,15 @@ func TestRunAndReportForPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0001")
-	ps.Close()
+	defer ps.Close()
+	return ps.Pseudonym("urn:example:ms-registry|" + id)
+}
+
+func TestRunAndReportForPatient(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store.sqlite")
+	pid := ingestMSRegistry(t, dir, st, "MS-0001")
 	sc := exampleCopy(t, dir, "ms-ofatumumab-first-vs-delayed.toml", "n_patients = 10000", "n_patients = 100",
 		`output = "out/ms-ofatumumab-first-vs-delayed"`, `output = "out"`)
 
@@ -73,7 +80,7 @@ func TestRunAndReportForPatient(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "stored 1 predictions for patient "+pid) {
 		t.Fatalf("run --patient: exit %d\n%s%s", code, stdout, stderr)
 	}
-	ps, err = store.OpenPatients(st, "test")
+	ps, err := store.OpenPatients(st, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
