@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -51,6 +53,10 @@ Exit status: 0 on success; 2 on a bad folder, an unknown patient or bad flags.`,
 					if storePath, err = store.DefaultPatientStore(); err != nil {
 						return &usageError{err}
 					}
+				}
+				// Opening creates a missing store: refuse one, as mdtwin run does.
+				if _, err := os.Stat(storePath); errors.Is(err, fs.ErrNotExist) {
+					return &engine.InputError{Msg: fmt.Sprintf("patient store %s does not exist (mdtwin ingest creates it)", storePath)}
 				}
 				ps, err := store.OpenPatients(storePath, "mdtwin report")
 				if err != nil {

@@ -122,4 +122,10 @@ func TestRunAndReportForPatient(t *testing.T) {
 			t.Errorf("%s with an unknown patient: exit %d, stderr %q", args[0], code, stderr)
 		}
 	}
+	// A store path that does not exist is refused, and no store is made there.
+	missing := filepath.Join(dir, "typo.sqlite")
+	code, _, stderr = cli(dir, "report", "out", "--patient", pid, "--store", missing)
+	if _, err := os.Stat(missing); code != 2 || !strings.Contains(stderr, "does not exist (mdtwin ingest creates it)") || err == nil {
+		t.Errorf("report with a missing store: exit %d, stderr %q, stat %v", code, stderr, err)
+	}
 }
