@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of data-driven tests")
@@ -16,9 +17,13 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of data-d
 // TestCoreScripts runs the scripts in testdata/core. Each block is a
 // command, a line "----", and the expected output, ended by a blank line:
 //
-//	new runs=N max=M [prior=STATES]   STATES: one letter a run, p/d/f, then optional attempts
-//	next FREE                          dispatches, one line each
-//	report INDEX ATTEMPT ok|fail       the verdict
+//	new runs=N max=M [lost=L] [prior=STATES]
+//	    STATES: one entry a run, comma-separated: a letter p/d/f/r (pending,
+//	    done, failed, running at the crash), then optional counters
+//	    a<attempts> c<charged> l<lost>, e.g. "p,d1,f3c3,pa2l1"
+//	next FREE [at=MS]                  dispatches at time MS (default 0), one line each
+//	report INDEX ATTEMPT END [at=MS]   END: ok, error, bad, timeout or lost; prints the verdict
+//	wake                               when the earliest lost run may go again
 //	state                              the counts and each run's state
 //
 // With -rewrite the expected outputs are regenerated; review the diff.
@@ -82,6 +87,13 @@ func runScript(t *testing.T, path string) {
 
 func execCore(t *testing.T, cp **Core, cmd, path string, line int) []string {
 	f := strings.Fields(cmd)
+	num := func(v string) int {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("%s:%d: %v", path, line, err)
+		}
+		return n
+	}
 	arg := func(i int) int {
 		if i >= len(f) {
 			t.Fatalf("%s:%d: missing argument", path, line)
@@ -90,43 +102,92 @@ func execCore(t *testing.T, cp **Core, cmd, path string, line int) []string {
 		if k := strings.IndexByte(v, '='); k >= 0 {
 			v = v[k+1:]
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		return n
+		return num(v)
 	}
+	// kw returns the value of key=value among the arguments, or def.
+	kw := func(key, def string) string {
+		for _, a := range f[1:] {
+			if v, ok := strings.CutPrefix(a, key+"="); ok {
+				return v
+			}
+		}
+		return def
+	}
+	at := func() time.Duration { return time.Duration(num(kw("at", "0"))) * time.Millisecond }
 	switch f[0] {
 	case "new":
 		var prior []Prior
-		if len(f) > 3 {
-			for _, s := range strings.Split(strings.TrimPrefix(f[3], "prior="), ",") {
-				p := Prior{State: map[byte]State{'p': Pending, 'd': Done, 'f': Failed, 'r': Running}[s[0]]}
-				if len(s) > 1 {
-					p.Attempts, _ = strconv.Atoi(s[1:])
+		if p := kw("prior", ""); p != "" {
+			for _, s := range strings.Split(p, ",") {
+				pr := Prior{State: map[byte]State{'p': Pending, 'd': Done, 'f': Failed, 'r': Running}[s[0]]}
+				rest := s[1:]
+				if rest != "" && rest[0] >= '0' && rest[0] <= '9' { // "d1": attempts
+					rest = "a" + rest
 				}
-				prior = append(prior, p)
+				counted := strings.ContainsAny(rest, "cl")
+				for rest != "" {
+					k := rest[0]
+					j := 1
+					for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+						j++
+					}
+					n := num(rest[1:j])
+					switch k {
+					case 'a':
+						pr.Attempts = n
+					case 'c':
+						pr.Charged = n
+					case 'l':
+						pr.Lost = n
+					default:
+						t.Fatalf("%s:%d: bad prior %q", path, line, s)
+					}
+					rest = rest[j:]
+				}
+				if !counted && pr.State != Done {
+					pr.Charged = pr.Attempts // the old ledgers' meaning: every end charged
+				}
+				prior = append(prior, pr)
 			}
 		}
-		*cp = NewCore(arg(1), arg(2), prior)
+		*cp = NewCore(arg(1), Limits{MaxAttempts: arg(2), MaxLost: num(kw("lost", "0"))}, prior)
 		return []string{(*cp).String()}
 	case "next":
 		var out []string
-		for _, d := range (*cp).Next(arg(1)) {
-			out = append(out, fmt.Sprintf("dispatch run=%d attempt=%d", d.Index, d.Attempt))
+		for _, d := range (*cp).Next(arg(1), at()) {
+			s := fmt.Sprintf("dispatch run=%d attempt=%d", d.Index, d.Attempt)
+			if d.Isolate {
+				s += " isolate"
+			}
+			out = append(out, s)
 		}
 		if len(out) == 0 {
 			out = []string{"nothing to dispatch"}
 		}
 		return out
 	case "report":
-		v := (*cp).Report(arg(1), arg(2), f[3] == "ok")
+		ends := map[string]End{"ok": Succeeded, "error": Errored, "bad": Rejected, "timeout": TimedOut, "lost": Lost}
+		end, ok := ends[f[3]]
+		if !ok {
+			t.Fatalf("%s:%d: unknown end %q", path, line, f[3])
+		}
+		v := (*cp).Report(arg(1), arg(2), end, at())
 		return []string{v.String(), (*cp).String()}
+	case "wake":
+		w, ok := (*cp).NextWake()
+		if !ok {
+			return []string{"no run waits"}
+		}
+		return []string{fmt.Sprintf("at=%d", w.Milliseconds())}
 	case "state":
 		c := *cp
 		out := []string{c.String() + fmt.Sprintf(" finished=%v", c.Finished())}
 		for i := range c.state {
-			out = append(out, fmt.Sprintf("run=%d %s attempts=%d", i, c.state[i], c.attempts[i]))
+			s := fmt.Sprintf("run=%d %s attempts=%d", i, c.state[i], c.attempts[i])
+			if c.charged[i] > 0 || c.lost[i] > 0 {
+				s += fmt.Sprintf(" charged=%d lost=%d", c.charged[i], c.lost[i])
+			}
+			out = append(out, s)
 		}
 		return out
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -48,12 +49,21 @@ func inputErrorf(format string, args ...any) error {
 
 // Plan is everything a study needs to run.
 type Plan struct {
-	Scenario    *scenarios.Scenario
-	Model       models.Descriptor
-	Runs        []scenarios.Run
+	Scenario *scenarios.Scenario
+	Model    models.Descriptor
+	// Runs are the study's runs, made on demand (a *scenarios.Design, or a
+	// scenarios.RunList).
+	Runs        scenarios.RunSet
 	OutDir      string
-	MaxAttempts int  // ≤ 0: DefaultMaxAttempts
-	Resume      bool // continue the study recorded in OutDir
+	MaxAttempts int // charged attempts (errors, timeouts) per run; ≤ 0: DefaultMaxAttempts
+	MaxLost     int // losses per run; ≤ 0: DefaultMaxLost
+	// RunTimeout bounds each run's wall time; 0: the model's declared
+	// RunTimeout; negative: none.
+	RunTimeout time.Duration
+	Resume     bool // continue the study recorded in OutDir
+	// RetryFailed, with Resume, gives the runs recorded as failed a fresh
+	// budget of attempts and runs them again.
+	RetryFailed bool
 	Backend     string
 	Workers     int
 	// Summarizer, if not nil, aggregates the study for summary.json (the
@@ -69,49 +79,83 @@ type Progress interface {
 	Stop()
 }
 
-// Study is a prepared study: its output folder and ledger exist.
+// Study is a prepared study: its output folder is locked and, when it
+// resumes, its ledger is open.
 type Study struct {
-	plan   Plan
-	ledger *store.Ledger
-	// rows mirrors the ledger in memory: every run's latest state, so the
-	// outputs are written without reading the ledger back.
-	rows  []store.LedgerRun
-	log   *slog.Logger
-	start time.Time
+	plan        Plan
+	lock        *FolderLock
+	ledger      *store.Ledger
+	fingerprint scenarios.Fingerprint
+	prior       []Prior // from the ledger on resume; nil for a new study
+	log         *slog.Logger
+	start       time.Time
 }
 
-// Prepare checks the output folder and, with Resume, opens the ledger there
-// and checks it belongs to this scenario. A new study's ledger is created by
-// Execute once the backend has started. Errors the user can fix are
-// *InputError. Nothing is left half-written on error.
+// Prepare checks the output folder, locks it for the study's life and,
+// with Resume, opens the ledger there and checks it belongs to this
+// scenario and its data (scenarios.Fingerprint). A new study's ledger is
+// created by Execute once the backend has started. Errors the user can fix
+// are *InputError. Nothing is left half-written on error, and the lock is
+// released.
 func Prepare(plan Plan, log *slog.Logger) (*Study, error) {
 	if plan.MaxAttempts <= 0 {
 		plan.MaxAttempts = DefaultMaxAttempts
 	}
+	if plan.MaxLost <= 0 {
+		plan.MaxLost = DefaultMaxLost
+	}
+	if plan.RunTimeout == 0 {
+		plan.RunTimeout = plan.Model.RunTimeout
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if len(plan.Runs) == 0 {
+	if plan.Runs == nil || plan.Runs.Len() == 0 {
 		return nil, inputErrorf("%s: the study has no runs", plan.Scenario.File)
 	}
 	if err := checkWritable(plan.OutDir); err != nil {
 		return nil, err
 	}
-	s := &Study{plan: plan, log: log, start: time.Now()}
-	path := filepath.Join(plan.OutDir, store.LedgerFile)
+	lock, err := LockFolder(plan.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Study{plan: plan, lock: lock, log: log, start: time.Now()}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Study) prepare() error {
+	fp, err := s.plan.Scenario.Fingerprint()
+	if err != nil {
+		return &InputError{Msg: err.Error()}
+	}
+	s.fingerprint = fp
+	path := filepath.Join(s.plan.OutDir, store.LedgerFile)
 	_, statErr := os.Stat(path)
 	exists := statErr == nil
 	switch {
-	case exists && !plan.Resume:
-		return nil, inputErrorf("%s: the output folder already holds a study (%s); use --resume to continue it, or another --out", plan.OutDir, store.LedgerFile)
+	case exists && !s.plan.Resume:
+		return inputErrorf("%s: the output folder already holds a study (%s); use --resume to continue it, or another --out", s.plan.OutDir, store.LedgerFile)
 	case exists:
-		if err := s.openForResume(path); err != nil {
-			return nil, err
-		}
-	case plan.Resume:
-		log.Info("nothing to resume: starting the study", "out", plan.OutDir)
+		return s.openForResume(path)
+	case s.plan.Resume:
+		s.log.Info("nothing to resume: starting the study", "out", s.plan.OutDir)
 	}
-	return s, nil
+	return nil
+}
+
+// Close releases what Prepare took: the ledger and the folder's lock.
+// Execute calls it when it returns; it is safe to call more than once.
+func (s *Study) Close() {
+	if s.ledger != nil {
+		s.ledger.Close()
+		s.ledger = nil
+	}
+	s.lock.Unlock()
 }
 
 // checkWritable creates dir if needed and proves a file can be written in it.
@@ -138,32 +182,37 @@ func unwrapPath(err error) error {
 
 func (s *Study) meta() map[string]string {
 	sc := s.plan.Scenario
+	fp, _ := json.Marshal(s.fingerprint)
 	return map[string]string{
 		"study":         sc.Study.Name,
 		"model":         s.plan.Model.Name,
 		"model_version": s.plan.Model.Version,
 		"scenario":      sc.File,
 		"scenario_hash": sc.Hash,
+		"fingerprint":   string(fp),
 		"seed":          strconv.FormatUint(sc.Study.Seed, 10),
-		"runs":          strconv.Itoa(len(s.plan.Runs)),
+		"runs":          strconv.Itoa(s.plan.Runs.Len()),
 	}
 }
 
 func (s *Study) create(path string) error {
-	rows := make([]store.LedgerRun, len(s.plan.Runs))
-	for i, r := range s.plan.Runs {
+	runs := s.plan.Runs
+	l, err := store.CreateLedger(path, s.meta(), runs.Len(), func(i int) (store.LedgerRun, error) {
+		r, err := runs.Run(i)
+		if err != nil {
+			return store.LedgerRun{}, err
+		}
 		params, err := json.Marshal(r.Params)
 		if err != nil {
-			return err
+			return store.LedgerRun{}, err
 		}
-		rows[i] = store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed,
-			Params: string(params), State: store.Pending}
-	}
-	l, err := store.CreateLedger(path, s.meta(), rows)
+		return store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed,
+			Params: string(params), State: store.Pending}, nil
+	})
 	if err != nil {
 		return fmt.Errorf("creating the ledger: %w", err)
 	}
-	s.ledger, s.rows = l, rows
+	s.ledger = l
 	return nil
 }
 
@@ -172,43 +221,100 @@ func (s *Study) openForResume(path string) error {
 	if err != nil {
 		return inputErrorf("%s: cannot open the ledger to resume: %v", path, err)
 	}
+	s.ledger = l
 	meta, err := l.Meta()
 	if err != nil {
-		l.Close()
 		return inputErrorf("%s: cannot read the ledger: %v", path, err)
 	}
 	want := s.meta()
-	for _, k := range []string{"scenario_hash", "model", "model_version", "runs"} {
+	for _, k := range []string{"model", "model_version", "runs"} {
 		if meta[k] != want[k] {
-			l.Close()
 			return inputErrorf("%s: cannot resume: the ledger's %s is %q but the scenario gives %q; use another --out for a changed study", path, k, meta[k], want[k])
 		}
 	}
-	rows, err := l.Runs()
-	if err != nil {
-		l.Close()
+	if err := s.checkFingerprint(path, meta); err != nil {
 		return err
 	}
-	s.ledger, s.rows = l, rows
+	return s.readPrior()
+}
+
+// checkFingerprint refuses to resume a study whose scenario or data
+// changed, naming what changed. A ledger older than fingerprints is held
+// to the scenario file's bytes.
+func (s *Study) checkFingerprint(path string, meta map[string]string) error {
+	if meta["fingerprint"] == "" {
+		if meta["scenario_hash"] != s.plan.Scenario.Hash {
+			return inputErrorf("%s: cannot resume: the ledger's scenario_hash is %q but the scenario gives %q; use another --out for a changed study", path, meta["scenario_hash"], s.plan.Scenario.Hash)
+		}
+		return nil
+	}
+	var old scenarios.Fingerprint
+	if err := json.Unmarshal([]byte(meta["fingerprint"]), &old); err != nil {
+		return inputErrorf("%s: cannot resume: unreadable fingerprint in the ledger: %v", path, err)
+	}
+	if ch := s.fingerprint.Changes(old); len(ch) > 0 {
+		return inputErrorf("%s: cannot resume: since the study started, %s changed; use another --out for a changed study", s.plan.Scenario.File, strings.Join(ch, ", "))
+	}
 	return nil
 }
 
-// prior returns the runs' states from a resumed ledger, nil for a new study.
-func (s *Study) prior() []Prior {
-	if s.rows == nil {
-		return nil
-	}
-	prior := make([]Prior, len(s.rows))
-	for i, r := range s.rows {
-		prior[i].Attempts = r.Attempts
-		switch r.State {
-		case store.Done:
-			prior[i].State = Done
-		case store.Failed:
-			prior[i].State = Failed
+// readPrior folds the ledger's attempt ends into each run's state and
+// counters. With RetryFailed, failed runs get a fresh budget (recorded as
+// a retry marker when the study starts).
+func (s *Study) readPrior() error {
+	n := s.plan.Runs.Len()
+	prior := make([]Prior, n)
+	bad := -1
+	err := s.ledger.EachEnd(context.Background(), func(i int, state, kind string) {
+		if i < 0 || i >= n {
+			bad = i
+			return
 		}
+		p := &prior[i]
+		if kind == store.EndRetry {
+			p.Charged, p.Lost, p.State = 0, 0, Pending
+			return
+		}
+		p.Attempts++
+		switch kind {
+		case store.EndError, store.EndTimeout:
+			p.Charged++
+		case store.EndLost:
+			p.Lost++
+		}
+		switch state {
+		case store.Done:
+			p.State = Done
+		case store.Failed:
+			p.State = Failed
+		default:
+			p.State = Pending
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("%s: reading the ledger: %w", s.ledger.Path(), err)
 	}
-	return prior
+	if bad >= 0 {
+		return inputErrorf("%s: cannot resume: the ledger records run %d of a study of %d runs", s.ledger.Path(), bad, n)
+	}
+	s.prior = prior
+	return nil
+}
+
+// retryFailed gives the failed runs of a resumed study a fresh budget and
+// returns the markers to record for them.
+func (s *Study) retryFailed() []store.RunEnd {
+	var ends []store.RunEnd
+	for i := range s.prior {
+		p := &s.prior[i]
+		if p.State != Failed {
+			continue
+		}
+		p.State, p.Charged, p.Lost = Pending, 0, 0
+		ends = append(ends, store.RunEnd{Index: i, State: store.Pending, Kind: store.EndRetry, Attempts: p.Attempts,
+			Error: "--retry-failed: run again"})
+	}
+	return ends
 }
 
 // ledgerJournal keeps a backend's journal in the ledger's study table,
@@ -237,44 +343,55 @@ type FailedRun struct {
 
 // Execute runs the study on backend, which must not be started yet, and
 // writes its outputs. It returns an error only if the study could not be
-// carried out (a backend that does not start, a ledger that cannot be
-// written, ctx cancelled); failed runs are listed in the Report.
+// carried out (a backend that does not start or stops for good, a ledger
+// that cannot be written, ctx cancelled); failed runs are listed in the
+// Report. It releases the folder's lock when it returns.
 func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress Progress) (Report, error) {
+	defer s.Close()
 	s.start = time.Now()
 	runs := s.plan.Runs
-	core := NewCore(len(runs), s.plan.MaxAttempts, s.prior())
+	var markers []store.RunEnd
+	if s.plan.RetryFailed && s.prior != nil {
+		markers = s.retryFailed()
+	}
+	core := NewCore(runs.Len(), Limits{MaxAttempts: s.plan.MaxAttempts, MaxLost: s.plan.MaxLost}, s.prior)
 	if !core.Finished() {
 		if err := backend.Start(ctx); err != nil {
 			backend.Close()
-			if s.ledger != nil {
-				s.ledger.Close()
-			}
 			return Report{}, err
 		}
 		defer backend.Close()
+		// A backend that blocks must not keep the study from stopping.
+		stop := context.AfterFunc(ctx, func() { backend.Close() })
+		defer stop()
 	}
 	if s.ledger == nil {
 		if err := s.create(filepath.Join(s.plan.OutDir, store.LedgerFile)); err != nil {
 			return Report{}, err
 		}
 	}
-	defer s.ledger.Close()
+	if len(markers) > 0 {
+		if err := s.ledger.Record(ctx, markers); err != nil {
+			return Report{}, fmt.Errorf("recording --retry-failed in the ledger: %w", err)
+		}
+		s.log.Info("retrying failed runs", "runs", len(markers))
+	}
 	if j, ok := backend.(workers.Journaled); ok && !core.Finished() {
 		if err := j.UseJournal(ledgerJournal{s.ledger}); err != nil {
 			return Report{}, err
 		}
 	}
 	_, _, done0, failed0 := core.Counts()
-	rep := Report{OutDir: s.plan.OutDir, Runs: len(runs), Resumed: done0 + failed0}
+	rep := Report{OutDir: s.plan.OutDir, Runs: runs.Len(), Resumed: done0 + failed0}
 	if err := s.writeManifest("running", core); err != nil {
 		return rep, err
 	}
 	if progress != nil {
-		progress.Start(len(runs), done0, failed0)
+		progress.Start(runs.Len(), done0, failed0)
 		defer progress.Stop()
 	}
 	s.log.Info("study started", "study", s.plan.Scenario.Study.Name, "model", s.plan.Model.Name,
-		"runs", len(runs), "already_finished", done0+failed0, "backend", backend.Name(), "out", s.plan.OutDir)
+		"runs", runs.Len(), "already_finished", done0+failed0, "backend", backend.Name(), "out", s.plan.OutDir)
 
 	if !core.Finished() {
 		err := s.loop(ctx, core, backend, progress)
@@ -289,7 +406,7 @@ func (s *Study) Execute(ctx context.Context, backend workers.Backend, progress P
 			return rep, err
 		}
 	}
-	return s.finish(core, rep)
+	return s.finish(ctx, core, rep)
 }
 
 func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, progress Progress) error {
@@ -312,12 +429,17 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 	if err != nil {
 		return err
 	}
+	timeout := max(0, s.plan.RunTimeout)
+	start := time.Now()
 	var tasks []workers.Task
 	for !core.Finished() {
 		tasks = tasks[:0]
-		for _, d := range core.Next(capacity - core.InFlight()) {
-			r := runs[d.Index]
-			tasks = append(tasks, workers.Task{Attempt: d.Attempt, Spec: models.RunSpec{
+		for _, d := range core.Next(capacity-core.InFlight(), time.Since(start)) {
+			r, err := runs.Run(d.Index)
+			if err != nil {
+				return fmt.Errorf("run %d: %w", d.Index, err)
+			}
+			tasks = append(tasks, workers.Task{Attempt: d.Attempt, Timeout: timeout, Isolate: d.Isolate, Spec: models.RunSpec{
 				Study: s.plan.Scenario.Study.Name, Model: s.plan.Model.Name, RunID: r.ID, Index: r.Index,
 				Replicate: r.Replicate, Seed: r.Seed, Params: r.Params, Inputs: s.plan.Scenario.Inputs,
 				Dir: filepath.Join(absOut, "runs", r.ID),
@@ -341,9 +463,15 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 			if !ok {
 				flush()
 				w.close()
-				return errors.New("the backend stopped before the study finished")
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if err := backend.Err(); err != nil {
+					return fmt.Errorf("the %s backend stopped before the study finished: %w", backend.Name(), err)
+				}
+				return fmt.Errorf("the %s backend stopped before the study finished", backend.Name())
 			}
-			end, record := s.settle(core, o)
+			end, record := s.settle(core, o, time.Since(start))
 			if !record {
 				continue
 			}
@@ -411,33 +539,64 @@ func (w *ledgerWriter) close() error {
 
 // settle checks an outcome, writes its tables and asks the core for a
 // verdict; it returns the ledger row to record.
-func (s *Study) settle(core *Core, o workers.Outcome) (store.RunEnd, bool) {
+func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.RunEnd, bool) {
 	err := o.Err
-	if err == nil {
+	var end End
+	switch {
+	case o.Lost:
+		end = Lost
+	case o.TimedOut:
+		end = TimedOut
+	case err != nil && models.IsBadInput(err):
+		end = Rejected
+	case err != nil:
+		end = Errored
+	default:
+		end = Succeeded
 		err = s.checkOutputs(o.Result)
+		if err == nil && len(o.Result.Tables) > 0 {
+			err = writeTables(filepath.Join(s.plan.OutDir, "runs", s.runID(o.Index)), o.Result.Tables)
+		}
+		if err != nil {
+			end = Errored
+		}
 	}
-	if err == nil && len(o.Result.Tables) > 0 {
-		err = writeTables(filepath.Join(s.plan.OutDir, "runs", s.plan.Runs[o.Index].ID), o.Result.Tables)
+	if err == nil && end != Succeeded {
+		err = fmt.Errorf("attempt ended (%s) without an error message", end)
 	}
-	v := core.Report(o.Index, o.Attempt, err == nil)
-	end := store.RunEnd{Index: o.Index, Attempts: core.Attempts(o.Index),
+	v := core.Report(o.Index, o.Attempt, end, now)
+	rec := store.RunEnd{Index: o.Index, Kind: end.String(), Attempts: core.Attempts(o.Index),
 		ElapsedMS: float64(o.Elapsed.Microseconds()) / 1000, Worker: o.Worker}
-	id := s.plan.Runs[o.Index].ID
 	switch v {
 	case Record:
-		end.State, end.Outputs = store.Done, o.Result.Scalars
-	case Retry:
-		end.State, end.Error = store.Pending, err.Error()
-		s.log.Warn("run failed; retrying", "run_id", id, "attempt", o.Attempt, "lost_worker", o.Lost, "error", err)
-	case GiveUp:
-		end.State, end.Error = store.Failed, err.Error()
-		s.log.Error("run failed; giving up", "run_id", id, "attempts", o.Attempt, "error", err)
-	default:
-		return end, false
+		rec.State, rec.Outputs = store.Done, o.Result.Scalars
+		return rec, true
+	case Ignore:
+		return rec, false
 	}
-	r := &s.rows[o.Index]
-	r.State, r.Attempts, r.Error, r.Outputs, r.ElapsedMS, r.Worker = end.State, end.Attempts, end.Error, end.Outputs, end.ElapsedMS, end.Worker
-	return end, true
+	id := s.runID(o.Index)
+	switch v {
+	case Retry:
+		rec.State, rec.Error = store.Pending, err.Error()
+		if end == Lost {
+			s.log.Warn("run lost with its worker; retrying it alone after a backoff", "run_id", id, "attempt", o.Attempt,
+				"losses", core.Lost(o.Index), "error", err)
+		} else {
+			s.log.Warn("run failed; retrying", "run_id", id, "attempt", o.Attempt, "end", end.String(), "error", err)
+		}
+	case GiveUp:
+		rec.State, rec.Error = store.Failed, err.Error()
+		s.log.Error("run failed; giving up", "run_id", id, "attempts", o.Attempt, "end", end.String(), "error", err)
+	}
+	return rec, true
+}
+
+// runID returns run i's id.
+func (s *Study) runID(i int) string {
+	if r, err := s.plan.Runs.Run(i); err == nil {
+		return r.ID
+	}
+	return scenarios.RunID(i, s.plan.Runs.Len())
 }
 
 // checkOutputs holds a model to its descriptor: every declared output,
@@ -502,20 +661,29 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-func (s *Study) finish(core *Core, rep Report) (Report, error) {
-	rows := s.rows
-	if err := s.writeResults(rows); err != nil {
-		return rep, err
-	}
-	for _, r := range rows {
+// finish writes results.csv, summary.json and the manifest from the
+// ledger, reading it once in run order: memory does not grow with the
+// number of runs (but for a model's own Summarizer, which is given every
+// run at once).
+func (s *Study) finish(ctx context.Context, core *Core, rep Report) (Report, error) {
+	out := newOutputs(s)
+	defer out.close()
+	err := s.ledger.EachRun(ctx, func(r store.LedgerRun) error {
 		switch r.State {
 		case store.Done:
 			rep.Done++
 		case store.Failed:
 			rep.Failed = append(rep.Failed, FailedRun{ID: r.ID, Attempts: r.Attempts, Error: r.Error})
 		}
+		return out.add(r)
+	})
+	if err == nil {
+		err = out.writeResults()
 	}
-	if err := s.writeSummary(rows, rep.Failed); err != nil {
+	if err == nil {
+		err = s.writeSummary(out, rep)
+	}
+	if err != nil {
 		return rep, err
 	}
 	status := "complete"
@@ -531,36 +699,112 @@ func (s *Study) finish(core *Core, rep Report) (Report, error) {
 	return rep, nil
 }
 
-// writeResults writes results.csv from the ledger, in run order.
-func (s *Study) writeResults(rows []store.LedgerRun) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
+// outputs writes results.csv as the ledger is read, row by row, and
+// collects each output's values for summary.json.
+type outputs struct {
+	s       *Study
+	tmp     *os.File
+	buf     *bufio.Writer
+	csv     *csv.Writer
+	rec     []string
+	columns []*column
+	runs    []models.RunSummary // for the model's Summarizer only
+	n       int
+	err     error
+}
+
+func newOutputs(s *Study) *outputs {
+	o := &outputs{s: s}
+	path := filepath.Join(s.plan.OutDir, "results.csv.tmp")
+	o.tmp, o.err = os.Create(path)
+	if o.err != nil {
+		return o
+	}
+	o.buf = bufio.NewWriterSize(o.tmp, 1<<16)
+	o.csv = csv.NewWriter(o.buf)
 	header := []string{"run_id", "replicate", "seed", "status"}
 	for _, p := range s.plan.Model.Params {
 		header = append(header, p.Name)
 	}
-	for _, o := range s.plan.Model.Outputs {
-		header = append(header, o.Name)
+	for _, out := range s.plan.Model.Outputs {
+		header = append(header, out.Name)
+		o.columns = append(o.columns, newColumn(s.plan.OutDir))
 	}
-	w.Write(header)
-	rec := make([]string, 0, len(header))
-	for i, r := range rows {
-		run := s.plan.Runs[i]
-		rec = append(rec[:0], r.ID, strconv.Itoa(r.Replicate), strconv.FormatUint(r.Seed, 10), r.State)
-		for _, p := range s.plan.Model.Params {
-			rec = append(rec, csvValue(run.Params[p.Name]))
-		}
-		for _, o := range s.plan.Model.Outputs {
-			if v, ok := r.Outputs[o.Name]; ok && r.State == store.Done {
-				rec = append(rec, models.FormatFloat(v))
-			} else {
-				rec = append(rec, "")
-			}
-		}
-		w.Write(rec)
+	o.csv.Write(header)
+	o.rec = make([]string, 0, len(header))
+	return o
+}
+
+// add writes run r's row (runs come in run order) and collects its outputs.
+func (o *outputs) add(r store.LedgerRun) error {
+	if o.err != nil {
+		return o.err
 	}
-	w.Flush()
-	return writeAtomic(filepath.Join(s.plan.OutDir, "results.csv"), []byte(b.String()))
+	if r.Index != o.n {
+		return fmt.Errorf("the ledger gives run %d where run %d was expected", r.Index, o.n)
+	}
+	o.n++
+	run, err := o.s.plan.Runs.Run(r.Index)
+	if err != nil {
+		return err
+	}
+	done := r.State == store.Done
+	o.rec = append(o.rec[:0], r.ID, strconv.Itoa(r.Replicate), strconv.FormatUint(r.Seed, 10), r.State)
+	for _, p := range o.s.plan.Model.Params {
+		o.rec = append(o.rec, csvValue(run.Params[p.Name]))
+	}
+	for k, out := range o.s.plan.Model.Outputs {
+		v, ok := r.Outputs[out.Name]
+		if !ok || !done {
+			o.rec = append(o.rec, "")
+			continue
+		}
+		o.rec = append(o.rec, models.FormatFloat(v))
+		if err := o.columns[k].add(v); err != nil {
+			return err
+		}
+	}
+	if err := o.csv.Write(o.rec); err != nil {
+		return err
+	}
+	if o.s.plan.Summarizer != nil {
+		rs := models.RunSummary{RunID: r.ID, Replicate: r.Replicate, Params: run.Params, Done: done}
+		if done {
+			rs.Scalars = r.Outputs
+		}
+		o.runs = append(o.runs, rs)
+	}
+	return nil
+}
+
+// writeResults completes results.csv and renames it into place.
+func (o *outputs) writeResults() error {
+	if o.err != nil {
+		return o.err
+	}
+	o.csv.Flush()
+	if err := o.csv.Error(); err != nil {
+		return err
+	}
+	if err := o.buf.Flush(); err != nil {
+		return err
+	}
+	if err := o.tmp.Close(); err != nil {
+		return err
+	}
+	name := o.tmp.Name()
+	o.tmp = nil
+	return os.Rename(name, filepath.Join(o.s.plan.OutDir, "results.csv"))
+}
+
+func (o *outputs) close() {
+	if o.tmp != nil {
+		o.tmp.Close()
+		os.Remove(o.tmp.Name())
+	}
+	for _, c := range o.columns {
+		c.close()
+	}
 }
 
 func csvValue(v any) string {
@@ -629,7 +873,7 @@ func quantile(xs []float64, p float64) float64 {
 	return xs[i] + (h-lo)*(xs[i+1]-xs[i])
 }
 
-func (s *Study) writeSummary(rows []store.LedgerRun, failed []FailedRun) error {
+func (s *Study) writeSummary(o *outputs, rep Report) error {
 	type summary struct {
 		Study   string                   `json:"study"`
 		Name    string                   `json:"model"`
@@ -639,37 +883,21 @@ func (s *Study) writeSummary(rows []store.LedgerRun, failed []FailedRun) error {
 		Model   any                      `json:"model_summary,omitempty"`
 		Failed  []FailedRun              `json:"failed_runs"`
 	}
-	sm := summary{Study: s.plan.Scenario.Study.Name, Name: s.plan.Model.Name, Runs: len(rows),
-		Outputs: map[string]OutputSummary{}, Failed: failed}
+	sm := summary{Study: s.plan.Scenario.Study.Name, Name: s.plan.Model.Name, Runs: rep.Runs, Done: rep.Done,
+		Outputs: map[string]OutputSummary{}, Failed: rep.Failed}
 	if sm.Failed == nil {
 		sm.Failed = []FailedRun{}
 	}
-	for _, o := range s.plan.Model.Outputs {
-		var xs []float64
-		for _, r := range rows {
-			if r.State == store.Done {
-				xs = append(xs, r.Outputs[o.Name])
-			}
+	for k, out := range s.plan.Model.Outputs {
+		os, err := o.columns[k].summary()
+		if err != nil {
+			return fmt.Errorf("summarising output %s: %w", out.Name, err)
 		}
-		os := summarise(xs)
-		os.Unit = o.Unit
-		sm.Outputs[o.Name] = os
-	}
-	for _, r := range rows {
-		if r.State == store.Done {
-			sm.Done++
-		}
+		os.Unit = out.Unit
+		sm.Outputs[out.Name] = os
 	}
 	if s.plan.Summarizer != nil {
-		runs := make([]models.RunSummary, len(rows))
-		for i, r := range rows {
-			runs[i] = models.RunSummary{RunID: r.ID, Replicate: r.Replicate, Params: s.plan.Runs[i].Params,
-				Done: r.State == store.Done}
-			if runs[i].Done {
-				runs[i].Scalars = r.Outputs
-			}
-		}
-		ms, err := s.plan.Summarizer.Summarize(s.plan.Scenario.Inputs, runs)
+		ms, err := s.plan.Summarizer.Summarize(s.plan.Scenario.Inputs, o.runs)
 		if err != nil {
 			return fmt.Errorf("model %s: summarising the study: %w", s.plan.Model.Name, err)
 		}
@@ -698,7 +926,7 @@ func (s *Study) writeManifest(status string, core *Core) error {
 		"scenario_hash":  sc.Hash,
 		"seed":           sc.Study.Seed,
 		"replicates":     sc.Study.Replicates,
-		"runs":           len(s.plan.Runs),
+		"runs":           s.plan.Runs.Len(),
 		"done":           done,
 		"failed":         failed,
 		"max_attempts":   s.plan.MaxAttempts,

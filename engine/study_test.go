@@ -48,7 +48,7 @@ func plan(t testing.TB, src string, desc models.Descriptor, out string) Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs, err := sc.Expand(desc)
+	runs, err := sc.Design(desc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestResumeRunsOnlyUnfinished(t *testing.T) {
 	changed := strings.Replace(pkScenario, "seed = 7", "seed = 8", 1)
 	p := plan(t, changed, desc, out)
 	p.Resume = true
-	if _, err := Prepare(p, nil); !isInput(err) || !strings.Contains(err.Error(), "scenario_hash") {
+	if _, err := Prepare(p, nil); !isInput(err) || !strings.Contains(err.Error(), "since the study started, [study] changed") {
 		t.Fatalf("want an input error about the scenario, got %v", err)
 	}
 

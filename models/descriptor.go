@@ -1,9 +1,11 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"time"
 )
 
 // Kind is the type of a parameter value.
@@ -54,6 +56,11 @@ type Descriptor struct {
 	Doc     string // one paragraph: what the model is and its source
 	Params  []Param
 	Outputs []Output
+	// RunTimeout, when positive, is the wall time after which one run of
+	// the model is taken to hang: its worker is stopped and the run counts
+	// a timed-out attempt. A scenario's [backend] run_timeout or the
+	// --run-timeout flag overrides it. Zero: no limit unless one is given.
+	RunTimeout time.Duration
 }
 
 // Param describes one parameter of a model.
@@ -135,6 +142,25 @@ type ParamError struct {
 	Param string
 	Value any    // the offending value (nil when missing)
 	Msg   string // what was wrong and what was expected
+}
+
+// InputError is a run's failure caused by what the run was given (inputs
+// the model cannot use, a combination of parameters it cannot run with)
+// rather than by the machine it ran on. Retrying cannot help: the engine
+// fails such a run at once. A *ParamError is one too (see IsBadInput).
+type InputError struct {
+	Model string
+	Msg   string // the whole message: what was wrong and what was expected
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+// IsBadInput reports whether err, or an error it wraps, is a *ParamError or
+// an *InputError: a failure of the run's input that no retry can mend.
+func IsBadInput(err error) bool {
+	var pe *ParamError
+	var ie *InputError
+	return errors.As(err, &pe) || errors.As(err, &ie)
 }
 
 func (e *ParamError) Error() string {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
@@ -59,8 +60,13 @@ type Study struct {
 	BackendKind string            // inproc, plugin or slurm, for the manifest
 	Workers     int
 	MaxAttempts int // ≤ 0: engine.DefaultMaxAttempts
+	MaxLost     int // ≤ 0: engine.DefaultMaxLost
+	// RunTimeout bounds each run's wall time; 0: the model's declared
+	// timeout; negative: none.
+	RunTimeout  time.Duration
 	OutDir      string
 	Resume      bool
+	RetryFailed bool            // with Resume: run the failed runs again
 	Progress    engine.Progress // nil: none
 	Log         *slog.Logger    // nil: discard
 }
@@ -69,13 +75,14 @@ type Study struct {
 // the runs on s.Backend (see engine.Prepare and engine.Study.Execute).
 // Failed runs are listed in the report, not returned as an error.
 func Execute(ctx context.Context, s Study) (engine.Report, error) {
-	runs, err := s.Scenario.Expand(s.Model)
+	runs, err := s.Scenario.Design(s.Model)
 	if err != nil {
 		return engine.Report{}, err
 	}
 	study, err := engine.Prepare(engine.Plan{
 		Scenario: s.Scenario, Model: s.Model, Runs: runs, OutDir: s.OutDir, MaxAttempts: s.MaxAttempts,
-		Resume: s.Resume, Backend: s.BackendKind, Workers: s.Workers, Summarizer: s.Summarizer,
+		MaxLost: s.MaxLost, RunTimeout: s.RunTimeout, Resume: s.Resume, RetryFailed: s.RetryFailed,
+		Backend: s.BackendKind, Workers: s.Workers, Summarizer: s.Summarizer,
 	}, s.Log)
 	if err != nil {
 		return engine.Report{}, err

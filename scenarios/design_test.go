@@ -99,10 +99,10 @@ func TestLatinHypercubeUniforms(t *testing.T) {
 		for j := range 3 {
 			strata := make([]int, n)
 			for i := range n {
-				if !(u[i][j] > 0 && u[i][j] < 1) {
-					t.Fatalf("n=%d: u = %v outside (0, 1)", n, u[i][j])
+				if !(u[i*3+j] > 0 && u[i*3+j] < 1) {
+					t.Fatalf("n=%d: u = %v outside (0, 1)", n, u[i*3+j])
 				}
-				strata[int(u[i][j]*float64(n))]++
+				strata[int(u[i*3+j]*float64(n))]++
 			}
 			for k, c := range strata {
 				if c != 1 {

@@ -58,7 +58,8 @@
 //	[backend]
 //	kind = "inproc"          # inproc | plugin | slurm; unset: inproc, or plugin for an external model
 //	workers = 4              # parallel runs; 0 or absent: one per CPU
-//	max_attempts = 3         # attempts per run before it counts as failed; default 3
+//	max_attempts = 3         # model errors and timeouts a run may have before it counts as failed; default 3
+//	run_timeout = "10m"      # a run taking longer is taken to hang: its worker is stopped, the attempt charged
 //	plugin_dir = "plugins"   # where the plugin backend finds model plugins
 //	# the Slurm backend (kind = "slurm"); each is optional:
 //	partition = "compute"    # sbatch --partition

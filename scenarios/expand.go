@@ -21,23 +21,70 @@ type Run struct {
 	Params    models.Params // base parameters overridden by the point's values, defaults filled in
 }
 
+// RunSet is a study's runs in run order, made one at a time on demand, so
+// that a study of millions of runs is never held in memory at once.
+// Run(i) returns the same Run every time it is called with i.
+type RunSet interface {
+	Len() int
+	Run(i int) (Run, error)
+}
+
+// RunList is a RunSet held in a slice.
+type RunList []Run
+
+// Len returns the number of runs.
+func (l RunList) Len() int { return len(l) }
+
+// Run returns run i.
+func (l RunList) Run(i int) (Run, error) { return l[i], nil }
+
+// Design is a checked scenario's runs, expanded lazily: it keeps the base
+// parameters and the design's points in compact form (the listed values,
+// or the uniform draws of an lhs or random design) and builds run i's
+// parameters when asked. It implements RunSet.
+type Design struct {
+	desc       models.Descriptor
+	base       map[string]any
+	names      []string // sweep parameter names, in Sweep.Params order
+	points     points
+	replicates int
+	n          int
+	seed       uint64
+}
+
 // Expand checks the scenario against the model's descriptor and returns its
 // runs in order: design point after design point, each repeated
 // Study.Replicates times, so that a run's Index is point*replicates +
-// replicate.
+// replicate. It is Design with every run made at once.
+func (s *Scenario) Expand(desc models.Descriptor) ([]Run, error) {
+	d, err := s.Design(desc)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]Run, d.Len())
+	for i := range runs {
+		if runs[i], err = d.Run(i); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// Design checks the scenario against the model's descriptor and returns
+// its runs as a Design, in the order Expand gives.
 //
 // Every parameter value in [params] and [sweep.params] (each listed value,
 // each discrete value and each value drawn for an lhs or random design) is
 // checked with the descriptor; a value that fails gives an *Error positioned
 // at its key (or list element) whose message is the models.ParamError, which
 // names the parameter, the value and the bound. Checking that desc is the
-// model the scenario names is the caller's job, but Expand fails if
+// model the scenario names is the caller's job, but Design fails if
 // desc.Name is not Study.Model.
 //
-// Expand is deterministic: the design's random draws come from a stream of
+// Design is deterministic: the design's random draws come from a stream of
 // their own seeded only by the study seed (see the package documentation),
 // and nothing depends on map iteration order.
-func (s *Scenario) Expand(desc models.Descriptor) ([]Run, error) {
+func (s *Scenario) Design(desc models.Descriptor) (*Design, error) {
 	if desc.Name != s.Study.Model {
 		return nil, s.Errorf([]string{"study", "model"}, "[study] model is %q, but it is being expanded for model %q", s.Study.Model, desc.Name)
 	}
@@ -46,31 +93,50 @@ func (s *Scenario) Expand(desc models.Descriptor) ([]Run, error) {
 			return nil, s.paramErr([]string{"params", name}, err, "")
 		}
 	}
-	points, err := s.designPoints(desc)
+	pts, err := s.designPoints(desc)
 	if err != nil {
 		return nil, err
 	}
-	n := len(points) * s.Study.Replicates
-	runs := make([]Run, 0, n)
-	for p, values := range points {
-		raw := make(map[string]any, len(s.Params)+len(values))
-		maps.Copy(raw, s.Params)
-		for j, v := range values {
-			raw[s.Sweep.Params[j].Name] = v
-		}
-		params, err := desc.Resolve(raw)
-		if err != nil { // each value was checked above; keep a position anyway
-			return nil, s.paramErr(s.paramKey(err), err, "")
-		}
-		for r := range s.Study.Replicates {
-			i := len(runs)
-			if r > 0 {
-				params = maps.Clone(params) // runs share no maps
-			}
-			runs = append(runs, Run{Index: i, ID: RunID(i, n), Point: p, Replicate: r, Seed: RunSeed(s.Study.Seed, i), Params: params})
+	d := &Design{desc: desc, base: s.Params, points: pts, replicates: s.Study.Replicates,
+		n: pts.len() * s.Study.Replicates, seed: s.Study.Seed}
+	if s.Sweep != nil {
+		for _, p := range s.Sweep.Params {
+			d.names = append(d.names, p.Name)
 		}
 	}
-	return runs, nil
+	// Every value was checked above; resolving the first point checks
+	// that the base parameters and the sweep combine (a missing required
+	// parameter, say). Keep a position anyway.
+	if _, err := d.params(0); err != nil {
+		return nil, s.paramErr(s.paramKey(err), err, "")
+	}
+	return d, nil
+}
+
+// Len returns the number of runs.
+func (d *Design) Len() int { return d.n }
+
+// Run returns run i (0 ≤ i < Len()).
+func (d *Design) Run(i int) (Run, error) {
+	if i < 0 || i >= d.n {
+		panic("scenarios: run index out of range")
+	}
+	p := i / d.replicates
+	params, err := d.params(p)
+	if err != nil {
+		return Run{}, err
+	}
+	return Run{Index: i, ID: RunID(i, d.n), Point: p, Replicate: i % d.replicates, Seed: RunSeed(d.seed, i), Params: params}, nil
+}
+
+// params resolves the parameters of design point p.
+func (d *Design) params(p int) (models.Params, error) {
+	raw := make(map[string]any, len(d.base)+len(d.names))
+	maps.Copy(raw, d.base)
+	for j, name := range d.names {
+		raw[name] = d.points.value(p, j)
+	}
+	return d.desc.Resolve(raw)
 }
 
 // coerce checks one value of parameter name against desc, giving the same
@@ -129,12 +195,54 @@ func newDesignRand(studySeed uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(studySeed, designStream))
 }
 
-// designPoints checks the sweep's values against desc and returns the value
-// of every sweep parameter (in Sweep.Params order) at every design point.
-func (s *Scenario) designPoints(desc models.Descriptor) ([][]any, error) {
+// points are a design's points in compact form.
+type points interface {
+	len() int
+	value(p, j int) any // sweep parameter j at point p
+}
+
+// single is the one point of a study without a sweep.
+type single struct{}
+
+func (single) len() int           { return 1 }
+func (single) value(int, int) any { panic("scenarios: no sweep parameter") }
+
+// gridPoints are every combination of the listed values, in nested-loop
+// order with the last parameter varying fastest.
+type gridPoints struct {
+	values [][]any
+	stride []int // points per step of parameter j
+	n      int
+}
+
+func (g *gridPoints) len() int { return g.n }
+func (g *gridPoints) value(p, j int) any {
+	return g.values[j][(p/g.stride[j])%len(g.values[j])]
+}
+
+// zipPoints are the i-th values of every list.
+type zipPoints struct{ values [][]any }
+
+func (z *zipPoints) len() int           { return len(z.values[0]) }
+func (z *zipPoints) value(p, j int) any { return z.values[j][p] }
+
+// drawnPoints keep the uniform draws of an lhs or random design, one row
+// of len(dists) a point, and turn them into values by each distribution's
+// quantile function when asked.
+type drawnPoints struct {
+	dists []*Dist
+	u     []float64
+}
+
+func (d *drawnPoints) len() int           { return len(d.u) / len(d.dists) }
+func (d *drawnPoints) value(p, j int) any { return d.dists[j].Quantile(d.u[p*len(d.dists)+j]) }
+
+// designPoints checks the sweep's values against desc and returns the
+// design's points.
+func (s *Scenario) designPoints(desc models.Descriptor) (points, error) {
 	sw := s.Sweep
 	if sw == nil {
-		return [][]any{nil}, nil
+		return single{}, nil
 	}
 	for _, p := range sw.Params {
 		key := []string{"sweep", "params", p.Name}
@@ -158,52 +266,48 @@ func (s *Scenario) designPoints(desc models.Descriptor) ([][]any, error) {
 		}
 	}
 	n := sw.Points()
-	points := make([][]any, n)
 	switch sw.Design {
-	case Grid: // nested loops in file order: the last parameter varies fastest
-		at := make([]int, len(sw.Params))
-		for i := range points {
-			points[i] = make([]any, len(sw.Params))
-			for j, p := range sw.Params {
-				points[i][j] = p.Values[at[j]]
-			}
-			for j := len(at) - 1; j >= 0; j-- {
-				if at[j]++; at[j] < len(sw.Params[j].Values) {
-					break
-				}
-				at[j] = 0
-			}
+	case Grid:
+		g := &gridPoints{n: n, stride: make([]int, len(sw.Params))}
+		stride := 1
+		for j := len(sw.Params) - 1; j >= 0; j-- {
+			g.stride[j] = stride
+			stride *= len(sw.Params[j].Values)
 		}
+		for _, p := range sw.Params {
+			g.values = append(g.values, p.Values)
+		}
+		return g, nil
 	case Zip:
-		for i := range points {
-			points[i] = make([]any, len(sw.Params))
-			for j, p := range sw.Params {
-				points[i][j] = p.Values[i]
+		z := &zipPoints{}
+		for _, p := range sw.Params {
+			z.values = append(z.values, p.Values)
+		}
+		return z, nil
+	}
+	// LHS, Random
+	rng := newDesignRand(s.Study.Seed)
+	d := &drawnPoints{}
+	for _, p := range sw.Params {
+		d.dists = append(d.dists, p.Dist)
+	}
+	if sw.Design == LHS {
+		d.u = latinHypercube(rng, n, len(sw.Params))
+	} else {
+		d.u = uniforms(rng, n, len(sw.Params))
+	}
+	for i := 0; i < n; i++ {
+		for j, p := range sw.Params {
+			if !p.Dist.Continuous() {
+				continue
 			}
-		}
-	case LHS, Random:
-		rng := newDesignRand(s.Study.Seed)
-		var u [][]float64
-		if sw.Design == LHS {
-			u = latinHypercube(rng, n, len(sw.Params))
-		} else {
-			u = uniforms(rng, n, len(sw.Params))
-		}
-		for i := range points {
-			points[i] = make([]any, len(sw.Params))
-			for j, p := range sw.Params {
-				v := p.Dist.Quantile(u[i][j])
-				if p.Dist.Continuous() {
-					if _, err := s.coerce(desc, p.Name, v); err != nil {
-						return nil, s.paramErr([]string{"sweep", "params", p.Name}, err,
-							fmt.Sprintf(" (drawn from %s for design point %d of the %s design)", p.Dist, i, sw.Design))
-					}
-				}
-				points[i][j] = v
+			if _, err := s.coerce(desc, p.Name, d.value(i, j)); err != nil {
+				return nil, s.paramErr([]string{"sweep", "params", p.Name}, err,
+					fmt.Sprintf(" (drawn from %s for design point %d of the %s design)", p.Dist, i, sw.Design))
 			}
 		}
 	}
-	return points, nil
+	return d, nil
 }
 
 func article(k models.Kind) string {
@@ -220,14 +324,12 @@ func openUniform(rng *rand.Rand) float64 {
 }
 
 // uniforms returns n points of dims independent uniforms on (0, 1), drawn
-// point by point, so that the first points do not depend on n.
-func uniforms(rng *rand.Rand, n, dims int) [][]float64 {
-	u := make([][]float64, n)
+// point by point, so that the first points do not depend on n; point i is
+// u[i*dims : (i+1)*dims].
+func uniforms(rng *rand.Rand, n, dims int) []float64 {
+	u := make([]float64, n*dims)
 	for i := range u {
-		u[i] = make([]float64, dims)
-		for j := range u[i] {
-			u[i][j] = openUniform(rng)
-		}
+		u[i] = openUniform(rng)
 	}
 	return u
 }
@@ -237,17 +339,15 @@ func uniforms(rng *rand.Rand, n, dims int) [][]float64 {
 // dimension the n points fall one in each of the n strata [k/n, (k+1)/n),
 // uniformly within it, the strata being assigned to points by a random
 // permutation drawn for that dimension. Dimensions are drawn in order: first
-// the permutation, then the n draws within strata.
-func latinHypercube(rng *rand.Rand, n, dims int) [][]float64 {
-	u := make([][]float64, n)
-	for i := range u {
-		u[i] = make([]float64, dims)
-	}
+// the permutation, then the n draws within strata. Point i is
+// u[i*dims : (i+1)*dims].
+func latinHypercube(rng *rand.Rand, n, dims int) []float64 {
+	u := make([]float64, n*dims)
 	for j := range dims {
 		perm := rng.Perm(n)
 		for i := range n {
 			x := (float64(perm[i]) + openUniform(rng)) / float64(n)
-			u[i][j] = min(x, math.Nextafter(1, 0)) // rounding can reach 1
+			u[i*dims+j] = min(x, math.Nextafter(1, 0)) // rounding can reach 1
 		}
 	}
 	return u

@@ -48,11 +48,14 @@ type Study struct {
 
 // Backend is the [backend] table.
 type Backend struct {
-	Kind        string       // "inproc", "plugin" or "slurm"; "" when not set (inproc, or plugin for an external model)
-	Workers     int          // 0: not set (the CLI picks the number of CPUs)
-	MaxAttempts int          // attempts per run before it counts as failed, 3 by default
-	PluginDir   string       // "" when not set
-	Slurm       SlurmOptions // the Slurm keys; used when Kind is "slurm"
+	Kind        string // "inproc", "plugin" or "slurm"; "" when not set (inproc, or plugin for an external model)
+	Workers     int    // 0: not set (the CLI picks the number of CPUs)
+	MaxAttempts int    // attempts per run before it counts as failed, 3 by default
+	// RunTimeout is the wall time after which a run is taken to hang (its
+	// worker is stopped and replaced); 0 when not set.
+	RunTimeout time.Duration
+	PluginDir  string       // "" when not set
+	Slurm      SlurmOptions // the Slurm keys; used when Kind is "slurm"
 }
 
 // Patient is the [patient] table: the patient the study is personalised for
@@ -116,7 +119,7 @@ var (
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
 	sweepKeys   = []string{"design", "samples", "params"}
 	patientKeys = []string{"id", "store"}
-	backendKeys = []string{"kind", "workers", "max_attempts", "plugin_dir",
+	backendKeys = []string{"kind", "workers", "max_attempts", "run_timeout", "plugin_dir",
 		"partition", "account", "time", "mem", "cpus_per_task", "runs_per_task", "shared_dir", "mdtwin", "setup"}
 	designs     = []string{Grid, Zip, LHS, Random}
 	backends    = []string{InProc, Plugin, Slurm}
@@ -530,6 +533,14 @@ func (s *Scenario) parseBackend(raw map[string]any) error {
 			return s.Errorf(at("max_attempts"), "[backend] max_attempts must be an integer >= 1, got %s", describe(v))
 		}
 		s.Backend.MaxAttempts = int(n)
+	}
+	if v, ok := t["run_timeout"]; ok {
+		str, _ := v.(string)
+		d, err := time.ParseDuration(str)
+		if err != nil || d <= 0 {
+			return s.Errorf(at("run_timeout"), "[backend] run_timeout must be a positive duration such as \"90s\", \"10m\" or \"2h\", got %s", describe(v))
+		}
+		s.Backend.RunTimeout = d
 	}
 	if v, ok := t["plugin_dir"]; ok {
 		d, ok := v.(string)

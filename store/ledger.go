@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -56,7 +57,24 @@ SELECT r.idx, r.id, r.replicate, r.seed, r.params,
 	COALESCE(e.state, 'pending') AS state, COALESCE(e.attempts, 0) AS attempts,
 	COALESCE(e.error, '') AS error, e.outputs, e.elapsed_ms, COALESCE(e.worker, '') AS worker
 FROM runs r LEFT JOIN ends e ON e.seq = (SELECT MAX(seq) FROM ends WHERE idx = r.idx);
+`, `
+-- How each attempt ended: ok, error (the model's), bad_input (the model
+-- rejected the run's input), timeout, lost (its worker died), or retry (a
+-- marker: --retry-failed gave a failed run a fresh budget). Ledgers of
+-- version 1 charged every end: their failed ends become errors.
+ALTER TABLE ends ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+UPDATE ends SET kind = CASE state WHEN 'done' THEN 'ok' ELSE 'error' END;
 `}
+
+// The kinds of attempt ends in the ledger (column ends.kind).
+const (
+	EndOK       = "ok"
+	EndError    = "error"
+	EndBadInput = "bad_input"
+	EndTimeout  = "timeout"
+	EndLost     = "lost"
+	EndRetry    = "retry" // not an attempt: --retry-failed reset the run's budget
+)
 
 // rowsPerStatement bounds multi-row INSERTs (SQLite allows 32766 variables).
 const rowsPerStatement = 256
@@ -98,6 +116,7 @@ type LedgerRun struct {
 type RunEnd struct {
 	Index     int
 	State     string // Pending (will be retried), Done or Failed
+	Kind      string // EndOK, EndError, EndBadInput, EndTimeout, EndLost or EndRetry
 	Attempts  int    // attempts ended so far, this one included
 	Error     string
 	Outputs   map[string]float64
@@ -113,16 +132,17 @@ type Ledger struct {
 	path string
 }
 
-// CreateLedger writes a new ledger at path holding meta and runs (all
-// Pending). It builds the database under a temporary name and renames it
-// into place, so a failure leaves no ledger behind. It fails if path exists.
-func CreateLedger(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error) {
+// CreateLedger writes a new ledger at path holding meta and n runs (all
+// Pending), run i given by run(i). It builds the database under a
+// temporary name and renames it into place, so a failure leaves no ledger
+// behind. It fails if path exists.
+func CreateLedger(path string, meta map[string]string, n int, run func(i int) (LedgerRun, error)) (*Ledger, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("%s: a ledger already exists", path)
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new")
 	removeDB(tmp)
-	l, err := fill(tmp, meta, runs)
+	l, err := fill(tmp, meta, n, run)
 	if err != nil {
 		removeDB(tmp)
 		return nil, err
@@ -147,7 +167,7 @@ func removeDB(p string) {
 	}
 }
 
-func fill(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error) {
+func fill(path string, meta map[string]string, n int, run func(i int) (LedgerRun, error)) (*Ledger, error) {
 	db, err := Open(path, ledgerMigrations)
 	if err != nil {
 		return nil, err
@@ -159,16 +179,28 @@ func fill(path string, meta map[string]string, runs []LedgerRun) (*Ledger, error
 		return nil, err
 	}
 	defer tx.Rollback()
-	for k, v := range meta {
-		if _, err := tx.Exec("INSERT INTO study(key, value) VALUES (?, ?)", k, v); err != nil {
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := tx.Exec("INSERT INTO study(key, value) VALUES (?, ?)", k, meta[k]); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
-	err = insertRows(context.Background(), tx, "runs", "idx, id, replicate, seed, params", 5, len(runs), func(i int) []any {
-		r := runs[i]
+	var runErr error
+	err = insertRows(context.Background(), tx, "runs", "idx, id, replicate, seed, params", 5, n, func(i int) []any {
+		r, err := run(i)
+		if err != nil && runErr == nil {
+			runErr = err
+		}
 		return []any{r.Index, r.ID, r.Replicate, strconv.FormatUint(r.Seed, 10), r.Params}
 	})
+	if err == nil {
+		err = runErr
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -234,13 +266,24 @@ func (l *Ledger) SetMeta(key, value string) error {
 
 // Runs returns every run in index order.
 func (l *Ledger) Runs() ([]LedgerRun, error) {
-	rows, err := l.db.Query(`SELECT idx, id, replicate, seed, params, state, attempts, error,
+	var out []LedgerRun
+	err := l.EachRun(context.Background(), func(r LedgerRun) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// EachRun calls fn with every run in index order, reading them one at a
+// time, so that a study of millions of runs is read in constant memory.
+// An error from fn stops the walk and is returned.
+func (l *Ledger) EachRun(ctx context.Context, fn func(LedgerRun) error) error {
+	rows, err := l.db.QueryContext(ctx, `SELECT idx, id, replicate, seed, params, state, attempts, error,
 		outputs, elapsed_ms, worker FROM run_states ORDER BY idx`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []LedgerRun
 	for rows.Next() {
 		var r LedgerRun
 		var seed string
@@ -248,20 +291,50 @@ func (l *Ledger) Runs() ([]LedgerRun, error) {
 		var elapsed sql.NullFloat64
 		if err := rows.Scan(&r.Index, &r.ID, &r.Replicate, &seed, &r.Params, &r.State, &r.Attempts,
 			&r.Error, &outputs, &elapsed, &r.Worker); err != nil {
-			return nil, err
+			return err
 		}
 		if r.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
-			return nil, fmt.Errorf("run %s: seed %q: %w", r.ID, seed, err)
+			return fmt.Errorf("run %s: seed %q: %w", r.ID, seed, err)
 		}
 		r.ElapsedMS = elapsed.Float64
 		if outputs.Valid {
 			if r.Outputs, err = DecodeOutputs(outputs.String); err != nil {
-				return nil, fmt.Errorf("run %s: outputs: %w", r.ID, err)
+				return fmt.Errorf("run %s: outputs: %w", r.ID, err)
 			}
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// EachEnd calls fn with every attempt end in run order (by index, then in
+// the order they were recorded): the run's index, the state it left the
+// run in and the end's kind. The engine folds them into each run's
+// counters on resume.
+func (l *Ledger) EachEnd(ctx context.Context, fn func(index int, state, kind string)) error {
+	rows, err := l.db.QueryContext(ctx, "SELECT idx, state, kind FROM ends ORDER BY idx, seq")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var idx int
+	var state, kind string
+	for rows.Next() {
+		if err := rows.Scan(&idx, &state, &kind); err != nil {
+			return err
+		}
+		fn(idx, state, kind)
+	}
+	return rows.Err()
+}
+
+// NumRuns returns the number of runs in the ledger.
+func (l *Ledger) NumRuns() (int, error) {
+	var n int
+	err := l.db.QueryRow("SELECT COUNT(*) FROM runs").Scan(&n)
+	return n, err
 }
 
 // Record appends a batch of run ends in one transaction.
@@ -274,13 +347,13 @@ func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
 		return err
 	}
 	defer tx.Rollback()
-	err = insertRows(ctx, tx, "ends", "idx, state, attempts, error, outputs, elapsed_ms, worker", 7, len(ends), func(i int) []any {
+	err = insertRows(ctx, tx, "ends", "idx, state, kind, attempts, error, outputs, elapsed_ms, worker", 8, len(ends), func(i int) []any {
 		e := ends[i]
 		var outputs any
 		if e.Outputs != nil {
 			outputs = EncodeOutputs(e.Outputs)
 		}
-		return []any{e.Index, e.State, e.Attempts, e.Error, outputs, e.ElapsedMS, e.Worker}
+		return []any{e.Index, e.State, e.Kind, e.Attempts, e.Error, outputs, e.ElapsedMS, e.Worker}
 	})
 	if err != nil {
 		return err

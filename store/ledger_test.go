@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,19 +16,19 @@ func TestLedgerRoundTrip(t *testing.T) {
 		{Index: 0, ID: "r000000", Seed: math.MaxUint64, Params: `{"a":1}`},
 		{Index: 1, ID: "r000001", Replicate: 1, Seed: 42, Params: `{"a":2}`},
 	}
-	l, err := CreateLedger(path, map[string]string{"hash": "abc"}, runs)
+	l, err := CreateLedger(path, map[string]string{"hash": "abc"}, len(runs), runAt(runs))
 	if err != nil {
 		t.Fatal(err)
 	}
 	outs := map[string]float64{"x": 0.1, "nan": math.NaN(), "inf": math.Inf(-1), "tiny": 5e-324}
 	if err := l.Record(context.Background(), []RunEnd{
-		{Index: 0, State: Done, Attempts: 1, Outputs: outs, ElapsedMS: 1.5, Worker: "w1"},
-		{Index: 1, State: Pending, Attempts: 1, Error: "boom"},
+		{Index: 0, State: Done, Kind: EndOK, Attempts: 1, Outputs: outs, ElapsedMS: 1.5, Worker: "w1"},
+		{Index: 1, State: Pending, Kind: EndLost, Attempts: 1, Error: "boom"},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
-	if _, err := CreateLedger(path, nil, runs); err == nil {
+	if _, err := CreateLedger(path, nil, len(runs), runAt(runs)); err == nil {
 		t.Fatal("CreateLedger over an existing ledger must fail")
 	}
 	l, err = OpenLedger(path)
@@ -64,11 +65,47 @@ func TestCreateLedgerFailureLeavesNothing(t *testing.T) {
 	path := filepath.Join(dir, LedgerFile)
 	// Duplicate run ids violate the UNIQUE constraint half-way through.
 	runs := []LedgerRun{{Index: 0, ID: "r0", Params: "{}"}, {Index: 1, ID: "r0", Params: "{}"}}
-	if _, err := CreateLedger(path, nil, runs); err == nil {
+	if _, err := CreateLedger(path, nil, len(runs), runAt(runs)); err == nil {
 		t.Fatal("want an error")
 	}
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 0 {
 		t.Errorf("left behind %d files", len(ents))
+	}
+}
+
+// runAt gives CreateLedger the runs of a slice.
+func runAt(runs []LedgerRun) func(int) (LedgerRun, error) {
+	return func(i int) (LedgerRun, error) { return runs[i], nil }
+}
+
+// A ledger written by mdtwin before ends had kinds (schema version 1)
+// opens with every failed end taken as a model error, every done one ok.
+func TestLedgerMigratesVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), LedgerFile)
+	db, err := Open(path, ledgerMigrations[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO runs VALUES (0, 'r0', 0, '1', '{}'), (1, 'r1', 0, '2', '{}')`,
+		`INSERT INTO ends(idx, state, attempts, error, outputs, elapsed_ms, worker) VALUES
+			(0, 'pending', 1, 'boom', NULL, 1, 'w'), (0, 'done', 2, '', '{"x":1}', 1, 'w'), (1, 'failed', 3, 'bad', NULL, 1, 'w')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	l, err := OpenLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var got []string
+	l.EachEnd(context.Background(), func(i int, state, kind string) { got = append(got, fmt.Sprintf("%d %s %s", i, state, kind)) })
+	want := []string{"0 pending error", "0 done ok", "1 failed error"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ends = %v, want %v", got, want)
 	}
 }

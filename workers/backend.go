@@ -11,6 +11,14 @@ import (
 type Task struct {
 	Spec    models.RunSpec
 	Attempt int // 1 for the first attempt
+	// Timeout, when positive, bounds the run's wall time. A run that
+	// exceeds it ends with TimedOut: its worker is stopped (the process
+	// killed, or the goroutine abandoned) and replaced.
+	Timeout time.Duration
+	// Isolate asks for the run to be executed alone (not batched with
+	// others in one call or process) because it was lost or timed out
+	// before: should its worker die again, the loss is its own.
+	Isolate bool
 }
 
 // Outcome is the end of one Task.
@@ -18,22 +26,34 @@ type Outcome struct {
 	Index   int // Task.Spec.Index
 	Attempt int // Task.Attempt
 	Result  models.Result
-	// Err is the run's failure: the model's error or the loss of its worker.
+	// Err is the run's failure: the model's error, its timeout or the
+	// loss of its worker. models.IsBadInput(Err) marks a failure of the
+	// run's input, which no retry can mend.
 	Err error
 	// Lost is set when the worker executing the task died or could not be
 	// reached; the task itself may be fine and should be retried.
-	Lost    bool
-	Elapsed time.Duration // wall time spent in the model (or until the loss)
-	Worker  string        // which worker ran it, for logs
+	Lost bool
+	// TimedOut is set when the run exceeded Task.Timeout; its worker was
+	// stopped and replaced.
+	TimedOut bool
+	Elapsed  time.Duration // wall time spent in the model (or until the loss)
+	Worker   string        // which worker ran it, for logs
 }
 
 // Backend executes tasks.
 //
 // The engine calls Start once, then Submit any number of times from one
 // goroutine (never with more than Capacity tasks in flight), reads every
-// Outcome from Outcomes, and finally calls Close. Close cancels work still
-// running and releases workers; Outcomes may then be closed without
-// delivering the cancelled tasks.
+// Outcome from Outcomes, and finally calls Close. Submit never waits for
+// Outcomes to be read: the engine reads them on the goroutine that
+// submits. Close cancels work still running and releases workers; it may
+// be called from another goroutine (the engine does so when its context
+// ends) and Outcomes may then be closed without delivering the cancelled
+// tasks.
+//
+// A backend that can no longer run anything (a plugin binary that no
+// longer starts) closes Outcomes before Close; Err then says why. Runs
+// lost in the meantime are reported Lost, never as failures of the runs.
 type Backend interface {
 	// Name is "inproc", "plugin", … for logs and the manifest.
 	Name() string
@@ -47,6 +67,9 @@ type Backend interface {
 	Outcomes() <-chan Outcome
 	// Close stops the workers. It is safe to call more than once.
 	Close() error
+	// Err is why the backend closed Outcomes before Close was called;
+	// nil otherwise.
+	Err() error
 }
 
 // Journal is a small key/value store that lives with the study (in its

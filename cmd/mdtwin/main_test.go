@@ -104,7 +104,7 @@ func TestBadInput(t *testing.T) {
 				os.MkdirAll(filepath.Join(dir, "plugins"), 0o755)
 				os.WriteFile(filepath.Join(dir, "plugins", "mdtwin-model-fake"), []byte("#!/bin/sh\necho hello\n"), 0o755)
 			},
-			"mdtwin: plugins/mdtwin-model-fake: not an mdtwin model plugin"},
+			`mdtwin: s.toml:3:1: unknown model "elsewhere", expected one of: atrial, avatar, brain, mscohort, pk, statetransition (built-in or plugins in plugins); some plugins there did not start: plugins/mdtwin-model-fake: not an mdtwin model plugin`},
 		{"bad backend flag", goodStudy, []string{"--backend", "cloud"}, nil,
 			`mdtwin: --backend "cloud": expected inproc, plugin or slurm`},
 		{"bad workers flag", goodStudy, []string{"--workers", "x"}, nil,
@@ -158,9 +158,10 @@ func TestFailedRunsExitOne(t *testing.T) {
 	dir := t.TempDir()
 	// save_curve with 2e7 samples is refused by the model at run time.
 	write(t, filepath.Join(dir, "s.toml"), goodStudy+"[params]\nsave_curve = true\nt_end_h = 20000\ndt_h = 0.001\n")
+	// The model's parameter error is bad input: no second attempt.
 	code, stdout, stderr := cli(dir, "run", "s.toml", "--max-attempts", "2")
-	if code != 1 || !strings.Contains(stdout, "failed runs:\n  r000000 after 2 attempts: parameter \"dt_h\"") ||
-		!strings.HasSuffix(stderr, "mdtwin: 1 of 1 runs failed (listed above and in out/summary.json)\n") {
+	if code != 1 || !strings.Contains(stdout, "failed runs:\n  r000000 after 1 attempts: parameter \"dt_h\"") ||
+		!strings.HasSuffix(stderr, "mdtwin: 1 of 1 runs failed (listed above and in out/summary.json); run them again with: mdtwin run s.toml --out out --resume --retry-failed\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }

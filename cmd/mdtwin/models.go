@@ -26,8 +26,8 @@ func (a *app) modelsCommand() *cobra.Command {
 				source[d.Name] = "built-in"
 			}
 			found, err := discoverPlugins(first(pluginDir, defaultPluginDir()))
-			if err != nil {
-				return err
+			if err != nil { // list the others; say which files are not plugins
+				fmt.Fprintf(a.stderr, "mdtwin: %s\n", oneLine(err.Error()))
 			}
 			for _, p := range found {
 				for _, d := range p.Models {

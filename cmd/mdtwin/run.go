@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,8 +33,10 @@ type runFlags struct {
 	workers     int
 	out         string
 	resume      bool
+	retryFailed bool
 	pluginDir   string
 	maxAttempts int
+	runTimeout  time.Duration
 	slurm       scenarios.SlurmOptions // flags override the scenario's [backend] keys
 }
 
@@ -42,7 +46,9 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.out, "out", "", "output folder (default: the scenario's [study] output, else out/<study name>)")
 	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the study recorded in the output folder, running only unfinished runs")
 	cmd.Flags().StringVar(&f.pluginDir, "plugin-dir", "", "folder of external model plugins (mdtwin-model-*) (default: [backend] plugin_dir, $MDTWIN_PLUGIN_DIR, else ./plugins)")
-	cmd.Flags().IntVar(&f.maxAttempts, "max-attempts", 0, "attempts per run before it is recorded as failed (default: [backend] max_attempts, else 3)")
+	cmd.Flags().IntVar(&f.maxAttempts, "max-attempts", 0, "model errors and timeouts a run may have before it is recorded as failed (default: [backend] max_attempts, else 3)")
+	cmd.Flags().DurationVar(&f.runTimeout, "run-timeout", 0, "a run taking longer (e.g. 90s, 10m) is taken to hang: its worker is stopped and replaced, the attempt charged (default: [backend] run_timeout, else the model's own, else none)")
+	cmd.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: run the runs recorded as failed again, with a fresh budget of attempts")
 	cmd.Flags().StringVar(&f.slurm.Partition, "partition", "", "slurm: sbatch --partition")
 	cmd.Flags().StringVar(&f.slurm.Account, "account", "", "slurm: sbatch --account")
 	cmd.Flags().StringVar(&f.slurm.Time, "time", "", "slurm: sbatch --time per array task, e.g. 00:30:00")
@@ -72,6 +78,9 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := refuseOptima(sc); err != nil {
+				return err
+			}
 			pf, err := pf.withBlock(sc)
 			if err != nil {
 				return err
@@ -88,6 +97,17 @@ func (a *app) runCommand() *cobra.Command {
 	return cmd
 }
 
+// refuseOptima refuses a scenario written for `mdtwin optima` (it has an
+// [inputs.optima] table): run would run its atrial model once, from pacing
+// sites the loop would have chosen, and fail.
+func refuseOptima(sc *scenarios.Scenario) error {
+	var in map[string]json.RawMessage
+	if json.Unmarshal(sc.Inputs, &in) == nil && in["optima"] != nil {
+		return sc.Errorf([]string{"inputs", "optima"}, "this scenario is written for the ablation planning loop ([inputs.optima]); run it with: mdtwin optima %s", sc.File)
+	}
+	return nil
+}
+
 // resolved is a scenario's model and backend after flags and discovery.
 type resolved struct {
 	desc        models.Descriptor
@@ -96,6 +116,7 @@ type resolved struct {
 	backendKind string
 	workers     int
 	maxAttempts int
+	runTimeout  time.Duration // 0: the model's own
 	out         string
 	pluginDir   string
 }
@@ -106,6 +127,7 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 	r := resolved{backendKind: first(f.backend, sc.Backend.Kind, "inproc"),
 		workers:     firstInt(f.workers, sc.Backend.Workers, runtime.NumCPU()),
 		maxAttempts: firstInt(f.maxAttempts, sc.Backend.MaxAttempts, engine.DefaultMaxAttempts),
+		runTimeout:  max(f.runTimeout, 0),
 		out:         first(f.out, sc.Study.Output, filepath.Join("out", sc.Study.Name)),
 		pluginDir:   first(f.pluginDir, sc.Backend.PluginDir, defaultPluginDir()),
 	}
@@ -114,6 +136,13 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 		return r, &usageError{fmt.Errorf("--workers %d: expected a positive number", f.workers)}
 	case f.maxAttempts < 0:
 		return r, &usageError{fmt.Errorf("--max-attempts %d: expected a positive number", f.maxAttempts)}
+	case f.runTimeout < 0:
+		return r, &usageError{fmt.Errorf("--run-timeout %s: expected a positive duration such as 90s or 10m", f.runTimeout)}
+	case f.retryFailed && !f.resume:
+		return r, &usageError{fmt.Errorf("--retry-failed works with --resume: it reruns the failed runs of the study in the output folder")}
+	}
+	if r.runTimeout == 0 {
+		r.runTimeout = sc.Backend.RunTimeout
 	}
 	if r.backendKind != "inproc" && r.backendKind != "plugin" && r.backendKind != "slurm" {
 		return r, &usageError{fmt.Errorf("--backend %q: expected inproc, plugin or slurm", f.backend)}
@@ -130,10 +159,7 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 		return r, err
 	}
 	reg := builtin.Registry()
-	found, err := discoverPlugins(r.pluginDir)
-	if err != nil {
-		return r, err
-	}
+	found, discoverErr := findPlugin(r.pluginDir, sc.Study.Model)
 	var known []string
 	known = append(known, reg.Names()...)
 	for _, p := range found {
@@ -145,8 +171,12 @@ func (a *app) resolve(sc *scenarios.Scenario, f runFlags) (resolved, error) {
 		}
 	}
 	if r.pluginPath == "" {
-		return r, sc.Errorf([]string{"study", "model"}, "unknown model %q, expected one of: %s (built-in or plugins in %s)",
+		msg := fmt.Sprintf("unknown model %q, expected one of: %s (built-in or plugins in %s)",
 			sc.Study.Model, strings.Join(known, ", "), r.pluginDir)
+		if discoverErr != nil {
+			msg += "; some plugins there did not start: " + oneLine(discoverErr.Error())
+		}
+		return r, sc.Errorf([]string{"study", "model"}, "%s", msg)
 	}
 	if r.backendKind == "slurm" {
 		return r, &engine.InputError{Msg: fmt.Sprintf("model %q is an external plugin (%s): the slurm backend runs built-in models only", sc.Study.Model, r.pluginPath)}
@@ -197,8 +227,8 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 	}
 	rep, err := prediction.Execute(ctx, prediction.Study{
 		Scenario: sc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
-		BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: r.out,
-		Resume: f.resume, Progress: newProgress(a.stderr, log, sc.Study.Name), Log: log,
+		BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, RunTimeout: r.runTimeout,
+		OutDir: r.out, Resume: f.resume, RetryFailed: f.retryFailed, Progress: newProgress(a.stderr, log, sc.Study.Name), Log: log,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -216,7 +246,8 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 		for _, fr := range rep.Failed {
 			fmt.Fprintf(a.stdout, "  %s after %d attempts: %s\n", fr.ID, fr.Attempts, oneLine(fr.Error))
 		}
-		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s)", len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"))}
+		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s); run them again with: mdtwin run %s --out %s --resume --retry-failed",
+			len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"), sc.File, r.out)}
 	}
 	return rep, nil
 }

@@ -56,9 +56,21 @@ type RunError struct {
 	Model string
 	RunID string
 	Msg   string // the model's error message
+	// BadInput is set when the model rejected the run's input
+	// (models.IsBadInput inside the plugin); Unwrap then gives a
+	// *models.InputError, so models.IsBadInput holds on the host too.
+	BadInput bool
 }
 
 func (e *RunError) Error() string { return e.Msg }
+
+// Unwrap returns a *models.InputError for a bad-input failure, else nil.
+func (e *RunError) Unwrap() error {
+	if !e.BadInput {
+		return nil
+	}
+	return &models.InputError{Model: e.Model, Msg: e.Msg}
+}
 
 // Run executes specs of the model named model in one call; the plugin runs
 // them sequentially. It returns one Reply per spec, in order. A returned
@@ -95,7 +107,7 @@ func (c *Client) Run(ctx context.Context, model string, specs []models.RunSpec) 
 		case *modelv1.RunReply_Result:
 			replies[i].Result = resultFromProto(o.Result)
 		case *modelv1.RunReply_Error:
-			replies[i].Err = &RunError{Model: model, RunID: specs[i].RunID, Msg: o.Error}
+			replies[i].Err = &RunError{Model: model, RunID: specs[i].RunID, Msg: o.Error, BadInput: pr.GetBadInput()}
 		default:
 			replies[i].Err = &RunError{Model: model, RunID: specs[i].RunID, Msg: "plugin sent neither a result nor an error"}
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -74,11 +75,17 @@ func Launch(ctx context.Context, path string, args []string, logger *slog.Logger
 	})
 	rpc, err := pc.Client()
 	if err != nil {
+		exited := exitedEarly(pc, err)
 		pc.Kill()
 		var pathErr *fs.PathError
 		var execErr *exec.Error
 		if errors.As(err, &pathErr) || errors.As(err, &execErr) {
 			return nil, fmt.Errorf("%s: cannot start: %w", path, err)
+		}
+		if exited { // it ended by itself: say how
+			if e := diedStarting(path, cmd, tail.String()); e != nil {
+				return nil, e
+			}
 		}
 		return nil, notAPlugin(path, err.Error(), tail.String())
 	}
@@ -94,10 +101,81 @@ func Launch(ctx context.Context, path string, args []string, logger *slog.Logger
 	}
 	ds, err := client.Describe(ctx)
 	if err != nil {
+		exited := pc.Exited()
 		pc.Kill()
+		if exited {
+			if e := diedStarting(path, cmd, tail.String()); e != nil {
+				return nil, e
+			}
+		}
 		return nil, notAPlugin(path, "Describe failed: "+err.Error(), tail.String())
 	}
 	return &Process{path: path, cmd: cmd, pc: pc, rpc: rpc, client: client, models: ds}, nil
+}
+
+// StartError is a plugin process that died while it was starting: killed
+// by a signal, or exited with an error status before its handshake.
+// Unlike a binary that is not a plugin, it may start on another try.
+type StartError struct {
+	Path   string
+	Reason string // "was killed (signal: killed)", "exited with status 3"
+	Stderr string // the end of its stderr, if any
+}
+
+func (e *StartError) Error() string {
+	msg := fmt.Sprintf("%s: worker process %s during start-up", e.Path, e.Reason)
+	if s := oneLine(e.Stderr); s != "" {
+		if len(s) > 300 {
+			s = "…" + s[len(s)-300:]
+		}
+		msg += " (stderr: " + s + ")"
+	}
+	return msg
+}
+
+// Transient reports whether err is a start-up failure that may not recur
+// (a *StartError): worth another launch.
+func Transient(err error) bool {
+	var se *StartError
+	return errors.As(err, &se)
+}
+
+// exitedEarly reports whether a failed handshake is a process that ended
+// by itself before it (go-plugin reads its closed stdout as an empty
+// line): such a process is then given a moment to be reaped.
+func exitedEarly(pc *plugin.Client, err error) bool {
+	msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	msg = strings.TrimSpace(msg)
+	if !strings.Contains(msg, "plugin exited before we could connect") && !strings.HasSuffix(msg, "Unrecognized remote plugin message:") {
+		return false
+	}
+	for range 20 {
+		if pc.Exited() {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
+// diedStarting returns a *StartError if the process cmd ran, which ended
+// by itself, ended by a signal or with an error status (go-plugin has
+// reaped it by the time Kill returns); nil if it exited cleanly.
+func diedStarting(path string, cmd *exec.Cmd, stderr string) error {
+	ps := cmd.ProcessState
+	if ps == nil {
+		return nil
+	}
+	if ws, ok := ps.Sys().(interface {
+		Signaled() bool
+		Signal() syscall.Signal
+	}); ok && ws.Signaled() {
+		return &StartError{Path: path, Reason: fmt.Sprintf("was killed (signal: %v)", ws.Signal()), Stderr: stderr}
+	}
+	if code := ps.ExitCode(); code > 0 {
+		return &StartError{Path: path, Reason: fmt.Sprintf("exited with status %d", code), Stderr: stderr}
+	}
+	return nil
 }
 
 // notAPlugin keeps the first line of go-plugin's reason (the rest are

@@ -73,7 +73,7 @@ func (s *server) Run(ctx context.Context, req *modelv1.RunRequest) (*modelv1.Run
 func (s *server) runOne(ctx context.Context, m models.Model, ps *modelv1.RunSpec) *modelv1.RunReply {
 	spec, err := specFromProto(ps)
 	if err != nil {
-		return &modelv1.RunReply{Outcome: &modelv1.RunReply_Error{Error: err.Error()}}
+		return &modelv1.RunReply{Outcome: &modelv1.RunReply_Error{Error: err.Error()}, BadInput: true}
 	}
 	start := time.Now()
 	res, err := s.safeRun(ctx, m, spec)
@@ -84,6 +84,7 @@ func (s *server) runOne(ctx context.Context, m models.Model, ps *modelv1.RunSpec
 			msg = "model failed with an empty error message"
 		}
 		reply.Outcome = &modelv1.RunReply_Error{Error: msg}
+		reply.BadInput = models.IsBadInput(err)
 		return reply
 	}
 	reply.Outcome = &modelv1.RunReply_Result{Result: resultToProto(res)}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/mdtwin/mdtwin/models"
 	modelv1 "github.com/mdtwin/mdtwin/models/pluginsdk/proto/model/v1"
@@ -13,7 +14,7 @@ import (
 // types (package modelv1) meet. Empty slices and maps decode as nil.
 
 func descriptorToProto(d models.Descriptor) *modelv1.Descriptor {
-	pd := &modelv1.Descriptor{Name: d.Name, Version: d.Version, Doc: d.Doc}
+	pd := &modelv1.Descriptor{Name: d.Name, Version: d.Version, Doc: d.Doc, RunTimeoutNanos: int64(d.RunTimeout)}
 	for _, p := range d.Params {
 		pp := &modelv1.Param{
 			Name:    p.Name,
@@ -42,7 +43,8 @@ func descriptorToProto(d models.Descriptor) *modelv1.Descriptor {
 }
 
 func descriptorFromProto(pd *modelv1.Descriptor) models.Descriptor {
-	d := models.Descriptor{Name: pd.GetName(), Version: pd.GetVersion(), Doc: pd.GetDoc()}
+	d := models.Descriptor{Name: pd.GetName(), Version: pd.GetVersion(), Doc: pd.GetDoc(),
+		RunTimeout: time.Duration(max(0, pd.GetRunTimeoutNanos()))}
 	for _, pp := range pd.GetParams() {
 		p := models.Param{
 			Name: pp.GetName(),

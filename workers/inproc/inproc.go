@@ -5,6 +5,7 @@ package inproc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -68,7 +69,44 @@ func (b *Backend) Start(context.Context) error {
 }
 
 // execute runs one task, turning a panic of the model into a run failure.
-func (b *Backend) execute(ctx context.Context, t workers.Task, worker string) (o workers.Outcome) {
+// A task with a timeout runs under a context with that deadline; a model
+// that has not returned a grace period after it is abandoned: its
+// goroutine runs on unobserved (a goroutine cannot be killed; models that
+// may hang belong on the plugin backend, whose processes can be) and the
+// worker takes the next task.
+func (b *Backend) execute(ctx context.Context, t workers.Task, worker string) workers.Outcome {
+	if t.Timeout <= 0 {
+		return b.call(ctx, t, worker)
+	}
+	runCtx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	end := make(chan workers.Outcome, 1) // buffered: an abandoned run never blocks
+	go func() { end <- b.call(runCtx, t, worker) }()
+	grace := time.NewTimer(t.Timeout + TimeoutGrace)
+	defer grace.Stop()
+	select {
+	case o := <-end:
+		if o.Err != nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			o.TimedOut = true
+			o.Err = fmt.Errorf("run %s timed out after %s: %w", t.Spec.RunID, t.Timeout, o.Err)
+		}
+		return o
+	case <-grace.C:
+		return workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Worker: worker, TimedOut: true,
+			Elapsed: t.Timeout + TimeoutGrace,
+			Err: fmt.Errorf("run %s timed out after %s and ignored its cancellation; its goroutine was abandoned (run models that may hang on the plugin backend)",
+				t.Spec.RunID, t.Timeout)}
+	case <-ctx.Done():
+		return workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Worker: worker, Err: ctx.Err()}
+	}
+}
+
+// TimeoutGrace is how long past its timeout a run's goroutine is waited
+// for (to return its context's error) before it is abandoned.
+const TimeoutGrace = time.Second
+
+// call runs the model once, turning a panic into a run failure.
+func (b *Backend) call(ctx context.Context, t workers.Task, worker string) (o workers.Outcome) {
 	o = workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Worker: worker}
 	start := time.Now()
 	defer func() {
@@ -90,6 +128,9 @@ func (b *Backend) Submit(tasks ...workers.Task) {
 
 // Outcomes delivers the outcomes.
 func (b *Backend) Outcomes() <-chan workers.Outcome { return b.outcomes }
+
+// Err is always nil: goroutines do not fail to start.
+func (b *Backend) Err() error { return nil }
 
 // Close cancels running tasks and waits for the workers to stop.
 func (b *Backend) Close() error {

@@ -27,6 +27,15 @@ const AutoBatchMax = 256
 // workers evenly loaded at the end of a study.
 const autoBatchTarget = 20 * time.Millisecond
 
+// Defaults of Options.
+const (
+	// DefaultRestartWindow is the window over which restarts are counted.
+	DefaultRestartWindow = time.Minute
+	// DefaultStartFailures is how many launches in a row may fail before
+	// the backend stops for good: the binary no longer starts.
+	DefaultStartFailures = 8
+)
+
 // Options configure a Backend. The zero value of each field is useful
 // except Path.
 type Options struct {
@@ -39,18 +48,36 @@ type Options struct {
 	// Batch is the most runs sent to a worker in one call; 0 means
 	// automatic: one run at first, then as many as take about 20 ms, up to
 	// AutoBatchMax.
-	Batch  int
-	Logger *slog.Logger // nil means slog.Default()
+	Batch int
+	// RestartBudget is how many worker restarts may happen within
+	// RestartWindow; more wait for the window to move on (the study slows
+	// down rather than failing). 0: 10 per worker.
+	RestartBudget int
+	RestartWindow time.Duration // 0: DefaultRestartWindow
+	// StartFailures is how many launches in a row may fail (the binary
+	// exits, is killed or answers no handshake, with back-off between
+	// tries) before the backend stops and closes Outcomes. 0:
+	// DefaultStartFailures.
+	StartFailures int
+	Logger        *slog.Logger // nil means slog.Default()
 }
 
 // Backend runs tasks in a pool of plugin worker processes. It implements
 // workers.Backend.
+//
+// A worker process that dies or stops answering loses the runs it was
+// executing (reported Lost) and is replaced; restarts are paced by a budget
+// per time window, never capped for the study. A run that exceeds its
+// Task.Timeout has its process killed and replaced: alone in its call it
+// ends TimedOut; batched with others, the batch is re-queued with each run
+// to be executed alone, without an outcome (no attempt is charged), so
+// that the next timeout names the run that hangs.
 type Backend struct {
 	opts Options
 	log  *slog.Logger
 	out  chan workers.Outcome
 
-	ctx    context.Context // cancelled by Close
+	ctx    context.Context // cancelled by Close and when the backend fails
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
@@ -58,13 +85,16 @@ type Backend struct {
 	queue    []workers.Task
 	workers  []*worker
 	model    string
-	restarts int
-	fatal    error // set when restarts exceed the limit
+	restarts int         // restarts so far, for diagnostics
+	recent   []time.Time // restart times within the window
+	failing  int         // launches failed in a row
+	fatal    error       // set when the binary no longer starts
 	started  bool
 	closed   bool
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	outOnce   sync.Once
 }
 
 var _ workers.Backend = (*Backend)(nil)
@@ -73,7 +103,7 @@ var _ workers.Backend = (*Backend)(nil)
 // one process.
 type worker struct {
 	id     int
-	proc   *pluginsdk.Process // guarded by Backend.mu; nil once killed
+	proc   *pluginsdk.Process // guarded by Backend.mu; nil when none runs
 	perRun time.Duration      // running estimate of the time per run, for automatic batches
 }
 
@@ -84,6 +114,15 @@ func New(opts Options) *Backend {
 	}
 	if opts.Batch < 0 {
 		opts.Batch = 0
+	}
+	if opts.RestartBudget <= 0 {
+		opts.RestartBudget = 10 * opts.Workers
+	}
+	if opts.RestartWindow <= 0 {
+		opts.RestartWindow = DefaultRestartWindow
+	}
+	if opts.StartFailures <= 0 {
+		opts.StartFailures = DefaultStartFailures
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -111,8 +150,23 @@ func (b *Backend) Capacity() int {
 // Outcomes delivers one Outcome per submitted task.
 func (b *Backend) Outcomes() <-chan workers.Outcome { return b.out }
 
+// Err is why the backend stopped before Close: the binary no longer starts.
+func (b *Backend) Err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fatal
+}
+
+// startTries is how many times Start launches each worker before it counts
+// the slot as failed; a process killed or crashing during start-up is
+// retried, one that is not a plugin is not.
+const startTries = 3
+
 // Start launches the worker processes in parallel and checks that they
-// serve the model. On error no process is left running.
+// serve the model. A launch that fails for a reason that may pass (the
+// process was killed or exited during start-up) is retried; slots that
+// still fail are left to start later, as long as one process runs. On
+// error no process is left running.
 func (b *Backend) Start(ctx context.Context) error {
 	b.mu.Lock()
 	if b.started || b.closed {
@@ -126,7 +180,7 @@ func (b *Backend) Start(ctx context.Context) error {
 	errs := make([]error, b.opts.Workers)
 	var wg sync.WaitGroup
 	for i := range procs {
-		wg.Go(func() { procs[i], errs[i] = pluginsdk.Launch(ctx, b.opts.Path, b.opts.Args, b.opts.Logger) })
+		wg.Go(func() { procs[i], errs[i] = b.launchWithRetry(ctx) })
 	}
 	wg.Wait()
 	killAll := func() {
@@ -136,13 +190,17 @@ func (b *Backend) Start(ctx context.Context) error {
 			}
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
-			killAll()
-			return err
+	var first *pluginsdk.Process
+	for _, p := range procs {
+		if p != nil {
+			first = p
+			break
 		}
 	}
-	model, err := b.servedModel(procs[0].Models())
+	if first == nil {
+		return errors.Join(distinct(errs)...)
+	}
+	model, err := b.servedModel(first.Models())
 	if err != nil {
 		killAll()
 		return err
@@ -156,6 +214,9 @@ func (b *Backend) Start(ctx context.Context) error {
 	}
 	b.model = model
 	for i, p := range procs {
+		if errs[i] != nil {
+			b.log.Warn("plugin worker did not start; it will be retried", "worker", i+1, "error", errs[i].Error())
+		}
 		w := &worker{id: i + 1, proc: p}
 		b.workers = append(b.workers, w)
 		b.wg.Add(1)
@@ -163,6 +224,39 @@ func (b *Backend) Start(ctx context.Context) error {
 	}
 	b.log.Info("plugin workers started", "model", model, "workers", len(procs))
 	return nil
+}
+
+// launchWithRetry launches one process, retrying failures that may pass.
+func (b *Backend) launchWithRetry(ctx context.Context) (*pluginsdk.Process, error) {
+	var err error
+	for try := 0; try < startTries; try++ {
+		var p *pluginsdk.Process
+		if p, err = pluginsdk.Launch(ctx, b.opts.Path, b.opts.Args, b.opts.Logger); err == nil {
+			return p, nil
+		}
+		if !pluginsdk.Transient(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(50 * time.Millisecond << try):
+		}
+	}
+	return nil, err
+}
+
+// distinct drops repeated error messages, keeping the first of each.
+func distinct(errs []error) []error {
+	seen := map[string]bool{}
+	var out []error
+	for _, e := range errs {
+		if e != nil && !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // servedModel returns the model to run given what the binary serves.
@@ -187,7 +281,7 @@ func (b *Backend) servedModel(ds []models.Descriptor) (string, error) {
 func (b *Backend) Submit(tasks ...workers.Task) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
+	if b.closed || b.fatal != nil {
 		return
 	}
 	b.queue = append(b.queue, tasks...)
@@ -216,13 +310,9 @@ func (b *Backend) Restarts() int {
 	return b.restarts
 }
 
-// maxRestarts is the number of restarts after which the backend gives up:
-// a binary that always crashes must not loop forever.
-func (b *Backend) maxRestarts() int { return 10 * b.opts.Workers }
-
 // Close cancels running calls, kills every worker process and waits for
 // them, then closes Outcomes. Queued tasks are dropped. It is safe to call
-// more than once.
+// more than once, and from any goroutine.
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
 		b.mu.Lock()
@@ -232,40 +322,59 @@ func (b *Backend) Close() error {
 		b.mu.Unlock()
 		b.cancel()
 		b.wg.Wait()
-
-		b.mu.Lock()
-		var procs []*pluginsdk.Process
-		for _, w := range b.workers {
-			if w.proc != nil {
-				procs = append(procs, w.proc)
-				w.proc = nil
-			}
-		}
-		b.mu.Unlock()
-		var wg sync.WaitGroup
-		for _, p := range procs {
-			wg.Go(p.Kill)
-		}
-		wg.Wait()
-		close(b.out)
+		b.killAll()
+		b.closeOut()
 	})
 	return nil
 }
 
-// take waits for queued tasks and removes up to limit of them from the
-// front of the queue, leaving other workers their share. It returns nil
-// once the backend is closed.
+func (b *Backend) closeOut() { b.outOnce.Do(func() { close(b.out) }) }
+
+// killAll kills every worker process and waits for them.
+func (b *Backend) killAll() {
+	b.mu.Lock()
+	var procs []*pluginsdk.Process
+	for _, w := range b.workers {
+		if w.proc != nil {
+			procs = append(procs, w.proc)
+			w.proc = nil
+		}
+	}
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(p.Kill)
+	}
+	wg.Wait()
+}
+
+// stopping reports whether the backend is closing or failed; b.mu is held.
+func (b *Backend) stopping() bool { return b.closed || b.fatal != nil }
+
+// take waits for queued tasks and removes some from the front of the
+// queue: one task to be run alone, or up to limit others, leaving other
+// workers their share. It returns nil once the backend stops.
 func (b *Backend) take(limit int) []workers.Task {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for len(b.queue) == 0 && !b.closed {
+	for len(b.queue) == 0 && !b.stopping() {
 		b.cond.Wait()
 	}
-	if b.closed {
+	if b.stopping() {
 		return nil
 	}
 	share := (len(b.queue) + b.opts.Workers - 1) / b.opts.Workers
 	n := min(limit, share, len(b.queue))
+	if b.queue[0].Isolate {
+		n = 1
+	} else {
+		for k := 1; k < n; k++ {
+			if b.queue[k].Isolate {
+				n = k
+				break
+			}
+		}
+	}
 	tasks := make([]workers.Task, n)
 	copy(tasks, b.queue)
 	b.queue = b.queue[n:]
@@ -276,7 +385,7 @@ func (b *Backend) take(limit int) []workers.Task {
 func (b *Backend) requeue(tasks []workers.Task) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
+	if b.stopping() {
 		return
 	}
 	b.queue = append(append(make([]workers.Task, 0, len(tasks)+len(b.queue)), tasks...), b.queue...)
@@ -284,59 +393,92 @@ func (b *Backend) requeue(tasks []workers.Task) {
 }
 
 // batchLimit is the most tasks w takes next.
-func (b *Backend) batchLimit(w *worker) int {
+func (b *Backend) batchLimit(w *worker, timeout time.Duration) int {
 	if b.opts.Batch > 0 {
 		return b.opts.Batch
 	}
 	if w.perRun <= 0 {
 		return 1
 	}
-	return max(1, min(AutoBatchMax, int(autoBatchTarget/w.perRun)))
+	target := autoBatchTarget
+	if timeout > 0 {
+		target = min(target, timeout/4)
+	}
+	return max(1, min(AutoBatchMax, int(target/w.perRun)))
 }
 
-// work is the loop of one worker: take a batch, send it in one call,
-// report its outcomes.
+// work is the loop of one worker: make sure a process runs, take a batch,
+// send it in one call, report its outcomes.
 func (b *Backend) work(w *worker) {
 	defer b.wg.Done()
+	var timeout time.Duration // the latest task timeout seen, for batch sizes
 	for {
-		tasks := b.take(b.batchLimit(w))
+		b.mu.Lock()
+		proc := w.proc
+		b.mu.Unlock()
+		if proc == nil {
+			if !b.replace(w, nil, errors.New("worker process did not start")) {
+				return
+			}
+			continue
+		}
+		waited := time.Now()
+		tasks := b.take(b.batchLimit(w, timeout))
 		if tasks == nil {
 			return
 		}
-		b.mu.Lock()
-		proc, fatal := w.proc, b.fatal
-		b.mu.Unlock()
-		if fatal != nil || proc == nil {
-			if fatal == nil {
-				fatal = errors.New("plugin backend: worker has no process")
-			}
-			for _, t := range tasks {
-				b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Err: fatal, Lost: true, Worker: b.workerName(w, 0)})
-			}
-			continue
-		}
-		if proc.Exited() { // died while idle: replace it before sending anything
+		timeout = tasks[0].Timeout
+		// A process that was idle may have died meanwhile: ask it (one
+		// round trip) before sending runs that would be lost with it.
+		idle := time.Since(waited) > idleCheck
+		if proc.Exited() || idle && proc.Ping() != nil { // died while idle: replace it before sending anything
 			b.requeue(tasks)
 			b.log.Warn("plugin worker exited while idle", "worker", b.workerName(w, proc.PID()))
-			b.restart(w, proc, errors.New("worker process exited while idle"))
+			if !b.replace(w, proc, errors.New("worker process exited while idle")) {
+				return
+			}
 			continue
 		}
-		if !b.runBatch(w, proc, tasks) && b.ctx.Err() != nil {
+		b.runBatch(w, proc, tasks)
+		if b.ctx.Err() != nil {
 			return
 		}
 	}
 }
 
-// runBatch runs tasks in one call to proc. It returns false if the process
-// was lost (its tasks are then reported Lost and the process replaced) or
-// the backend is closing.
-func (b *Backend) runBatch(w *worker, proc *pluginsdk.Process, tasks []workers.Task) bool {
+// idleCheck is how long a worker waits for work before it checks that its
+// process still answers.
+const idleCheck = 10 * time.Millisecond
+
+// callTimeout is the deadline of a call running tasks: the run's timeout
+// for one run; for a batch, one timeout plus four times the expected time
+// of the others, at most a timeout per run. Zero: none.
+func callTimeout(w *worker, tasks []workers.Task) time.Duration {
+	t := tasks[0].Timeout
+	if t <= 0 {
+		return 0
+	}
+	n := time.Duration(len(tasks))
+	return min(n*t, t+(n-1)*4*w.perRun)
+}
+
+// runBatch runs tasks in one call to proc. When the process is lost its
+// tasks are reported Lost and it is replaced; when the call times out the
+// process is killed and replaced, and the tasks end TimedOut (one) or are
+// re-queued to run alone (several).
+func (b *Backend) runBatch(w *worker, proc *pluginsdk.Process, tasks []workers.Task) {
 	specs := make([]models.RunSpec, len(tasks))
 	for i, t := range tasks {
 		specs[i] = t.Spec
 	}
+	ctx, cancel := b.ctx, context.CancelFunc(func() {})
+	limit := callTimeout(w, tasks)
+	if limit > 0 {
+		ctx, cancel = context.WithTimeout(b.ctx, limit)
+	}
 	start := time.Now()
-	replies, err := proc.Client().Run(b.ctx, b.model, specs)
+	replies, err := proc.Client().Run(ctx, b.model, specs)
+	cancel()
 	elapsed := time.Since(start)
 	name := b.workerName(w, proc.PID())
 	switch {
@@ -352,9 +494,22 @@ func (b *Backend) runBatch(w *worker, proc *pluginsdk.Process, tasks []workers.T
 			b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Result: r.Result, Err: r.Err,
 				Elapsed: r.Elapsed, Worker: name})
 		}
-		return true
 	case b.ctx.Err() != nil:
-		return false
+		// Closing: the outcomes are not wanted.
+	case limit > 0 && errors.Is(err, context.DeadlineExceeded):
+		if len(tasks) == 1 {
+			t := tasks[0]
+			b.log.Warn("run timed out; killing its worker", "worker", name, "run_id", t.Spec.RunID, "timeout", t.Timeout.String())
+			b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, TimedOut: true, Elapsed: elapsed, Worker: name,
+				Err: fmt.Errorf("run %s timed out after %s; its worker process %s was killed", t.Spec.RunID, t.Timeout, name)})
+		} else {
+			b.log.Warn("a batch timed out; killing its worker and running its runs one by one", "worker", name, "runs", len(tasks))
+			for i := range tasks {
+				tasks[i].Isolate = true
+			}
+			b.requeue(tasks)
+		}
+		b.replace(w, proc, err)
 	case lost(proc, err):
 		loss := fmt.Errorf("plugin worker %s lost during the run: %w", name, err)
 		b.log.Warn("plugin worker lost", "worker", name, "runs", len(tasks), "error", err.Error())
@@ -362,24 +517,20 @@ func (b *Backend) runBatch(w *worker, proc *pluginsdk.Process, tasks []workers.T
 			b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Err: loss, Lost: true,
 				Elapsed: elapsed, Worker: name})
 		}
-		b.restart(w, proc, err)
-		return false
+		b.replace(w, proc, err)
 	case len(tasks) == 1:
 		// The process lives but the call failed (say, a message over the
 		// size limit): the run fails, the worker carries on.
 		t := tasks[0]
 		b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Elapsed: elapsed, Worker: name,
 			Err: fmt.Errorf("plugin worker %s could not run %s: %w", name, t.Spec.RunID, err)})
-		return true
-	}
-	// Isolate the run that broke the call: one run per call.
-	for i := range tasks {
-		if !b.runBatch(w, proc, tasks[i:i+1]) {
-			b.requeue(tasks[i+1:])
-			return false
+	default:
+		// Isolate the run that broke the call: one run per call.
+		for i := range tasks {
+			tasks[i].Isolate = true
 		}
+		b.requeue(tasks)
 	}
-	return true
 }
 
 // lost tells a dead or unreachable process from a call the plugin refused.
@@ -387,12 +538,13 @@ func lost(proc *pluginsdk.Process, err error) bool {
 	return status.Code(err) == codes.Unavailable || proc.Exited() || proc.Ping() != nil
 }
 
-// restart replaces the lost process old of w. After maxRestarts restarts
-// in all it gives up: every worker process is killed and every queued or
-// future task gets the fatal error.
-func (b *Backend) restart(w *worker, old *pluginsdk.Process, cause error) {
+// replace kills w's process old (if any) and launches a new one, pacing
+// restarts by the budget and backing off after failed launches. It returns
+// false when the backend stops instead: closed, or failed because the
+// binary no longer starts (then Outcomes is closed and Err says why).
+func (b *Backend) replace(w *worker, old *pluginsdk.Process, cause error) bool {
 	b.mu.Lock()
-	mine := w.proc == old // else giveUp or Close took it and kills it
+	mine := old != nil && w.proc == old // else Close took it and kills it
 	if mine {
 		w.proc = nil
 	}
@@ -400,73 +552,104 @@ func (b *Backend) restart(w *worker, old *pluginsdk.Process, cause error) {
 	if mine {
 		old.Kill()
 	}
-	for failures := 0; ; failures++ {
+	for {
+		if !b.waitForBudget() {
+			return false
+		}
 		b.mu.Lock()
-		if b.closed || b.fatal != nil {
-			b.mu.Unlock()
-			return
-		}
 		b.restarts++
-		if b.restarts > b.maxRestarts() {
-			b.giveUp(cause) // unlocks
-			return
-		}
 		n := b.restarts
 		b.mu.Unlock()
-
 		p, err := pluginsdk.Launch(b.ctx, b.opts.Path, b.opts.Args, b.opts.Logger)
 		if err == nil {
 			if _, err = b.servedModel(p.Models()); err != nil {
 				p.Kill()
 			}
 		}
-		if err == nil {
-			b.mu.Lock()
-			if b.closed || b.fatal != nil {
-				b.mu.Unlock()
-				p.Kill()
-				return
-			}
-			w.proc = p
+		b.mu.Lock()
+		if b.stopping() {
 			b.mu.Unlock()
-			b.log.Info("plugin worker restarted", "worker", b.workerName(w, p.PID()), "restarts", n)
-			return
+			if p != nil && err == nil {
+				p.Kill()
+			}
+			return false
 		}
+		if err == nil {
+			w.proc = p
+			b.failing = 0
+			b.mu.Unlock()
+			b.log.Info("plugin worker restarted", "worker", b.workerName(w, p.PID()), "restarts", n, "cause", oneLine(cause))
+			return true
+		}
+		b.failing++
+		failing := b.failing
+		if failing >= b.opts.StartFailures {
+			b.fail(fmt.Errorf("plugin %s no longer starts: %d launches in a row failed; last failure: %w", b.opts.Path, failing, err))
+			return false
+		}
+		b.mu.Unlock()
 		cause = err
-		b.log.Warn("plugin worker restart failed", "worker", w.id, "restarts", n, "error", err.Error())
+		b.log.Warn("plugin worker restart failed; backing off", "worker", w.id, "failures_in_a_row", failing, "error", err.Error())
 		select {
 		case <-b.ctx.Done():
-			return
-		case <-time.After(min(2*time.Second, 50*time.Millisecond<<failures)):
+			return false
+		case <-time.After(min(2*time.Second, 50*time.Millisecond<<min(failing, 10))):
 		}
 	}
 }
 
-// giveUp records the fatal error, fails the queue and kills all processes.
-// It is called with b.mu held and unlocks it.
-func (b *Backend) giveUp(cause error) {
-	b.fatal = fmt.Errorf("plugin %s: gave up after %d worker restarts; last failure: %w", b.opts.Path, b.restarts-1, cause)
-	queued := b.queue
+// waitForBudget waits until a restart fits in the budget of the window and
+// records it. It returns false if the backend stops meanwhile.
+func (b *Backend) waitForBudget() bool {
+	for {
+		b.mu.Lock()
+		if b.stopping() {
+			b.mu.Unlock()
+			return false
+		}
+		now := time.Now()
+		keep := b.recent[:0]
+		for _, t := range b.recent {
+			if now.Sub(t) < b.opts.RestartWindow {
+				keep = append(keep, t)
+			}
+		}
+		b.recent = keep
+		if len(b.recent) < b.opts.RestartBudget {
+			b.recent = append(b.recent, now)
+			b.mu.Unlock()
+			return true
+		}
+		wait := b.opts.RestartWindow - now.Sub(b.recent[0])
+		b.mu.Unlock()
+		b.log.Warn("plugin worker restarts over budget; waiting", "budget", b.opts.RestartBudget,
+			"window", b.opts.RestartWindow.String(), "wait", wait.Round(time.Millisecond).String())
+		select {
+		case <-b.ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+}
+
+// fail stops the backend for good: it records err, drops the queue, kills
+// the processes and closes Outcomes once every worker has stopped. b.mu is
+// held; fail unlocks it.
+func (b *Backend) fail(err error) {
+	b.fatal = err
 	b.queue = nil
-	var procs []*pluginsdk.Process
-	for _, w := range b.workers {
-		if w.proc != nil {
-			procs = append(procs, w.proc)
-			w.proc = nil
-		}
-	}
-	fatal := b.fatal
+	b.cond.Broadcast()
 	b.mu.Unlock()
-	b.log.Error("plugin backend failed", "error", fatal.Error())
-	for _, p := range procs {
-		p.Kill()
-	}
-	for _, t := range queued {
-		b.emit(workers.Outcome{Index: t.Spec.Index, Attempt: t.Attempt, Err: fatal, Lost: true, Worker: "plugin"})
-	}
+	b.log.Error("plugin backend failed", "error", err.Error())
+	b.cancel()
+	go func() {
+		b.wg.Wait()
+		b.killAll()
+		b.closeOut()
+	}()
 }
 
-// emit delivers an outcome unless the backend is closing.
+// emit delivers an outcome unless the backend is stopping.
 func (b *Backend) emit(o workers.Outcome) {
 	select {
 	case b.out <- o:
@@ -479,4 +662,12 @@ func (b *Backend) workerName(w *worker, pid int) string {
 		return fmt.Sprintf("%s#%d", filepath.Base(b.opts.Path), w.id)
 	}
 	return fmt.Sprintf("%s#%d(pid %d)", filepath.Base(b.opts.Path), w.id, pid)
+}
+
+// oneLine is err's message on one line, "" for nil.
+func oneLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

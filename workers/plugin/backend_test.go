@@ -35,6 +35,8 @@ func TestMain(m *testing.M) {
 		switch os.Args[1] {
 		case "serve-crash":
 			pluginsdk.Serve(crash{})
+		case "serve-hang":
+			pluginsdk.Serve(hang{})
 		case "print-hello":
 			fmt.Println("hello, I am not a plugin")
 			os.Exit(0)
@@ -75,6 +77,25 @@ func (crash) Describe() models.Descriptor {
 func (crash) Run(context.Context, models.RunSpec, models.Observer) (models.Result, error) {
 	os.Exit(2)
 	return models.Result{}, nil
+}
+
+// hang is a model whose runs with index%10 == 3 never return (and ignore
+// their context); the others return at once. A run whose index%10 == 7
+// rejects its input.
+type hang struct{}
+
+func (hang) Describe() models.Descriptor {
+	return models.Descriptor{Name: "hang", Version: "0.0.1", Outputs: []models.Output{{Name: "i"}}}
+}
+
+func (hang) Run(_ context.Context, spec models.RunSpec, _ models.Observer) (models.Result, error) {
+	switch spec.Index % 10 {
+	case 3:
+		select {}
+	case 7:
+		return models.Result{}, &models.ParamError{Model: "hang", Param: "x", Msg: "expected something else"}
+	}
+	return models.Result{Scalars: map[string]float64{"i": float64(spec.Index)}}, nil
 }
 
 // emaxSpec returns the spec of run i: parameters vary with i so that every
@@ -278,7 +299,6 @@ func TestIdleWorkerDeathCostsNoAttempt(t *testing.T) {
 			t.Fatal("killed worker still runs")
 		}
 	}
-	time.Sleep(50 * time.Millisecond) // go-plugin marks the client exited just after reaping
 	specs := make([]models.RunSpec, 10)
 	for i := range specs {
 		specs[i] = emaxSpec(t, i, nil)
@@ -290,18 +310,144 @@ func TestIdleWorkerDeathCostsNoAttempt(t *testing.T) {
 	}
 }
 
-func TestGivesUpOnABinaryThatAlwaysCrashes(t *testing.T) {
-	b := start(t, plugin.Options{Path: os.Args[0], Args: []string{"serve-crash"}, Workers: 1, Batch: 1})
+// A binary whose every run kills its process loses the runs (the engine
+// decides when to give up on them); the backend itself keeps replacing the
+// processes, paced by its restart budget, and never fails.
+func TestCrashingRunsAreLostNotFatal(t *testing.T) {
+	b := start(t, plugin.Options{Path: os.Args[0], Args: []string{"serve-crash"}, Workers: 1, Batch: 1,
+		RestartBudget: 100})
 	specs := []models.RunSpec{{Model: "crash", RunID: "r0", Index: 0}, {Model: "crash", RunID: "r1", Index: 1}}
-	tl := drive(t, b, specs, 50, nil)
+	tl := drive(t, b, specs, 3, nil)
 	for _, s := range specs {
-		o := tl.final[s.Index]
-		if !o.Lost || o.Err == nil || !strings.Contains(o.Err.Error(), "gave up after 10 worker restarts") {
-			t.Errorf("run %d: final outcome %+v, want the fatal error", s.Index, o)
+		if o := tl.final[s.Index]; !o.Lost || o.Attempt != 3 {
+			t.Errorf("run %d: final outcome %+v, want lost at attempt 3", s.Index, o)
 		}
 	}
-	if b.Restarts() != 11 || len(b.PIDs()) != 0 {
-		t.Errorf("%d restarts, PIDs %v; want 11 (10 and the one refused) and none", b.Restarts(), b.PIDs())
+	// The restart after the last loss may still be under way.
+	if r := b.Restarts(); tl.lost != 6 || r < 5 || r > 6 || b.Err() != nil {
+		t.Errorf("%d lost, %d restarts, Err %v; want 6, 5 or 6, and nil", tl.lost, r, b.Err())
+	}
+}
+
+// Restarts over the budget of the window wait for the window to move on.
+func TestRestartBudgetPacesRestarts(t *testing.T) {
+	b := start(t, plugin.Options{Path: os.Args[0], Args: []string{"serve-crash"}, Workers: 1, Batch: 1,
+		RestartBudget: 2, RestartWindow: 700 * time.Millisecond})
+	specs := []models.RunSpec{{Model: "crash", RunID: "r0", Index: 0}}
+	begin := time.Now()
+	tl := drive(t, b, specs, 4, nil) // 4 losses: 3 restarts before the last, 2 per window
+	if r := b.Restarts(); tl.lost != 4 || r < 3 {
+		t.Fatalf("%d lost, %d restarts; want 4 and at least 3", tl.lost, r)
+	}
+	// The third restart waited for the first to leave the window: at
+	// least one window passed (a lower bound, not a speed limit).
+	if d := time.Since(begin); d < 700*time.Millisecond {
+		t.Errorf("4 restarts with a budget of 2 per 700 ms took only %s", d)
+	}
+}
+
+// A binary that no longer starts stops the backend: Outcomes closes and
+// Err says why, so that the engine stops the study (its runs stay pending)
+// instead of failing them one by one.
+func TestStopsWhenTheBinaryNoLongerStarts(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "mdtwin-model-once")
+	// The first launch is the real plugin; every later one exits with 3.
+	body := fmt.Sprintf("#!/bin/sh\nif mkdir %q 2>/dev/null; then exec %q \"$@\"; fi\necho broken >&2\nexit 3\n",
+		filepath.Join(dir, "started"), emaxPath)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := start(t, plugin.Options{Path: script, Workers: 1, StartFailures: 3})
+	pid := b.PIDs()[0]
+	syscall.Kill(pid, syscall.SIGKILL)
+	for start := time.Now(); alive(pid); time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("killed worker still runs")
+		}
+	}
+	b.Submit(workers.Task{Spec: emaxSpec(t, 0, nil), Attempt: 1})
+	for o := range b.Outcomes() { // closed when the backend fails
+		if !o.Lost {
+			t.Errorf("outcome %+v after the process died, want lost or none", o)
+		}
+	}
+	err := b.Err()
+	if err == nil || !strings.Contains(err.Error(), "no longer starts: 3 launches in a row failed") ||
+		!strings.Contains(err.Error(), "worker process exited with status 3 during start-up (stderr: broken)") {
+		t.Errorf("Err() = %v", err)
+	}
+}
+
+// A worker killed while it starts is started again: Start succeeds.
+func TestStartRetriesAWorkerKilledDuringStartUp(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "mdtwin-model-flaky")
+	body := fmt.Sprintf("#!/bin/sh\nif mkdir %q 2>/dev/null; then kill -9 $$; fi\nexec %q \"$@\"\n",
+		filepath.Join(dir, "first"), emaxPath)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := start(t, plugin.Options{Path: script, Workers: 1})
+	if len(b.PIDs()) != 1 {
+		t.Fatalf("PIDs %v", b.PIDs())
+	}
+	tl := drive(t, b, []models.RunSpec{emaxSpec(t, 0, nil)}, 1, nil)
+	if tl.successes[0] != 1 {
+		t.Errorf("outcome %+v", tl.final[0])
+	}
+	// Killed at every start: the error says so, not "not a plugin".
+	always := filepath.Join(dir, "mdtwin-model-killed")
+	os.WriteFile(always, []byte("#!/bin/sh\nkill -9 $$\n"), 0o755)
+	err := plugin.New(plugin.Options{Path: always, Workers: 1, Logger: quiet}).Start(context.Background())
+	if err == nil || err.Error() != always+": worker process was killed (signal: killed) during start-up" {
+		t.Errorf("Start: %v", err)
+	}
+}
+
+// A run that hangs past its timeout has its process killed and ends
+// TimedOut; the runs batched with it run again alone, with no outcome in
+// between (no attempt charged), and a model's bad-input error crosses the
+// process boundary as one.
+func TestTimeoutKillsTheHangingRunOnly(t *testing.T) {
+	b := start(t, plugin.Options{Path: os.Args[0], Args: []string{"serve-hang"}, Workers: 2, Batch: 4})
+	var tasks []workers.Task
+	for i := range 20 {
+		tasks = append(tasks, workers.Task{Spec: models.RunSpec{Model: "hang", RunID: fmt.Sprintf("r%06d", i), Index: i},
+			Attempt: 1, Timeout: 300 * time.Millisecond})
+	}
+	b.Submit(tasks...)
+	got := map[int]workers.Outcome{}
+	deadline := time.After(60 * time.Second)
+	for len(got) < len(tasks) {
+		select {
+		case o := <-b.Outcomes():
+			if _, dup := got[o.Index]; dup {
+				t.Fatalf("two outcomes for run %d", o.Index)
+			}
+			got[o.Index] = o
+		case <-deadline:
+			t.Fatalf("%d of %d outcomes", len(got), len(tasks))
+		}
+	}
+	for i, o := range got {
+		switch i % 10 {
+		case 3:
+			if !o.TimedOut || o.Lost || !strings.Contains(o.Err.Error(), "timed out after 300ms") {
+				t.Errorf("run %d: %+v, want timed out", i, o)
+			}
+		case 7:
+			if !models.IsBadInput(o.Err) || o.Err.Error() != `parameter "x" of model "hang": expected something else` {
+				t.Errorf("run %d: error %v, want the model's bad-input error", i, o.Err)
+			}
+		default:
+			if o.Err != nil || o.TimedOut || o.Lost || o.Result.Scalars["i"] != float64(i) {
+				t.Errorf("run %d: %+v, want done", i, o)
+			}
+		}
+	}
+	if b.Restarts() < 2 {
+		t.Errorf("%d restarts, want one per hanging run", b.Restarts())
 	}
 }
 

@@ -49,17 +49,7 @@ func Discover(dir string) ([]Found, error) {
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
 	for i, path := range paths {
-		wg.Go(func() {
-			// The error says why a file is not a plugin; go-plugin's own log
-			// lines about it would only repeat that on stderr.
-			p, err := pluginsdk.Launch(context.Background(), path, nil, slog.New(slog.DiscardHandler))
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			found[i] = Found{Path: path, Models: p.Models()}
-			p.Kill()
-		})
+		wg.Go(func() { found[i], errs[i] = DiscoverOne(path) })
 	}
 	wg.Wait()
 	var ok []Found
@@ -69,4 +59,17 @@ func Discover(dir string) ([]Found, error) {
 		}
 	}
 	return ok, errors.Join(errs...)
+}
+
+// DiscoverOne starts the plugin binary at path once and asks it what it
+// serves.
+func DiscoverOne(path string) (Found, error) {
+	// The error says why a file is not a plugin; go-plugin's own log lines
+	// about it would only repeat that on stderr.
+	p, err := pluginsdk.Launch(context.Background(), path, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return Found{}, err
+	}
+	defer p.Kill()
+	return Found{Path: path, Models: p.Models()}, nil
 }

@@ -65,6 +65,8 @@ type Backend struct {
 	where   map[int]*submission // run index → the job still running it
 	early   map[int]partResult  // results read before the engine asked (resume)
 	subs    []*submission       // every job, in submission order
+	ready   []workers.Outcome   // outcomes waiting for the pump (never blocks a caller)
+	wake    *sync.Cond          // ready is not empty, or the backend stops
 	journal workers.Journal
 	nextSub int
 	kick    chan struct{}
@@ -104,9 +106,11 @@ func New(opts Options) *Backend {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Backend{opts: opts, log: log.With("backend", "slurm"),
+	b := &Backend{opts: opts, log: log.With("backend", "slurm"),
 		want: map[int]int{}, where: map[int]*submission{}, early: map[int]partResult{},
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	b.wake = sync.NewCond(&b.mu)
+	return b
 }
 
 // Name returns "slurm".
@@ -117,6 +121,9 @@ func (b *Backend) Capacity() int { return 1 << 30 }
 
 // Outcomes delivers the outcomes.
 func (b *Backend) Outcomes() <-chan workers.Outcome { return b.out }
+
+// Err is always nil: a Slurm study ends only when the engine stops it.
+func (b *Backend) Err() error { return nil }
 
 // Start checks that the Slurm commands are there and the shared folder is
 // writable, and starts the poller.
@@ -134,6 +141,7 @@ func (b *Backend) Start(ctx context.Context) error {
 	}
 	b.out = make(chan workers.Outcome, 1024)
 	go b.poll()
+	go b.pump()
 	return nil
 }
 
@@ -262,7 +270,7 @@ func (b *Backend) submitJob(tasks []workers.Task) error {
 	s := &submission{Dir: dir, read: map[string]bool{}}
 	for k := 0; k*per < len(tasks); k++ {
 		part := tasks[k*per : min(len(tasks), (k+1)*per)]
-		in := chunkIn{Model: b.opts.Model, Specs: make([]models.RunSpec, 0, len(part))}
+		in := chunkIn{Model: b.opts.Model, Specs: make([]models.RunSpec, 0, len(part)), Timeout: part[0].Timeout}
 		idx := make([]int, len(part))
 		for i, t := range part {
 			in.Specs = append(in.Specs, t.Spec)
@@ -430,8 +438,12 @@ func (b *Backend) readNew(s *submission) {
 func (b *Backend) deliver(r partResult) {
 	attempt := b.want[r.Index]
 	delete(b.want, r.Index)
-	o := workers.Outcome{Index: r.Index, Attempt: attempt, Result: r.Result, Elapsed: time.Duration(r.ElapsedNS), Worker: r.Worker}
-	if r.Err != "" {
+	o := workers.Outcome{Index: r.Index, Attempt: attempt, Result: r.Result, Elapsed: time.Duration(r.ElapsedNS),
+		Worker: r.Worker, TimedOut: r.TimedOut}
+	switch {
+	case r.BadInput:
+		o.Err = &models.InputError{Model: b.opts.Model, Msg: r.Err}
+	case r.Err != "":
 		o.Err = errors.New(r.Err)
 	}
 	b.emitLocked(o)
@@ -459,23 +471,41 @@ func (b *Backend) settle(s *submission, k int) {
 	}
 }
 
-// emitLocked sends an outcome; b.mu is held. The channel is large and the
-// engine reads it continuously; the lock is released while waiting.
+// emitLocked queues an outcome for the pump; b.mu is held. It never
+// blocks: Submit calls it from the engine's goroutine, which is also the
+// only reader of Outcomes.
 func (b *Backend) emitLocked(o workers.Outcome) {
-	select {
-	case b.out <- o:
-		return
-	default:
-	}
-	b.mu.Unlock()
-	b.emit(o)
-	b.mu.Lock()
+	b.ready = append(b.ready, o)
+	b.wake.Signal()
 }
 
 func (b *Backend) emit(o workers.Outcome) {
-	select {
-	case b.out <- o:
-	case <-b.stop:
+	b.mu.Lock()
+	b.emitLocked(o)
+	b.mu.Unlock()
+}
+
+// pump forwards queued outcomes to Outcomes, in order, until Close.
+func (b *Backend) pump() {
+	for {
+		b.mu.Lock()
+		for len(b.ready) == 0 && !b.closed {
+			b.wake.Wait()
+		}
+		if b.closed {
+			b.mu.Unlock()
+			return
+		}
+		batch := b.ready
+		b.ready = nil
+		b.mu.Unlock()
+		for _, o := range batch {
+			select {
+			case b.out <- o:
+			case <-b.stop:
+				return
+			}
+		}
 	}
 }
 
@@ -484,6 +514,7 @@ func (b *Backend) Close() error {
 	b.once.Do(func() {
 		b.mu.Lock()
 		b.closed = true
+		b.wake.Broadcast()
 		b.mu.Unlock()
 		close(b.stop)
 		if b.out != nil {

@@ -285,3 +285,76 @@ func TestSbatchFailureIsLost(t *testing.T) {
 		}
 	}
 }
+
+// A resumed scheduler whose re-attached job has already written more
+// results than the outcome channel holds must not block in Submit: the
+// engine calls Submit from the goroutine that reads Outcomes (issue 12,
+// defect 1: the Slurm resume deadlock).
+func TestResumeSubmitDoesNotBlock(t *testing.T) {
+	fakeSlurm(t)
+	j := &memJournal{m: map[string]string{}}
+	dir := t.TempDir()
+	exe, _ := os.Executable()
+	opts := Options{Command: []string{exe}, Model: "pk", Dir: dir, RunsPerTask: 300, Poll: 20 * time.Millisecond, Gather: 10 * time.Millisecond}
+	first := New(opts)
+	first.Start(context.Background())
+	first.UseJournal(j)
+	const n = 1500             // more than the 1,024 outcomes the channel holds
+	tasks := specs(t, n, 8760) // ≈ 3 ms a run: the job outlives the first scheduler
+	first.Submit(tasks...)
+	// "Die" once the job is journaled (no Close: the job goes on), then
+	// let the job finish while no scheduler runs: its results stay on disk.
+	for {
+		if v, _ := j.Get(journalKey); strings.Contains(v, `"job_id":"101"`) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(first.stop)
+	<-first.done
+	for {
+		q, err := queuedTasks("101")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	second := New(opts)
+	second.Start(context.Background())
+	defer second.Close()
+	if err := second.UseJournal(j); err != nil {
+		t.Fatal(err)
+	}
+	// Let the poller read every result before the engine asks for any.
+	for {
+		second.mu.Lock()
+		early := len(second.early)
+		second.mu.Unlock()
+		if early == n {
+			break
+		}
+		if testing.Verbose() {
+			t.Logf("early %d", early)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	submitted := make(chan struct{})
+	go func() {
+		second.Submit(tasks...) // the engine resubmits every unrecorded run
+		close(submitted)
+	}()
+	select {
+	case <-submitted:
+	case <-time.After(30 * time.Second): // a deadlock detector, not a speed limit
+		t.Fatal("Submit blocked: it waits for the reader of Outcomes, which is its own caller")
+	}
+	got, lost := collect(t, second, tasks, nil)
+	if lost != 0 {
+		t.Errorf("%d lost", lost)
+	}
+	checkAgainstInproc(t, tasks, got)
+}

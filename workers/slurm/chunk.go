@@ -19,8 +19,9 @@ import (
 
 // chunkIn is what an array task reads: the model and its runs.
 type chunkIn struct {
-	Model string
-	Specs []models.RunSpec
+	Model   string
+	Specs   []models.RunSpec
+	Timeout time.Duration // per run; 0: none
 }
 
 // partResult is one run's end as an array task writes it.
@@ -28,6 +29,8 @@ type partResult struct {
 	Index     int
 	Result    models.Result
 	Err       string // the model's error; "" when done
+	BadInput  bool   // Err is a failure of the run's input (models.IsBadInput)
+	TimedOut  bool   // the run exceeded its timeout
 	ElapsedNS int64
 	Worker    string
 }
@@ -118,7 +121,7 @@ func RunTask(ctx context.Context, dir string, task int, lookup func(name string)
 	var todo []workers.Task
 	for _, s := range in.Specs {
 		if !done[s.Index] {
-			todo = append(todo, workers.Task{Spec: s, Attempt: 1})
+			todo = append(todo, workers.Task{Spec: s, Attempt: 1, Timeout: in.Timeout})
 		}
 	}
 	seq := 0
@@ -183,9 +186,10 @@ func RunTask(ctx context.Context, dir string, task int, lookup func(name string)
 			}
 		case o := <-pool.Outcomes():
 			received++
-			r := partResult{Index: o.Index, Result: o.Result, ElapsedNS: int64(o.Elapsed), Worker: hostWorker(o.Worker)}
+			r := partResult{Index: o.Index, Result: o.Result, ElapsedNS: int64(o.Elapsed), Worker: hostWorker(o.Worker),
+				TimedOut: o.TimedOut}
 			if o.Err != nil {
-				r.Err = o.Err.Error()
+				r.Err, r.BadInput = o.Err.Error(), models.IsBadInput(o.Err)
 			}
 			pending = append(pending, r)
 			if len(pending) >= maxRuns {

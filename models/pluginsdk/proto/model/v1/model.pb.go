@@ -165,14 +165,16 @@ func (x *DescribeResponse) GetModels() []*Descriptor {
 
 // Descriptor mirrors models.Descriptor.
 type Descriptor struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Doc           string                 `protobuf:"bytes,3,opt,name=doc,proto3" json:"doc,omitempty"`
-	Params        []*Param               `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty"`
-	Outputs       []*Output              `protobuf:"bytes,5,rep,name=outputs,proto3" json:"outputs,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Doc     string                 `protobuf:"bytes,3,opt,name=doc,proto3" json:"doc,omitempty"`
+	Params  []*Param               `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty"`
+	Outputs []*Output              `protobuf:"bytes,5,rep,name=outputs,proto3" json:"outputs,omitempty"`
+	// run_timeout_nanos mirrors models.Descriptor.RunTimeout (0: none).
+	RunTimeoutNanos int64 `protobuf:"varint,6,opt,name=run_timeout_nanos,json=runTimeoutNanos,proto3" json:"run_timeout_nanos,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Descriptor) Reset() {
@@ -238,6 +240,13 @@ func (x *Descriptor) GetOutputs() []*Output {
 		return x.Outputs
 	}
 	return nil
+}
+
+func (x *Descriptor) GetRunTimeoutNanos() int64 {
+	if x != nil {
+		return x.RunTimeoutNanos
+	}
+	return 0
 }
 
 // Param mirrors models.Param.
@@ -729,8 +738,11 @@ type RunReply struct {
 	//
 	//	*RunReply_Result
 	//	*RunReply_Error
-	Outcome       isRunReply_Outcome `protobuf_oneof:"outcome"`
-	ElapsedNanos  int64              `protobuf:"varint,3,opt,name=elapsed_nanos,json=elapsedNanos,proto3" json:"elapsed_nanos,omitempty"` // wall time spent in the model's Run
+	Outcome      isRunReply_Outcome `protobuf_oneof:"outcome"`
+	ElapsedNanos int64              `protobuf:"varint,3,opt,name=elapsed_nanos,json=elapsedNanos,proto3" json:"elapsed_nanos,omitempty"` // wall time spent in the model's Run
+	// bad_input is set with error when the model rejected the run's input
+	// (models.IsBadInput): the host fails the run without retrying it.
+	BadInput      bool `protobuf:"varint,4,opt,name=bad_input,json=badInput,proto3" json:"bad_input,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -795,6 +807,13 @@ func (x *RunReply) GetElapsedNanos() int64 {
 		return x.ElapsedNanos
 	}
 	return 0
+}
+
+func (x *RunReply) GetBadInput() bool {
+	if x != nil {
+		return x.BadInput
+	}
+	return false
 }
 
 type isRunReply_Outcome interface {
@@ -986,14 +1005,15 @@ const file_model_v1_model_proto_rawDesc = "" +
 	"\x14model/v1/model.proto\x12\x0fmdtwin.model.v1\"\x11\n" +
 	"\x0fDescribeRequest\"G\n" +
 	"\x10DescribeResponse\x123\n" +
-	"\x06models\x18\x01 \x03(\v2\x1b.mdtwin.model.v1.DescriptorR\x06models\"\xaf\x01\n" +
+	"\x06models\x18\x01 \x03(\v2\x1b.mdtwin.model.v1.DescriptorR\x06models\"\xdb\x01\n" +
 	"\n" +
 	"Descriptor\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x10\n" +
 	"\x03doc\x18\x03 \x01(\tR\x03doc\x12.\n" +
 	"\x06params\x18\x04 \x03(\v2\x16.mdtwin.model.v1.ParamR\x06params\x121\n" +
-	"\aoutputs\x18\x05 \x03(\v2\x17.mdtwin.model.v1.OutputR\aoutputs\"\xf6\x01\n" +
+	"\aoutputs\x18\x05 \x03(\v2\x17.mdtwin.model.v1.OutputR\aoutputs\x12*\n" +
+	"\x11run_timeout_nanos\x18\x06 \x01(\x03R\x0frunTimeoutNanos\"\xf6\x01\n" +
 	"\x05Param\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12)\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x15.mdtwin.model.v1.KindR\x04kind\x12\x12\n" +
@@ -1035,11 +1055,12 @@ const file_model_v1_model_proto_rawDesc = "" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12.\n" +
 	"\x05specs\x18\x02 \x03(\v2\x18.mdtwin.model.v1.RunSpecR\x05specs\"B\n" +
 	"\vRunResponse\x123\n" +
-	"\areplies\x18\x01 \x03(\v2\x19.mdtwin.model.v1.RunReplyR\areplies\"\x85\x01\n" +
+	"\areplies\x18\x01 \x03(\v2\x19.mdtwin.model.v1.RunReplyR\areplies\"\xa2\x01\n" +
 	"\bRunReply\x121\n" +
 	"\x06result\x18\x01 \x01(\v2\x17.mdtwin.model.v1.ResultH\x00R\x06result\x12\x16\n" +
 	"\x05error\x18\x02 \x01(\tH\x00R\x05error\x12#\n" +
-	"\relapsed_nanos\x18\x03 \x01(\x03R\felapsedNanosB\t\n" +
+	"\relapsed_nanos\x18\x03 \x01(\x03R\felapsedNanos\x12\x1b\n" +
+	"\tbad_input\x18\x04 \x01(\bR\bbadInputB\t\n" +
 	"\aoutcome\"\xd2\x01\n" +
 	"\x06Result\x12>\n" +
 	"\ascalars\x18\x01 \x03(\v2$.mdtwin.model.v1.Result.ScalarsEntryR\ascalars\x12.\n" +
