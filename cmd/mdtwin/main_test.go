@@ -7,13 +7,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/models/pluginsdk"
 )
 
 // The test binary doubles as the mdtwin binary: with MDTWIN_AS_MAIN=1 it
 // runs the CLI instead of the tests. End-to-end tests exec it (and the
 // plugin backend re-executes it as `mdtwin plugin serve`, inheriting the
 // variable), so no separate build is needed.
+//
+// With MDTWIN_TEST_PLUGIN=hang it is instead an external model plugin
+// serving hangModel (chaos_test.go).
 func TestMain(m *testing.M) {
+	if os.Getenv("MDTWIN_TEST_PLUGIN") == "hang" {
+		pluginsdk.Serve(hangModel{})
+		return
+	}
 	if os.Getenv("MDTWIN_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}

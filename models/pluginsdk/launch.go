@@ -120,6 +120,9 @@ type StartError struct {
 	Path   string
 	Reason string // "was killed (signal: killed)", "exited with status 3"
 	Stderr string // the end of its stderr, if any
+	// Killed is set when a signal from outside ended it (SIGKILL, SIGTERM,
+	// SIGINT, SIGHUP): nothing says the binary itself is broken.
+	Killed bool
 }
 
 func (e *StartError) Error() string {
@@ -138,6 +141,13 @@ func (e *StartError) Error() string {
 func Transient(err error) bool {
 	var se *StartError
 	return errors.As(err, &se)
+}
+
+// KilledStarting reports whether err is a process killed from outside
+// while it started (a *StartError with Killed set).
+func KilledStarting(err error) bool {
+	var se *StartError
+	return errors.As(err, &se) && se.Killed
 }
 
 // exitedEarly reports whether a failed handshake is a process that ended
@@ -170,7 +180,9 @@ func diedStarting(path string, cmd *exec.Cmd, stderr string) error {
 		Signaled() bool
 		Signal() syscall.Signal
 	}); ok && ws.Signaled() {
-		return &StartError{Path: path, Reason: fmt.Sprintf("was killed (signal: %v)", ws.Signal()), Stderr: stderr}
+		sig := ws.Signal()
+		external := sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP
+		return &StartError{Path: path, Reason: fmt.Sprintf("was killed (signal: %v)", sig), Stderr: stderr, Killed: external}
 	}
 	if code := ps.ExitCode(); code > 0 {
 		return &StartError{Path: path, Reason: fmt.Sprintf("exited with status %d", code), Stderr: stderr}

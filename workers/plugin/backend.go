@@ -55,9 +55,9 @@ type Options struct {
 	RestartBudget int
 	RestartWindow time.Duration // 0: DefaultRestartWindow
 	// StartFailures is how many launches in a row may fail (the binary
-	// exits, is killed or answers no handshake, with back-off between
-	// tries) before the backend stops and closes Outcomes. 0:
-	// DefaultStartFailures.
+	// exits, crashes or answers no handshake, with back-off between tries)
+	// before the backend stops and closes Outcomes; processes killed from
+	// outside while they start do not count. 0: DefaultStartFailures.
 	StartFailures int
 	Logger        *slog.Logger // nil means slog.Default()
 }
@@ -581,7 +581,9 @@ func (b *Backend) replace(w *worker, old *pluginsdk.Process, cause error) bool {
 			b.log.Info("plugin worker restarted", "worker", b.workerName(w, p.PID()), "restarts", n, "cause", oneLine(cause))
 			return true
 		}
-		b.failing++
+		if !pluginsdk.KilledStarting(err) { // killed from outside: not the binary's failure
+			b.failing++
+		}
 		failing := b.failing
 		if failing >= b.opts.StartFailures {
 			b.fail(fmt.Errorf("plugin %s no longer starts: %d launches in a row failed; last failure: %w", b.opts.Path, failing, err))
