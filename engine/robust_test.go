@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/pk"
 	"github.com/mdtwin/mdtwin/store"
+	"github.com/mdtwin/mdtwin/workers"
 	"github.com/mdtwin/mdtwin/workers/inproc"
 )
 
@@ -227,5 +229,38 @@ func TestRetryFailed(t *testing.T) {
 	execute(t, plan(t, src, desc, ref), nothing{}, 1)
 	if !bytes.Equal(read(t, filepath.Join(out, "results.csv")), read(t, filepath.Join(ref, "results.csv"))) {
 		t.Error("results.csv after --retry-failed differs from a study that never failed")
+	}
+}
+
+// stuck is a backend whose Submit blocks until Close, as the Slurm
+// backend's did on resume.
+type stuck struct {
+	out    chan workers.Outcome
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (s *stuck) Name() string                     { return "stuck" }
+func (s *stuck) Start(context.Context) error      { return nil }
+func (s *stuck) Capacity() int                    { return 4 }
+func (s *stuck) Submit(...workers.Task)           { <-s.closed }
+func (s *stuck) Outcomes() <-chan workers.Outcome { return s.out }
+func (s *stuck) Err() error                       { return nil }
+func (s *stuck) Close() error                     { s.once.Do(func() { close(s.closed) }); return nil }
+
+// Ctrl-C stops a study even when its backend blocks: the engine closes
+// the backend when its context ends (issue 12, defect 1: the stuck
+// scheduler then ignored Ctrl-C).
+func TestCancelStopsAStuckBackend(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	st, err := Prepare(plan(t, studyOf("nothing", 10), nothing{}.Describe(), out), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	b := &stuck{out: make(chan workers.Outcome), closed: make(chan struct{})}
+	if _, err := st.Execute(ctx, b, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("Execute: %v, want context.Canceled", err)
 	}
 }

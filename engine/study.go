@@ -668,15 +668,31 @@ func writeAtomic(path string, data []byte) error {
 func (s *Study) finish(ctx context.Context, core *Core, rep Report) (Report, error) {
 	out := newOutputs(s)
 	defer out.close()
-	err := s.ledger.EachRun(ctx, func(r store.LedgerRun) error {
-		switch r.State {
+	next := 0 // the next run to write
+	pending := func(upTo int) error { // runs with no end yet: none once a study is finished
+		for ; next < upTo; next++ {
+			if err := out.add(store.RunEnd{Index: next, State: store.Pending}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := s.ledger.EachLastEnd(ctx, func(e store.RunEnd) error {
+		if err := pending(e.Index); err != nil {
+			return err
+		}
+		switch e.State {
 		case store.Done:
 			rep.Done++
 		case store.Failed:
-			rep.Failed = append(rep.Failed, FailedRun{ID: r.ID, Attempts: r.Attempts, Error: r.Error})
+			rep.Failed = append(rep.Failed, FailedRun{ID: s.runID(e.Index), Attempts: e.Attempts, Error: e.Error})
 		}
-		return out.add(r)
+		next++
+		return out.add(e)
 	})
+	if err == nil {
+		err = pending(s.plan.Runs.Len())
+	}
 	if err == nil {
 		err = out.writeResults()
 	}
@@ -735,8 +751,9 @@ func newOutputs(s *Study) *outputs {
 	return o
 }
 
-// add writes run r's row (runs come in run order) and collects its outputs.
-func (o *outputs) add(r store.LedgerRun) error {
+// add writes the row of the run whose latest end is r (runs come in run
+// order) and collects its outputs.
+func (o *outputs) add(r store.RunEnd) error {
 	if o.err != nil {
 		return o.err
 	}
@@ -749,7 +766,7 @@ func (o *outputs) add(r store.LedgerRun) error {
 		return err
 	}
 	done := r.State == store.Done
-	o.rec = append(o.rec[:0], r.ID, strconv.Itoa(r.Replicate), strconv.FormatUint(r.Seed, 10), r.State)
+	o.rec = append(o.rec[:0], run.ID, strconv.Itoa(run.Replicate), strconv.FormatUint(run.Seed, 10), r.State)
 	for _, p := range o.s.plan.Model.Params {
 		o.rec = append(o.rec, csvValue(run.Params[p.Name]))
 	}
@@ -768,7 +785,7 @@ func (o *outputs) add(r store.LedgerRun) error {
 		return err
 	}
 	if o.s.plan.Summarizer != nil {
-		rs := models.RunSummary{RunID: r.ID, Replicate: r.Replicate, Params: run.Params, Done: done}
+		rs := models.RunSummary{RunID: run.ID, Replicate: run.Replicate, Params: run.Params, Done: done}
 		if done {
 			rs.Scalars = r.Outputs
 		}

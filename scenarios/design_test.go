@@ -332,3 +332,49 @@ func TestExpandHandBuilt(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
+
+// Design builds each run's parameters from point 0's resolution with the
+// point's sweep values coerced in; that must be what Descriptor.Resolve
+// gives for the point's raw values, for every design (with base values,
+// an int parameter swept with floats, and defaults filled in).
+func TestDesignParamsAreResolve(t *testing.T) {
+	desc := models.Descriptor{Name: "m", Params: []models.Param{
+		{Name: "a", Kind: models.Float, Default: 1.0},
+		{Name: "n", Kind: models.Int, Default: int64(2)},
+		{Name: "s", Kind: models.String, Default: "x", Choices: []string{"x", "y"}},
+		{Name: "f", Kind: models.Float, Default: 0.5},
+	}}
+	for _, sweep := range []string{
+		"design = \"grid\"\n[sweep.params]\nn = [1, 2, 3]\ns = [\"x\", \"y\"]\n",
+		"design = \"zip\"\n[sweep.params]\nn = [1, 5]\nf = [0.25, 7]\n",
+		"design = \"lhs\"\nsamples = 7\n[sweep.params]\nf = { dist = \"normal\", mean = 1, sd = 2 }\nn = { dist = \"discrete\", values = [1, 4] }\n",
+		"design = \"random\"\nsamples = 5\n[sweep.params]\nf = { dist = \"uniform\", min = 0, max = 1 }\n",
+	} {
+		src := "[study]\nname = \"p\"\nmodel = \"m\"\nseed = 4\nreplicates = 2\n[params]\na = 3\n[sweep]\n" + sweep
+		s, err := Parse("p.toml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Design(desc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range d.Len() {
+			r, err := d.Run(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := map[string]any{"a": int64(3)}
+			for j, p := range s.Sweep.Params {
+				raw[p.Name] = d.points.value(r.Point, j)
+			}
+			want, err := desc.Resolve(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.Params, want) {
+				t.Errorf("%s run %d: params %v, Resolve gives %v", s.Sweep.Design, i, r.Params, want)
+			}
+		}
+	}
+}

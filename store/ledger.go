@@ -309,6 +309,35 @@ func (l *Ledger) EachRun(ctx context.Context, fn func(LedgerRun) error) error {
 	return rows.Err()
 }
 
+// EachLastEnd calls fn with the latest end of every run that has one, in
+// run order: the run's state, attempts, last error and outputs. It reads
+// less than EachRun (no ids, seeds or parameters, which the caller can
+// derive), for the engine's outputs.
+func (l *Ledger) EachLastEnd(ctx context.Context, fn func(RunEnd) error) error {
+	rows, err := l.db.QueryContext(ctx, `SELECT e.idx, e.state, e.kind, e.attempts, e.error, e.outputs
+		FROM (SELECT idx, MAX(seq) AS seq FROM ends GROUP BY idx) m JOIN ends e ON e.seq = m.seq ORDER BY e.idx`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e RunEnd
+		var outputs sql.NullString
+		if err := rows.Scan(&e.Index, &e.State, &e.Kind, &e.Attempts, &e.Error, &outputs); err != nil {
+			return err
+		}
+		if outputs.Valid {
+			if e.Outputs, err = DecodeOutputs(outputs.String); err != nil {
+				return fmt.Errorf("run %d: outputs: %w", e.Index, err)
+			}
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // EachEnd calls fn with every attempt end in run order (by index, then in
 // the order they were recorded): the run's index, the state it left the
 // run in and the end's kind. The engine folds them into each run's

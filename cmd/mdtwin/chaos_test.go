@@ -301,3 +301,26 @@ func TestSecondRunOnAFolderInUse(t *testing.T) {
 		t.Errorf("%d retried ends in an undisturbed study", n)
 	}
 }
+
+// A plugin folder holding a binary that prints before its handshake does
+// not concern a study of a built-in model, on any backend (issue 12,
+// defect 5); `mdtwin models` lists the models and names the bad file.
+func TestBrokenPluginDoesNotConcernOtherStudies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "s.toml"), goodStudy)
+	write(t, filepath.Join(dir, "plugins", "mdtwin-model-chatty"), "#!/bin/sh\necho hello before the handshake\nsleep 1\n")
+	os.Chmod(filepath.Join(dir, "plugins", "mdtwin-model-chatty"), 0o755)
+	for _, backend := range []string{"inproc", "plugin"} {
+		b, err := mdtwin(t, dir, "run", "s.toml", "--backend", backend, "--out", "out-"+backend).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", backend, err, b)
+		}
+	}
+	b, err := mdtwin(t, dir, "models").Output()
+	if err != nil || !strings.Contains(string(b), "pk 1.0.0 (built-in)") {
+		t.Errorf("models: %v\n%s", err, b)
+	}
+}
