@@ -668,7 +668,7 @@ func writeAtomic(path string, data []byte) error {
 func (s *Study) finish(ctx context.Context, core *Core, rep Report) (Report, error) {
 	out := newOutputs(s)
 	defer out.close()
-	next := 0 // the next run to write
+	next := 0                         // the next run to write
 	pending := func(upTo int) error { // runs with no end yet: none once a study is finished
 		for ; next < upTo; next++ {
 			if err := out.add(store.RunEnd{Index: next, State: store.Pending}); err != nil {
