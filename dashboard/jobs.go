@@ -148,17 +148,20 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if j.Patients > 0 {
-		src = prediction.WithParam(src, "n_patients", strconv.Itoa(j.Patients))
-	}
 	sc, err := scenarios.Parse("scenarios/examples/"+j.Scenario, src)
 	if err != nil {
 		return nil, err
 	}
-	if _, set := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !set {
+	set := map[string]any{}
+	if j.Patients > 0 {
+		set["n_patients"] = j.Patients
+	}
+	if _, given := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !given {
 		// The trajectories give the report its EDSS forecast per strategy.
-		src = prediction.WithParam(src, "save_trajectories", "true")
-		if sc, err = scenarios.Parse("scenarios/examples/"+j.Scenario, src); err != nil {
+		set["save_trajectories"] = true
+	}
+	if len(set) > 0 {
+		if sc, err = sc.Derive(scenarios.Derivation{Why: "dashboard", Params: set}); err != nil {
 			return nil, err
 		}
 	}

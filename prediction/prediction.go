@@ -1,13 +1,11 @@
 package prediction
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/mdtwin/mdtwin/engine"
@@ -157,34 +155,4 @@ func InProcess(sc *scenarios.Scenario, out string, workers int) (Study, error) {
 	}
 	return Study{Scenario: sc, Model: desc, Summarizer: SummarizerOf(m), Backend: inproc.New(m, workers),
 		BackendKind: "inproc", Workers: workers, OutDir: out}, nil
-}
-
-// WithParam returns a scenario's TOML source with key = value in its
-// [params] table: the key's line replaced, or a line added after the table
-// header (and the table added when there is none). value is TOML, e.g. "200"
-// or "true". Parsing the result gives a scenario whose hash covers the
-// value, as an edited copy of the file would: the dashboard and the demo
-// size bundled scenarios this way.
-func WithParam(src []byte, key, value string) []byte {
-	params := regexp.MustCompile(`(?m)^\[params\][ \t]*(#.*)?$`)
-	loc := params.FindIndex(src)
-	line := []byte(key + " = " + value)
-	if loc == nil {
-		return append(append(append(bytes.Clone(src), "\n[params]\n"...), line...), '\n')
-	}
-	body := src[loc[1]:]
-	end := len(body)
-	if m := regexp.MustCompile(`(?m)^\[`).FindIndex(body); m != nil {
-		end = m[0]
-	}
-	keyLine := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `[ \t]*=.*$`)
-	var out []byte
-	if m := keyLine.FindIndex(body[:end]); m != nil {
-		out = append(out, src[:loc[1]+m[0]]...)
-		out = append(out, line...)
-		return append(out, src[loc[1]+m[1]:]...)
-	}
-	out = append(out, src[:loc[1]]...)
-	out = append(append(out, '\n'), line...)
-	return append(out, body...)
 }

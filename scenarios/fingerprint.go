@@ -52,19 +52,7 @@ func (s *Scenario) Fingerprint() (Fingerprint, error) {
 	}
 	f.Parts["[inputs]"] = canonicalHash(inputs)
 	if s.Sweep != nil {
-		sw := map[string]any{"design": s.Sweep.Design, "samples": s.Sweep.Samples}
-		var ps []any
-		for _, p := range s.Sweep.Params {
-			e := map[string]any{"name": p.Name, "values": p.Values}
-			if d := p.Dist; d != nil {
-				e["dist"] = map[string]any{"kind": d.Kind, "min": d.Min, "max": d.Max, "mode": d.Mode,
-					"mean": d.Mean, "sd": d.SD, "mu": d.Mu, "sigma": d.Sigma, "alpha": d.Alpha, "beta": d.Beta,
-					"shape": d.Shape, "rate": d.Rate, "values": d.Values, "weights": d.Weights}
-			}
-			ps = append(ps, e)
-		}
-		sw["params"] = ps
-		f.Parts["[sweep]"] = canonicalHash(sw)
+		f.Parts["[sweep]"] = canonicalHash(sweepCanonical(s.Sweep))
 	}
 	if s.Patient != nil {
 		f.Parts["[patient]"] = canonicalHash(map[string]any{"id": s.Patient.ID, "store": s.Patient.Store})
@@ -87,6 +75,23 @@ func (s *Scenario) Fingerprint() (Fingerprint, error) {
 		f.Files[p] = h
 	}
 	return f, nil
+}
+
+// sweepCanonical is a sweep as plain values, for hashing.
+func sweepCanonical(sweep *Sweep) map[string]any {
+	sw := map[string]any{"design": sweep.Design, "samples": sweep.Samples}
+	ps := []any{}
+	for _, p := range sweep.Params {
+		e := map[string]any{"name": p.Name, "values": p.Values}
+		if d := p.Dist; d != nil {
+			e["dist"] = map[string]any{"kind": d.Kind, "min": d.Min, "max": d.Max, "mode": d.Mode,
+				"mean": d.Mean, "sd": d.SD, "mu": d.Mu, "sigma": d.Sigma, "alpha": d.Alpha, "beta": d.Beta,
+				"shape": d.Shape, "rate": d.Rate, "values": d.Values, "weights": d.Weights}
+		}
+		ps = append(ps, e)
+	}
+	sw["params"] = ps
+	return sw
 }
 
 // Changes lists what differs from the fingerprint old, in a stable order:

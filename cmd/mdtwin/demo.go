@@ -16,7 +16,6 @@ import (
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/ingest"
-	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/scenarios/examples"
@@ -50,7 +49,7 @@ func (a *app) demoCommand() *cobra.Command {
 			if out == "" {
 				out = filepath.Join("out", "demo-"+time.Now().Format("20060102-150405"))
 			}
-			pk, err := embeddedScenario(examples.Demo)
+			pk, err := embeddedScenario(examples.Demo, nil)
 			if err != nil {
 				return err
 			}
@@ -72,17 +71,18 @@ func (a *app) demoCommand() *cobra.Command {
 	return cmd
 }
 
-// embeddedScenario parses an example scenario, with [params] set from
-// key, value pairs.
-func embeddedScenario(name string, params ...string) (*scenarios.Scenario, error) {
+// embeddedScenario parses an example scenario, with [params] values set
+// from params (nil: as shipped).
+func embeddedScenario(name string, params map[string]any) (*scenarios.Scenario, error) {
 	data, err := examples.FS.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	for i := 0; i+1 < len(params); i += 2 {
-		data = prediction.WithParam(data, params[i], params[i+1])
+	sc, err := scenarios.Parse("scenarios/examples/"+name, data)
+	if err != nil || params == nil {
+		return sc, err
 	}
-	return scenarios.Parse("scenarios/examples/"+name, data)
+	return sc.Derive(scenarios.Derivation{Why: "demo", Params: params})
 }
 
 // demoPatients ingests the sample patients into out/store.sqlite, runs the
@@ -112,7 +112,7 @@ func (a *app) demoPatients(ctx context.Context, out string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	sc, err := embeddedScenario(demoMS, "n_patients", strconv.Itoa(demoMSPatients), "save_trajectories", "true")
+	sc, err := embeddedScenario(demoMS, map[string]any{"n_patients": demoMSPatients, "save_trajectories": true})
 	if err != nil {
 		return err
 	}

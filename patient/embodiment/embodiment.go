@@ -1,9 +1,6 @@
 package embodiment
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -71,38 +68,12 @@ func Personalise(sc *scenarios.Scenario, rec *patient.Record, opt Options) (*Per
 			}
 		}
 	}
-	out := *sc
-	out.Params = maps.Clone(sc.Params)
-	if out.Params == nil {
-		out.Params = map[string]any{}
-	}
-	maps.Copy(out.Params, p.Params)
-	inputs := map[string]any{}
-	if len(sc.Inputs) > 0 {
-		if err := json.Unmarshal(sc.Inputs, &inputs); err != nil {
-			return nil, fmt.Errorf("scenario %s: [inputs]: %v", sc.File, err)
-		}
-	}
-	maps.Copy(inputs, p.Inputs)
-	if out.Inputs, err = json.Marshal(inputs); err != nil {
+	out, err := sc.Derive(scenarios.Derivation{Why: "patient " + p.PatientID, Params: p.Params, Inputs: p.Inputs})
+	if err != nil {
 		return nil, err
 	}
-	out.Hash = personalHash(sc.Hash, p)
-	p.Scenario = &out
+	p.Scenario = out
 	return p, nil
-}
-
-// personalHash is the SHA-256 of the scenario's hash, the patient id and
-// the values the record supplied (JSON with sorted keys: deterministic).
-func personalHash(scenarioHash string, p *Personalisation) string {
-	b, _ := json.Marshal(struct {
-		Scenario string         `json:"scenario"`
-		Patient  string         `json:"patient"`
-		Params   map[string]any `json:"params"`
-		Inputs   map[string]any `json:"inputs"`
-	}{scenarioHash, p.PatientID, p.Params, p.Inputs})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 func (p *Personalisation) note(format string, args ...any) {

@@ -226,10 +226,14 @@ func (b *Backend) Start(ctx context.Context) error {
 	return nil
 }
 
-// launchWithRetry launches one process, retrying failures that may pass.
+// launchWithRetry launches one process, retrying failures that may pass:
+// startTries times a process that crashed starting, and up to
+// maxKilledStarts times one killed from outside (nothing says the binary
+// is broken), with back-off.
 func (b *Backend) launchWithRetry(ctx context.Context) (*pluginsdk.Process, error) {
 	var err error
-	for try := 0; try < startTries; try++ {
+	failed := 0
+	for try := 0; failed < startTries && try < maxKilledStarts; try++ {
 		var p *pluginsdk.Process
 		if p, err = pluginsdk.Launch(ctx, b.opts.Path, b.opts.Args, b.opts.Logger); err == nil {
 			return p, nil
@@ -237,14 +241,20 @@ func (b *Backend) launchWithRetry(ctx context.Context) (*pluginsdk.Process, erro
 		if !pluginsdk.Transient(err) || ctx.Err() != nil {
 			return nil, err
 		}
+		if !pluginsdk.KilledStarting(err) {
+			failed++
+		}
 		select {
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(50 * time.Millisecond << try):
+		case <-time.After(min(time.Second, 50*time.Millisecond<<min(try, 10))):
 		}
 	}
 	return nil, err
 }
+
+// maxKilledStarts bounds the launches Start makes of one worker.
+const maxKilledStarts = 30
 
 // distinct drops repeated error messages, keeping the first of each.
 func distinct(errs []error) []error {
