@@ -237,7 +237,8 @@ func TestNotAPlugin(t *testing.T) {
 		{script, nil, script + ": not an mdtwin model plugin: Unrecognized remote plugin message: hello from a script"},
 		{os.Args[0], []string{"print-hello"}, os.Args[0] + ": not an mdtwin model plugin: Unrecognized remote plugin message: hello, I am not a plugin"},
 		{filepath.Join(dir, "missing"), nil, filepath.Join(dir, "missing") + ": cannot start:"},
-		{failing, nil, failing + ": not an mdtwin model plugin: "},
+		// A process that exits with an error before its handshake says so.
+		{failing, nil, failing + ": worker process exited with status 2 during start-up"},
 	} {
 		p, err := pluginsdk.Launch(ctx, tc.path, tc.args, quiet)
 		if err == nil {

@@ -440,7 +440,7 @@ func (b *Backend) work(w *worker) {
 		timeout = tasks[0].Timeout
 		// A process that was idle may have died meanwhile: ask it (one
 		// round trip) before sending runs that would be lost with it.
-		idle := time.Since(waited) > idleCheck
+		idle := time.Since(waited) > IdleCheck
 		if proc.Exited() || idle && proc.Ping() != nil { // died while idle: replace it before sending anything
 			b.requeue(tasks)
 			b.log.Warn("plugin worker exited while idle", "worker", b.workerName(w, proc.PID()))
@@ -456,9 +456,10 @@ func (b *Backend) work(w *worker) {
 	}
 }
 
-// idleCheck is how long a worker waits for work before it checks that its
-// process still answers.
-const idleCheck = 10 * time.Millisecond
+// IdleCheck is how long a worker waits for work before it checks, when
+// work comes, that its process still answers (one round trip), so that a
+// process that died while idle takes no run with it.
+const IdleCheck = 10 * time.Millisecond
 
 // callTimeout is the deadline of a call running tasks: the run's timeout
 // for one run; for a batch, one timeout plus four times the expected time

@@ -29,6 +29,12 @@ func alive(pid int) bool {
 	return ok && state != 'Z'
 }
 
+// reaped reports whether pid is gone, not even a zombie.
+func reaped(pid int) bool {
+	_, _, ok := stat(pid)
+	return !ok
+}
+
 // children returns the PIDs of this process's children.
 func children() []int {
 	entries, _ := os.ReadDir("/proc")
