@@ -21,6 +21,8 @@ import (
 // Pseudonyms are keyed per store: the test computes them from the source
 // identifiers of patient/testdata.
 const (
+	syntheaSource     = "http://hospital.smarthealthit.org"
+	msSource          = "urn:example:ms-registry"
 	syntheaIdentifier = "http://hospital.smarthealthit.org|55bbe118-e08d-4408-86e5-6084457500d4"
 	msIdentifier      = "urn:example:ms-registry|MS-0001"
 )
@@ -57,7 +59,7 @@ func newFixture(t *testing.T, token string) *fixture {
 	hs := httptest.NewServer(srv) // 127.0.0.1:0
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return &fixture{ps: ps, srv: srv, http: hs, logs: logs,
-		synthea: ps.Pseudonym(syntheaIdentifier), ms: ps.Pseudonym(msIdentifier)}
+		synthea: ps.Pseudonym(syntheaSource, syntheaIdentifier), ms: ps.Pseudonym(msSource, msIdentifier)}
 }
 
 // syncWriter serialises writes of the request goroutines to the log.
