@@ -75,10 +75,10 @@ type Server struct {
 	tokenName   string
 	storeTokens bool
 	failures    *failures
-	workers    int
-	log        *slog.Logger
-	mux        *http.ServeMux
-	pages      map[string]*template.Template
+	workers     int
+	log         *slog.Logger
+	mux         *http.ServeMux
+	pages       map[string]*template.Template
 
 	ctx    context.Context
 	cancel context.CancelFunc
