@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -96,8 +97,29 @@ func (p *Problem) Error() string {
 	case p.Ref != "":
 		where += " (" + p.Ref + ")"
 	}
-	return where + ": " + p.Err.Error()
+	return oneLine(where + ": " + p.Err.Error())
 }
+
+// oneLine escapes the control characters a message may quote from its
+// input (a newline in an id or a reference), so that every answer is one
+// line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 }
 
 func (p *Problem) Unwrap() error { return p.Err }
 
@@ -108,7 +130,7 @@ type FileError struct {
 	Err  error
 }
 
-func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Error() string { return oneLine(e.File + ": " + e.Err.Error()) }
 func (e *FileError) Unwrap() error { return e.Err }
 
 // Size caps of the readers: a file, resource or field beyond them is

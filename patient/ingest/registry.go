@@ -88,9 +88,9 @@ type MappingError struct {
 
 func (e *MappingError) Error() string {
 	if e.Line == 0 {
-		return e.File + ": " + e.Msg
+		return oneLine(e.File + ": " + e.Msg)
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	return oneLine(fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg))
 }
 
 // ReadMapping reads and checks a mapping file.
@@ -125,6 +125,9 @@ func keyLine(data []byte, key string, from int) (int, int) {
 			continue
 		}
 		for _, q := range []string{key, `"` + key + `"`} {
+			if q == "" {
+				continue
+			}
 			for off := 0; ; {
 				j := strings.Index(line[off:], q)
 				if j < 0 {
