@@ -522,7 +522,7 @@ func auditEvent(a AuditEntry) auditEventJSON {
 	switch {
 	case a.Action == "read":
 		e.Action, e.Subtype = "R", []fhirCoding{{"http://hl7.org/fhir/restful-interaction", "read", "read"}}
-	case a.Detail == "added":
+	case strings.HasPrefix(a.Detail, "added"):
 		e.Action, e.Subtype = "C", []fhirCoding{{"http://hl7.org/fhir/restful-interaction", "create", "create"}}
 	default:
 		e.Action, e.Subtype = "U", []fhirCoding{{"http://hl7.org/fhir/restful-interaction", "update", "update"}}

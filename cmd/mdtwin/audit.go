@@ -34,7 +34,7 @@ Without the key, no row can be changed, removed or added, and the log cannot be 
 			if err != nil {
 				return err
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			rep, err := ps.VerifyAudit(cmd.Context())
 			if err != nil {
 				return err
@@ -56,7 +56,7 @@ Without the key, no row can be changed, removed or added, and the log cannot be 
 			if err != nil {
 				return err
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			var w io.Writer = a.stdout
 			var f *os.File
 			if out != "" {

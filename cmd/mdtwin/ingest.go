@@ -64,7 +64,7 @@ Exit status: 0 when every entry was stored or skipped; 2 when any entry or file 
 			if err != nil {
 				return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			failed, badFiles, rolledBack := 0, 0, 0
 			for _, path := range ingest.Order(args) {
 				sums, err := opt.File(cmd.Context(), ps, path)

@@ -33,6 +33,14 @@ func openExisting(path, program string) (*store.Patients, string, error) {
 	return ps, path, nil
 }
 
+// closeStore closes the patient store, saying so on stderr when the audit
+// rows of its reads could not all be written.
+func (a *app) closeStore(ps *store.Patients) {
+	if err := ps.Close(); err != nil {
+		fmt.Fprintln(a.stderr, "mdtwin: warning: patient store "+ps.Path()+": "+oneLine(err.Error()))
+	}
+}
+
 func (a *app) patientsCommand() *cobra.Command {
 	var storePath string
 	cmd := &cobra.Command{
@@ -58,7 +66,7 @@ and its reason are written to the audit log under both patients' ids. Ingest nev
 			if err != nil {
 				return err
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			ctx := cmd.Context()
 			pts, err := ps.PatientList(ctx)
 			if err != nil {
@@ -96,7 +104,7 @@ and its reason are written to the audit log under both patients' ids. Ingest nev
 			if err != nil {
 				return err
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			l, err := ps.Link(cmd.Context(), args[0], args[1], reason)
 			if err != nil {
 				return &engine.InputError{Msg: err.Error()}
@@ -118,7 +126,7 @@ and its reason are written to the audit log under both patients' ids. Ingest nev
 			if err != nil {
 				return err
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			if err := ps.Unlink(cmd.Context(), args[0], args[1], reason); err != nil {
 				return &engine.InputError{Msg: err.Error()}
 			}

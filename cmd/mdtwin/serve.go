@@ -87,7 +87,7 @@ pseudonymous patient ids only. Stop it with Ctrl-C.`,
 			if err != nil {
 				return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 			}
-			defer ps.Close()
+			defer a.closeStore(ps)
 			ctx := cmd.Context()
 			if tokenCmd {
 				return a.tokens(ctx, ps, newToken, revokeToken, listTokens)
