@@ -313,6 +313,10 @@ type readLog struct {
 	stopped chan struct{}
 }
 
+// flushDelay is how long the audit rows of reads wait to be written
+// together.
+const flushDelay = 50 * time.Millisecond
+
 func newReadLog(p *Patients) *readLog {
 	l := &readLog{p: p, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go l.loop()
@@ -341,6 +345,14 @@ func (l *readLog) loop() {
 		case <-l.stop:
 			return
 		case <-l.wake:
+			// Gather the reads of the next moment into one transaction:
+			// a busy dashboard takes the write lock a few times a second,
+			// not once per page, and writers are not starved of it.
+			select {
+			case <-l.stop:
+				return
+			case <-time.After(flushDelay):
+			}
 		case <-timer:
 		}
 		if err := l.flush(context.Background()); err != nil {
