@@ -461,8 +461,14 @@ func (w *Writer) claimLegacy(ctx context.Context, r Ref, pid string) error {
 	if !w.p.legacy {
 		return nil
 	}
-	_, err := w.tx.ExecContext(ctx, `UPDATE sources SET key = ?, source = ? WHERE key = ? AND source = '' AND patient_id = ?`,
+	res, err := w.tx.ExecContext(ctx, `UPDATE sources SET key = ?, source = ? WHERE key = ? AND source = '' AND patient_id = ?`,
 		w.p.sourceKey(r), r.Source, w.p.legacySourceKey(r.ID), pid)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		_, err = w.tx.ExecContext(ctx, `UPDATE patients SET source = ? WHERE id = ? AND source = ''`, r.Source, pid)
+	}
 	return err
 }
 

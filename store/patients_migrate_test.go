@@ -90,15 +90,16 @@ func TestMigrateV1Store(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ch, err := w.PutPatient(ctx, Ref{src, "Patient/1"}, "urn:h|1", Patient{BirthDate: "1970-01-01", Sex: "female"})
-	if err != nil || got != pid {
-		t.Fatalf("re-sent patient: %s %v %v, want the old pseudonym %s", got, ch, err, pid)
-	}
+	// The observation first: claiming it names the patient's source too.
 	v70 := 70.0
-	_, ch, err = w.PutObservation(ctx, Ref{src, "Observation/1"}, Observation{PatientID: pid, Code: Coded{{System: "http://loinc.org", Code: "29463-7"}},
+	_, ch, err := w.PutObservation(ctx, Ref{src, "Observation/1"}, Observation{PatientID: pid, Code: Coded{{System: "http://loinc.org", Code: "29463-7"}},
 		Time: "2020", Value: &v70, Unit: "kg", Status: "final"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	got, ch, err := w.PutPatient(ctx, Ref{src, "Patient/1"}, "urn:h|1", Patient{BirthDate: "1970-01-01", Sex: "female"})
+	if err != nil || got != pid {
+		t.Fatalf("re-sent patient: %s %v %v, want the old pseudonym %s", got, ch, err, pid)
 	}
 	// Another source's Patient/1 (another identifier) is another patient.
 	other, _, err := w.PutPatient(ctx, Ref{"http://other.example", "Patient/1"}, "urn:o|1", Patient{BirthDate: "1990-01-01", Sex: "male"})
