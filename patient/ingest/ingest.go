@@ -460,10 +460,8 @@ func dup(first, e *entry, what string) {
 	if e.err == nil {
 		e.err = fmt.Errorf("duplicate %s (also %s): neither is stored", what, first.where())
 	}
-	if first.err == nil || strings.HasPrefix(first.err.Error(), "duplicate ") {
-		if first.err == nil {
-			first.err = fmt.Errorf("duplicate %s (also %s): neither is stored", what, e.where())
-		}
+	if first.err == nil {
+		first.err = fmt.Errorf("duplicate %s (also %s): neither is stored", what, e.where())
 	}
 }
 

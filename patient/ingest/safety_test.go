@@ -124,3 +124,53 @@ func TestEntryValidation(t *testing.T) {
 		}
 	}
 }
+
+// NDJSON lines: invalid UTF-8, duplicate ids and a line over the size cap
+// are reported with their line; the others are stored. A file naming no
+// source is refused as a whole.
+func TestNDJSONValidation(t *testing.T) {
+	ctx := context.Background()
+	ps := openStore(t)
+	nd := `{"resourceType": "Patient", "id": "1", "gender": "male"}
+{"resourceType": "Patient", "id": "2", "gender": "male", "name": [{"text": "` + "\xc3\x28" + `"}]}
+{"resourceType": "Patient", "id": "3", "gender": "female"}
+{"resourceType": "Patient", "id": "3", "gender": "male"}
+{"resourceType": "Patient", "id": "4", "note": "` + strings.Repeat("x", MaxResourceBytes) + `"}
+{"resourceType": "Patient", "id": "5", "gender": "other"}
+`
+	if _, err := NDJSON(ctx, ps, "p.ndjson", strings.NewReader(nd)); err == nil || !strings.Contains(err.Error(), "the source of its records is unknown") {
+		t.Errorf("no source: %v", err)
+	}
+	s, err := Options{Source: "urn:h"}.NDJSON(ctx, ps, "p.ndjson", strings.NewReader(nd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"p.ndjson:2: invalid UTF-8 at column 77",
+		"p.ndjson:3 (Patient/3): duplicate resource Patient/3 (also line 4): neither is stored",
+		"p.ndjson:4 (Patient/3): duplicate resource Patient/3 (also line 3): neither is stored",
+		"p.ndjson:5: the line is more than the cap of 4194304 bytes per resource",
+	}
+	if got := problems(s); got != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if s.Added != 2 {
+		t.Errorf("%s, want Patient/1 and Patient/5 added", s)
+	}
+}
+
+// Mapping errors name the file, line and column.
+func TestMappingErrorsPositioned(t *testing.T) {
+	for _, c := range []struct{ toml, want string }{
+		{"identifier_system = \"urn:r\"\n[[table]]\nfile = \"p.csv\"\nkind = \"patient\"\ncolumns = { id = \"id\", birth_date = \"b\", sex = \"s\", colour = \"c\" }\n",
+			`m.toml:5:53: table 1 (p.csv): a patient table has no field "colour"`},
+		{"identifier_system = \"urn:r\"\n[[table]]\nfile = \"p.csv\"\nkind = \"patients\"\n", `m.toml:4:1: table 1 (p.csv): kind "patients"`},
+		{"identifier_system = \"urn:r\"\nstray = 1\n[[table]]\n", `m.toml:2:1: unknown key "stray"`},
+		{"identifier_system = \"urn:r\n", `m.toml:1:`},
+	} {
+		_, err := ParseMapping("m.toml", []byte(c.toml))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %s…", c.toml, err, c.want)
+		}
+	}
+}
