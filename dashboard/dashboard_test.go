@@ -21,6 +21,8 @@ import (
 // Pseudonyms are keyed per store: the test computes them from the source
 // identifiers of patient/testdata.
 const (
+	syntheaSource     = "http://hospital.smarthealthit.org"
+	msSource          = "urn:example:ms-registry"
 	syntheaIdentifier = "http://hospital.smarthealthit.org|55bbe118-e08d-4408-86e5-6084457500d4"
 	msIdentifier      = "urn:example:ms-registry|MS-0001"
 )
@@ -36,6 +38,10 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, token string) *fixture {
+	return newFixtureOpts(t, Options{Token: token})
+}
+
+func newFixtureOpts(t *testing.T, opt Options) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	ps, err := store.OpenPatients(filepath.Join(dir, "store.sqlite"), "dashboard test")
@@ -49,15 +55,16 @@ func newFixture(t *testing.T, token string) *fixture {
 		}
 	}
 	logs := &bytes.Buffer{}
-	srv, err := New(Options{Store: ps.As("mdtwin serve"), StudiesDir: filepath.Join(dir, "studies"), Token: token,
-		Workers: 2, Log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))})
+	opt.Store, opt.StudiesDir, opt.Workers = ps.As("mdtwin serve"), filepath.Join(dir, "studies"), 2
+	opt.Log = slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))
+	srv, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv) // 127.0.0.1:0
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return &fixture{ps: ps, srv: srv, http: hs, logs: logs,
-		synthea: ps.Pseudonym(syntheaIdentifier), ms: ps.Pseudonym(msIdentifier)}
+		synthea: ps.Pseudonym(syntheaSource, syntheaIdentifier), ms: ps.Pseudonym(msSource, msIdentifier)}
 }
 
 // syncWriter serialises writes of the request goroutines to the log.
@@ -97,21 +104,23 @@ func get(t *testing.T, url string, header ...string) (int, string) {
 
 func TestCheckAddr(t *testing.T) {
 	for _, c := range []struct {
-		addr, token string
-		ok          bool
+		addr       string
+		token, tls bool
+		ok         bool
 	}{
-		{"127.0.0.1:8080", "", true},
-		{"localhost:0", "", true},
-		{"[::1]:8080", "", true},
-		{":8080", "", false}, // every interface
-		{"0.0.0.0:8080", "", false},
-		{"192.168.1.5:8080", "", false},
-		{"example.org:8080", "", false},
-		{"0.0.0.0:8080", "s3cret", true},
-		{"8080", "", false},
+		{"127.0.0.1:8080", false, false, true},
+		{"localhost:0", false, false, true},
+		{"[::1]:8080", false, false, true},
+		{":8080", false, false, false}, // every interface
+		{"0.0.0.0:8080", false, false, false},
+		{"192.168.1.5:8080", false, true, false},
+		{"example.org:8080", false, false, false},
+		{"0.0.0.0:8080", true, false, false}, // a token in clear text
+		{"0.0.0.0:8080", true, true, true},
+		{"8080", false, false, false},
 	} {
-		if err := CheckAddr(c.addr, c.token); (err == nil) != c.ok {
-			t.Errorf("CheckAddr(%q, %q) = %v, want ok %v", c.addr, c.token, err, c.ok)
+		if err := CheckAddr(c.addr, c.token, c.tls); (err == nil) != c.ok {
+			t.Errorf("CheckAddr(%q, token %v, tls %v) = %v, want ok %v", c.addr, c.token, c.tls, err, c.ok)
 		}
 	}
 }
@@ -161,22 +170,27 @@ func TestPagesAndAudit(t *testing.T) {
 	}
 }
 
+const testToken = "0123456789abcdefghijklmnopqrstuv" // 32 characters
+
 func TestAuthorization(t *testing.T) {
-	f := newFixture(t, "s3cret")
+	f := newFixture(t, testToken)
 	if code, _ := get(t, f.http.URL+"/"); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d", code)
 	}
 	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer wrong"); code != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d", code)
 	}
-	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer s3cret"); code != 200 {
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer "+testToken); code != 200 {
 		t.Errorf("bearer token: %d", code)
 	}
-	if code, _ := get(t, f.http.URL+"/?token=s3cret"); code != http.StatusSeeOther {
+	if code, _ := get(t, f.http.URL+"/?token="+testToken); code != http.StatusSeeOther {
 		t.Errorf("?token=: %d, want a redirect that sets the cookie", code)
 	}
-	if code, _ := get(t, f.http.URL+"/", "Cookie", tokenCookie+"=s3cret"); code != 200 {
+	if code, _ := get(t, f.http.URL+"/", "Cookie", tokenCookie+"="+testToken); code != 200 {
 		t.Errorf("cookie: %d", code)
+	}
+	if _, err := New(Options{Store: f.ps, Token: "s3cret"}); err == nil || !strings.Contains(err.Error(), "at least 22") {
+		t.Errorf("a 6-character token: %v", err)
 	}
 
 	open := newFixture(t, "")
@@ -200,7 +214,7 @@ func TestAuthorization(t *testing.T) {
 // and checks the prediction is stored and its report served.
 func TestRunJob(t *testing.T) {
 	f := newFixture(t, "")
-	j, err := f.srv.startJob(f.ms, "ms-ofatumumab-first-vs-delayed.toml", 50)
+	j, err := f.srv.startJob(f.srv.ps, f.ms, "ms-ofatumumab-first-vs-delayed.toml", 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +240,7 @@ func TestRunJob(t *testing.T) {
 		t.Errorf("report: %d %.300s", code, body)
 	}
 	// The Synthea patient has no EDSS: the run fails with the reason.
-	j, _ = f.srv.startJob(f.synthea, "ms-ofatumumab-first-vs-delayed.toml", 50)
+	j, _ = f.srv.startJob(f.srv.ps, f.synthea, "ms-ofatumumab-first-vs-delayed.toml", 50)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if st = j.status(); st.State == jobFailed || st.State == jobDone {
 			break
@@ -238,3 +252,51 @@ func TestRunJob(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Defect 6 of issue 20: tokens are named, so the audit log says who read
+// (and from which address); failed attempts are limited per address.
+func TestNamedTokensAndRateLimit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureOpts(t, Options{StoreTokens: true, MaxFailures: 3, FailureWindow: time.Hour})
+	tok, err := f.ps.NewToken(ctx, "dr-martin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, f.http.URL+"/patients/"+f.ms, "Authorization", "Bearer "+tok); code != 200 {
+		t.Fatalf("named token: %d", code)
+	}
+	log, err := f.ps.Audit(ctx, f.ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who []string
+	for _, a := range log {
+		if a.Action == "read" && a.Kind == "observations" {
+			who = append(who, a.Actor+" "+a.Token+" "+a.Client)
+		}
+	}
+	if len(who) != 1 || !strings.HasPrefix(who[0], "mdtwin serve dr-martin 127.0.0.1:") {
+		t.Errorf("audited reads: %q, want one by dr-martin from 127.0.0.1", who)
+	}
+	// Three failures from this address, then even the right token waits.
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.srv.failures.now = func() time.Time { return clock }
+	for i := 0; i < 3; i++ {
+		if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer guess"+strconv.Itoa(i)); code != http.StatusUnauthorized {
+			t.Errorf("guess %d: %d", i, code)
+		}
+	}
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer "+tok); code != http.StatusTooManyRequests {
+		t.Errorf("after 3 failures: %d, want 429", code)
+	}
+	clock = clock.Add(61 * time.Minute)
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer "+tok); code != 200 {
+		t.Errorf("an hour later: %d", code)
+	}
+	if err := f.ps.RevokeToken(ctx, "dr-martin"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, f.http.URL+"/", "Authorization", "Bearer "+tok); code != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d", code)
+	}
+}

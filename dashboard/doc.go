@@ -24,13 +24,16 @@
 // time; their outputs go under Options.StudiesDir.
 //
 // Security: every record read and write goes through store.Patients and
-// so lands in its audit log. Without a token the server answers only to
+// so lands in its audit log, with the client's address and the name of
+// the token it presented. Without a token the server answers only to
 // loopback host names (no DNS rebinding); CheckAddr refuses an address
-// beyond loopback without one. With a token, each request carries it as
-// "Authorization: Bearer" or as the HttpOnly, SameSite=Strict cookie that
-// opening a page with ?token= sets. POSTs from other origins are refused.
-// The log names pseudonymous patient ids and paths only, never record
-// content or search terms.
+// beyond loopback without tokens and TLS. With tokens (the store's named
+// ones, Options.StoreTokens, or Options.Token of at least MinTokenLen
+// characters), each request carries one as "Authorization: Bearer" or as
+// the HttpOnly, SameSite=Strict cookie that opening a page with ?token=
+// sets; an address that fails too often is refused (429) for a while.
+// POSTs from other origins are refused. The log names pseudonymous patient
+// ids and paths only, never record content or search terms.
 //
 // # Usage
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/store"
 )
 
 // Job states.
@@ -26,6 +27,7 @@ const (
 // job is a scenario run for one patient, started from the dashboard. It
 // receives the engine's progress (engine.Progress).
 type job struct {
+	ps        *store.Patients // the view of the store of the request that started it
 	ID        string
 	PatientID string
 	Scenario  string // example file name
@@ -96,13 +98,13 @@ func (j *job) set(f func(j *job)) {
 }
 
 // startJob queues a run of the example scenario name for patient pid.
-func (s *Server) startJob(pid, name string, nPatients int) (*job, error) {
+func (s *Server) startJob(ps *store.Patients, pid, name string, nPatients int) (*job, error) {
 	if _, err := s.example(name); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	s.seq++
-	j := &job{ID: strconv.Itoa(s.seq), PatientID: pid, Scenario: name, Patients: nPatients, state: jobQueued, created: time.Now()}
+	j := &job{ps: ps, ID: strconv.Itoa(s.seq), PatientID: pid, Scenario: name, Patients: nPatients, state: jobQueued, created: time.Now()}
 	s.jobs[j.ID] = j
 	s.mu.Unlock()
 	s.wg.Add(1)
@@ -165,7 +167,7 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 			return nil, err
 		}
 	}
-	rec, err := patient.Load(ctx, s.ps, j.PatientID)
+	rec, err := patient.Load(ctx, j.ps, j.PatientID)
 	if err != nil {
 		return nil, err
 	}
@@ -196,5 +198,5 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
 		return nil, err
 	}
-	return prediction.Record(ctx, s.ps, j.PatientID, p.Scenario, rep.OutDir)
+	return prediction.Record(ctx, j.ps, j.PatientID, p.Scenario, rep.OutDir)
 }

@@ -44,10 +44,22 @@ type Options struct {
 	// StudiesDir is the folder where runs started from the dashboard write
 	// their outputs, one folder per run.
 	StudiesDir string
-	// Token, when set, is required on every request: an Authorization:
-	// Bearer header or the cookie that opening any page with ?token= sets.
-	// Without it, only requests addressed to a loopback host are served.
-	Token string
+	// Token, when set, is a bearer token accepted on every request (an
+	// Authorization: Bearer header or the cookie that opening any page with
+	// ?token= sets), recorded in the audit log as TokenName ("--token" by
+	// default). It must be at least MinTokenLen characters.
+	Token     string
+	TokenName string
+	// StoreTokens accepts the store's named tokens (store.Patients.NewToken),
+	// each recorded in the audit log under its name. With Token or
+	// StoreTokens, every request needs a valid token; with neither, only
+	// requests addressed to a loopback host are served.
+	StoreTokens bool
+	// MaxFailures is how many failed token attempts an address may make
+	// within FailureWindow before its requests are refused (429) until
+	// FailureWindow after its last failure (defaults 10 and 15 minutes).
+	MaxFailures   int
+	FailureWindow time.Duration
 	// Workers is the number of in-process workers of a run (default 1).
 	Workers int
 	// Log receives one line per request and per run, with pseudonymous
@@ -57,13 +69,16 @@ type Options struct {
 
 // Server is the dashboard: an http.Handler. Close stops its runs.
 type Server struct {
-	ps         *store.Patients
-	studiesDir string
-	token      string
-	workers    int
-	log        *slog.Logger
-	mux        *http.ServeMux
-	pages      map[string]*template.Template
+	ps          *store.Patients
+	studiesDir  string
+	token       string
+	tokenName   string
+	storeTokens bool
+	failures    *failures
+	workers     int
+	log         *slog.Logger
+	mux         *http.ServeMux
+	pages       map[string]*template.Template
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -89,14 +104,35 @@ func Loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// CheckAddr returns an error when addr is beyond loopback and token is
-// empty: the dashboard refuses to serve records to the network unguarded.
-func CheckAddr(addr, token string) error {
+// MinTokenLen is the shortest token accepted with Options.Token: 22
+// base64url characters carry 132 bits when random (mdtwin serve
+// --new-token makes 43).
+const MinTokenLen = 22
+
+// CheckToken refuses a token shorter than MinTokenLen ("" is no token).
+func CheckToken(token string) error {
+	if token != "" && len(token) < MinTokenLen {
+		return fmt.Errorf("the token is %d characters: at least %d are required (128 bits); 'mdtwin serve --new-token NAME' makes one",
+			len(token), MinTokenLen)
+	}
+	return nil
+}
+
+// CheckAddr returns an error when addr is beyond loopback and there is no
+// token, or no TLS: the dashboard refuses to serve records to the network
+// unguarded or in clear text.
+func CheckAddr(addr string, haveToken, tls bool) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("--addr %q: expected host:port, e.g. 127.0.0.1:8080", addr)
 	}
-	if !Loopback(addr) && token == "" {
-		return fmt.Errorf("--addr %s is beyond loopback: a bearer token is required (--token or $MDTWIN_TOKEN)", addr)
+	if Loopback(addr) {
+		return nil
+	}
+	if !haveToken {
+		return fmt.Errorf("--addr %s is beyond loopback: a bearer token is required ('mdtwin serve --new-token NAME', or --token or $MDTWIN_TOKEN)", addr)
+	}
+	if !tls {
+		return fmt.Errorf("--addr %s is beyond loopback: TLS is required (--tls-cert and --tls-key, or --tls-self-signed for a pilot on a LAN)", addr)
 	}
 	return nil
 }
@@ -106,8 +142,13 @@ func New(opt Options) (*Server, error) {
 	if opt.Store == nil {
 		return nil, errors.New("dashboard: no patient store")
 	}
+	if err := CheckToken(opt.Token); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
 	s := &Server{ps: opt.Store, studiesDir: cmp.Or(opt.StudiesDir, "studies"), token: opt.Token,
-		workers: max(opt.Workers, 1), log: opt.Log, slot: make(chan struct{}, 1), jobs: map[string]*job{},
+		tokenName: cmp.Or(opt.TokenName, "--token"), storeTokens: opt.StoreTokens,
+		failures: newFailures(cmp.Or(opt.MaxFailures, 10), cmp.Or(opt.FailureWindow, 15*time.Minute)),
+		workers:  max(opt.Workers, 1), log: opt.Log, slot: make(chan struct{}, 1), jobs: map[string]*job{},
 		pages: map[string]*template.Template{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -157,7 +198,9 @@ func (w *statusWriter) WriteHeader(code int) {
 
 // ServeHTTP authorises the request, serves it and logs it: method, path
 // (which holds pseudonymous ids only; the query, which may hold a search
-// term, is not logged), status and duration.
+// term, is not logged), status and duration. The handlers read and write
+// through a view of the store that records the client's address and the
+// name of its token in the audit log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -167,64 +210,133 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin") // not "no-referrer": that makes the Origin of a form POST "null"
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	if s.authorize(sw, r) {
-		s.mux.ServeHTTP(sw, r)
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if name, ok := s.authorize(sw, r); ok {
+		view := s.ps.ForClient(r.RemoteAddr, name)
+		s.mux.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), viewKey{}, view)))
 	}
 	s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.code, "ms", time.Since(start).Milliseconds())
 }
 
+type viewKey struct{}
+
+// store is the view of the store for request r (see ServeHTTP).
+func (s *Server) store(r *http.Request) *store.Patients {
+	if v, ok := r.Context().Value(viewKey{}).(*store.Patients); ok {
+		return v
+	}
+	return s.ps
+}
+
 const tokenCookie = "mdtwin_token"
 
-// authorize checks the token (when the server has one) or, without one,
+// authRequired reports whether requests need a token.
+func (s *Server) authRequired() bool { return s.token != "" || s.storeTokens }
+
+// authorize checks the token (when the server needs one) or, without one,
 // that the request is addressed to a loopback host (no DNS rebinding); and
 // that a POST comes from the dashboard's own pages (no cross-site form).
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
-	if s.token == "" {
+// It returns the name of the token presented. An address that failed too
+// often recently is refused (429) before its token is looked at.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (string, bool) {
+	name := ""
+	if !s.authRequired() {
 		host := r.Host
 		if h, _, err := net.SplitHostPort(r.Host); err == nil {
 			host = h
 		}
 		if ip := net.ParseIP(strings.Trim(host, "[]")); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			http.Error(w, "forbidden: the dashboard answers to loopback host names only", http.StatusForbidden)
-			return false
+			return "", false
 		}
-	} else if !s.validToken(r) {
-		if q := r.URL.Query().Get("token"); q != "" && subtle.ConstantTimeCompare([]byte(q), []byte(s.token)) == 1 {
-			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	} else {
+		client := clientIP(r)
+		if wait := s.failures.blocked(client); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			http.Error(w, "too many failed attempts from this address: try again later", http.StatusTooManyRequests)
+			return "", false
+		}
+		got, fromQuery := presented(r)
+		var ok bool
+		name, ok = s.validToken(r.Context(), got)
+		if !ok {
+			if got != "" {
+				s.failures.fail(client)
+				s.log.Warn("failed token", "client", client)
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mdtwin"`)
+			http.Error(w, "unauthorized: send Authorization: Bearer <token>, or open /?token=<token> once", http.StatusUnauthorized)
+			return "", false
+		}
+		s.failures.succeed(client)
+		if fromQuery {
+			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: got, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 			u := *r.URL
 			v := u.Query()
 			v.Del("token")
 			u.RawQuery = v.Encode()
 			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
-			return false
+			return "", false
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="mdtwin"`)
-		http.Error(w, "unauthorized: send Authorization: Bearer <token>, or open /?token=<token> once", http.StatusUnauthorized)
-		return false
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 			http.Error(w, "forbidden: cross-site request", http.StatusForbidden)
-			return false
+			return "", false
 		}
 		if o := r.Header.Get("Origin"); o != "" {
 			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
 				http.Error(w, "forbidden: cross-origin request", http.StatusForbidden)
-				return false
+				return "", false
 			}
 		}
 	}
-	return true
+	return name, true
 }
 
-func (s *Server) validToken(r *http.Request) bool {
-	got := ""
+// presented returns the token of the request: its Authorization header,
+// else its cookie, else its ?token= (fromQuery).
+func presented(r *http.Request) (tok string, fromQuery bool) {
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-		got = strings.TrimPrefix(a, "Bearer ")
-	} else if c, err := r.Cookie(tokenCookie); err == nil {
-		got = c.Value
+		return strings.TrimPrefix(a, "Bearer "), false
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1
+	if c, err := r.Cookie(tokenCookie); err == nil && c.Value != "" {
+		return c.Value, false
+	}
+	if q := r.URL.Query().Get("token"); q != "" {
+		return q, true
+	}
+	return "", false
+}
+
+// validToken returns the name of token got: Options.Token's, or a valid
+// named token of the store's.
+func (s *Server) validToken(ctx context.Context, got string) (string, bool) {
+	if got == "" {
+		return "", false
+	}
+	if s.token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1 {
+		return s.tokenName, true
+	}
+	if s.storeTokens {
+		name, ok, err := s.ps.TokenName(ctx, got)
+		if err != nil {
+			s.log.Error("token lookup", "error_type", fmt.Sprintf("%T", err))
+		}
+		return name, ok && err == nil
+	}
+	return "", false
+}
+
+// clientIP is the address of the request's peer (no port; proxies'
+// headers are not trusted).
+func clientIP(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
 }
 
 // render executes a page into a buffer first, so a template error gives a
@@ -255,7 +367,7 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, what string, e
 // ---- pages ----
 
 func (s *Server) patientList(w http.ResponseWriter, r *http.Request) {
-	all, err := s.ps.PatientList(r.Context())
+	all, err := s.store(r).PatientList(r.Context())
 	if err != nil {
 		s.internal(w, r, "reading the patient list", err)
 		return
@@ -302,9 +414,9 @@ type exampleRow struct {
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := patient.Load(r.Context(), s.ps, pid)
+	rec, err := patient.Load(r.Context(), s.store(r), pid)
 	if err != nil {
-		if _, ok, _ := s.ps.Patient(r.Context(), pid); !ok {
+		if _, ok, _ := s.store(r).Patient(r.Context(), pid); !ok {
 			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
 			return
 		}
@@ -370,7 +482,7 @@ func (s *Server) example(name string) ([]byte, error) {
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	if _, ok, err := s.ps.Patient(r.Context(), pid); err != nil {
+	if _, ok, err := s.store(r).Patient(r.Context(), pid); err != nil {
 		s.internal(w, r, "reading the patient", err)
 		return
 	} else if !ok {
@@ -385,7 +497,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	j, err := s.startJob(pid, r.FormValue("scenario"), n)
+	j, err := s.startJob(s.store(r), pid, r.FormValue("scenario"), n)
 	if err != nil {
 		s.fail(w, http.StatusBadRequest, err.Error())
 		return
@@ -423,7 +535,7 @@ func (s *Server) jobJSON(w http.ResponseWriter, r *http.Request) {
 // generated from the study's output folder (package report).
 func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := patient.Load(r.Context(), s.ps, pid)
+	rec, err := patient.Load(r.Context(), s.store(r), pid)
 	if err != nil {
 		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
 		return

@@ -25,12 +25,12 @@ func TestFileAssetAndLoad(t *testing.T) {
 	}
 	defer ps.Close()
 	w, _ := ps.Begin(ctx)
-	pid, _, err := w.PutPatient(ctx, "Patient/1", "sys|1", store.Patient{Sex: "female"})
+	pid, _, err := w.PutPatient(ctx, store.Ref{Source: "urn:test", ID: "Patient/1"}, "sys|1", store.Patient{Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.PatientID = pid
-	if _, _, err := w.PutAsset(ctx, "mesh:la", a); err != nil {
+	if _, _, err := w.PutAsset(ctx, store.Ref{Source: "urn:test", ID: "mesh:la"}, a); err != nil {
 		t.Fatal(err)
 	}
 	w.Commit()

@@ -116,7 +116,7 @@ func TestPatientReport(t *testing.T) {
 	if _, err := ingest.Registry(ctx, ps, "../patient/testdata/ms_registry.toml"); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, ps.Pseudonym("urn:example:ms-registry|MS-0001"))
+	rec, err := patient.Load(ctx, ps, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base32"
@@ -13,156 +12,12 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// patientMigrations is the schema of the patient store. Patients are known
-// only by a pseudonym (see Patients.Pseudonym); no name, address or source
-// identifier is stored. Times are FHIR date/dateTime strings as received
-// (possibly partial, with their original offset).
-var patientMigrations = []string{`
-CREATE TABLE meta (
-	key   TEXT PRIMARY KEY,
-	value TEXT NOT NULL
-);
-CREATE TABLE patients (
-	id         TEXT PRIMARY KEY,   -- pseudonym
-	birth_date TEXT NOT NULL,
-	sex        TEXT NOT NULL,      -- FHIR administrative gender
-	deceased   TEXT NOT NULL,      -- date of death, '' when alive or unknown
-	created_at TEXT NOT NULL,
-	updated_at TEXT NOT NULL
-);
--- Where each stored record came from, for idempotent ingest: key is a keyed
--- hash of "<Type>/<source id>" (no source id is stored), digest a hash of
--- the stored values.
-CREATE TABLE sources (
-	key        TEXT PRIMARY KEY,
-	kind       TEXT NOT NULL,      -- the table holding the record
-	row_id     INTEGER NOT NULL,   -- its id there (0 for patients)
-	patient_id TEXT NOT NULL REFERENCES patients(id),
-	digest     TEXT NOT NULL,
-	updated_at TEXT NOT NULL
-);
-CREATE TABLE encounters (
-	id         INTEGER PRIMARY KEY,
-	patient_id TEXT NOT NULL REFERENCES patients(id),
-	class      TEXT NOT NULL,
-	system     TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings    TEXT NOT NULL,      -- JSON array of every coding kept
-	start_time TEXT NOT NULL, end_time TEXT NOT NULL,
-	status     TEXT NOT NULL
-);
-CREATE TABLE observations (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	parent_id    INTEGER REFERENCES observations(id) ON DELETE CASCADE, -- component of
-	category     TEXT NOT NULL,
-	system       TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings      TEXT NOT NULL,
-	time         TEXT NOT NULL,
-	value        REAL,             -- numeric value, NULL when not numeric
-	value_text   TEXT NOT NULL,
-	value_system TEXT NOT NULL, value_code TEXT NOT NULL, -- coded value
-	unit         TEXT NOT NULL,
-	status       TEXT NOT NULL
-);
-CREATE INDEX observations_by_patient ON observations(patient_id, system, code, time);
-CREATE TABLE conditions (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	system       TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings      TEXT NOT NULL,
-	onset        TEXT NOT NULL, abatement TEXT NOT NULL, recorded TEXT NOT NULL,
-	clinical_status TEXT NOT NULL, verification_status TEXT NOT NULL
-);
-CREATE TABLE therapies (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	system       TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings      TEXT NOT NULL,
-	start_time   TEXT NOT NULL, stop_time TEXT NOT NULL, -- '' when open or unknown
-	status       TEXT NOT NULL,
-	origin       TEXT NOT NULL     -- MedicationRequest, MedicationStatement, registry
-);
-CREATE TABLE procedures (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	system       TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings      TEXT NOT NULL,
-	start_time   TEXT NOT NULL, end_time TEXT NOT NULL,
-	status       TEXT NOT NULL
-);
--- Diagnostic reports and the observations they group.
-CREATE TABLE reports (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	system       TEXT NOT NULL, code TEXT NOT NULL, display TEXT NOT NULL,
-	codings      TEXT NOT NULL,
-	time         TEXT NOT NULL,
-	status       TEXT NOT NULL,
-	conclusion   TEXT NOT NULL
-);
-CREATE TABLE report_results (
-	report_id      INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-	observation_id INTEGER NOT NULL REFERENCES observations(id),
-	PRIMARY KEY (report_id, observation_id)
-);
--- Imaging studies and derived assets (meshes, connectomes, fields).
-CREATE TABLE assets (
-	id           INTEGER PRIMARY KEY,
-	patient_id   TEXT NOT NULL REFERENCES patients(id),
-	encounter_id INTEGER REFERENCES encounters(id),
-	kind         TEXT NOT NULL,    -- imaging-study, mesh, connectome, field, ...
-	description  TEXT NOT NULL,
-	time         TEXT NOT NULL,
-	modality     TEXT NOT NULL,
-	body_site    TEXT NOT NULL,
-	uid          TEXT NOT NULL,    -- e.g. the DICOM study instance UID
-	uri          TEXT NOT NULL,    -- where the file lives ('' for an imaging study)
-	sha256       TEXT NOT NULL,    -- of the file's bytes ('' for an imaging study)
-	bytes        INTEGER NOT NULL,
-	derived_from INTEGER REFERENCES assets(id)
-);
-CREATE TABLE studies (
-	id              INTEGER PRIMARY KEY,
-	name            TEXT NOT NULL,
-	model           TEXT NOT NULL,
-	model_version   TEXT NOT NULL,
-	scenario_sha256 TEXT NOT NULL,
-	output          TEXT NOT NULL,  -- the study's output folder
-	created_at      TEXT NOT NULL
-);
-CREATE TABLE predictions (
-	id         INTEGER PRIMARY KEY,
-	patient_id TEXT NOT NULL REFERENCES patients(id),
-	study_id   INTEGER NOT NULL REFERENCES studies(id),
-	run_id     TEXT NOT NULL,
-	outputs    TEXT NOT NULL,      -- JSON object of scalar outputs
-	report     TEXT NOT NULL,      -- path of the prediction report, '' if none
-	created_at TEXT NOT NULL
-);
--- Append-only: who read or wrote which record.
-CREATE TABLE audit (
-	seq        INTEGER PRIMARY KEY,
-	at         TEXT NOT NULL,
-	actor      TEXT NOT NULL,
-	action     TEXT NOT NULL CHECK (action IN ('read', 'write')),
-	kind       TEXT NOT NULL,      -- table
-	record     TEXT NOT NULL,      -- row id, patient id, or '*'
-	patient_id TEXT NOT NULL,
-	detail     TEXT NOT NULL
-);
-CREATE INDEX audit_by_patient ON audit(patient_id, seq);
-`}
 
 // PatientStoreFile is the patient store's file name in the user's data
 // folder (see DefaultPatientStore).
@@ -182,67 +37,125 @@ func DefaultPatientStore() (string, error) {
 }
 
 // Patients is the patient store. Every read and write of a record is
-// recorded in the audit table under the store's actor (see As).
+// recorded in the audit log (a keyed hash chain: see VerifyAudit) under
+// the view's Actor (see As and ForClient).
+//
+// Records are keyed on (source, type, id): the source is the system that
+// sent them (Bundle.meta.source, an identifier system, or a name given at
+// ingest), so two hospitals' Patient/1 stay two patients. Pseudonyms derive
+// from (source, identifier). Two sources' records of one person are joined
+// only by an explicit, audited Link.
+//
+// Several processes may use one store at once: WAL journaling lets
+// readers run beside a writer, writers wait for each other (BEGIN
+// IMMEDIATE, a busy timeout and retries), and the audit rows of reads are
+// written in the background, so a read never waits for the write lock.
 type Patients struct {
-	db    *sql.DB
-	key   []byte // pseudonymisation key, kept in table meta
-	actor string
+	db     *sql.DB
+	path   string
+	key    []byte // pseudonymisation key, kept outside the store (KeyFile, KeyEnv)
+	chain  []byte // audit chain key, derived from key
+	legacy bool   // the store holds records keyed before sources existed
+	actor  Actor
+	reads  *readLog // shared by every view of the store
+}
+
+// Actor is who reads and writes through a view of the store, as the audit
+// log records it.
+type Actor struct {
+	Program string // e.g. "mdtwin serve"
+	User    string // the operating-system user running the program
+	Client  string // a dashboard client's network address (host:port), '' otherwise
+	Token   string // the name of the dashboard token the client presented
 }
 
 // OpenPatients opens (creating it and its folder if needed) the patient
-// store at path. actor names who reads and writes through the returned
-// value in the audit log, e.g. "mdtwin ingest".
+// store at path. actor names the program that reads and writes through
+// the returned value in the audit log, e.g. "mdtwin ingest"; the
+// operating-system user running it is recorded beside it.
+//
+// The store's secret key is read from $MDTWIN_STORE_KEY when set, else
+// from its key file (KeyFile), which a new store gets (mode 0600). A
+// store of an earlier version is migrated: its key is moved out into the
+// key file and its audit rows are chained.
 func OpenPatients(path, actor string) (*Patients, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	db, err := Open(path, patientMigrations)
+	db, err := openPatientDB(path)
 	if err != nil {
 		return nil, err
 	}
-	p := &Patients{db: db, actor: actor}
-	if p.key, err = pseudonymKey(db); err != nil {
+	p := &Patients{db: db, path: path, actor: Actor{Program: actor, User: osUser()}}
+	if err := p.prepare(context.Background()); err != nil {
 		db.Close()
+		if strings.HasPrefix(err.Error(), path+":") {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	p.reads = newReadLog(p)
 	return p, nil
 }
 
-// pseudonymKey reads the store's secret key, creating it on first use.
-func pseudonymKey(db *sql.DB) ([]byte, error) {
-	var s string
-	err := db.QueryRow(`SELECT value FROM meta WHERE key = 'pseudonym_key'`).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
-		k := make([]byte, 32)
-		rand.Read(k)
-		s = hex.EncodeToString(k)
-		_, err = db.Exec(`INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)`, s)
+// osUser names the operating-system user running this process.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
 	}
-	if err != nil {
-		return nil, err
+	if u := os.Getenv("USER"); u != "" {
+		return u
 	}
-	return hex.DecodeString(s)
+	return "uid " + strconv.Itoa(os.Getuid())
 }
 
-// Close closes the store.
-func (p *Patients) Close() error { return p.db.Close() }
+// Path is the store's file.
+func (p *Patients) Path() string { return p.path }
 
-// As returns a view of the store that records reads and writes under actor.
+// Close writes the audit rows still queued and closes the store (every
+// view of it).
+func (p *Patients) Close() error {
+	err := p.reads.close()
+	return errors.Join(err, p.db.Close())
+}
+
+// As returns a view of the store that records reads and writes under the
+// program name actor.
 func (p *Patients) As(actor string) *Patients {
 	q := *p
-	q.actor = actor
+	q.actor.Program = actor
 	return &q
 }
 
-// Pseudonym returns the patient id for a source identifier (for FHIR,
-// "<identifier system>|<value>"): "p" followed by 20 base32 characters of
-// an HMAC-SHA256 of the identifier under the store's secret key. The same
-// identifier gives the same pseudonym in the same store; the identifier
-// cannot be read back from it, and another store gives another pseudonym.
-// Whoever holds the store file holds the key: the store is pseudonymous,
-// not anonymous.
-func (p *Patients) Pseudonym(identifier string) string {
-	return "p" + strings.ToLower(base32.StdEncoding.EncodeToString(p.mac("patient", identifier))[:20])
+// ForClient returns a view of the store for a dashboard request: the
+// client's address and the name of the token it presented are recorded
+// with each read and write.
+func (p *Patients) ForClient(client, token string) *Patients {
+	q := *p
+	q.actor.Client, q.actor.Token = client, token
+	return &q
+}
+
+// Actor returns who reads and writes through this view.
+func (p *Patients) Actor() Actor { return p.actor }
+
+// Pseudonym returns the patient id for an identifier of a source (for
+// FHIR, identifier is "<identifier system>|<value>"): "p" followed by 20
+// base32 characters of an HMAC-SHA256 of the source and the identifier
+// under the store's secret key. The same identifier of the same source
+// gives the same pseudonym in the same store; the same identifier sent by
+// two sources gives two pseudonyms (see Link). Neither can be read back
+// from it, and another store (another key) gives another pseudonym. The
+// key is kept outside the store (KeyFile): a copy of the store alone is
+// pseudonymous, the store with its key is not anonymous.
+func (p *Patients) Pseudonym(source, identifier string) string {
+	return pseudonymOf(p.mac("patient", source+"\x00"+identifier))
+}
+
+// legacyPseudonym is the pseudonym a store of version 1 gave identifier.
+func (p *Patients) legacyPseudonym(identifier string) string {
+	return pseudonymOf(p.mac("patient", identifier))
+}
+
+func pseudonymOf(mac []byte) string {
+	return "p" + strings.ToLower(base32.StdEncoding.EncodeToString(mac)[:20])
 }
 
 func (p *Patients) mac(domain, s string) []byte {
@@ -251,19 +164,34 @@ func (p *Patients) mac(domain, s string) []byte {
 	return h.Sum(nil)
 }
 
-// sourceKey is the stored key of a source record ("<Type>/<id>").
-func (p *Patients) sourceKey(src string) string { return hex.EncodeToString(p.mac("source", src)) }
+// Ref names a source record: the source that sent it and its id there,
+// e.g. {"http://hospital.example/fhir", "Observation/123"}.
+type Ref struct {
+	Source string
+	ID     string
+}
+
+func (r Ref) String() string { return r.Source + " " + r.ID }
+
+// sourceKey is the stored key of a source record (no source id is stored).
+func (p *Patients) sourceKey(r Ref) string {
+	return hex.EncodeToString(p.mac("source", r.Source+"\x00"+r.ID))
+}
+
+// legacySourceKey is the key a store of version 1 gave a record ("<Type>/<id>").
+func (p *Patients) legacySourceKey(id string) string { return hex.EncodeToString(p.mac("source", id)) }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
-type execer interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+// entry is an audit row by the view's actor.
+func (p *Patients) entry(action, kind, record, pid, detail string) AuditEntry {
+	return AuditEntry{At: now(), Actor: p.actor.Program, User: p.actor.User, Client: p.actor.Client, Token: p.actor.Token,
+		Action: action, Kind: kind, Record: record, PatientID: pid, Detail: detail}
 }
 
-func (p *Patients) audit(ctx context.Context, db execer, action, kind, record, pid, detail string) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO audit(at, actor, action, kind, record, patient_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, now(), p.actor, action, kind, record, pid, detail)
-	return err
+// auditRead queues the audit row of a read (see readLog).
+func (p *Patients) auditRead(kind, record, pid string) {
+	p.reads.add(p.entry("read", kind, record, pid, ""))
 }
 
 // Code is one coding of a concept (e.g. LOINC 8302-2 "Body Height").
@@ -311,6 +239,7 @@ type Patient struct {
 	BirthDate string // FHIR date
 	Sex       string // male, female, other, unknown
 	Deceased  string // date of death, '' when alive or unknown
+	Source    string // the source that sent the patient ('' if stored before sources were kept)
 }
 
 // Encounter is a contact with care (FHIR Encounter).
@@ -439,31 +368,43 @@ const (
 
 func (c Change) String() string { return [...]string{"unchanged", "added", "updated"}[c] }
 
-// Writer writes to the patient store in one transaction. Each ingest entry
+// Writer writes to the patient store in one transaction, which holds the
+// store's write lock from Begin to Commit or Rollback. Each ingest entry
 // runs in Entry, under a savepoint: an entry that fails leaves nothing
 // behind, the others stay.
 type Writer struct {
-	p  *Patients
-	tx *sql.Tx
+	p     *Patients
+	tx    *sql.Tx
+	head  chainHead // where this transaction's audit rows attach
+	saved chainHead // head at the entry's savepoint
 }
 
-// Begin starts a write transaction; end it with Commit or Rollback.
+// Begin starts a write transaction; end it with Commit or Rollback. It
+// waits for another writer (another process) to finish.
 func (p *Patients) Begin(ctx context.Context) (*Writer, error) {
-	tx, err := p.db.BeginTx(ctx, nil)
+	tx, err := beginWrite(ctx, p.db)
 	if err != nil {
 		return nil, err
 	}
 	return &Writer{p: p, tx: tx}, nil
 }
 
-// Commit commits the transaction.
-func (w *Writer) Commit() error { return w.tx.Commit() }
+// Commit records the audit chain's new end and commits the transaction.
+func (w *Writer) Commit() error {
+	if err := w.p.writeHead(context.Background(), w.tx, &w.head); err != nil {
+		w.tx.Rollback()
+		return err
+	}
+	return w.tx.Commit()
+}
 
 // Rollback abandons the transaction (a no-op after Commit).
 func (w *Writer) Rollback() error { return w.tx.Rollback() }
 
-// Pseudonym is Patients.Pseudonym.
-func (w *Writer) Pseudonym(identifier string) string { return w.p.Pseudonym(identifier) }
+// audit adds a row to the audit chain within the transaction.
+func (w *Writer) audit(ctx context.Context, action, kind, record, pid, detail string) error {
+	return w.p.appendAudit(ctx, w.tx, &w.head, w.p.entry(action, kind, record, pid, detail))
+}
 
 // Entry runs fn under a savepoint; if fn fails, its writes are undone and
 // its error returned.
@@ -471,7 +412,9 @@ func (w *Writer) Entry(ctx context.Context, fn func() error) error {
 	if _, err := w.tx.ExecContext(ctx, "SAVEPOINT entry"); err != nil {
 		return err
 	}
+	w.saved = w.head
 	if err := fn(); err != nil {
+		w.head = w.saved
 		if _, rerr := w.tx.ExecContext(ctx, "ROLLBACK TO entry"); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -482,23 +425,51 @@ func (w *Writer) Entry(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// Source is what a source record ("<Type>/<id>", e.g. "Encounter/8169…")
-// became in the store.
+// Source is what a source record became in the store.
 type Source struct {
 	Kind      string // table
 	RowID     int64
 	PatientID string
 }
 
-// Lookup finds the record made from the source record src.
-func (w *Writer) Lookup(ctx context.Context, src string) (Source, bool, error) {
+// Lookup finds the record made from the source record r. In a store that
+// holds records of version 1 (keyed on "<Type>/<id>" alone), such a record
+// is found too.
+func (w *Writer) Lookup(ctx context.Context, r Ref) (Source, bool, error) {
+	s, ok, err := w.lookupKey(ctx, w.p.sourceKey(r))
+	if ok || err != nil || !w.p.legacy {
+		return s, ok, err
+	}
+	return w.lookupKey(ctx, w.p.legacySourceKey(r.ID))
+}
+
+func (w *Writer) lookupKey(ctx context.Context, key string) (Source, bool, error) {
 	var s Source
-	err := w.tx.QueryRowContext(ctx, `SELECT kind, row_id, patient_id FROM sources WHERE key = ?`,
-		w.p.sourceKey(src)).Scan(&s.Kind, &s.RowID, &s.PatientID)
+	err := w.tx.QueryRowContext(ctx, `SELECT kind, row_id, patient_id FROM sources WHERE key = ?`, key).
+		Scan(&s.Kind, &s.RowID, &s.PatientID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
 	}
 	return s, err == nil, err
+}
+
+// claimLegacy gives a record stored before sources existed (version 1) to
+// source r.Source when it is the same patient's: pid is the patient the
+// new record is about (for a patient record, its version-1 pseudonym).
+// Another source's record of the same "<Type>/<id>" stays apart.
+func (w *Writer) claimLegacy(ctx context.Context, r Ref, pid string) error {
+	if !w.p.legacy {
+		return nil
+	}
+	res, err := w.tx.ExecContext(ctx, `UPDATE sources SET key = ?, source = ? WHERE key = ? AND source = '' AND patient_id = ?`,
+		w.p.sourceKey(r), r.Source, w.p.legacySourceKey(r.ID), pid)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		_, err = w.tx.ExecContext(ctx, `UPDATE patients SET source = ? WHERE id = ? AND source = ''`, r.Source, pid)
+	}
+	return err
 }
 
 func digest(v any) string {
@@ -517,11 +488,18 @@ func nullID(id int64) any {
 	return id
 }
 
-// put writes the record made from source src into table: an insert the
-// first time, an update when the values changed, nothing otherwise. extra
-// is hashed with vals (children written by the caller on Added/Updated).
-func (w *Writer) put(ctx context.Context, src, table, pid string, cols []string, vals []any, extra any) (int64, Change, error) {
-	key := w.p.sourceKey(src)
+// put writes the record made from source record r into table: an insert
+// the first time, an update when the values changed, nothing otherwise.
+// extra is hashed with vals (children written by the caller on
+// Added/Updated).
+func (w *Writer) put(ctx context.Context, r Ref, table, pid string, cols []string, vals []any, extra any) (int64, Change, error) {
+	if r.Source == "" {
+		return 0, 0, fmt.Errorf("store: %s has no source", r.ID)
+	}
+	if err := w.claimLegacy(ctx, r, pid); err != nil {
+		return 0, 0, err
+	}
+	key := w.p.sourceKey(r)
 	dg := digest([]any{table, vals, extra})
 	var id int64
 	var old string
@@ -541,7 +519,7 @@ func (w *Writer) put(ctx context.Context, src, table, pid string, cols []string,
 		if _, err := w.tx.ExecContext(ctx, `UPDATE sources SET digest = ?, updated_at = ? WHERE key = ?`, dg, now(), key); err != nil {
 			return 0, 0, err
 		}
-		return id, Updated, w.p.audit(ctx, w.tx, "write", table, strconv.FormatInt(id, 10), pid, "updated")
+		return id, Updated, w.audit(ctx, "write", table, strconv.FormatInt(id, 10), pid, "updated")
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, 0, err
 	}
@@ -553,18 +531,24 @@ func (w *Writer) put(ctx context.Context, src, table, pid string, cols []string,
 	if id, err = res.LastInsertId(); err != nil {
 		return 0, 0, err
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO sources(key, kind, row_id, patient_id, digest, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, key, table, id, pid, dg, now()); err != nil {
+	if _, err := w.tx.ExecContext(ctx, `INSERT INTO sources(key, kind, row_id, patient_id, digest, updated_at, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, key, table, id, pid, dg, now(), r.Source); err != nil {
 		return 0, 0, err
 	}
-	return id, Added, w.p.audit(ctx, w.tx, "write", table, strconv.FormatInt(id, 10), pid, "added")
+	return id, Added, w.audit(ctx, "write", table, strconv.FormatInt(id, 10), pid, "added")
 }
 
-// PutPatient writes the patient made from source record src. A new source
-// record gets the pseudonym of identifier (see Pseudonym); a known one keeps
-// the pseudonym it was given. It returns the patient id.
-func (w *Writer) PutPatient(ctx context.Context, src, identifier string, pt Patient) (string, Change, error) {
-	key := w.p.sourceKey(src)
+// PutPatient writes the patient made from source record r. A new source
+// record gets the pseudonym of (r.Source, identifier) (see Pseudonym); a
+// known one keeps the pseudonym it was given. It returns the patient id.
+func (w *Writer) PutPatient(ctx context.Context, r Ref, identifier string, pt Patient) (string, Change, error) {
+	if r.Source == "" {
+		return "", 0, fmt.Errorf("store: %s has no source", r.ID)
+	}
+	if err := w.claimLegacy(ctx, r, w.p.legacyPseudonym(identifier)); err != nil {
+		return "", 0, err
+	}
+	key := w.p.sourceKey(r)
 	dg := digest([]any{"patients", pt.BirthDate, pt.Sex, pt.Deceased})
 	var pid, old string
 	err := w.tx.QueryRowContext(ctx, `SELECT patient_id, digest FROM sources WHERE key = ?`, key).Scan(&pid, &old)
@@ -572,22 +556,25 @@ func (w *Writer) PutPatient(ctx context.Context, src, identifier string, pt Pati
 	case err == nil && old == dg:
 		return pid, Unchanged, nil
 	case errors.Is(err, sql.ErrNoRows):
-		pid = w.p.Pseudonym(identifier)
+		pid = w.p.Pseudonym(r.Source, identifier)
 	case err != nil:
 		return "", 0, err
 	}
 	t := now()
-	res, err := w.tx.ExecContext(ctx, `INSERT INTO patients(id, birth_date, sex, deceased, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET birth_date = excluded.birth_date,
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO patients(id, birth_date, sex, deceased, created_at, updated_at, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET birth_date = excluded.birth_date,
 		sex = excluded.sex, deceased = excluded.deceased, updated_at = excluded.updated_at
 		WHERE (birth_date, sex, deceased) IS NOT (excluded.birth_date, excluded.sex, excluded.deceased)`,
-		pid, pt.BirthDate, pt.Sex, pt.Deceased, t, t)
+		pid, pt.BirthDate, pt.Sex, pt.Deceased, t, t, r.Source)
 	if err != nil {
 		return "", 0, err
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO sources(key, kind, row_id, patient_id, digest, updated_at)
-		VALUES (?, 'patients', 0, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET digest = excluded.digest,
-		updated_at = excluded.updated_at`, key, pid, dg, t); err != nil {
+	if _, err := w.tx.ExecContext(ctx, `UPDATE patients SET source = ? WHERE id = ? AND source = ''`, r.Source, pid); err != nil {
+		return "", 0, err
+	}
+	if _, err := w.tx.ExecContext(ctx, `INSERT INTO sources(key, kind, row_id, patient_id, digest, updated_at, source)
+		VALUES (?, 'patients', 0, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET digest = excluded.digest,
+		updated_at = excluded.updated_at`, key, pid, dg, t, r.Source); err != nil {
 		return "", 0, err
 	}
 	ch := Updated
@@ -595,7 +582,7 @@ func (w *Writer) PutPatient(ctx context.Context, src, identifier string, pt Pati
 		ch = Added
 	}
 	if n, _ := res.RowsAffected(); n > 0 || ch == Added {
-		if err := w.p.audit(ctx, w.tx, "write", "patients", pid, pid, ch.String()); err != nil {
+		if err := w.audit(ctx, "write", "patients", pid, pid, ch.String()); err != nil {
 			return "", 0, err
 		}
 	}
@@ -609,9 +596,22 @@ func (w *Writer) PatientExists(ctx context.Context, pid string) (bool, error) {
 	return n > 0, err
 }
 
-// PutEncounter writes the encounter made from source record src.
-func (w *Writer) PutEncounter(ctx context.Context, src string, e Encounter) (int64, Change, error) {
-	return w.put(ctx, src, "encounters", e.PatientID,
+// PatientByIdentifier returns the patient that source sent with
+// identifier ("<system>|<value>"), if stored.
+func (w *Writer) PatientByIdentifier(ctx context.Context, source, identifier string) (string, bool, error) {
+	pid := w.p.Pseudonym(source, identifier)
+	ok, err := w.PatientExists(ctx, pid)
+	if ok || err != nil || !w.p.legacy {
+		return pid, ok, err
+	}
+	pid = w.p.legacyPseudonym(identifier)
+	ok, err = w.PatientExists(ctx, pid)
+	return pid, ok, err
+}
+
+// PutEncounter writes the encounter made from source record r.
+func (w *Writer) PutEncounter(ctx context.Context, r Ref, e Encounter) (int64, Change, error) {
+	return w.put(ctx, r, "encounters", e.PatientID,
 		[]string{"patient_id", "class", "system", "code", "display", "codings", "start_time", "end_time", "status"},
 		append(append([]any{e.PatientID, e.Class}, e.Type.columns()...), e.Start, e.End, e.Status), nil)
 }
@@ -628,15 +628,15 @@ func (o Observation) values(parent int64) []any {
 		o.Time, v, o.ValueText, o.ValueCode.System, o.ValueCode.Code, o.Unit, o.Status)
 }
 
-// PutObservation writes the observation made from source record src, with
+// PutObservation writes the observation made from source record r, with
 // its components.
-func (w *Writer) PutObservation(ctx context.Context, src string, o Observation) (int64, Change, error) {
+func (w *Writer) PutObservation(ctx context.Context, r Ref, o Observation) (int64, Change, error) {
 	var comps [][]any
 	for _, c := range o.Components {
 		c.PatientID, c.EncounterID, c.Time, c.Status = o.PatientID, o.EncounterID, o.Time, o.Status
 		comps = append(comps, c.values(0))
 	}
-	id, ch, err := w.put(ctx, src, "observations", o.PatientID, observationCols, o.values(o.ParentID), comps)
+	id, ch, err := w.put(ctx, r, "observations", o.PatientID, observationCols, o.values(o.ParentID), comps)
 	if err != nil || ch == Unchanged {
 		return id, ch, err
 	}
@@ -653,42 +653,42 @@ func (w *Writer) PutObservation(ctx context.Context, src string, o Observation) 
 	return id, ch, nil
 }
 
-// PutCondition writes the condition made from source record src.
-func (w *Writer) PutCondition(ctx context.Context, src string, c Condition) (int64, Change, error) {
-	return w.put(ctx, src, "conditions", c.PatientID,
+// PutCondition writes the condition made from source record r.
+func (w *Writer) PutCondition(ctx context.Context, r Ref, c Condition) (int64, Change, error) {
+	return w.put(ctx, r, "conditions", c.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "onset", "abatement", "recorded",
 			"clinical_status", "verification_status"},
 		append(append([]any{c.PatientID, nullID(c.EncounterID)}, c.Code.columns()...),
 			c.Onset, c.Abatement, c.Recorded, c.ClinicalStatus, c.VerificationStatus), nil)
 }
 
-// PutTherapy writes the therapy made from source record src.
-func (w *Writer) PutTherapy(ctx context.Context, src string, t Therapy) (int64, Change, error) {
-	return w.put(ctx, src, "therapies", t.PatientID,
+// PutTherapy writes the therapy made from source record r.
+func (w *Writer) PutTherapy(ctx context.Context, r Ref, t Therapy) (int64, Change, error) {
+	return w.put(ctx, r, "therapies", t.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "start_time", "stop_time", "status", "origin"},
 		append(append([]any{t.PatientID, nullID(t.EncounterID)}, t.Drug.columns()...), t.Start, t.Stop, t.Status, t.Origin), nil)
 }
 
-// PutProcedure writes the procedure made from source record src.
-func (w *Writer) PutProcedure(ctx context.Context, src string, pr Procedure) (int64, Change, error) {
-	return w.put(ctx, src, "procedures", pr.PatientID,
+// PutProcedure writes the procedure made from source record r.
+func (w *Writer) PutProcedure(ctx context.Context, r Ref, pr Procedure) (int64, Change, error) {
+	return w.put(ctx, r, "procedures", pr.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "start_time", "end_time", "status"},
 		append(append([]any{pr.PatientID, nullID(pr.EncounterID)}, pr.Code.columns()...), pr.Start, pr.End, pr.Status), nil)
 }
 
-// PutReport writes the diagnostic report made from source record src and
+// PutReport writes the diagnostic report made from source record r and
 // links it to its result observations.
-func (w *Writer) PutReport(ctx context.Context, src string, r Report) (int64, Change, error) {
-	id, ch, err := w.put(ctx, src, "reports", r.PatientID,
+func (w *Writer) PutReport(ctx context.Context, ref Ref, rep Report) (int64, Change, error) {
+	id, ch, err := w.put(ctx, ref, "reports", rep.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "time", "status", "conclusion"},
-		append(append([]any{r.PatientID, nullID(r.EncounterID)}, r.Code.columns()...), r.Time, r.Status, r.Conclusion), r.Results)
+		append(append([]any{rep.PatientID, nullID(rep.EncounterID)}, rep.Code.columns()...), rep.Time, rep.Status, rep.Conclusion), rep.Results)
 	if err != nil || ch == Unchanged {
 		return id, ch, err
 	}
 	if _, err := w.tx.ExecContext(ctx, `DELETE FROM report_results WHERE report_id = ?`, id); err != nil {
 		return 0, 0, err
 	}
-	for _, o := range r.Results {
+	for _, o := range rep.Results {
 		if _, err := w.tx.ExecContext(ctx, `INSERT OR IGNORE INTO report_results(report_id, observation_id) VALUES (?, ?)`, id, o); err != nil {
 			return 0, 0, err
 		}
@@ -696,13 +696,13 @@ func (w *Writer) PutReport(ctx context.Context, src string, r Report) (int64, Ch
 	return id, ch, nil
 }
 
-// PutAsset writes the asset made from source record src. Assets other than
+// PutAsset writes the asset made from source record r. Assets other than
 // imaging studies must carry their file's SHA-256.
-func (w *Writer) PutAsset(ctx context.Context, src string, a Asset) (int64, Change, error) {
+func (w *Writer) PutAsset(ctx context.Context, r Ref, a Asset) (int64, Change, error) {
 	if a.Kind != "imaging-study" && len(a.SHA256) != 64 {
 		return 0, 0, fmt.Errorf("asset %q (%s) has no SHA-256 checksum", a.Description, a.Kind)
 	}
-	return w.put(ctx, src, "assets", a.PatientID,
+	return w.put(ctx, r, "assets", a.PatientID,
 		[]string{"patient_id", "encounter_id", "kind", "description", "time", "modality", "body_site", "uid", "uri", "sha256", "bytes", "derived_from"},
 		[]any{a.PatientID, nullID(a.EncounterID), a.Kind, a.Description, a.Time, a.Modality, a.BodySite, a.UID, a.URI,
 			a.SHA256, a.Bytes, nullID(a.DerivedFrom)}, nil)
@@ -719,7 +719,7 @@ func (w *Writer) AddStudy(ctx context.Context, s Study) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return id, w.p.audit(ctx, w.tx, "write", "studies", strconv.FormatInt(id, 10), "", "added")
+	return id, w.audit(ctx, "write", "studies", strconv.FormatInt(id, 10), "", "added")
 }
 
 // AddPrediction records a prediction made for a patient in a study.
@@ -737,16 +737,14 @@ func (w *Writer) AddPrediction(ctx context.Context, pr Prediction) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	return id, w.p.audit(ctx, w.tx, "write", "predictions", strconv.FormatInt(id, 10), pr.PatientID, "added")
+	return id, w.audit(ctx, "write", "predictions", strconv.FormatInt(id, 10), pr.PatientID, "added")
 }
 
 // Reads. Each read is recorded in the audit log: one row per table and
-// patient read.
+// patient read. A patient's records include those of the patients linked
+// to them (see Link), each linked patient's read audited under their id.
 
 func readRows[T any](ctx context.Context, p *Patients, kind, pid, q string, scan func(*sql.Rows) (T, error), args ...any) ([]T, error) {
-	if err := p.audit(ctx, p.db, "read", kind, pid, pid, ""); err != nil {
-		return nil, err
-	}
 	rows, err := p.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -760,24 +758,65 @@ func readRows[T any](ctx context.Context, p *Patients, kind, pid, q string, scan
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	p.auditRead(kind, pid, pid)
+	return out, nil
 }
+
+// personRows reads the rows of table kind of patient pid and of the
+// patients linked to them; q selects with "patient_id IN (%s)".
+func personRows[T any](ctx context.Context, p *Patients, kind, pid, q string, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	ids, err := p.Linked(ctx, pid)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := p.db.QueryContext(ctx, fmt.Sprintf(q, "?"+strings.Repeat(", ?", len(ids)-1)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		a := p.entry("read", kind, pid, id, "")
+		if id != pid {
+			a.Detail = "linked to " + pid
+		}
+		p.reads.add(a)
+	}
+	return out, nil
+}
+
+const patientCols = "id, birth_date, sex, deceased, source"
 
 func scanPatient(r *sql.Rows) (Patient, error) {
 	var p Patient
-	return p, r.Scan(&p.ID, &p.BirthDate, &p.Sex, &p.Deceased)
+	return p, r.Scan(&p.ID, &p.BirthDate, &p.Sex, &p.Deceased, &p.Source)
 }
 
 // PatientList returns every patient, ordered by id.
 func (p *Patients) PatientList(ctx context.Context) ([]Patient, error) {
-	return readRows(ctx, p, "patients", "*",
-		`SELECT id, birth_date, sex, deceased FROM patients ORDER BY id`, scanPatient)
+	return readRows(ctx, p, "patients", "*", `SELECT `+patientCols+` FROM patients ORDER BY id`, scanPatient)
 }
 
 // Patient returns one patient; ok is false if there is none with that id.
 func (p *Patients) Patient(ctx context.Context, pid string) (pt Patient, ok bool, err error) {
-	ps, err := readRows(ctx, p, "patients", pid,
-		`SELECT id, birth_date, sex, deceased FROM patients WHERE id = ?`, scanPatient, pid)
+	ps, err := readRows(ctx, p, "patients", pid, `SELECT `+patientCols+` FROM patients WHERE id = ?`, scanPatient, pid)
 	if err != nil || len(ps) == 0 {
 		return Patient{}, false, err
 	}
@@ -793,22 +832,22 @@ func int64Or0(n sql.NullInt64) int64 { return n.Int64 }
 
 // Encounters returns the patient's encounters by start time.
 func (p *Patients) Encounters(ctx context.Context, pid string) ([]Encounter, error) {
-	return readRows(ctx, p, "encounters", pid, `SELECT id, patient_id, class, system, code, display, codings, start_time,
-		end_time, status FROM encounters WHERE patient_id = ? ORDER BY start_time, id`, func(r *sql.Rows) (Encounter, error) {
+	return personRows(ctx, p, "encounters", pid, `SELECT id, patient_id, class, system, code, display, codings, start_time,
+		end_time, status FROM encounters WHERE patient_id IN (%s) ORDER BY start_time, id`, func(r *sql.Rows) (Encounter, error) {
 		var e Encounter
 		var c codeCols
 		err := r.Scan(append(append([]any{&e.ID, &e.PatientID, &e.Class}, c.ptrs()...), &e.Start, &e.End, &e.Status)...)
 		e.Type = c.coded()
 		return e, err
-	}, pid)
+	})
 }
 
 // Observations returns the patient's observations (components included,
 // each with its ParentID) by time.
 func (p *Patients) Observations(ctx context.Context, pid string) ([]Observation, error) {
-	return readRows(ctx, p, "observations", pid, `SELECT id, patient_id, encounter_id, parent_id, category, system, code,
+	return personRows(ctx, p, "observations", pid, `SELECT id, patient_id, encounter_id, parent_id, category, system, code,
 		display, codings, time, value, value_text, value_system, value_code, unit, status
-		FROM observations WHERE patient_id = ? ORDER BY time, id`, func(r *sql.Rows) (Observation, error) {
+		FROM observations WHERE patient_id IN (%s) ORDER BY time, id`, func(r *sql.Rows) (Observation, error) {
 		var o Observation
 		var c codeCols
 		var enc, parent sql.NullInt64
@@ -820,13 +859,13 @@ func (p *Patients) Observations(ctx context.Context, pid string) ([]Observation,
 			o.Value = &v.Float64
 		}
 		return o, err
-	}, pid)
+	})
 }
 
 // Conditions returns the patient's conditions by onset.
 func (p *Patients) Conditions(ctx context.Context, pid string) ([]Condition, error) {
-	return readRows(ctx, p, "conditions", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, onset,
-		abatement, recorded, clinical_status, verification_status FROM conditions WHERE patient_id = ? ORDER BY onset, id`,
+	return personRows(ctx, p, "conditions", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, onset,
+		abatement, recorded, clinical_status, verification_status FROM conditions WHERE patient_id IN (%s) ORDER BY onset, id`,
 		func(r *sql.Rows) (Condition, error) {
 			var x Condition
 			var c codeCols
@@ -835,13 +874,13 @@ func (p *Patients) Conditions(ctx context.Context, pid string) ([]Condition, err
 				&x.Onset, &x.Abatement, &x.Recorded, &x.ClinicalStatus, &x.VerificationStatus)...)
 			x.Code, x.EncounterID = c.coded(), int64Or0(enc)
 			return x, err
-		}, pid)
+		})
 }
 
 // Therapies returns the patient's therapies by start.
 func (p *Patients) Therapies(ctx context.Context, pid string) ([]Therapy, error) {
-	return readRows(ctx, p, "therapies", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
-		start_time, stop_time, status, origin FROM therapies WHERE patient_id = ? ORDER BY start_time, id`,
+	return personRows(ctx, p, "therapies", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
+		start_time, stop_time, status, origin FROM therapies WHERE patient_id IN (%s) ORDER BY start_time, id`,
 		func(r *sql.Rows) (Therapy, error) {
 			var x Therapy
 			var c codeCols
@@ -849,13 +888,13 @@ func (p *Patients) Therapies(ctx context.Context, pid string) ([]Therapy, error)
 			err := r.Scan(append(append([]any{&x.ID, &x.PatientID, &enc}, c.ptrs()...), &x.Start, &x.Stop, &x.Status, &x.Origin)...)
 			x.Drug, x.EncounterID = c.coded(), int64Or0(enc)
 			return x, err
-		}, pid)
+		})
 }
 
 // Procedures returns the patient's procedures by start.
 func (p *Patients) Procedures(ctx context.Context, pid string) ([]Procedure, error) {
-	return readRows(ctx, p, "procedures", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
-		start_time, end_time, status FROM procedures WHERE patient_id = ? ORDER BY start_time, id`,
+	return personRows(ctx, p, "procedures", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
+		start_time, end_time, status FROM procedures WHERE patient_id IN (%s) ORDER BY start_time, id`,
 		func(r *sql.Rows) (Procedure, error) {
 			var x Procedure
 			var c codeCols
@@ -863,16 +902,16 @@ func (p *Patients) Procedures(ctx context.Context, pid string) ([]Procedure, err
 			err := r.Scan(append(append([]any{&x.ID, &x.PatientID, &enc}, c.ptrs()...), &x.Start, &x.End, &x.Status)...)
 			x.Code, x.EncounterID = c.coded(), int64Or0(enc)
 			return x, err
-		}, pid)
+		})
 }
 
 // Reports returns the patient's diagnostic reports by time, with their
 // result observation ids.
 func (p *Patients) Reports(ctx context.Context, pid string) ([]Report, error) {
-	return readRows(ctx, p, "reports", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, time,
+	return personRows(ctx, p, "reports", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, time,
 		status, conclusion, (SELECT COALESCE(json_group_array(observation_id), '[]') FROM
 		(SELECT observation_id FROM report_results WHERE report_id = reports.id ORDER BY observation_id))
-		FROM reports WHERE patient_id = ? ORDER BY time, id`,
+		FROM reports WHERE patient_id IN (%s) ORDER BY time, id`,
 		func(r *sql.Rows) (Report, error) {
 			var x Report
 			var c codeCols
@@ -884,13 +923,13 @@ func (p *Patients) Reports(ctx context.Context, pid string) ([]Report, error) {
 				err = json.Unmarshal([]byte(res), &x.Results)
 			}
 			return x, err
-		}, pid)
+		})
 }
 
 // Assets returns the patient's imaging studies and derived assets by time.
 func (p *Patients) Assets(ctx context.Context, pid string) ([]Asset, error) {
-	return readRows(ctx, p, "assets", pid, `SELECT id, patient_id, encounter_id, kind, description, time, modality,
-		body_site, uid, uri, sha256, bytes, derived_from FROM assets WHERE patient_id = ? ORDER BY time, id`,
+	return personRows(ctx, p, "assets", pid, `SELECT id, patient_id, encounter_id, kind, description, time, modality,
+		body_site, uid, uri, sha256, bytes, derived_from FROM assets WHERE patient_id IN (%s) ORDER BY time, id`,
 		func(r *sql.Rows) (Asset, error) {
 			var a Asset
 			var enc, from sql.NullInt64
@@ -898,13 +937,13 @@ func (p *Patients) Assets(ctx context.Context, pid string) ([]Asset, error) {
 				&a.UID, &a.URI, &a.SHA256, &a.Bytes, &from)
 			a.EncounterID, a.DerivedFrom = int64Or0(enc), int64Or0(from)
 			return a, err
-		}, pid)
+		})
 }
 
 // Predictions returns the predictions made for the patient, oldest first.
 func (p *Patients) Predictions(ctx context.Context, pid string) ([]Prediction, error) {
-	return readRows(ctx, p, "predictions", pid, `SELECT id, patient_id, study_id, run_id, outputs, report, created_at
-		FROM predictions WHERE patient_id = ? ORDER BY id`, func(r *sql.Rows) (Prediction, error) {
+	return personRows(ctx, p, "predictions", pid, `SELECT id, patient_id, study_id, run_id, outputs, report, created_at
+		FROM predictions WHERE patient_id IN (%s) ORDER BY id`, func(r *sql.Rows) (Prediction, error) {
 		var x Prediction
 		var out string
 		err := r.Scan(&x.ID, &x.PatientID, &x.StudyID, &x.RunID, &out, &x.Report, &x.CreatedAt)
@@ -912,7 +951,7 @@ func (p *Patients) Predictions(ctx context.Context, pid string) ([]Prediction, e
 			x.Outputs, err = unmarshalOutputs(out)
 		}
 		return x, err
-	}, pid)
+	})
 }
 
 // marshalOutputs encodes a prediction's outputs as a JSON object; an
@@ -962,49 +1001,15 @@ func (p *Patients) Studies(ctx context.Context, ids ...int64) ([]Study, error) {
 	}, args...)
 }
 
-// AuditEntry is one row of the audit log.
-type AuditEntry struct {
-	Seq       int64
-	At        string
-	Actor     string
-	Action    string // read, write
-	Kind      string // table
-	Record    string
-	PatientID string
-	Detail    string
-}
-
-// Audit returns the audit log of one patient (all entries when pid is ""),
-// oldest first. Reading the log is not itself logged.
-func (p *Patients) Audit(ctx context.Context, pid string) ([]AuditEntry, error) {
-	q := `SELECT seq, at, actor, action, kind, record, patient_id, detail FROM audit`
-	var args []any
-	if pid != "" {
-		q += " WHERE patient_id = ?"
-		args = append(args, pid)
-	}
-	rows, err := p.db.QueryContext(ctx, q+" ORDER BY seq", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var a AuditEntry
-		if err := rows.Scan(&a.Seq, &a.At, &a.Actor, &a.Action, &a.Kind, &a.Record, &a.PatientID, &a.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // Counts returns the number of rows in each record table (for summaries
 // and tests; not audited: it reads no record).
 func (p *Patients) Counts(ctx context.Context) (map[string]int, error) {
+	if err := p.Flush(ctx); err != nil {
+		return nil, err
+	}
 	out := map[string]int{}
 	for _, t := range []string{"patients", "encounters", "observations", "conditions", "therapies", "procedures",
-		"reports", "report_results", "assets", "studies", "predictions", "sources", "audit"} {
+		"reports", "report_results", "assets", "studies", "predictions", "sources", "audit", "links", "tokens"} {
 		var n int
 		if err := p.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t).Scan(&n); err != nil {
 			return nil, err

@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+func hexKey(p *Patients) string { return hex.EncodeToString(p.key) }
 
 func openTestPatients(t *testing.T, path string) *Patients {
 	t.Helper()
@@ -23,24 +26,27 @@ func TestPseudonyms(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a", "store.sqlite")
 	ps := openTestPatients(t, path)
-	const id = "http://hospital.example|MRN-12345"
-	p1 := ps.Pseudonym(id)
-	if p1 != ps.Pseudonym(id) {
-		t.Errorf("pseudonym not stable: %s, %s", p1, ps.Pseudonym(id))
+	const src, id = "http://hospital.example/fhir", "http://hospital.example|MRN-12345"
+	p1 := ps.Pseudonym(src, id)
+	if p1 != ps.Pseudonym(src, id) {
+		t.Errorf("pseudonym not stable: %s, %s", p1, ps.Pseudonym(src, id))
 	}
 	for _, part := range []string{"MRN", "12345", "hospital"} {
 		if strings.Contains(strings.ToLower(p1), strings.ToLower(part)) {
 			t.Errorf("pseudonym %s contains %q", p1, part)
 		}
 	}
-	if p1 == ps.Pseudonym(id+"6") {
+	if p1 == ps.Pseudonym(src, id+"6") {
 		t.Error("two identifiers share a pseudonym")
 	}
+	if p1 == ps.Pseudonym("http://other.example/fhir", id) {
+		t.Error("two sources' patients of one identifier share a pseudonym")
+	}
 	ps.Close()
-	if again := openTestPatients(t, path).Pseudonym(id); again != p1 {
+	if again := openTestPatients(t, path).Pseudonym(src, id); again != p1 {
 		t.Errorf("pseudonym changed on reopening the store: %s, then %s", p1, again)
 	}
-	if other := openTestPatients(t, filepath.Join(dir, "b.sqlite")).Pseudonym(id); other == p1 {
+	if other := openTestPatients(t, filepath.Join(dir, "b.sqlite")).Pseudonym(src, id); other == p1 {
 		t.Error("another store gives the same pseudonym (the key should be per store)")
 	}
 }
@@ -56,18 +62,18 @@ func TestPutIsIdempotentAndAudited(t *testing.T) {
 		defer w.Rollback()
 		err = w.Entry(ctx, func() error {
 			var ch Change
-			pid, ch, err = w.PutPatient(ctx, "Patient/1", "sys|1", Patient{BirthDate: "1980-01-02", Sex: "female"})
+			pid, ch, err = w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{BirthDate: "1980-01-02", Sex: "female"})
 			chs = append(chs, ch)
 			if err != nil {
 				return err
 			}
 			var enc int64
-			enc, ch, err = w.PutEncounter(ctx, "Encounter/1", Encounter{PatientID: pid, Class: "AMB", Start: "2020-01-01"})
+			enc, ch, err = w.PutEncounter(ctx, Ref{"urn:test", "Encounter/1"}, Encounter{PatientID: pid, Class: "AMB", Start: "2020-01-01"})
 			chs = append(chs, ch)
 			if err != nil {
 				return err
 			}
-			_, ch, err = w.PutObservation(ctx, "Observation/1", Observation{PatientID: pid, EncounterID: enc,
+			_, ch, err = w.PutObservation(ctx, Ref{"urn:test", "Observation/1"}, Observation{PatientID: pid, EncounterID: enc,
 				Code: Coded{{System: "http://loinc.org", Code: "55284-4", Display: "Blood Pressure"}}, Time: "2020-01-01",
 				Components: []Observation{{Code: Coded{{System: "http://loinc.org", Code: "8480-6"}}, Value: &value, Unit: "mm[Hg]"}}})
 			chs = append(chs, ch)
@@ -82,7 +88,7 @@ func TestPutIsIdempotentAndAudited(t *testing.T) {
 		return pid, chs
 	}
 	pid, chs := write(120)
-	if pid != ps.Pseudonym("sys|1") || chs[0] != Added || chs[1] != Added || chs[2] != Added {
+	if pid != ps.Pseudonym("urn:test", "sys|1") || chs[0] != Added || chs[1] != Added || chs[2] != Added {
 		t.Fatalf("first write: %s %v", pid, chs)
 	}
 	if _, chs := write(120); chs[0] != Unchanged || chs[1] != Unchanged || chs[2] != Unchanged {
@@ -123,11 +129,11 @@ func TestFailedEntryLeavesNothing(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	err = w.Entry(ctx, func() error {
-		pid, _, err := w.PutPatient(ctx, "Patient/1", "sys|1", Patient{Sex: "male"})
+		pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{Sex: "male"})
 		if err != nil {
 			return err
 		}
-		if _, _, err := w.PutCondition(ctx, "Condition/1", Condition{PatientID: pid, Onset: "2020"}); err != nil {
+		if _, _, err := w.PutCondition(ctx, Ref{"urn:test", "Condition/1"}, Condition{PatientID: pid, Onset: "2020"}); err != nil {
 			return err
 		}
 		return boom
@@ -136,7 +142,7 @@ func TestFailedEntryLeavesNothing(t *testing.T) {
 		t.Fatalf("Entry: %v", err)
 	}
 	if err := w.Entry(ctx, func() error {
-		_, _, err := w.PutAsset(ctx, "x", Asset{PatientID: "nobody", Kind: "mesh"})
+		_, _, err := w.PutAsset(ctx, Ref{"urn:test", "x"}, Asset{PatientID: "nobody", Kind: "mesh"})
 		return err
 	}); err == nil || !strings.Contains(err.Error(), "no SHA-256") {
 		t.Errorf("asset without checksum: %v", err)
@@ -159,7 +165,7 @@ func TestStudiesAndPredictions(t *testing.T) {
 	ctx := context.Background()
 	ps := openTestPatients(t, filepath.Join(t.TempDir(), "s.sqlite"))
 	w, _ := ps.Begin(ctx)
-	pid, _, err := w.PutPatient(ctx, "Patient/1", "sys|1", Patient{Sex: "female"})
+	pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 func (a *app) ingestCommand() *cobra.Command {
 	var storePath string
+	var opt ingest.Options
 	cmd := &cobra.Command{
 		Use:   "ingest FILE...",
 		Short: "Add patient records (FHIR R4 bundles, NDJSON exports, registry CSV tables) to the patient store",
@@ -25,12 +26,23 @@ FILE is one of:
              therapy lines, ...); see patient/testdata/ms_registry.toml
 
 Stored: Patient, Encounter, Observation, Condition, MedicationRequest, MedicationStatement,
-Procedure, ImagingStudy, DiagnosticReport. Other FHIR R4 types are counted as skipped.
-Ingesting the same file again adds nothing. One summary line per file goes to stdout.
+Procedure, ImagingStudy, DiagnosticReport. Other FHIR R4 types are counted as skipped; FHIR STU3
+and DSTU2 files are refused. Ingesting the same file again adds nothing. One summary line per file
+goes to stdout.
 
-Each entry is stored on its own: an entry that fails (invalid JSON, unknown resource type,
-broken reference, impossible date) is reported on stderr with its index and fullUrl (or line)
-and leaves nothing behind, while the valid entries are stored.
+Sources: every record is keyed on (source, type, id), so two hospitals' Patient/1 stay two
+patients, and a pseudonym derives from (source, identifier). The source is a resource's or the
+bundle's meta.source; else --source NAME; else the identifier system all the file's patients share
+(for a registry mapping, its identifier_system). A file that names none needs --source. Records of
+one person from two sources are joined only by 'mdtwin patients link'.
+
+Each entry is stored on its own: an entry that fails (invalid JSON or UTF-8, unknown resource type,
+broken reference, impossible date, a code outside its FHIR value set, a duplicate fullUrl or id, a
+field over 64 KiB or a resource over 4 MiB) is reported on stderr with its index and fullUrl (or
+line) and leaves nothing behind, while the valid entries are stored. A transaction bundle is all or
+nothing: one failing entry and none of it is stored.
+
+Several ingests (and a running dashboard) may use one store at once; each waits for the others.
 
 Exit status: 0 when every entry was stored or skipped; 2 when any entry or file failed
 (after the valid entries were stored) or on bad flags.`,
@@ -52,16 +64,19 @@ Exit status: 0 when every entry was stored or skipped; 2 when any entry or file 
 			if err != nil {
 				return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 			}
-			defer ps.Close()
-			failed, badFiles := 0, 0
+			defer a.closeStore(ps)
+			failed, badFiles, rolledBack := 0, 0, 0
 			for _, path := range ingest.Order(args) {
-				sums, err := ingest.File(cmd.Context(), ps, path)
+				sums, err := opt.File(cmd.Context(), ps, path)
 				for _, s := range sums {
 					fmt.Fprintln(a.stdout, s)
 					for _, p := range s.Problems {
 						fmt.Fprintln(a.stderr, "mdtwin: "+oneLine(p.Error()))
 					}
 					failed += s.Failed
+					if s.RolledBack {
+						rolledBack++
+					}
 				}
 				if err != nil {
 					if cerr := cmd.Context().Err(); cerr != nil {
@@ -81,15 +96,24 @@ Exit status: 0 when every entry was stored or skipped; 2 when any entry or file 
 				if badFiles > 0 {
 					what = append(what, plural(badFiles, "file", "files"))
 				}
-				return &engine.InputError{Msg: fmt.Sprintf("%s failed (listed above); the valid entries were stored in %s",
-					strings.Join(what, " and "), storePath)}
+				stored := "the valid entries were stored in " + storePath
+				if rolledBack > 0 {
+					stored = fmt.Sprintf("%s stored nothing (all or nothing); the valid entries of the other files were stored in %s",
+						plural(rolledBack, "transaction bundle", "transaction bundles"), storePath)
+				}
+				return &engine.InputError{Msg: fmt.Sprintf("%s failed (listed above); %s", strings.Join(what, " and "), stored)}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&storePath, "store", "", "patient store (default: $XDG_DATA_HOME/mdtwin/store.sqlite, else ~/.local/share/mdtwin/store.sqlite)")
+	cmd.Flags().StringVar(&storePath, "store", "", storeFlagDoc)
+	cmd.Flags().StringVar(&opt.Source, "source", "", "the system the records come from (e.g. its FHIR base URL), for files that name none in meta.source")
 	return cmd
 }
+
+// storeFlagDoc documents --store.
+const storeFlagDoc = "patient store (default: $XDG_DATA_HOME/mdtwin/store.sqlite, else ~/.local/share/mdtwin/store.sqlite); " +
+	"its key is in the file beside it named like it with .key appended, or in $" + store.KeyEnv
 
 func plural(n int, one, many string) string {
 	if n == 1 {

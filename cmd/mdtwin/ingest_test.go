@@ -34,7 +34,7 @@ func TestIngestBadInput(t *testing.T) {
  {"fullUrl": "urn:uuid:o1", "resource": {"resourceType": "Observation", "id": "o1", "subject": {"reference": "urn:uuid:p2"},
    "code": {"text": "x"}, "effectiveDateTime": "2020-01-01"}}]}`)
 	write(t, filepath.Join(dir, "c.json"), `{"resourceType": "Bundle", "entry": [`)
-	code, stdout, stderr := cli(dir, "ingest", "b.json", "c.json", "--store", "s.sqlite")
+	code, stdout, stderr := cli(dir, "ingest", "b.json", "c.json", "--store", "s.sqlite", "--source", "urn:test")
 	if code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
@@ -59,11 +59,11 @@ func TestIngestDefaultStore(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
 	write(t, filepath.Join(dir, "p.ndjson"), `{"resourceType": "Patient", "id": "p1", "gender": "male"}`+"\n")
-	code, stdout, stderr := cli(dir, "ingest", "p.ndjson")
+	code, stdout, stderr := cli(dir, "ingest", "p.ndjson", "--source", "urn:test")
 	if code != 0 || !strings.Contains(stdout, "1 added") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	if code, stdout, _ := cli(dir, "ingest", "p.ndjson", "--store", filepath.Join(dir, "data", "mdtwin", "store.sqlite")); code != 0 ||
+	if code, stdout, _ := cli(dir, "ingest", "p.ndjson", "--source", "urn:test", "--store", filepath.Join(dir, "data", "mdtwin", "store.sqlite")); code != 0 ||
 		!strings.Contains(stdout, "1 unchanged") {
 		t.Errorf("the default store is not $XDG_DATA_HOME/mdtwin/store.sqlite:\n%s", stdout)
 	}

@@ -62,7 +62,7 @@ Exit status: 0 on success; 2 on a bad folder, an unknown patient or bad flags.`,
 				if err != nil {
 					return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 				}
-				defer ps.Close()
+				defer a.closeStore(ps)
 				rec, err := patient.Load(cmd.Context(), ps, pid)
 				if err != nil {
 					return &engine.InputError{Msg: fmt.Sprintf("--patient: %v (store %s)", err, storePath)}

@@ -65,7 +65,7 @@ func ingestMSRegistry(t *testing.T, dir, st, id string) string {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	return ps.Pseudonym("urn:example:ms-registry|" + id)
+	return ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|"+id)
 }
 
 func TestRunAndReportForPatient(t *testing.T) {

@@ -379,8 +379,12 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 	if err != nil {
 		return &engine.InputError{Msg: fmt.Sprintf("%s: %v", sc.File, err)}
 	}
+	// The notes quote the record (age, sex, EDSS, drugs, dates): debug
+	// level only (-v shows them); the info line names the pseudonym.
+	log := a.logger()
+	log.Info("personalised for the patient", "patient", pf.patient, "notes", len(p.Notes), "see", "-v for what the record gave")
 	for _, n := range p.Notes {
-		a.logger().Info("embodiment", "patient", pf.patient, "note", n)
+		log.Debug("embodiment", "patient", pf.patient, "note", n)
 	}
 	rep, err := a.runStudy(ctx, p.Scenario, f)
 	var in *interrupted

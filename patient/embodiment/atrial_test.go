@@ -13,6 +13,7 @@ import (
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/store"
 )
 
 // An atrial mesh asset with an LGE intensity-ratio field personalises the
@@ -22,7 +23,7 @@ import (
 func TestPersonaliseAtrialFromMesh(t *testing.T) {
 	ctx := context.Background()
 	ps := registryStore(t)
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0001") // any stored patient will do
+	pid := ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001") // any stored patient will do
 	dir := t.TempDir()
 	m := mesh.Sheet(10, 10, 20, 20) // 10 × 10 mm, 800 triangles of 0.0625 mm²
 	iir := mesh.Field{Name: "IIR", Components: 1, Values: make([]float64, m.NumCells())}
@@ -48,7 +49,7 @@ func TestPersonaliseAtrialFromMesh(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.PatientID = pid
-	if _, _, err := w.PutAsset(ctx, "test:la", a); err != nil {
+	if _, _, err := w.PutAsset(ctx, store.Ref{Source: "urn:test", ID: "test:la"}, a); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Commit(); err != nil {

@@ -43,7 +43,7 @@ func registryStore(t *testing.T) *store.Patients {
 
 func load(t *testing.T, ps *store.Patients, registryID string) *patient.Record {
 	t.Helper()
-	rec, err := patient.Load(context.Background(), ps, ps.Pseudonym("urn:example:ms-registry|"+registryID))
+	rec, err := patient.Load(context.Background(), ps, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|"+registryID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func withCondition(rec *patient.Record, system, code string) *patient.Record {
 func TestPersonaliseBrainFromAssets(t *testing.T) {
 	ctx := context.Background()
 	ps := registryStore(t)
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0001") // any stored patient will do
+	pid := ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001") // any stored patient will do
 	dir := t.TempDir()
 	hyp := filepath.Join(dir, "ez.toml")
 	os.WriteFile(hyp, []byte("[hypotheses.mesial_right]\nez = [\"rHC\", \"rAMYG\"]\npz = [\"rPHC\"]\n[resections]\nhc = [\"rHC\"]\n"), 0o644)
@@ -211,7 +211,7 @@ func TestPersonaliseBrainFromAssets(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.PatientID = pid
-		if _, _, err := w.PutAsset(ctx, "test:"+f.kind, a); err != nil {
+		if _, _, err := w.PutAsset(ctx, store.Ref{Source: "urn:test", ID: "test:" + f.kind}, a); err != nil {
 			t.Fatal(err)
 		}
 	}

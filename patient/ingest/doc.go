@@ -14,11 +14,20 @@
 // store; "Patient?identifier=system|value" to that identifier's pseudonym.
 // Every urn: and "#" reference of a stored resource must resolve.
 //
+// Every record is keyed on (source, type, id) and every pseudonym derives
+// from (source, identifier), so two hospitals' Patient/1 stay apart. An
+// entry's source is its resource's meta.source, else the bundle's, else
+// Options.Source (--source), else the identifier system all the file's
+// patients share (a registry mapping's identifier_system); a file with
+// none is refused.
+//
 // Each entry (bundle entry, NDJSON line, CSV row) is written under its own
-// savepoint: a failing one (invalid JSON, unknown type, broken reference,
-// impossible date, wrong JSON type) is reported as a *Problem with its
-// index or line and fullUrl and leaves nothing behind, while the others are
-// stored. Records are keyed by their source "<Type>/<id>" (a keyed hash of
-// it), so ingesting the same file twice adds nothing, and a changed record
-// is updated in place.
+// savepoint: a failing one (invalid JSON or UTF-8, unknown type, broken
+// reference, impossible date, a code outside its FHIR value set, a
+// duplicate fullUrl or id, a field or resource over its size cap) is
+// reported as a *Problem with its index or line and fullUrl and leaves
+// nothing behind, while the others are stored; a transaction bundle is all
+// or nothing. FHIR STU3 and DSTU2 files are refused, naming the version.
+// Ingesting the same file twice adds nothing, and a changed record is
+// updated in place.
 package ingest

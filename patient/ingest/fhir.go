@@ -54,6 +54,9 @@ type identifier struct {
 type head struct {
 	ResourceType string `json:"resourceType"`
 	ID           string `json:"id"`
+	Meta         struct {
+		Source string `json:"source"`
+	} `json:"meta"`
 }
 
 type fhirPatient struct {

@@ -15,7 +15,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mdtwin/mdtwin/store"
 )
@@ -30,6 +32,9 @@ type Summary struct {
 	Skipped   map[string]int // resource types mdtwin does not store, with their counts
 	Failed    int
 	Problems  []*Problem // one per failed entry, in entry order
+	// RolledBack is set when the file was a transaction bundle with a
+	// failing entry: nothing of it was stored.
+	RolledBack bool
 }
 
 // SkippedCount is the number of skipped entries.
@@ -51,6 +56,9 @@ func (s *Summary) String() string {
 			parts = append(parts, fmt.Sprintf("%s %d", t, s.Skipped[t]))
 		}
 		line += " (not stored: " + strings.Join(parts, ", ") + ")"
+	}
+	if s.RolledBack {
+		line += " (transaction rolled back: nothing stored)"
 	}
 	return line
 }
@@ -89,8 +97,29 @@ func (p *Problem) Error() string {
 	case p.Ref != "":
 		where += " (" + p.Ref + ")"
 	}
-	return where + ": " + p.Err.Error()
+	return oneLine(where + ": " + p.Err.Error())
 }
+
+// oneLine escapes the control characters a message may quote from its
+// input (a newline in an id or a reference), so that every answer is one
+// line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 }
 
 func (p *Problem) Unwrap() error { return p.Err }
 
@@ -101,33 +130,77 @@ type FileError struct {
 	Err  error
 }
 
-func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Error() string { return oneLine(e.File + ": " + e.Err.Error()) }
 func (e *FileError) Unwrap() error { return e.Err }
+
+// Size caps of the readers: a file, resource or field beyond them is
+// refused with a clear error instead of being read into memory and shown.
+const (
+	MaxFileBytes     = 512 << 20 // a bundle file (read whole)
+	MaxResourceBytes = 4 << 20   // one resource: a bundle entry, an NDJSON line, a CSV row
+	MaxFieldBytes    = 64 << 10  // one string value (attachment data and narrative excepted) or CSV cell
+)
+
+// Options tunes ingest. The zero value ingests files that name their
+// source.
+type Options struct {
+	// Source names the system the records come from when a file does not
+	// name one itself (Bundle.meta.source or a resource's meta.source); it
+	// also takes precedence over the identifier system a file's patients
+	// share, and over a registry mapping's identifier_system. Records are
+	// keyed on (source, type, id), and pseudonyms derive from (source,
+	// identifier): two sources' Patient/1 are two patients.
+	Source string
+}
+
+// File ingests one file into the store with the zero Options.
+func File(ctx context.Context, ps *store.Patients, path string) ([]*Summary, error) {
+	return Options{}.File(ctx, ps, path)
+}
+
+// Bundle ingests a FHIR R4 Bundle with the zero Options.
+func Bundle(ctx context.Context, ps *store.Patients, name string, data []byte) (*Summary, error) {
+	return Options{}.Bundle(ctx, ps, name, data)
+}
+
+// NDJSON ingests a FHIR bulk-data export with the zero Options.
+func NDJSON(ctx context.Context, ps *store.Patients, name string, r io.Reader) (*Summary, error) {
+	return Options{}.NDJSON(ctx, ps, name, r)
+}
 
 // File ingests one file into the store, choosing the reader by its name:
 // *.ndjson (a bulk export), *.toml (a registry mapping naming CSV files,
 // one Summary each), anything else a FHIR Bundle in JSON. Entries are
-// stored independently: a failing entry is reported in its Summary and
-// leaves nothing behind; the others are stored. The error is a *FileError
-// when the file as a whole could not be used.
-func File(ctx context.Context, ps *store.Patients, path string) ([]*Summary, error) {
+// stored independently, except in a transaction bundle (all or nothing):
+// a failing entry is reported in its Summary and leaves nothing behind;
+// the others are stored. The error is a *FileError when the file as a
+// whole could not be used.
+func (o Options) File(ctx context.Context, ps *store.Patients, path string) ([]*Summary, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".toml":
-		return Registry(ctx, ps, path)
+		return o.Registry(ctx, ps, path)
 	case ".ndjson":
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
-		s, err := NDJSON(ctx, ps, path, f)
+		s, err := o.NDJSON(ctx, ps, path, f)
 		return []*Summary{s}, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxFileBytes {
+		return []*Summary{{File: path, Skipped: map[string]int{}}}, &FileError{path,
+			fmt.Errorf("the file is %d bytes, more than the cap of %d per bundle (split it, or export NDJSON)", fi.Size(), MaxFileBytes)}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	s, err := Bundle(ctx, ps, path, data)
+	s, err := o.Bundle(ctx, ps, path, data)
 	return []*Summary{s}, err
 }
 
@@ -147,7 +220,7 @@ func Order(paths []string) []string {
 				return 1
 			}
 			defer f.Close()
-			line, _ := bufio.NewReader(f).ReadBytes('\n')
+			line, _, _ := readLine(bufio.NewReader(f), MaxResourceBytes)
 			var h head
 			json.Unmarshal(line, &h)
 			return 1 + rank(h.ResourceType)
@@ -171,9 +244,13 @@ type entry struct {
 	method  string
 	raw     json.RawMessage
 	head    head
-	src     string // "<Type>/<id>": the source record's key
+	src     string // "<Type>/<id>": the source record's id
+	source  string // the system the record comes from
 	err     error  // found while reading
 }
+
+// ref is the entry's key in the store.
+func (e *entry) ref() store.Ref { return store.Ref{Source: e.source, ID: e.src} }
 
 func (e *entry) problem(file string, err error) *Problem {
 	return &Problem{File: file, Index: e.index, Line: e.line, FullURL: e.fullURL, Ref: e.src, Err: err}
@@ -182,7 +259,10 @@ func (e *entry) problem(file string, err error) *Problem {
 type bundleJSON struct {
 	ResourceType string `json:"resourceType"`
 	Type         string `json:"type"`
-	Entry        []struct {
+	Meta         struct {
+		Source string `json:"source"`
+	} `json:"meta"`
+	Entry []struct {
 		FullURL  string          `json:"fullUrl"`
 		Resource json.RawMessage `json:"resource"`
 		Request  *struct {
@@ -192,13 +272,35 @@ type bundleJSON struct {
 	} `json:"entry"`
 }
 
+// metaSource is a meta.source value without its fragment (R4 allows a
+// request id after "#"): the system itself.
+func metaSource(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "#")
+	return s
+}
+
 // Bundle ingests a FHIR R4 Bundle of type transaction, batch or collection
-// (JSON). name labels the summary and problems.
-func Bundle(ctx context.Context, ps *store.Patients, name string, data []byte) (*Summary, error) {
+// (JSON). name labels the summary and problems. A transaction is all or
+// nothing: when an entry fails, none is stored. Bundles of FHIR STU3 and
+// DSTU2 are refused, naming the version and the element that shows it.
+func (o Options) Bundle(ctx context.Context, ps *store.Patients, name string, data []byte) (*Summary, error) {
 	sum := &Summary{File: name, Skipped: map[string]int{}}
+	if len(data) > MaxFileBytes {
+		return sum, &FileError{name, fmt.Errorf("the file is %d bytes, more than the cap of %d per bundle", len(data), MaxFileBytes)}
+	}
+	if err := checkUTF8(data); err != nil {
+		return sum, &FileError{name, err}
+	}
 	var b bundleJSON
 	if err := json.Unmarshal(data, &b); err != nil {
 		return sum, &FileError{name, jsonError(data, err)}
+	}
+	raws := make([]json.RawMessage, len(b.Entry))
+	for i, be := range b.Entry {
+		raws[i] = be.Resource
+	}
+	if v, why := olderVersion(raws, "entry"); v != "" {
+		return sum, &FileError{name, fmt.Errorf("a FHIR %s bundle (%s); mdtwin reads FHIR R4 (4.0.1) only: export R4", v, why)}
 	}
 	if b.ResourceType != "Bundle" {
 		return sum, &FileError{name, fmt.Errorf("resourceType %q, expected a FHIR Bundle", b.ResourceType)}
@@ -207,6 +309,10 @@ func Bundle(ctx context.Context, ps *store.Patients, name string, data []byte) (
 	case "transaction", "batch", "collection":
 	default:
 		return sum, &FileError{name, fmt.Errorf("Bundle.type %q, expected transaction, batch or collection", b.Type)}
+	}
+	source := metaSource(b.Meta.Source)
+	if o.Source != "" && source != "" && o.Source != source {
+		return sum, &FileError{name, fmt.Errorf("Bundle.meta.source is %q but --source is %q: give no --source for this file, or the same", source, o.Source)}
 	}
 	var entries []*entry
 	for i, be := range b.Entry {
@@ -217,41 +323,201 @@ func Bundle(ctx context.Context, ps *store.Patients, name string, data []byte) (
 		e.read()
 		entries = append(entries, e)
 	}
-	return sum, run(ctx, ps, sum, entries)
+	duplicates(entries)
+	if err := o.assignSources(entries, source, "no Bundle.meta.source"); err != nil {
+		return sum, &FileError{name, err}
+	}
+	return sum, run(ctx, ps, sum, entries, b.Type == "transaction")
 }
 
 // NDJSON ingests a FHIR bulk-data export: one resource per line. References
 // are relative ("Patient/123") and resolve against the same file or the
 // store (ingest Patient files first; see Order).
-func NDJSON(ctx context.Context, ps *store.Patients, name string, r io.Reader) (*Summary, error) {
+func (o Options) NDJSON(ctx context.Context, ps *store.Patients, name string, r io.Reader) (*Summary, error) {
 	sum := &Summary{File: name, Skipped: map[string]int{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	br := bufio.NewReaderSize(r, 1<<16)
 	var entries []*entry
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
+	for n := 1; ; n++ {
+		line, long, err := readLine(br, MaxResourceBytes)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return sum, &FileError{name, err}
 		}
-		e := &entry{index: -1, line: n, raw: slices.Clone(line)}
-		if !json.Valid(line) {
-			var v any
-			e.err = fmt.Errorf("invalid JSON: %v", json.Unmarshal(line, &v))
-		} else {
-			e.read()
+		if long {
+			entries = append(entries, &entry{index: -1, line: n,
+				err: fmt.Errorf("the line is more than the cap of %d bytes per resource", MaxResourceBytes)})
+		} else if line = bytes.TrimSpace(line); len(line) > 0 {
+			e := &entry{index: -1, line: n, raw: slices.Clone(line)}
+			switch {
+			case !utf8.Valid(line):
+				e.err = fmt.Errorf("invalid UTF-8 at column %d", utf8Col(line))
+			case !json.Valid(line):
+				var v any
+				e.err = fmt.Errorf("invalid JSON: %v", json.Unmarshal(line, &v))
+			default:
+				e.read()
+			}
+			entries = append(entries, e)
 		}
-		entries = append(entries, e)
+		if errors.Is(err, io.EOF) {
+			break
+		}
 	}
-	if err := sc.Err(); err != nil {
+	raws := make([]json.RawMessage, len(entries))
+	for i, e := range entries {
+		if e.err == nil {
+			raws[i] = e.raw
+		}
+	}
+	if v, why := olderVersion(raws, "line"); v != "" {
+		return sum, &FileError{name, fmt.Errorf("a FHIR %s export (%s); mdtwin reads FHIR R4 (4.0.1) only: export R4", v, why)}
+	}
+	duplicates(entries)
+	if err := o.assignSources(entries, "", "no meta.source"); err != nil {
 		return sum, &FileError{name, err}
 	}
-	return sum, run(ctx, ps, sum, entries)
+	return sum, run(ctx, ps, sum, entries, false)
 }
 
-// read decodes the entry's head and sets its source key.
+// readLine reads one line of at most max bytes (without its newline); a
+// longer one is skipped and reported as long, without being kept.
+func readLine(r *bufio.Reader, max int) (line []byte, long bool, err error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !long {
+			if len(line)+len(chunk) > max+1 {
+				long, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return bytes.TrimSuffix(line, []byte("\n")), long, err
+	}
+}
+
+// checkUTF8 reports the line and column of the first byte that is not
+// UTF-8.
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	line, start := 1, 0
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return fmt.Errorf("%d:%d: invalid UTF-8 (byte 0x%02x): FHIR JSON is UTF-8", line, utf8.RuneCount(data[start:i])+1, data[i])
+		}
+		if data[i] == '\n' {
+			line, start = line+1, i+1
+		}
+		i += n
+	}
+	return nil
+}
+
+// utf8Col is the column (in characters, from 1) of the first invalid byte.
+func utf8Col(b []byte) int {
+	col := 1
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return col
+		}
+		i += n
+		col++
+	}
+	return col
+}
+
+// duplicates marks entries that share a fullUrl or a "<Type>/<id>": both
+// fail, since which one is meant cannot be told.
+func duplicates(entries []*entry) {
+	byURL, bySrc := map[string]*entry{}, map[string]*entry{}
+	for _, e := range entries {
+		if e.err != nil {
+			continue
+		}
+		if e.fullURL != "" {
+			if f := byURL[e.fullURL]; f != nil {
+				dup(f, e, "fullUrl "+e.fullURL)
+			} else {
+				byURL[e.fullURL] = e
+			}
+		}
+		if e.head.ID != "" {
+			if f := bySrc[e.src]; f != nil {
+				dup(f, e, "resource "+e.src)
+			} else {
+				bySrc[e.src] = e
+			}
+		}
+	}
+}
+
+func dup(first, e *entry, what string) {
+	if e.err == nil {
+		e.err = fmt.Errorf("duplicate %s (also %s): neither is stored", what, first.where())
+	}
+	if first.err == nil {
+		first.err = fmt.Errorf("duplicate %s (also %s): neither is stored", what, e.where())
+	}
+}
+
+// assignSources gives each entry its source: its resource's meta.source,
+// else the file's (Bundle.meta.source), else Options.Source, else the
+// identifier system every Patient of the file shares. Without any, the
+// file names no source and cannot be stored: records of unknown origin
+// could merge with another hospital's.
+func (o Options) assignSources(entries []*entry, fileSource, none string) error {
+	def := cmpOr(fileSource, o.Source)
+	if def == "" {
+		def = sharedIdentifierSystem(entries)
+	}
+	for _, e := range entries {
+		if e.err != nil {
+			continue
+		}
+		e.source = cmpOr(metaSource(e.head.Meta.Source), def)
+		if e.source == "" && stored[e.head.ResourceType] {
+			return fmt.Errorf("the source of its records is unknown (%s, and its patients share no identifier system): "+
+				"name it with --source NAME, e.g. the sending system's URL", none)
+		}
+	}
+	return nil
+}
+
+// sharedIdentifierSystem is the system of the identifier every Patient of
+// the file is known by (see patientIdentifier), when they share one.
+func sharedIdentifierSystem(entries []*entry) string {
+	system := ""
+	for _, e := range entries {
+		if e.err != nil || e.head.ResourceType != "Patient" {
+			continue
+		}
+		var r struct {
+			Identifier []identifier `json:"identifier"`
+		}
+		json.Unmarshal(e.raw, &r)
+		id := patientIdentifier(e, r.Identifier)
+		s, _, ok := strings.Cut(id, "|")
+		if !ok || s == "" || (system != "" && s != system) {
+			return ""
+		}
+		system = s
+	}
+	return system
+}
+
+// read decodes the entry's head and sets its source record id.
 func (e *entry) read() {
 	if len(e.raw) == 0 || string(e.raw) == "null" {
 		e.err = errors.New("entry has no resource")
+		return
+	}
+	if len(e.raw) > MaxResourceBytes {
+		e.err = fmt.Errorf("the resource is %d bytes, more than the cap of %d per resource", len(e.raw), MaxResourceBytes)
 		return
 	}
 	if err := json.Unmarshal(e.raw, &e.head); err != nil {
@@ -303,11 +569,16 @@ func jsonError(data []byte, err error) error {
 	return fmt.Errorf("%d:%d: invalid JSON: %v", line, col, err)
 }
 
-// run stores the entries, each under its own savepoint, in dependency order.
-func run(ctx context.Context, ps *store.Patients, sum *Summary, entries []*entry) error {
+// run stores the entries, each under its own savepoint, in dependency
+// order. With atomic (a transaction bundle), one failing entry undoes them
+// all.
+func run(ctx context.Context, ps *store.Patients, sum *Summary, entries []*entry, atomic bool) error {
 	sum.Entries = len(entries)
 	in := &ingester{ctx: ctx, file: sum.File, byURL: map[string]*entry{}, bySrc: map[string]*entry{}}
 	for _, e := range entries {
+		if e.err != nil {
+			continue
+		}
 		if e.fullURL != "" {
 			in.byURL[e.fullURL] = e
 		}
@@ -348,6 +619,11 @@ func run(ctx context.Context, ps *store.Patients, sum *Summary, entries []*entry
 		sum.count(ch)
 	}
 	slices.SortFunc(sum.Problems, func(a, b *Problem) int { return (a.Index + a.Line) - (b.Index + b.Line) })
+	if atomic && sum.Failed > 0 {
+		w.Rollback()
+		sum.Added, sum.Updated, sum.Unchanged, sum.RolledBack = 0, 0, 0, true
+		return &FileError{sum.File, fmt.Errorf("a transaction bundle is all or nothing: %d of its entries failed (listed above), so none was stored", sum.Failed)}
+	}
 	if err := w.Commit(); err != nil {
 		return &FileError{sum.File, err}
 	}

@@ -132,7 +132,7 @@ func checkSynthea(t *testing.T, ps *store.Patients, raw rawBundle) {
 	}
 	pt := pts[0]
 	// Pseudonym of the MR identifier; no part of the Synthea id shows.
-	if pt.ID != ps.Pseudonym("http://hospital.smarthealthit.org|55bbe118-e08d-4408-86e5-6084457500d4") ||
+	if pt.ID != ps.Pseudonym("http://hospital.smarthealthit.org", "http://hospital.smarthealthit.org|55bbe118-e08d-4408-86e5-6084457500d4") ||
 		strings.Contains(pt.ID, "55bbe118") || pt.BirthDate != "1989-07-27" || pt.Sex != "male" {
 		t.Errorf("patient %+v", pt)
 	}
@@ -251,8 +251,11 @@ func TestNDJSON(t *testing.T) {
 		t.Errorf("order: %v", ordered)
 	}
 	ps := openStore(t)
+	// A bulk export's files name no source (no meta.source; only the
+	// Patient file has identifiers): give the one the bundle's patient has.
+	opt := Options{Source: "http://hospital.smarthealthit.org"}
 	for _, p := range ordered {
-		sums, err := File(ctx, ps, p)
+		sums, err := opt.File(ctx, ps, p)
 		if err != nil || sums[0].Failed > 0 {
 			t.Fatalf("%s: %v %v", p, err, sums[0].Problems)
 		}
@@ -347,7 +350,7 @@ func TestBadEntries(t *testing.T) {
 {"resourceType": "Observation", "id": "o10", "subject": {"reference": "Patient/p9"}, "code": {"text": "y"}, "effectiveDateTime": "2021-04-31"}
 {"resourceType": "Observation", "id": "o11", "subject": {"reference": "Patient/p9"}, "code": {"text": "z"}, "effectiveDateTime": "2021-04-30"}
 `
-	sum, err = NDJSON(ctx, ps, "x.ndjson", strings.NewReader(nd))
+	sum, err = Options{Source: "urn:test"}.NDJSON(ctx, ps, "x.ndjson", strings.NewReader(nd))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +396,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: %d added, want %d", f, added[f], n)
 		}
 	}
-	pid := ps.Pseudonym("urn:example:ms-registry|MS-0001")
+	pid := ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001")
 	if strings.Contains(pid, "0001") {
 		t.Errorf("pseudonym %s shows the registry id", pid)
 	}

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -50,6 +52,8 @@ type Mapping struct {
 	IdentifierSystem string  `toml:"identifier_system"`
 	DateLayout       string  `toml:"date_layout"`
 	Tables           []Table `toml:"table"`
+
+	source string // the records' source (see Options.Registry)
 }
 
 // Table maps one CSV file.
@@ -74,63 +78,169 @@ var fields = map[string]struct{ required, optional []string }{
 // kindOrder ingests patients before what refers to them.
 var kindOrder = map[string]int{"patient": 0, "observation": 1, "condition": 1, "therapy": 1}
 
+// MappingError is a problem of a mapping file, at a line and column (0
+// when the problem is the file's as a whole, e.g. a missing key).
+type MappingError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *MappingError) Error() string {
+	if e.Line == 0 {
+		return oneLine(e.File + ": " + e.Msg)
+	}
+	return oneLine(fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg))
+}
+
 // ReadMapping reads and checks a mapping file.
 func ReadMapping(path string) (*Mapping, error) {
-	var m Mapping
-	md, err := toml.DecodeFile(path, &m)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	return ParseMapping(path, data)
+}
+
+// tableLine returns the line and column of the i-th [[table]] header
+// (from 0) of a mapping, or 0, 0.
+func tableLine(data []byte, i int) (int, int) {
+	n := 0
+	for ln, line := range strings.Split(string(data), "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[[") && strings.TrimSpace(strings.Trim(t, "[]")) == "table" {
+			if n == i {
+				return ln + 1, strings.Index(line, "[[") + 1
+			}
+			n++
+		}
+	}
+	return 0, 0
+}
+
+// keyLine returns the line and column of the first assignment to key (its
+// last dotted part) at or after line from, or 0, 0.
+func keyLine(data []byte, key string, from int) (int, int) {
+	for ln, line := range strings.Split(string(data), "\n") {
+		if ln+1 < from {
+			continue
+		}
+		for _, q := range []string{key, `"` + key + `"`} {
+			if q == "" {
+				continue
+			}
+			for off := 0; ; {
+				j := strings.Index(line[off:], q)
+				if j < 0 {
+					break
+				}
+				j += off
+				rest := strings.TrimLeft(line[j+len(q):], " \t")
+				before := strings.TrimRight(line[:j], " \t")
+				if strings.HasPrefix(rest, "=") && (before == "" || strings.HasSuffix(before, "{") || strings.HasSuffix(before, ",") || strings.HasSuffix(before, ".")) {
+					return ln + 1, j + 1
+				}
+				off = j + len(q)
+			}
+		}
+	}
+	return 0, 0
+}
+
+// ParseMapping parses and checks the mapping in data; name labels errors,
+// which are *MappingError with the line and column of the offending text.
+func ParseMapping(name string, data []byte) (*Mapping, error) {
+	if err := checkUTF8(data); err != nil {
+		return nil, &MappingError{File: name, Msg: err.Error()}
+	}
+	var m Mapping
+	md, err := toml.Decode(string(data), &m)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg, _, _ := strings.Cut(strings.TrimSpace(pe.Message), "\n")
+			return nil, &MappingError{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}
+		}
+		msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+		return nil, &MappingError{File: name, Msg: msg}
+	}
+	tableErr := func(i int, field, format string, args ...any) error {
+		line, col := tableLine(data, i)
+		if field != "" {
+			if l, c := keyLine(data, field, line); l != 0 {
+				line, col = l, c
+			}
+		}
+		return &MappingError{File: name, Line: line, Col: col,
+			Msg: fmt.Sprintf("table %d (%s): ", i+1, m.Tables[i].File) + fmt.Sprintf(format, args...)}
+	}
 	if u := md.Undecoded(); len(u) > 0 {
-		return nil, fmt.Errorf("unknown key %q", u[0].String())
+		k := u[0]
+		line, col := keyLine(data, k[len(k)-1], 0)
+		return nil, &MappingError{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unknown key %q", k.String())}
 	}
 	if m.IdentifierSystem == "" {
-		return nil, errors.New("identifier_system is missing")
+		return nil, &MappingError{File: name, Msg: "identifier_system is missing"}
 	}
 	if m.DateLayout == "" {
 		m.DateLayout = time.DateOnly
 	}
 	if len(m.Tables) == 0 {
-		return nil, errors.New("no [[table]]")
+		return nil, &MappingError{File: name, Msg: "no [[table]]"}
 	}
 	for i, t := range m.Tables {
 		f, ok := fields[t.Kind]
 		if !ok {
-			return nil, fmt.Errorf("table %d (%s): kind %q, expected patient, observation, condition or therapy", i+1, t.File, t.Kind)
+			return nil, tableErr(i, "kind", "kind %q, expected patient, observation, condition or therapy", t.Kind)
+		}
+		if t.File == "" {
+			return nil, tableErr(i, "", "file is missing")
 		}
 		for _, c := range f.required {
 			if t.Columns[c] == "" {
-				return nil, fmt.Errorf("table %d (%s): columns.%s is missing", i+1, t.File, c)
+				return nil, tableErr(i, "columns", "columns.%s is missing", c)
 			}
 		}
-		for c := range t.Columns {
+		for _, c := range slices.Sorted(maps.Keys(t.Columns)) {
 			if !slices.Contains(f.required, c) && !slices.Contains(f.optional, c) {
-				return nil, fmt.Errorf("table %d (%s): a %s table has no field %q (fields: %s)", i+1, t.File, t.Kind, c,
+				return nil, tableErr(i, c, "a %s table has no field %q (fields: %s)", t.Kind, c,
 					strings.Join(append(slices.Clone(f.required), f.optional...), ", "))
 			}
 		}
 		switch {
 		case t.Kind == "condition" && t.Columns["code"] != "":
 			if t.Code.System == "" || t.Code.Code != "" {
-				return nil, fmt.Errorf("table %d (%s): with a code column, code gives the code system only: code = { system = \"…\" }", i+1, t.File)
+				return nil, tableErr(i, "code", "with a code column, code gives the code system only: code = { system = \"…\" }")
 			}
 		case t.Kind != "patient" && t.Kind != "therapy" && t.Code.Code == "":
-			return nil, fmt.Errorf("table %d (%s): code is missing", i+1, t.File)
+			return nil, tableErr(i, "code", "code is missing")
 		}
 		if len(t.Range) != 0 && len(t.Range) != 2 {
-			return nil, fmt.Errorf("table %d (%s): range must be [min, max]", i+1, t.File)
+			return nil, tableErr(i, "range", "range must be [min, max]")
 		}
 	}
 	return &m, nil
 }
 
-// Registry ingests the CSV tables a mapping file names, patient tables
-// first; one Summary per table, whose problems carry the CSV line.
+// Registry ingests the CSV tables a mapping file names with the zero
+// Options.
 func Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*Summary, error) {
+	return Options{}.Registry(ctx, ps, mappingPath)
+}
+
+// Registry ingests the CSV tables a mapping file names, patient tables
+// first; one Summary per table, whose problems carry the CSV line. The
+// records' source is Options.Source, else the mapping's
+// identifier_system.
+func (o Options) Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*Summary, error) {
 	m, err := ReadMapping(mappingPath)
 	if err != nil {
+		var me *MappingError
+		if errors.As(err, &me) {
+			return nil, &FileError{mappingPath, errors.New(strings.TrimPrefix(me.Error(), mappingPath+":"))}
+		}
 		return nil, &FileError{mappingPath, err}
 	}
+	m.source = cmpOr(o.Source, m.IdentifierSystem)
 	tables := slices.Clone(m.Tables)
 	slices.SortStableFunc(tables, func(a, b Table) int { return kindOrder[a.Kind] - kindOrder[b.Kind] })
 	uses := map[string]int{}
@@ -158,40 +268,56 @@ func Registry(ctx context.Context, ps *store.Patients, mappingPath string) ([]*S
 
 // table ingests one CSV file.
 func (m *Mapping) table(ctx context.Context, ps *store.Patients, path string, t Table) (*Summary, error) {
-	sum := &Summary{File: path, Skipped: map[string]int{}}
 	f, err := os.Open(path)
 	if err != nil {
-		return sum, &FileError{path, err}
+		return &Summary{File: path, Skipped: map[string]int{}}, &FileError{path, err}
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
+	return m.Table(ctx, ps, path, f, t)
+}
+
+// Table ingests the CSV table read from r (named name) with the mapping's
+// table t. Each row is an entry of its own: a failing row is a Problem at
+// its line and leaves nothing behind.
+func (m *Mapping) Table(ctx context.Context, ps *store.Patients, name string, r io.Reader, t Table) (*Summary, error) {
+	sum := &Summary{File: name, Skipped: map[string]int{}}
+	if m.source == "" {
+		m.source = m.IdentifierSystem
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
 	if err != nil {
-		return sum, &FileError{path, fmt.Errorf("reading the header: %w", err)}
+		return sum, &FileError{name, fmt.Errorf("reading the header: %w", csvError(err))}
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
-	for field, name := range t.Columns {
-		if _, ok := col[name]; !ok {
-			return sum, &FileError{path, fmt.Errorf("column %q (mapped to %s) is not in the header", name, field)}
+	for _, field := range slices.Sorted(maps.Keys(t.Columns)) {
+		if _, ok := col[t.Columns[field]]; !ok {
+			return sum, &FileError{name, fmt.Errorf("1:1: column %q (mapped to %s) is not in the header", t.Columns[field], field)}
 		}
 	}
 	w, err := ps.Begin(ctx)
 	if err != nil {
-		return sum, &FileError{path, err}
+		return sum, &FileError{name, err}
 	}
 	defer w.Rollback()
 	for {
-		rec, err := r.Read()
+		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
+		var pe *csv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			return sum, &FileError{name, err} // the file cannot be read on
+		}
 		line := 0
 		if err == nil {
-			line, _ = r.FieldPos(0)
+			line, _ = cr.FieldPos(0)
+			err = checkRow(rec, header)
 		}
 		sum.Entries++
 		if err == nil {
@@ -214,18 +340,48 @@ func (m *Mapping) table(ctx context.Context, ps *store.Patients, path string, t 
 			})
 		}
 		if err != nil {
-			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line, err = pe.Line, pe.Err
+				line, err = pe.Line, fmt.Errorf("column %d: %w", pe.Column, pe.Err)
 			}
 			sum.Failed++
-			sum.Problems = append(sum.Problems, &Problem{File: path, Index: -1, Line: line, Err: err})
+			sum.Problems = append(sum.Problems, &Problem{File: name, Index: -1, Line: line, Err: err})
 		}
 	}
 	if err := w.Commit(); err != nil {
-		return sum, &FileError{path, err}
+		return sum, &FileError{name, err}
 	}
 	return sum, nil
+}
+
+// csvError keeps a CSV reader's error to its message.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%d:%d: %v", pe.Line, pe.Column, pe.Err)
+	}
+	return err
+}
+
+// checkRow checks a CSV row's cells: UTF-8, and at most MaxFieldBytes each.
+func checkRow(rec, header []string) error {
+	size := 0
+	for i, c := range rec {
+		name := fmt.Sprintf("column %d", i+1)
+		if i < len(header) {
+			name = fmt.Sprintf("column %d (%s)", i+1, strings.TrimSpace(header[i]))
+		}
+		if !utf8.ValidString(c) {
+			return fmt.Errorf("%s: invalid UTF-8 at character %d", name, utf8Col([]byte(c)))
+		}
+		if len(c) > MaxFieldBytes {
+			return fmt.Errorf("%s is %d bytes, more than the cap of %d per field", name, len(c), MaxFieldBytes)
+		}
+		size += len(c)
+	}
+	if size > MaxResourceBytes {
+		return fmt.Errorf("the row is %d bytes, more than the cap of %d per row", size, MaxResourceBytes)
+	}
+	return nil
 }
 
 // date parses a date cell into a FHIR date ("" stays "").
@@ -250,23 +406,25 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		return 0, errors.New("no patient id")
 	}
 	identifier := m.IdentifierSystem + "|" + id
-	pid := w.Pseudonym(identifier)
+	patientRef := store.Ref{Source: m.source, ID: "registry:" + identifier}
+	var pid string
 	if t.Kind != "patient" {
-		ok, err := w.PatientExists(ctx, pid)
+		s, ok, err := w.Lookup(ctx, patientRef)
 		if err != nil {
 			return 0, err
 		}
-		if !ok {
+		if !ok || s.Kind != "patients" {
 			return 0, fmt.Errorf("patient %q is not in the store (ingest its patient table or record first)", id)
 		}
+		pid = s.PatientID
 	}
 	// The row's source key: the registry, the kind, and its own row id or
 	// its natural key.
-	key := func(natural ...string) string {
+	key := func(natural ...string) store.Ref {
 		if r := get("row_id"); r != "" {
-			return "registry:" + identifier + "|" + t.Kind + "|" + r
+			return store.Ref{Source: m.source, ID: "registry:" + identifier + "|" + t.Kind + "|" + r}
 		}
-		return "registry:" + identifier + "|" + t.Kind + "|" + strings.Join(natural, "|")
+		return store.Ref{Source: m.source, ID: "registry:" + identifier + "|" + t.Kind + "|" + strings.Join(natural, "|")}
 	}
 	code := store.Coded{t.Code}
 	if t.Code == (store.Code{}) {
@@ -291,7 +449,7 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		default:
 			return 0, fmt.Errorf("sex %q, expected male, female, other or unknown (recode.sex maps registry values)", sex)
 		}
-		_, ch, err := w.PutPatient(ctx, "registry:"+identifier, identifier, store.Patient{BirthDate: born, Sex: sex, Deceased: died})
+		_, ch, err := w.PutPatient(ctx, patientRef, identifier, store.Patient{BirthDate: born, Sex: sex, Deceased: died})
 		return ch, err
 	case "observation":
 		when, err := m.date("time", get("time"))

@@ -19,6 +19,7 @@ type ingester struct {
 	ctx   context.Context
 	w     *store.Writer
 	file  string
+	cur   *entry            // the entry being stored
 	byURL map[string]*entry // by fullUrl
 	bySrc map[string]*entry // by "<Type>/<id>"
 }
@@ -59,7 +60,11 @@ func jsonKind(t reflect.Type) string {
 
 // store writes one entry; its caller holds a savepoint.
 func (in *ingester) store(e *entry) (store.Change, error) {
+	in.cur = e
 	if err := in.checkReferences(e); err != nil {
+		return 0, err
+	}
+	if err := checkCodes(e); err != nil {
 		return 0, err
 	}
 	ctx, w, t := in.ctx, in.w, e.head.ResourceType
@@ -77,7 +82,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err := checkDate("deceasedDateTime", r.DeceasedDateTime); err != nil {
 			return 0, err
 		}
-		_, ch, err = w.PutPatient(ctx, e.src, patientIdentifier(e, r.Identifier),
+		_, ch, err = w.PutPatient(ctx, e.ref(), patientIdentifier(e, r.Identifier),
 			store.Patient{BirthDate: r.BirthDate, Sex: r.Gender, Deceased: r.DeceasedDateTime})
 	case "Encounter":
 		var r fhirEncounter
@@ -95,7 +100,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		for _, c := range r.Type {
 			typ = append(typ, coded(c)...)
 		}
-		_, ch, err = w.PutEncounter(ctx, e.src, store.Encounter{PatientID: pid, Class: r.Class.Code, Type: typ,
+		_, ch, err = w.PutEncounter(ctx, e.ref(), store.Encounter{PatientID: pid, Class: r.Class.Code, Type: typ,
 			Start: r.Period.Start, End: r.Period.End, Status: r.Status})
 		if err != nil {
 			return 0, err
@@ -124,7 +129,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err != nil {
 			return 0, err
 		}
-		_, ch, err = w.PutCondition(ctx, e.src, store.Condition{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
+		_, ch, err = w.PutCondition(ctx, e.ref(), store.Condition{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
 			Onset: onset, Abatement: abatement, Recorded: r.RecordedDate,
 			ClinicalStatus: first(r.ClinicalStatus), VerificationStatus: first(r.VerificationStatus)})
 		if err != nil {
@@ -172,7 +177,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err != nil {
 			return 0, err
 		}
-		_, ch, err = w.PutProcedure(ctx, e.src, store.Procedure{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
+		_, ch, err = w.PutProcedure(ctx, e.ref(), store.Procedure{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
 			Start: start, End: end, Status: r.Status})
 		if err != nil {
 			return 0, err
@@ -228,7 +233,7 @@ func (in *ingester) observation(e *entry) (store.Change, error) {
 		c.value.set(&co)
 		o.Components = append(o.Components, co)
 	}
-	_, ch, err := in.w.PutObservation(in.ctx, e.src, o)
+	_, ch, err := in.w.PutObservation(in.ctx, e.ref(), o)
 	return ch, err
 }
 
@@ -282,7 +287,7 @@ func (in *ingester) therapy(e *entry, m medication, subject, encounter reference
 	default:
 		return 0, errors.New("no medication[x]")
 	}
-	_, ch, err := in.w.PutTherapy(in.ctx, e.src, store.Therapy{PatientID: pid, EncounterID: enc, Drug: drug,
+	_, ch, err := in.w.PutTherapy(in.ctx, e.ref(), store.Therapy{PatientID: pid, EncounterID: enc, Drug: drug,
 		Start: start, Stop: stop, Status: status, Origin: e.head.ResourceType})
 	return ch, err
 }
@@ -336,7 +341,7 @@ func (in *ingester) report(e *entry) (store.Change, error) {
 		}
 		rep.Results = append(rep.Results, s.RowID)
 	}
-	_, ch, err := in.w.PutReport(in.ctx, e.src, rep)
+	_, ch, err := in.w.PutReport(in.ctx, e.ref(), rep)
 	return ch, err
 }
 
@@ -382,7 +387,7 @@ func (in *ingester) imaging(e *entry) (store.Change, error) {
 		}
 	}
 	a.Modality, a.BodySite = strings.Join(mods, ","), strings.Join(sites, ",")
-	_, ch, err := in.w.PutAsset(in.ctx, e.src, a)
+	_, ch, err := in.w.PutAsset(in.ctx, e.ref(), a)
 	return ch, err
 }
 
@@ -472,7 +477,11 @@ func (in *ingester) resolve(ref, kind string) (store.Source, error) {
 			return store.Source{}, fmt.Errorf("reference %q cannot be resolved (expected urn:uuid:…, <Type>/<id> or Patient?identifier=…)", ref)
 		}
 	}
-	s, ok, err := in.w.Lookup(in.ctx, src)
+	source := in.cur.source
+	if t != nil {
+		source = t.source
+	}
+	s, ok, err := in.w.Lookup(in.ctx, store.Ref{Source: source, ID: src})
 	if err != nil {
 		return s, err
 	}
@@ -503,15 +512,14 @@ func (e *entry) where() string {
 }
 
 // conditionalPatient resolves "Patient?identifier=system|value" to the
-// patient with that identifier's pseudonym.
+// patient the referring record's source sent with that identifier.
 func (in *ingester) conditionalPatient(ref, kind string) (store.Source, error) {
 	q, _ := url.ParseQuery(strings.TrimPrefix(ref, "Patient?"))
 	id := q.Get("identifier")
 	if kind != "patients" || id == "" || !strings.Contains(id, "|") {
 		return store.Source{}, fmt.Errorf("conditional reference %s cannot be resolved", ref)
 	}
-	pid := in.w.Pseudonym(id)
-	ok, err := in.w.PatientExists(in.ctx, pid)
+	pid, ok, err := in.w.PatientByIdentifier(in.ctx, in.cur.source, id)
 	if err != nil {
 		return store.Source{}, err
 	}
@@ -523,7 +531,8 @@ func (in *ingester) conditionalPatient(ref, kind string) (store.Source, error) {
 
 // checkReferences checks every reference of the resource that must
 // resolve within the file: urn: references (to a fullUrl of the bundle)
-// and "#id" references (to a contained resource).
+// and "#id" references (to a contained resource); and the size of every
+// string (MaxFieldBytes; attachment data and narrative excepted).
 func (in *ingester) checkReferences(e *entry) error {
 	var v any
 	if err := json.Unmarshal(e.raw, &v); err != nil {
@@ -548,6 +557,10 @@ func (in *ingester) checkReferences(e *entry) error {
 			return
 		}
 		switch x := v.(type) {
+		case string:
+			if last := path[strings.LastIndexByte(path, '.')+1:]; len(x) > MaxFieldBytes && last != "data" && last != "div" {
+				bad = fmt.Errorf("%s is %d bytes, more than the cap of %d per field", path, len(x), MaxFieldBytes)
+			}
 		case map[string]any:
 			if r, ok := x["reference"].(string); ok {
 				if strings.HasPrefix(r, "urn:") && in.byURL[r] == nil {
