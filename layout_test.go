@@ -24,13 +24,13 @@ var allowed = map[string][]string{
 	"cohort":     {"cohort"},
 	"des":        {"des"},
 	"hta":        {"hta"},
-	"store":      {"store"},
+	"store":      {"store", "patient"},
 	"mesh":       {"mesh"},
 	"examples":   {"examples", "models"},
 	"patient":    {"patient", "store", "models", "scenarios", "mesh"},
 	"report":     {"report", "patient", "store", "models", "engine"},
 	"optima":     {"optima", "prediction", "engine", "scenarios", "models", "mesh", "workers", "store"},
-	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store"},
+	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
 }
 

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -167,7 +166,7 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 			return nil, err
 		}
 	}
-	rec, err := patient.Load(ctx, j.ps, j.PatientID)
+	rec, err := j.ps.Record(ctx, j.PatientID)
 	if err != nil {
 		return nil, err
 	}

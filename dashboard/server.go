@@ -373,7 +373,7 @@ func (s *Server) patientList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	var shown []store.Patient
+	var shown []patient.Patient
 	for _, p := range all {
 		if q == "" || matches(p, q) {
 			shown = append(shown, p)
@@ -384,7 +384,7 @@ func (s *Server) patientList(w http.ResponseWriter, r *http.Request) {
 
 // matches reports whether every word of q is in the patient's id, sex,
 // birth date or date of death (case-insensitive).
-func matches(p store.Patient, q string) bool {
+func matches(p patient.Patient, q string) bool {
 	hay := strings.ToLower(strings.Join([]string{p.ID, p.Sex, p.BirthDate, p.Deceased}, " "))
 	for _, w := range strings.Fields(strings.ToLower(q)) {
 		if !strings.Contains(hay, w) {
@@ -396,8 +396,8 @@ func matches(p store.Patient, q string) bool {
 
 // predictionRow is a prediction with its study, for the patient page.
 type predictionRow struct {
-	store.Prediction
-	Study   store.Study
+	patient.Prediction
+	Study   patient.Study
 	Outputs []output
 }
 
@@ -414,7 +414,7 @@ type exampleRow struct {
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := patient.Load(r.Context(), s.store(r), pid)
+	rec, err := s.store(r).Record(r.Context(), pid)
 	if err != nil {
 		if _, ok, _ := s.store(r).Patient(r.Context(), pid); !ok {
 			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
@@ -423,7 +423,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "reading the record", err)
 		return
 	}
-	studies := map[int64]store.Study{}
+	studies := map[int64]patient.Study{}
 	for _, st := range rec.Studies {
 		studies[st.ID] = st
 	}
@@ -535,19 +535,19 @@ func (s *Server) jobJSON(w http.ResponseWriter, r *http.Request) {
 // generated from the study's output folder (package report).
 func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := patient.Load(r.Context(), s.store(r), pid)
+	rec, err := s.store(r).Record(r.Context(), pid)
 	if err != nil {
 		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	i := slices.IndexFunc(rec.Predictions, func(p store.Prediction) bool { return p.ID == id })
+	i := slices.IndexFunc(rec.Predictions, func(p patient.Prediction) bool { return p.ID == id })
 	if i < 0 {
 		s.fail(w, http.StatusNotFound, "no such prediction for patient "+pid)
 		return
 	}
 	pr := rec.Predictions[i]
-	j := slices.IndexFunc(rec.Studies, func(st store.Study) bool { return st.ID == pr.StudyID })
+	j := slices.IndexFunc(rec.Studies, func(st patient.Study) bool { return st.ID == pr.StudyID })
 	// A report page is self-contained: inline styles and SVG, no scripts.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mdtwin/mdtwin/patient"
-	"github.com/mdtwin/mdtwin/store"
 )
 
 // Geometry of the timeline's SVG charts (user units = CSS pixels). Every
@@ -38,8 +37,8 @@ type timeline struct {
 	LabelW   float64
 	Series   []series
 	TextObs  []textObs // observations without a numeric value
-	Reports  []store.Report
-	Assets   []store.Asset
+	Reports  []patient.Report
+	Assets   []patient.Asset
 	t0, t1   time.Time
 }
 
@@ -276,7 +275,7 @@ func (tl *timeline) lanes(rec *patient.Record) {
 // then by label.
 func (tl *timeline) series(rec *patient.Record) {
 	type group struct {
-		code  store.Code
+		code  patient.Code
 		unit  string
 		times []time.Time
 		vals  []float64

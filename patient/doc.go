@@ -9,6 +9,6 @@
 //
 //	ps, err := store.OpenPatients(path, "mdtwin serve")
 //	...
-//	rec, err := patient.Load(ctx, ps, pid) // each table read is audited
+//	rec, err := ps.Record(ctx, pid) // each table read is audited
 //	edss := rec.Series(patient.SystemMS, patient.CodeEDSS)
 package patient

@@ -1,10 +1,12 @@
-package patient
+package patient_test
 
 import (
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/patient"
 
 	"github.com/mdtwin/mdtwin/store"
 )
@@ -14,7 +16,7 @@ func TestFileAssetAndLoad(t *testing.T) {
 	dir := t.TempDir()
 	mesh := filepath.Join(dir, "la.vtk")
 	os.WriteFile(mesh, []byte("abc"), 0o644)
-	a, err := FileAsset(mesh, "mesh")
+	a, err := patient.FileAsset(mesh, "mesh")
 	// sha256("abc"), FIPS 180-2 appendix B.1.
 	if err != nil || a.SHA256 != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" || a.Bytes != 3 {
 		t.Fatalf("FileAsset: %+v %v", a, err)
@@ -25,7 +27,7 @@ func TestFileAssetAndLoad(t *testing.T) {
 	}
 	defer ps.Close()
 	w, _ := ps.Begin(ctx)
-	pid, _, err := w.PutPatient(ctx, store.Ref{Source: "urn:test", ID: "Patient/1"}, "sys|1", store.Patient{Sex: "female"})
+	pid, _, err := w.PutPatient(ctx, store.Ref{Source: "urn:test", ID: "Patient/1"}, "sys|1", patient.Patient{Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +36,11 @@ func TestFileAssetAndLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Commit()
-	rec, err := Load(ctx, ps, pid)
+	rec, err := ps.Record(ctx, pid)
 	if err != nil || len(rec.Assets) != 1 || rec.Assets[0].SHA256 != a.SHA256 || rec.Assets[0].Kind != "mesh" {
-		t.Fatalf("Load: %+v %v", rec, err)
+		t.Fatalf("Record: %+v %v", rec, err)
 	}
-	if _, err := Load(ctx, ps, "pnobody"); err == nil {
-		t.Error("Load of an unknown patient succeeded")
+	if _, err := ps.Record(ctx, "pnobody"); err == nil {
+		t.Error("Record of an unknown patient succeeded")
 	}
 }

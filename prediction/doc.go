@@ -17,7 +17,7 @@
 //
 // # Usage
 //
-//	rec, err := patient.Load(ctx, ps, pid)
+//	rec, err := ps.Record(ctx, pid)
 //	...
 //	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
 //	...

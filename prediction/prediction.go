@@ -11,6 +11,7 @@ import (
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/store"
 	"github.com/mdtwin/mdtwin/workers"
@@ -126,7 +127,7 @@ func Record(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.S
 		return nil, err
 	}
 	defer w.Rollback() // a no-op after Commit
-	sid, err := w.AddStudy(ctx, store.Study{Name: sc.Study.Name, Model: meta["model"], ModelVersion: meta["model_version"],
+	sid, err := w.AddStudy(ctx, patient.Study{Name: sc.Study.Name, Model: meta["model"], ModelVersion: meta["model_version"],
 		ScenarioSHA256: sc.Hash, Output: abs})
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func Record(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.S
 		if r.State != store.Done {
 			continue
 		}
-		id, err := w.AddPrediction(ctx, store.Prediction{PatientID: pid, StudyID: sid, RunID: r.ID, Outputs: r.Outputs})
+		id, err := w.AddPrediction(ctx, patient.Prediction{PatientID: pid, StudyID: sid, RunID: r.ID, Outputs: r.Outputs})
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/mdtwin/mdtwin/patient"
-	"github.com/mdtwin/mdtwin/store"
 )
 
 // Study writes the HTML report of a study's outputs.
@@ -150,7 +149,7 @@ func recordSections(rec *patient.Record) []section {
 		secs[0].Tables = append(secs[0].Tables, t)
 	}
 	if len(rec.Predictions) > 0 {
-		studies := map[int64]store.Study{}
+		studies := map[int64]patient.Study{}
 		for _, s := range rec.Studies {
 			studies[s.ID] = s
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/ingest"
 	"github.com/mdtwin/mdtwin/store"
 )
@@ -116,7 +115,7 @@ func TestPatientReport(t *testing.T) {
 	if _, err := ingest.Registry(ctx, ps, "../patient/testdata/ms_registry.toml"); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001"))
+	rec, err := ps.Record(ctx, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0001"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 // PatientStoreFile is the patient store's file name in the user's data
@@ -194,26 +196,8 @@ func (p *Patients) auditRead(kind, record, pid string) {
 	p.reads.add(p.entry("read", kind, record, pid, ""))
 }
 
-// Code is one coding of a concept (e.g. LOINC 8302-2 "Body Height").
-type Code struct {
-	System  string `json:"system,omitempty"`
-	Code    string `json:"code,omitempty"`
-	Display string `json:"display,omitempty"`
-}
-
-// Coded is a concept with every coding kept; the first is the primary one,
-// stored in the system/code/display columns.
-type Coded []Code
-
-// Primary returns the first coding, or a zero Code.
-func (c Coded) Primary() Code {
-	if len(c) == 0 {
-		return Code{}
-	}
-	return c[0]
-}
-
-func (c Coded) columns() []any {
+// codedColumns returns the system, code, display and codings columns of c.
+func codedColumns(c patient.Coded) []any {
 	b, _ := json.Marshal(c)
 	if c == nil {
 		b = []byte("[]")
@@ -222,138 +206,15 @@ func (c Coded) columns() []any {
 	return []any{pc.System, pc.Code, pc.Display, string(b)}
 }
 
-func scanCoded(system, code, display, codings string) Coded {
-	var c Coded
+func scanCoded(system, code, display, codings string) patient.Coded {
+	var c patient.Coded
 	if json.Unmarshal([]byte(codings), &c) != nil || len(c) == 0 {
 		if system == "" && code == "" && display == "" {
 			return nil
 		}
-		c = Coded{{system, code, display}}
+		c = patient.Coded{{System: system, Code: code, Display: display}}
 	}
 	return c
-}
-
-// Patient is a patient's demographic row.
-type Patient struct {
-	ID        string // pseudonym
-	BirthDate string // FHIR date
-	Sex       string // male, female, other, unknown
-	Deceased  string // date of death, '' when alive or unknown
-	Source    string // the source that sent the patient ('' if stored before sources were kept)
-}
-
-// Encounter is a contact with care (FHIR Encounter).
-type Encounter struct {
-	ID         int64
-	PatientID  string
-	Class      string // e.g. AMB, IMP, EMER
-	Type       Coded
-	Start, End string
-	Status     string
-}
-
-// Observation is a measurement or finding (FHIR Observation); components
-// (e.g. systolic and diastolic blood pressure) are observations of their own.
-type Observation struct {
-	ID          int64
-	PatientID   string
-	EncounterID int64 // 0: none
-	ParentID    int64 // the observation this is a component of, 0: none
-	Category    string
-	Code        Coded
-	Time        string
-	Value       *float64 // numeric value, nil when not numeric
-	ValueText   string   // string value, or the display of a coded one
-	ValueCode   Code     // coded value
-	Unit        string   // UCUM code where given, else the unit text
-	Status      string
-	Components  []Observation // written with the observation; read back as rows of their own
-}
-
-// Condition is a diagnosis, problem or event such as an MS relapse.
-type Condition struct {
-	ID                 int64
-	PatientID          string
-	EncounterID        int64
-	Code               Coded
-	Onset, Abatement   string
-	Recorded           string
-	ClinicalStatus     string
-	VerificationStatus string
-}
-
-// Therapy is a medication (request, statement or registry therapy line)
-// with its start and stop.
-type Therapy struct {
-	ID          int64
-	PatientID   string
-	EncounterID int64
-	Drug        Coded
-	Start, Stop string // Stop '' when open or unknown
-	Status      string
-	Origin      string // MedicationRequest, MedicationStatement, registry
-}
-
-// Procedure is a procedure performed on the patient.
-type Procedure struct {
-	ID          int64
-	PatientID   string
-	EncounterID int64
-	Code        Coded
-	Start, End  string
-	Status      string
-}
-
-// Report is a diagnostic report and the observations it groups.
-type Report struct {
-	ID          int64
-	PatientID   string
-	EncounterID int64
-	Code        Coded
-	Time        string
-	Status      string
-	Conclusion  string
-	Results     []int64 // observation ids
-}
-
-// Asset is an imaging study or a file derived for the patient (mesh,
-// connectome, fibrosis field) with its checksum.
-type Asset struct {
-	ID          int64
-	PatientID   string
-	EncounterID int64
-	Kind        string // imaging-study, mesh, connectome, field, ...
-	Description string
-	Time        string
-	Modality    string
-	BodySite    string
-	UID         string // e.g. DICOM study instance UID
-	URI         string // file location; '' for an imaging study
-	SHA256      string // hex digest of the file; '' for an imaging study
-	Bytes       int64
-	DerivedFrom int64 // asset id, 0: none
-}
-
-// Study is a simulation study whose runs made predictions for patients.
-type Study struct {
-	ID             int64
-	Name           string
-	Model          string
-	ModelVersion   string
-	ScenarioSHA256 string
-	Output         string
-	CreatedAt      string
-}
-
-// Prediction is one run's outputs for a patient within a study.
-type Prediction struct {
-	ID        int64
-	PatientID string
-	StudyID   int64
-	RunID     string
-	Outputs   map[string]float64
-	Report    string
-	CreatedAt string
 }
 
 // Change says what a write did to the store.
@@ -541,7 +402,7 @@ func (w *Writer) put(ctx context.Context, r Ref, table, pid string, cols []strin
 // PutPatient writes the patient made from source record r. A new source
 // record gets the pseudonym of (r.Source, identifier) (see Pseudonym); a
 // known one keeps the pseudonym it was given. It returns the patient id.
-func (w *Writer) PutPatient(ctx context.Context, r Ref, identifier string, pt Patient) (string, Change, error) {
+func (w *Writer) PutPatient(ctx context.Context, r Ref, identifier string, pt patient.Patient) (string, Change, error) {
 	if r.Source == "" {
 		return "", 0, fmt.Errorf("store: %s has no source", r.ID)
 	}
@@ -610,33 +471,34 @@ func (w *Writer) PatientByIdentifier(ctx context.Context, source, identifier str
 }
 
 // PutEncounter writes the encounter made from source record r.
-func (w *Writer) PutEncounter(ctx context.Context, r Ref, e Encounter) (int64, Change, error) {
+func (w *Writer) PutEncounter(ctx context.Context, r Ref, e patient.Encounter) (int64, Change, error) {
 	return w.put(ctx, r, "encounters", e.PatientID,
 		[]string{"patient_id", "class", "system", "code", "display", "codings", "start_time", "end_time", "status"},
-		append(append([]any{e.PatientID, e.Class}, e.Type.columns()...), e.Start, e.End, e.Status), nil)
+		append(append([]any{e.PatientID, e.Class}, codedColumns(e.Type)...), e.Start, e.End, e.Status), nil)
 }
 
 var observationCols = []string{"patient_id", "encounter_id", "parent_id", "category", "system", "code", "display", "codings",
 	"time", "value", "value_text", "value_system", "value_code", "unit", "status"}
 
-func (o Observation) values(parent int64) []any {
+// observationValues returns the columns of o as a component of parent (0: none).
+func observationValues(o patient.Observation, parent int64) []any {
 	var v any
 	if o.Value != nil {
 		v = *o.Value
 	}
-	return append(append([]any{o.PatientID, nullID(o.EncounterID), nullID(parent), o.Category}, o.Code.columns()...),
+	return append(append([]any{o.PatientID, nullID(o.EncounterID), nullID(parent), o.Category}, codedColumns(o.Code)...),
 		o.Time, v, o.ValueText, o.ValueCode.System, o.ValueCode.Code, o.Unit, o.Status)
 }
 
 // PutObservation writes the observation made from source record r, with
 // its components.
-func (w *Writer) PutObservation(ctx context.Context, r Ref, o Observation) (int64, Change, error) {
+func (w *Writer) PutObservation(ctx context.Context, r Ref, o patient.Observation) (int64, Change, error) {
 	var comps [][]any
 	for _, c := range o.Components {
 		c.PatientID, c.EncounterID, c.Time, c.Status = o.PatientID, o.EncounterID, o.Time, o.Status
-		comps = append(comps, c.values(0))
+		comps = append(comps, observationValues(c, 0))
 	}
-	id, ch, err := w.put(ctx, r, "observations", o.PatientID, observationCols, o.values(o.ParentID), comps)
+	id, ch, err := w.put(ctx, r, "observations", o.PatientID, observationCols, observationValues(o, o.ParentID), comps)
 	if err != nil || ch == Unchanged {
 		return id, ch, err
 	}
@@ -654,34 +516,34 @@ func (w *Writer) PutObservation(ctx context.Context, r Ref, o Observation) (int6
 }
 
 // PutCondition writes the condition made from source record r.
-func (w *Writer) PutCondition(ctx context.Context, r Ref, c Condition) (int64, Change, error) {
+func (w *Writer) PutCondition(ctx context.Context, r Ref, c patient.Condition) (int64, Change, error) {
 	return w.put(ctx, r, "conditions", c.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "onset", "abatement", "recorded",
 			"clinical_status", "verification_status"},
-		append(append([]any{c.PatientID, nullID(c.EncounterID)}, c.Code.columns()...),
+		append(append([]any{c.PatientID, nullID(c.EncounterID)}, codedColumns(c.Code)...),
 			c.Onset, c.Abatement, c.Recorded, c.ClinicalStatus, c.VerificationStatus), nil)
 }
 
 // PutTherapy writes the therapy made from source record r.
-func (w *Writer) PutTherapy(ctx context.Context, r Ref, t Therapy) (int64, Change, error) {
+func (w *Writer) PutTherapy(ctx context.Context, r Ref, t patient.Therapy) (int64, Change, error) {
 	return w.put(ctx, r, "therapies", t.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "start_time", "stop_time", "status", "origin"},
-		append(append([]any{t.PatientID, nullID(t.EncounterID)}, t.Drug.columns()...), t.Start, t.Stop, t.Status, t.Origin), nil)
+		append(append([]any{t.PatientID, nullID(t.EncounterID)}, codedColumns(t.Drug)...), t.Start, t.Stop, t.Status, t.Origin), nil)
 }
 
 // PutProcedure writes the procedure made from source record r.
-func (w *Writer) PutProcedure(ctx context.Context, r Ref, pr Procedure) (int64, Change, error) {
+func (w *Writer) PutProcedure(ctx context.Context, r Ref, pr patient.Procedure) (int64, Change, error) {
 	return w.put(ctx, r, "procedures", pr.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "start_time", "end_time", "status"},
-		append(append([]any{pr.PatientID, nullID(pr.EncounterID)}, pr.Code.columns()...), pr.Start, pr.End, pr.Status), nil)
+		append(append([]any{pr.PatientID, nullID(pr.EncounterID)}, codedColumns(pr.Code)...), pr.Start, pr.End, pr.Status), nil)
 }
 
 // PutReport writes the diagnostic report made from source record r and
 // links it to its result observations.
-func (w *Writer) PutReport(ctx context.Context, ref Ref, rep Report) (int64, Change, error) {
+func (w *Writer) PutReport(ctx context.Context, ref Ref, rep patient.Report) (int64, Change, error) {
 	id, ch, err := w.put(ctx, ref, "reports", rep.PatientID,
 		[]string{"patient_id", "encounter_id", "system", "code", "display", "codings", "time", "status", "conclusion"},
-		append(append([]any{rep.PatientID, nullID(rep.EncounterID)}, rep.Code.columns()...), rep.Time, rep.Status, rep.Conclusion), rep.Results)
+		append(append([]any{rep.PatientID, nullID(rep.EncounterID)}, codedColumns(rep.Code)...), rep.Time, rep.Status, rep.Conclusion), rep.Results)
 	if err != nil || ch == Unchanged {
 		return id, ch, err
 	}
@@ -698,7 +560,7 @@ func (w *Writer) PutReport(ctx context.Context, ref Ref, rep Report) (int64, Cha
 
 // PutAsset writes the asset made from source record r. Assets other than
 // imaging studies must carry their file's SHA-256.
-func (w *Writer) PutAsset(ctx context.Context, r Ref, a Asset) (int64, Change, error) {
+func (w *Writer) PutAsset(ctx context.Context, r Ref, a patient.Asset) (int64, Change, error) {
 	if a.Kind != "imaging-study" && len(a.SHA256) != 64 {
 		return 0, 0, fmt.Errorf("asset %q (%s) has no SHA-256 checksum", a.Description, a.Kind)
 	}
@@ -709,7 +571,7 @@ func (w *Writer) PutAsset(ctx context.Context, r Ref, a Asset) (int64, Change, e
 }
 
 // AddStudy records a study and returns its id.
-func (w *Writer) AddStudy(ctx context.Context, s Study) (int64, error) {
+func (w *Writer) AddStudy(ctx context.Context, s patient.Study) (int64, error) {
 	res, err := w.tx.ExecContext(ctx, `INSERT INTO studies(name, model, model_version, scenario_sha256, output, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, s.Name, s.Model, s.ModelVersion, s.ScenarioSHA256, s.Output, now())
 	if err != nil {
@@ -723,7 +585,7 @@ func (w *Writer) AddStudy(ctx context.Context, s Study) (int64, error) {
 }
 
 // AddPrediction records a prediction made for a patient in a study.
-func (w *Writer) AddPrediction(ctx context.Context, pr Prediction) (int64, error) {
+func (w *Writer) AddPrediction(ctx context.Context, pr patient.Prediction) (int64, error) {
 	out, err := marshalOutputs(pr.Outputs)
 	if err != nil {
 		return 0, fmt.Errorf("prediction outputs: %w", err)
@@ -804,37 +666,37 @@ func personRows[T any](ctx context.Context, p *Patients, kind, pid, q string, sc
 
 const patientCols = "id, birth_date, sex, deceased, source"
 
-func scanPatient(r *sql.Rows) (Patient, error) {
-	var p Patient
+func scanPatient(r *sql.Rows) (patient.Patient, error) {
+	var p patient.Patient
 	return p, r.Scan(&p.ID, &p.BirthDate, &p.Sex, &p.Deceased, &p.Source)
 }
 
 // PatientList returns every patient, ordered by id.
-func (p *Patients) PatientList(ctx context.Context) ([]Patient, error) {
+func (p *Patients) PatientList(ctx context.Context) ([]patient.Patient, error) {
 	return readRows(ctx, p, "patients", "*", `SELECT `+patientCols+` FROM patients ORDER BY id`, scanPatient)
 }
 
 // Patient returns one patient; ok is false if there is none with that id.
-func (p *Patients) Patient(ctx context.Context, pid string) (pt Patient, ok bool, err error) {
+func (p *Patients) Patient(ctx context.Context, pid string) (pt patient.Patient, ok bool, err error) {
 	ps, err := readRows(ctx, p, "patients", pid, `SELECT `+patientCols+` FROM patients WHERE id = ?`, scanPatient, pid)
 	if err != nil || len(ps) == 0 {
-		return Patient{}, false, err
+		return patient.Patient{}, false, err
 	}
 	return ps[0], true, nil
 }
 
 type codeCols struct{ system, code, display, codings string }
 
-func (c *codeCols) ptrs() []any  { return []any{&c.system, &c.code, &c.display, &c.codings} }
-func (c *codeCols) coded() Coded { return scanCoded(c.system, c.code, c.display, c.codings) }
+func (c *codeCols) ptrs() []any          { return []any{&c.system, &c.code, &c.display, &c.codings} }
+func (c *codeCols) coded() patient.Coded { return scanCoded(c.system, c.code, c.display, c.codings) }
 
 func int64Or0(n sql.NullInt64) int64 { return n.Int64 }
 
 // Encounters returns the patient's encounters by start time.
-func (p *Patients) Encounters(ctx context.Context, pid string) ([]Encounter, error) {
+func (p *Patients) Encounters(ctx context.Context, pid string) ([]patient.Encounter, error) {
 	return personRows(ctx, p, "encounters", pid, `SELECT id, patient_id, class, system, code, display, codings, start_time,
-		end_time, status FROM encounters WHERE patient_id IN (%s) ORDER BY start_time, id`, func(r *sql.Rows) (Encounter, error) {
-		var e Encounter
+		end_time, status FROM encounters WHERE patient_id IN (%s) ORDER BY start_time, id`, func(r *sql.Rows) (patient.Encounter, error) {
+		var e patient.Encounter
 		var c codeCols
 		err := r.Scan(append(append([]any{&e.ID, &e.PatientID, &e.Class}, c.ptrs()...), &e.Start, &e.End, &e.Status)...)
 		e.Type = c.coded()
@@ -844,11 +706,11 @@ func (p *Patients) Encounters(ctx context.Context, pid string) ([]Encounter, err
 
 // Observations returns the patient's observations (components included,
 // each with its ParentID) by time.
-func (p *Patients) Observations(ctx context.Context, pid string) ([]Observation, error) {
+func (p *Patients) Observations(ctx context.Context, pid string) ([]patient.Observation, error) {
 	return personRows(ctx, p, "observations", pid, `SELECT id, patient_id, encounter_id, parent_id, category, system, code,
 		display, codings, time, value, value_text, value_system, value_code, unit, status
-		FROM observations WHERE patient_id IN (%s) ORDER BY time, id`, func(r *sql.Rows) (Observation, error) {
-		var o Observation
+		FROM observations WHERE patient_id IN (%s) ORDER BY time, id`, func(r *sql.Rows) (patient.Observation, error) {
+		var o patient.Observation
 		var c codeCols
 		var enc, parent sql.NullInt64
 		var v sql.NullFloat64
@@ -863,11 +725,11 @@ func (p *Patients) Observations(ctx context.Context, pid string) ([]Observation,
 }
 
 // Conditions returns the patient's conditions by onset.
-func (p *Patients) Conditions(ctx context.Context, pid string) ([]Condition, error) {
+func (p *Patients) Conditions(ctx context.Context, pid string) ([]patient.Condition, error) {
 	return personRows(ctx, p, "conditions", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, onset,
 		abatement, recorded, clinical_status, verification_status FROM conditions WHERE patient_id IN (%s) ORDER BY onset, id`,
-		func(r *sql.Rows) (Condition, error) {
-			var x Condition
+		func(r *sql.Rows) (patient.Condition, error) {
+			var x patient.Condition
 			var c codeCols
 			var enc sql.NullInt64
 			err := r.Scan(append(append([]any{&x.ID, &x.PatientID, &enc}, c.ptrs()...),
@@ -878,11 +740,11 @@ func (p *Patients) Conditions(ctx context.Context, pid string) ([]Condition, err
 }
 
 // Therapies returns the patient's therapies by start.
-func (p *Patients) Therapies(ctx context.Context, pid string) ([]Therapy, error) {
+func (p *Patients) Therapies(ctx context.Context, pid string) ([]patient.Therapy, error) {
 	return personRows(ctx, p, "therapies", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
 		start_time, stop_time, status, origin FROM therapies WHERE patient_id IN (%s) ORDER BY start_time, id`,
-		func(r *sql.Rows) (Therapy, error) {
-			var x Therapy
+		func(r *sql.Rows) (patient.Therapy, error) {
+			var x patient.Therapy
 			var c codeCols
 			var enc sql.NullInt64
 			err := r.Scan(append(append([]any{&x.ID, &x.PatientID, &enc}, c.ptrs()...), &x.Start, &x.Stop, &x.Status, &x.Origin)...)
@@ -892,11 +754,11 @@ func (p *Patients) Therapies(ctx context.Context, pid string) ([]Therapy, error)
 }
 
 // Procedures returns the patient's procedures by start.
-func (p *Patients) Procedures(ctx context.Context, pid string) ([]Procedure, error) {
+func (p *Patients) Procedures(ctx context.Context, pid string) ([]patient.Procedure, error) {
 	return personRows(ctx, p, "procedures", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings,
 		start_time, end_time, status FROM procedures WHERE patient_id IN (%s) ORDER BY start_time, id`,
-		func(r *sql.Rows) (Procedure, error) {
-			var x Procedure
+		func(r *sql.Rows) (patient.Procedure, error) {
+			var x patient.Procedure
 			var c codeCols
 			var enc sql.NullInt64
 			err := r.Scan(append(append([]any{&x.ID, &x.PatientID, &enc}, c.ptrs()...), &x.Start, &x.End, &x.Status)...)
@@ -907,13 +769,13 @@ func (p *Patients) Procedures(ctx context.Context, pid string) ([]Procedure, err
 
 // Reports returns the patient's diagnostic reports by time, with their
 // result observation ids.
-func (p *Patients) Reports(ctx context.Context, pid string) ([]Report, error) {
+func (p *Patients) Reports(ctx context.Context, pid string) ([]patient.Report, error) {
 	return personRows(ctx, p, "reports", pid, `SELECT id, patient_id, encounter_id, system, code, display, codings, time,
 		status, conclusion, (SELECT COALESCE(json_group_array(observation_id), '[]') FROM
 		(SELECT observation_id FROM report_results WHERE report_id = reports.id ORDER BY observation_id))
 		FROM reports WHERE patient_id IN (%s) ORDER BY time, id`,
-		func(r *sql.Rows) (Report, error) {
-			var x Report
+		func(r *sql.Rows) (patient.Report, error) {
+			var x patient.Report
 			var c codeCols
 			var enc sql.NullInt64
 			var res string
@@ -927,11 +789,11 @@ func (p *Patients) Reports(ctx context.Context, pid string) ([]Report, error) {
 }
 
 // Assets returns the patient's imaging studies and derived assets by time.
-func (p *Patients) Assets(ctx context.Context, pid string) ([]Asset, error) {
+func (p *Patients) Assets(ctx context.Context, pid string) ([]patient.Asset, error) {
 	return personRows(ctx, p, "assets", pid, `SELECT id, patient_id, encounter_id, kind, description, time, modality,
 		body_site, uid, uri, sha256, bytes, derived_from FROM assets WHERE patient_id IN (%s) ORDER BY time, id`,
-		func(r *sql.Rows) (Asset, error) {
-			var a Asset
+		func(r *sql.Rows) (patient.Asset, error) {
+			var a patient.Asset
 			var enc, from sql.NullInt64
 			err := r.Scan(&a.ID, &a.PatientID, &enc, &a.Kind, &a.Description, &a.Time, &a.Modality, &a.BodySite,
 				&a.UID, &a.URI, &a.SHA256, &a.Bytes, &from)
@@ -941,10 +803,10 @@ func (p *Patients) Assets(ctx context.Context, pid string) ([]Asset, error) {
 }
 
 // Predictions returns the predictions made for the patient, oldest first.
-func (p *Patients) Predictions(ctx context.Context, pid string) ([]Prediction, error) {
+func (p *Patients) Predictions(ctx context.Context, pid string) ([]patient.Prediction, error) {
 	return personRows(ctx, p, "predictions", pid, `SELECT id, patient_id, study_id, run_id, outputs, report, created_at
-		FROM predictions WHERE patient_id IN (%s) ORDER BY id`, func(r *sql.Rows) (Prediction, error) {
-		var x Prediction
+		FROM predictions WHERE patient_id IN (%s) ORDER BY id`, func(r *sql.Rows) (patient.Prediction, error) {
+		var x patient.Prediction
 		var out string
 		err := r.Scan(&x.ID, &x.PatientID, &x.StudyID, &x.RunID, &out, &x.Report, &x.CreatedAt)
 		if err == nil {
@@ -986,7 +848,7 @@ func unmarshalOutputs(s string) (map[string]float64, error) {
 }
 
 // Studies returns the studies with ids in ids (all studies when ids is empty).
-func (p *Patients) Studies(ctx context.Context, ids ...int64) ([]Study, error) {
+func (p *Patients) Studies(ctx context.Context, ids ...int64) ([]patient.Study, error) {
 	q := `SELECT id, name, model, model_version, scenario_sha256, output, created_at FROM studies`
 	args := make([]any, len(ids))
 	if len(ids) > 0 {
@@ -995,8 +857,8 @@ func (p *Patients) Studies(ctx context.Context, ids ...int64) ([]Study, error) {
 			args[i] = id
 		}
 	}
-	return readRows(ctx, p, "studies", "*", q+" ORDER BY id", func(r *sql.Rows) (Study, error) {
-		var s Study
+	return readRows(ctx, p, "studies", "*", q+" ORDER BY id", func(r *sql.Rows) (patient.Study, error) {
+		var s patient.Study
 		return s, r.Scan(&s.ID, &s.Name, &s.Model, &s.ModelVersion, &s.ScenarioSHA256, &s.Output, &s.CreatedAt)
 	}, args...)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 // auditedStore is a store with one patient and 1 + reads audit rows.
@@ -20,7 +22,7 @@ func auditedStore(t *testing.T, reads int) (*Patients, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{Sex: "female"})
+	pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", patient.Patient{Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,11 +192,11 @@ func TestConcurrentWritersAndReader(t *testing.T) {
 					return
 				}
 				src := Ref{fmt.Sprintf("urn:writer:%d", wi), fmt.Sprintf("Patient/%d", j)}
-				pid, _, err := w.PutPatient(ctx, src, fmt.Sprintf("sys|%d", j), Patient{Sex: "female"})
+				pid, _, err := w.PutPatient(ctx, src, fmt.Sprintf("sys|%d", j), patient.Patient{Sex: "female"})
 				if err == nil {
 					v := float64(j)
 					_, _, err = w.PutObservation(ctx, Ref{src.Source, fmt.Sprintf("Observation/%d", j)},
-						Observation{PatientID: pid, Code: Coded{{Code: "x"}}, Time: "2020", Value: &v})
+						patient.Observation{PatientID: pid, Code: patient.Coded{{Code: "x"}}, Time: "2020", Value: &v})
 				}
 				if err == nil {
 					err = w.Commit()
@@ -234,11 +236,11 @@ func TestLinks(t *testing.T) {
 	ctx := context.Background()
 	ps := openTestPatients(t, filepath.Join(t.TempDir(), "s.sqlite"))
 	w, _ := ps.Begin(ctx)
-	a, _, _ := w.PutPatient(ctx, Ref{"urn:a", "Patient/1"}, "urn:a|1", Patient{Sex: "female", BirthDate: "1980"})
-	b, _, _ := w.PutPatient(ctx, Ref{"urn:b", "Patient/1"}, "urn:b|1", Patient{Sex: "female", BirthDate: "1980"})
+	a, _, _ := w.PutPatient(ctx, Ref{"urn:a", "Patient/1"}, "urn:a|1", patient.Patient{Sex: "female", BirthDate: "1980"})
+	b, _, _ := w.PutPatient(ctx, Ref{"urn:b", "Patient/1"}, "urn:b|1", patient.Patient{Sex: "female", BirthDate: "1980"})
 	for i, pid := range []string{a, b} {
 		v := float64(i)
-		if _, _, err := w.PutObservation(ctx, Ref{"urn:x", fmt.Sprint("Observation/", i)}, Observation{PatientID: pid, Code: Coded{{Code: "x"}}, Time: "2020", Value: &v}); err != nil {
+		if _, _, err := w.PutObservation(ctx, Ref{"urn:x", fmt.Sprint("Observation/", i)}, patient.Observation{PatientID: pid, Code: patient.Coded{{Code: "x"}}, Time: "2020", Value: &v}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 // fillObservations adds n observations to the store at path (opened and
@@ -85,16 +87,16 @@ func ingestBatch(b *testing.B, ps *Patients, source string, seq, obs int) {
 		b.Fatal(err)
 	}
 	defer w.Rollback()
-	pid, _, err := w.PutPatient(ctx, Ref{source, fmt.Sprintf("Patient/%d", seq)}, fmt.Sprintf("urn:mrn|%d", seq), Patient{Sex: "male", BirthDate: "1980"})
+	pid, _, err := w.PutPatient(ctx, Ref{source, fmt.Sprintf("Patient/%d", seq)}, fmt.Sprintf("urn:mrn|%d", seq), patient.Patient{Sex: "male", BirthDate: "1980"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for j := 0; j < obs; j++ {
 		sys, dia := float64(110+j%30), float64(70+j%20)
-		_, _, err := w.PutObservation(ctx, Ref{source, fmt.Sprintf("Observation/%d-%d", seq, j)}, Observation{PatientID: pid,
-			Code: Coded{{System: "http://loinc.org", Code: "55284-4"}}, Time: "2020-01-01T10:00:00Z", Status: "final",
-			Components: []Observation{{Code: Coded{{System: "http://loinc.org", Code: "8480-6"}}, Value: &sys, Unit: "mm[Hg]"},
-				{Code: Coded{{System: "http://loinc.org", Code: "8462-4"}}, Value: &dia, Unit: "mm[Hg]"}}})
+		_, _, err := w.PutObservation(ctx, Ref{source, fmt.Sprintf("Observation/%d-%d", seq, j)}, patient.Observation{PatientID: pid,
+			Code: patient.Coded{{System: "http://loinc.org", Code: "55284-4"}}, Time: "2020-01-01T10:00:00Z", Status: "final",
+			Components: []patient.Observation{{Code: patient.Coded{{System: "http://loinc.org", Code: "8480-6"}}, Value: &sys, Unit: "mm[Hg]"},
+				{Code: patient.Coded{{System: "http://loinc.org", Code: "8462-4"}}, Value: &dia, Unit: "mm[Hg]"}}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 // v1Store writes a patient store as version 1 of mdtwin left it: schema
@@ -92,17 +94,17 @@ func TestMigrateV1Store(t *testing.T) {
 	}
 	// The observation first: claiming it names the patient's source too.
 	v70 := 70.0
-	_, ch, err := w.PutObservation(ctx, Ref{src, "Observation/1"}, Observation{PatientID: pid, Code: Coded{{System: "http://loinc.org", Code: "29463-7"}},
+	_, ch, err := w.PutObservation(ctx, Ref{src, "Observation/1"}, patient.Observation{PatientID: pid, Code: patient.Coded{{System: "http://loinc.org", Code: "29463-7"}},
 		Time: "2020", Value: &v70, Unit: "kg", Status: "final"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ch, err := w.PutPatient(ctx, Ref{src, "Patient/1"}, "urn:h|1", Patient{BirthDate: "1970-01-01", Sex: "female"})
+	got, ch, err := w.PutPatient(ctx, Ref{src, "Patient/1"}, "urn:h|1", patient.Patient{BirthDate: "1970-01-01", Sex: "female"})
 	if err != nil || got != pid {
 		t.Fatalf("re-sent patient: %s %v %v, want the old pseudonym %s", got, ch, err, pid)
 	}
 	// Another source's Patient/1 (another identifier) is another patient.
-	other, _, err := w.PutPatient(ctx, Ref{"http://other.example", "Patient/1"}, "urn:o|1", Patient{BirthDate: "1990-01-01", Sex: "male"})
+	other, _, err := w.PutPatient(ctx, Ref{"http://other.example", "Patient/1"}, "urn:o|1", patient.Patient{BirthDate: "1990-01-01", Sex: "male"})
 	if err != nil || other == pid {
 		t.Fatalf("another source's Patient/1: %s %v", other, err)
 	}

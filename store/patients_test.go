@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 func hexKey(p *Patients) string { return hex.EncodeToString(p.key) }
@@ -62,20 +64,20 @@ func TestPutIsIdempotentAndAudited(t *testing.T) {
 		defer w.Rollback()
 		err = w.Entry(ctx, func() error {
 			var ch Change
-			pid, ch, err = w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{BirthDate: "1980-01-02", Sex: "female"})
+			pid, ch, err = w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", patient.Patient{BirthDate: "1980-01-02", Sex: "female"})
 			chs = append(chs, ch)
 			if err != nil {
 				return err
 			}
 			var enc int64
-			enc, ch, err = w.PutEncounter(ctx, Ref{"urn:test", "Encounter/1"}, Encounter{PatientID: pid, Class: "AMB", Start: "2020-01-01"})
+			enc, ch, err = w.PutEncounter(ctx, Ref{"urn:test", "Encounter/1"}, patient.Encounter{PatientID: pid, Class: "AMB", Start: "2020-01-01"})
 			chs = append(chs, ch)
 			if err != nil {
 				return err
 			}
-			_, ch, err = w.PutObservation(ctx, Ref{"urn:test", "Observation/1"}, Observation{PatientID: pid, EncounterID: enc,
-				Code: Coded{{System: "http://loinc.org", Code: "55284-4", Display: "Blood Pressure"}}, Time: "2020-01-01",
-				Components: []Observation{{Code: Coded{{System: "http://loinc.org", Code: "8480-6"}}, Value: &value, Unit: "mm[Hg]"}}})
+			_, ch, err = w.PutObservation(ctx, Ref{"urn:test", "Observation/1"}, patient.Observation{PatientID: pid, EncounterID: enc,
+				Code: patient.Coded{{System: "http://loinc.org", Code: "55284-4", Display: "Blood Pressure"}}, Time: "2020-01-01",
+				Components: []patient.Observation{{Code: patient.Coded{{System: "http://loinc.org", Code: "8480-6"}}, Value: &value, Unit: "mm[Hg]"}}})
 			chs = append(chs, ch)
 			return err
 		})
@@ -129,11 +131,11 @@ func TestFailedEntryLeavesNothing(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	err = w.Entry(ctx, func() error {
-		pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{Sex: "male"})
+		pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", patient.Patient{Sex: "male"})
 		if err != nil {
 			return err
 		}
-		if _, _, err := w.PutCondition(ctx, Ref{"urn:test", "Condition/1"}, Condition{PatientID: pid, Onset: "2020"}); err != nil {
+		if _, _, err := w.PutCondition(ctx, Ref{"urn:test", "Condition/1"}, patient.Condition{PatientID: pid, Onset: "2020"}); err != nil {
 			return err
 		}
 		return boom
@@ -142,7 +144,7 @@ func TestFailedEntryLeavesNothing(t *testing.T) {
 		t.Fatalf("Entry: %v", err)
 	}
 	if err := w.Entry(ctx, func() error {
-		_, _, err := w.PutAsset(ctx, Ref{"urn:test", "x"}, Asset{PatientID: "nobody", Kind: "mesh"})
+		_, _, err := w.PutAsset(ctx, Ref{"urn:test", "x"}, patient.Asset{PatientID: "nobody", Kind: "mesh"})
 		return err
 	}); err == nil || !strings.Contains(err.Error(), "no SHA-256") {
 		t.Errorf("asset without checksum: %v", err)
@@ -165,15 +167,15 @@ func TestStudiesAndPredictions(t *testing.T) {
 	ctx := context.Background()
 	ps := openTestPatients(t, filepath.Join(t.TempDir(), "s.sqlite"))
 	w, _ := ps.Begin(ctx)
-	pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", Patient{Sex: "female"})
+	pid, _, err := w.PutPatient(ctx, Ref{"urn:test", "Patient/1"}, "sys|1", patient.Patient{Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sid, err := w.AddStudy(ctx, Study{Name: "ms", Model: "mscohort", ModelVersion: "1.0.0", ScenarioSHA256: "ab"})
+	sid, err := w.AddStudy(ctx, patient.Study{Name: "ms", Model: "mscohort", ModelVersion: "1.0.0", ScenarioSHA256: "ab"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.AddPrediction(ctx, Prediction{PatientID: pid, StudyID: sid, RunID: "r000000",
+	if _, err := w.AddPrediction(ctx, patient.Prediction{PatientID: pid, StudyID: sid, RunID: "r000000",
 		Outputs: map[string]float64{"edss_10y": 4.5, "icer": math.NaN(), "nmb": math.Inf(1)}}); err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func (a *app) demoPatients(ctx context.Context, out string, f runFlags) error {
 		if err != nil {
 			return err
 		}
-		rec, err := patient.Load(ctx, ps, pt.ID)
+		rec, err := ps.Record(ctx, pt.ID)
 		if err != nil {
 			return err
 		}

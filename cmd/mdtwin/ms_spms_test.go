@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -33,7 +32,7 @@ func TestRunForSPMSPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(context.Background(), ps, pid)
+	rec, err := ps.Record(context.Background(), pid)
 	ps.Close()
 	if err != nil {
 		t.Fatal(err)

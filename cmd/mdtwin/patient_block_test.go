@@ -67,7 +67,7 @@ func TestRunPatientBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, pid)
+	rec, err := ps.Record(ctx, pid)
 	ps.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +75,8 @@ func TestRunPatientBlock(t *testing.T) {
 	if len(rec.Predictions) != 3 || len(rec.Studies) != 3 {
 		t.Fatalf("%d predictions in %d studies, want 3 in 3", len(rec.Predictions), len(rec.Studies))
 	}
-	byOut := map[string]store.Study{}
-	predOf := map[string]store.Prediction{}
+	byOut := map[string]patient.Study{}
+	predOf := map[string]patient.Prediction{}
 	for _, s := range rec.Studies {
 		out := filepath.Base(s.Output)
 		byOut[out] = s
@@ -87,7 +87,7 @@ func TestRunPatientBlock(t *testing.T) {
 		}
 	}
 	flag, blk, both := byOut["out-flag"], byOut["out-block"], byOut["out-both"]
-	for name, s := range map[string]store.Study{"out-block": blk, "out-both": both} {
+	for name, s := range map[string]patient.Study{"out-block": blk, "out-both": both} {
 		if s.Name != flag.Name || s.Model != flag.Model || s.ModelVersion != flag.ModelVersion {
 			t.Errorf("%s: study %+v, want as with --patient %+v", name, s, flag)
 		}

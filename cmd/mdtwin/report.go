@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mdtwin/mdtwin/engine"
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/store"
 )
@@ -63,7 +62,7 @@ Exit status: 0 on success; 2 on a bad folder, an unknown patient or bad flags.`,
 					return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 				}
 				defer a.closeStore(ps)
-				rec, err := patient.Load(cmd.Context(), ps, pid)
+				rec, err := ps.Record(cmd.Context(), pid)
 				if err != nil {
 					return &engine.InputError{Msg: fmt.Sprintf("--patient: %v (store %s)", err, storePath)}
 				}

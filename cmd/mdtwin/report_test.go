@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -84,7 +83,7 @@ func TestRunAndReportForPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, pid)
+	rec, err := ps.Record(ctx, pid)
 	ps.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/builtin"
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -368,7 +367,7 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 		return storeErr("patient store %s", err)
 	}
 	defer ps.Close()
-	rec, err := patient.Load(ctx, ps, pf.patient)
+	rec, err := ps.Record(ctx, pf.patient)
 	if err != nil {
 		if pf.blockID {
 			return sc.Errorf([]string{"patient", "id"}, "[patient] id: %v (store %s)", err, pf.storePath)

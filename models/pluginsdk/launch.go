@@ -101,7 +101,7 @@ func Launch(ctx context.Context, path string, args []string, logger *slog.Logger
 	}
 	ds, err := client.Describe(ctx)
 	if err != nil {
-		exited := pc.Exited()
+		exited := waitExited(pc)
 		pc.Kill()
 		if exited {
 			if e := diedStarting(path, cmd, tail.String()); e != nil {
@@ -159,6 +159,12 @@ func exitedEarly(pc *plugin.Client, err error) bool {
 	if !strings.Contains(msg, "plugin exited before we could connect") && !strings.HasSuffix(msg, "Unrecognized remote plugin message:") {
 		return false
 	}
+	return waitExited(pc)
+}
+
+// waitExited gives a process whose connection failed up to 100 ms to be
+// reaped, and reports whether it was: it died rather than misbehaved.
+func waitExited(pc *plugin.Client) bool {
 	for range 20 {
 		if pc.Exited() {
 			return true

@@ -8,8 +8,13 @@ import (
 	"github.com/mdtwin/mdtwin/models/atrial"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/scenarios"
-	"github.com/mdtwin/mdtwin/store"
 )
+
+func init() {
+	Register("atrial", func(p *Personalisation, sc *scenarios.Scenario, rec *patient.Record, opt Options) error {
+		return p.atrial(sc, rec)
+	})
+}
 
 // AssetAtrialMesh is the asset kind of a patient's left-atrium mesh: a file
 // mesh.ReadFile reads (VTK legacy or XML, PLY, OBJ, openCARP), in mm,
@@ -33,7 +38,7 @@ type AtrialAssets struct {
 // Atrial reads the patient's latest atrial mesh asset (by time, then id),
 // checks its checksum and that it reads as a mesh, and finds its IIR field.
 func Atrial(rec *patient.Record) (*AtrialAssets, error) {
-	var latest *store.Asset
+	var latest *patient.Asset
 	for i, a := range rec.Assets {
 		if a.Kind == AssetAtrialMesh && (latest == nil || a.Time > latest.Time || (a.Time == latest.Time && a.ID > latest.ID)) {
 			latest = &rec.Assets[i]

@@ -55,7 +55,7 @@ func TestPersonaliseAtrialFromMesh(t *testing.T) {
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, pid)
+	rec, err := ps.Record(ctx, pid)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,13 @@ import (
 	"github.com/mdtwin/mdtwin/models/brain"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/scenarios"
-	"github.com/mdtwin/mdtwin/store"
 )
+
+func init() {
+	Register("brain", func(p *Personalisation, sc *scenarios.Scenario, rec *patient.Record, opt Options) error {
+		return p.brain(sc, rec)
+	})
+}
 
 // Asset kinds the brain embodiment reads.
 const (
@@ -41,7 +46,7 @@ type EpilepsyAssets struct {
 // (by time, then id). Each file must exist and match the SHA-256 the store
 // recorded. A connectome is required.
 func Epilepsy(rec *patient.Record) (*EpilepsyAssets, error) {
-	latest := map[string]store.Asset{}
+	latest := map[string]patient.Asset{}
 	for _, a := range rec.Assets {
 		if b, ok := latest[a.Kind]; !ok || a.Time > b.Time || (a.Time == b.Time && a.ID > b.ID) {
 			latest[a.Kind] = a
@@ -91,7 +96,7 @@ func Epilepsy(rec *patient.Record) (*EpilepsyAssets, error) {
 
 // assetFile returns the local path of a file asset after checking that it
 // still has the checksum the store recorded.
-func assetFile(a store.Asset) (string, error) {
+func assetFile(a patient.Asset) (string, error) {
 	u, err := url.Parse(a.URI)
 	if err != nil || u.Scheme != "file" || u.Path == "" {
 		return "", fmt.Errorf("%s asset %d: URI %q is not a file:// URI", a.Kind, a.ID, a.URI)

@@ -41,23 +41,38 @@ type Personalisation struct {
 	Atrial *AtrialAssets
 }
 
+// Embodier makes a model's inputs from a patient's record: it sets
+// p.Params and p.Inputs (and p.Notes and the model's profile in p) from
+// rec for scenario sc. Errors are about the record or the scenario, one
+// line each.
+type Embodier func(p *Personalisation, sc *scenarios.Scenario, rec *patient.Record, opt Options) error
+
+var registry = map[string]Embodier{}
+
+// Register makes embody the embodiment of the model named model. Each
+// model's embodiment registers itself (in this package's init functions);
+// registering a name twice panics.
+func Register(model string, embody Embodier) {
+	if _, dup := registry[model]; dup {
+		panic("embodiment: model " + model + " registered twice")
+	}
+	registry[model] = embody
+}
+
+// Models returns the names of the models that have an embodiment, sorted.
+func Models() []string { return slices.Sorted(maps.Keys(registry)) }
+
 // Personalise returns sc personalised for the patient of rec: see the
 // package documentation for what each model takes from the record. Errors
 // are about the record or the scenario (no EDSS, a PPMS course, a missing
 // or changed asset, a model without embodiment) and read as one line.
 func Personalise(sc *scenarios.Scenario, rec *patient.Record, opt Options) (*Personalisation, error) {
 	p := &Personalisation{PatientID: rec.Patient.ID, Params: map[string]any{}, Inputs: map[string]any{}}
-	var err error
-	switch sc.Study.Model {
-	case "mscohort":
-		err = p.ms(sc, rec, opt)
-	case "brain":
-		err = p.brain(sc, rec)
-	case "atrial":
-		err = p.atrial(sc, rec)
-	default:
-		return nil, fmt.Errorf("model %q has no patient embodiment (models with one: mscohort, brain, atrial)", sc.Study.Model)
+	embody, ok := registry[sc.Study.Model]
+	if !ok {
+		return nil, fmt.Errorf("model %q has no patient embodiment (models with one: %s)", sc.Study.Model, strings.Join(Models(), ", "))
 	}
+	err := embody(p, sc, rec, opt)
 	if err != nil {
 		return nil, fmt.Errorf("patient %s: %w", rec.Patient.ID, err)
 	}

@@ -43,7 +43,7 @@ func registryStore(t *testing.T) *store.Patients {
 
 func load(t *testing.T, ps *store.Patients, registryID string) *patient.Record {
 	t.Helper()
-	rec, err := patient.Load(context.Background(), ps, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|"+registryID))
+	rec, err := ps.Record(context.Background(), ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|"+registryID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestPersonaliseRefusals(t *testing.T) {
 		{parse("brain", ""), rec, "no connectome asset"},
 		{parse("mscohort", ""), withCondition(rec, patient.SystemSNOMED, "428700003"), "course PPMS: mscohort models relapsing-onset MS"},
 		{parse("mscohort", "[sweep]\ndesign = \"grid\"\n[sweep.params]\nspms_share = [0, 1]\n"), rec, "varies spms_share"},
-		{parse("mscohort", ""), &patient.Record{Patient: store.Patient{ID: "px", Sex: "female", BirthDate: "1980"}}, "no EDSS observation"},
+		{parse("mscohort", ""), &patient.Record{Patient: patient.Patient{ID: "px", Sex: "female", BirthDate: "1980"}}, "no EDSS observation"},
 	} {
 		_, err := embodiment.Personalise(tc.sc, tc.rec, embodiment.Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -185,8 +185,8 @@ func TestPersonaliseRefusals(t *testing.T) {
 
 func withCondition(rec *patient.Record, system, code string) *patient.Record {
 	r := *rec
-	r.Conditions = append(append([]store.Condition(nil), rec.Conditions...),
-		store.Condition{Code: store.Coded{{System: system, Code: code}}, Onset: "2017-01-01"})
+	r.Conditions = append(append([]patient.Condition(nil), rec.Conditions...),
+		patient.Condition{Code: patient.Coded{{System: system, Code: code}}, Onset: "2017-01-01"})
 	return &r
 }
 
@@ -218,7 +218,7 @@ func TestPersonaliseBrainFromAssets(t *testing.T) {
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := patient.Load(ctx, ps, pid)
+	rec, err := ps.Record(ctx, pid)
 	if err != nil {
 		t.Fatal(err)
 	}

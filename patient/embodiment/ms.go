@@ -14,6 +14,12 @@ import (
 	"github.com/mdtwin/mdtwin/scenarios"
 )
 
+func init() {
+	Register("mscohort", func(p *Personalisation, sc *scenarios.Scenario, rec *patient.Record, opt Options) error {
+		return p.ms(sc, rec, opt)
+	})
+}
+
 // MS courses, as SNOMED CT codes and as mdtwin's local codes in
 // patient.SystemMS.
 const (

@@ -29,7 +29,7 @@ func Example() {
 	for _, s := range sums {
 		fmt.Printf("%s: %d added, %d failed\n", filepath.Base(s.File), s.Added, s.Failed)
 	}
-	rec, err := patient.Load(ctx, ps, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0002"))
+	rec, err := ps.Record(ctx, ps.Pseudonym("urn:example:ms-registry", "urn:example:ms-registry|MS-0002"))
 	if err != nil {
 		panic(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mdtwin/mdtwin/patient"
-	"github.com/mdtwin/mdtwin/store"
 )
 
 // The FHIR R4 elements mdtwin reads: a small typed decoding with
@@ -232,13 +231,13 @@ func init() {
 // coded keeps every coding of c; codings of LOINC, SNOMED CT and RxNorm
 // come first (the first is the one stored as the primary code). A concept
 // with text only becomes one coding with that display.
-func coded(c concept) store.Coded {
-	var out store.Coded
+func coded(c concept) patient.Coded {
+	var out patient.Coded
 	for _, cd := range c.Coding {
-		out = append(out, store.Code{System: cd.System, Code: cd.Code, Display: cmp.Or(cd.Display, c.Text)})
+		out = append(out, patient.Code{System: cd.System, Code: cd.Code, Display: cmp.Or(cd.Display, c.Text)})
 	}
 	if len(out) == 0 && c.Text != "" {
-		out = store.Coded{{Display: c.Text}}
+		out = patient.Coded{{Display: c.Text}}
 	}
 	pref := func(s string) int {
 		switch s {
@@ -247,7 +246,7 @@ func coded(c concept) store.Coded {
 		}
 		return 1
 	}
-	slices.SortStableFunc(out, func(a, b store.Code) int { return pref(a.System) - pref(b.System) })
+	slices.SortStableFunc(out, func(a, b patient.Code) int { return pref(a.System) - pref(b.System) })
 	return out
 }
 

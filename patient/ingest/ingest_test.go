@@ -136,7 +136,7 @@ func checkSynthea(t *testing.T, ps *store.Patients, raw rawBundle) {
 		strings.Contains(pt.ID, "55bbe118") || pt.BirthDate != "1989-07-27" || pt.Sex != "male" {
 		t.Errorf("patient %+v", pt)
 	}
-	rec, err := patient.Load(ctx, ps, pt.ID)
+	rec, err := ps.Record(ctx, pt.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func checkSynthea(t *testing.T, ps *store.Patients, raw rawBundle) {
 	for _, e := range rec.Encounters {
 		encStart[e.ID] = e.Start
 	}
-	byKey := map[string]store.Observation{}
+	byKey := map[string]patient.Observation{}
 	for _, o := range rec.Observations {
 		if o.ParentID == 0 {
 			byKey[o.Code.Primary().Code+"@"+o.Time] = o
@@ -400,7 +400,7 @@ func TestRegistry(t *testing.T) {
 	if strings.Contains(pid, "0001") {
 		t.Errorf("pseudonym %s shows the registry id", pid)
 	}
-	rec, err := patient.Load(ctx, ps.As("modeller"), pid)
+	rec, err := ps.As("modeller").Record(ctx, pid)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -60,7 +61,7 @@ type Mapping struct {
 type Table struct {
 	File    string                       `toml:"file"`
 	Kind    string                       `toml:"kind"`
-	Code    store.Code                   `toml:"code"`
+	Code    patient.Code                 `toml:"code"`
 	Unit    string                       `toml:"unit"`
 	Range   []float64                    `toml:"range"`
 	Columns map[string]string            `toml:"columns"`
@@ -426,8 +427,8 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		}
 		return store.Ref{Source: m.source, ID: "registry:" + identifier + "|" + t.Kind + "|" + strings.Join(natural, "|")}
 	}
-	code := store.Coded{t.Code}
-	if t.Code == (store.Code{}) {
+	code := patient.Coded{t.Code}
+	if t.Code == (patient.Code{}) {
 		code = nil
 	}
 	switch t.Kind {
@@ -449,7 +450,7 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		default:
 			return 0, fmt.Errorf("sex %q, expected male, female, other or unknown (recode.sex maps registry values)", sex)
 		}
-		_, ch, err := w.PutPatient(ctx, patientRef, identifier, store.Patient{BirthDate: born, Sex: sex, Deceased: died})
+		_, ch, err := w.PutPatient(ctx, patientRef, identifier, patient.Patient{BirthDate: born, Sex: sex, Deceased: died})
 		return ch, err
 	case "observation":
 		when, err := m.date("time", get("time"))
@@ -466,7 +467,7 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		if len(t.Range) == 2 && (v < t.Range[0] || v > t.Range[1]) {
 			return 0, fmt.Errorf("value %g outside [%g, %g]", v, t.Range[0], t.Range[1])
 		}
-		_, ch, err := w.PutObservation(ctx, key(t.Code.System, t.Code.Code, when), store.Observation{PatientID: pid,
+		_, ch, err := w.PutObservation(ctx, key(t.Code.System, t.Code.Code, when), patient.Observation{PatientID: pid,
 			Category: "registry", Code: code, Time: when, Value: &v, Unit: t.Unit, Status: "final"})
 		return ch, err
 	case "condition":
@@ -489,12 +490,12 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 			if c == "" {
 				return 0, errors.New("no code")
 			}
-			code = store.Coded{{System: t.Code.System, Code: c}}
-			_, ch, err := w.PutCondition(ctx, key(t.Code.System, onset), store.Condition{PatientID: pid,
+			code = patient.Coded{{System: t.Code.System, Code: c}}
+			_, ch, err := w.PutCondition(ctx, key(t.Code.System, onset), patient.Condition{PatientID: pid,
 				Code: code, Onset: onset, Abatement: end, VerificationStatus: "confirmed"})
 			return ch, err
 		}
-		_, ch, err := w.PutCondition(ctx, key(t.Code.System, t.Code.Code, onset), store.Condition{PatientID: pid,
+		_, ch, err := w.PutCondition(ctx, key(t.Code.System, t.Code.Code, onset), patient.Condition{PatientID: pid,
 			Code: code, Onset: onset, Abatement: end, VerificationStatus: "confirmed"})
 		return ch, err
 	default: // therapy
@@ -516,7 +517,7 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 		if drug == "" {
 			return 0, errors.New("no drug")
 		}
-		c := store.Code{System: t.Code.System, Display: drug}
+		c := patient.Code{System: t.Code.System, Display: drug}
 		if c.System != "" {
 			c.Code = drug
 		}
@@ -527,7 +528,7 @@ func (m *Mapping) row(ctx context.Context, w *store.Writer, t Table, get func(st
 				status = "active"
 			}
 		}
-		_, ch, err := w.PutTherapy(ctx, key(drug, start), store.Therapy{PatientID: pid, Drug: store.Coded{c},
+		_, ch, err := w.PutTherapy(ctx, key(drug, start), patient.Therapy{PatientID: pid, Drug: patient.Coded{c},
 			Start: start, Stop: stop, Status: status, Origin: "registry"})
 		return ch, err
 	}

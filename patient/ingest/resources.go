@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -83,7 +84,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 			return 0, err
 		}
 		_, ch, err = w.PutPatient(ctx, e.ref(), patientIdentifier(e, r.Identifier),
-			store.Patient{BirthDate: r.BirthDate, Sex: r.Gender, Deceased: r.DeceasedDateTime})
+			patient.Patient{BirthDate: r.BirthDate, Sex: r.Gender, Deceased: r.DeceasedDateTime})
 	case "Encounter":
 		var r fhirEncounter
 		if err := decode(e, &r); err != nil {
@@ -96,11 +97,11 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err != nil {
 			return 0, err
 		}
-		var typ store.Coded
+		var typ patient.Coded
 		for _, c := range r.Type {
 			typ = append(typ, coded(c)...)
 		}
-		_, ch, err = w.PutEncounter(ctx, e.ref(), store.Encounter{PatientID: pid, Class: r.Class.Code, Type: typ,
+		_, ch, err = w.PutEncounter(ctx, e.ref(), patient.Encounter{PatientID: pid, Class: r.Class.Code, Type: typ,
 			Start: r.Period.Start, End: r.Period.End, Status: r.Status})
 		if err != nil {
 			return 0, err
@@ -129,7 +130,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err != nil {
 			return 0, err
 		}
-		_, ch, err = w.PutCondition(ctx, e.ref(), store.Condition{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
+		_, ch, err = w.PutCondition(ctx, e.ref(), patient.Condition{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
 			Onset: onset, Abatement: abatement, Recorded: r.RecordedDate,
 			ClinicalStatus: first(r.ClinicalStatus), VerificationStatus: first(r.VerificationStatus)})
 		if err != nil {
@@ -177,7 +178,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 		if err != nil {
 			return 0, err
 		}
-		_, ch, err = w.PutProcedure(ctx, e.ref(), store.Procedure{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
+		_, ch, err = w.PutProcedure(ctx, e.ref(), patient.Procedure{PatientID: pid, EncounterID: enc, Code: coded(r.Code),
 			Start: start, End: end, Status: r.Status})
 		if err != nil {
 			return 0, err
@@ -226,10 +227,10 @@ func (in *ingester) observation(e *entry) (store.Change, error) {
 	if len(r.Category) > 0 {
 		cat = first(r.Category[0])
 	}
-	o := store.Observation{PatientID: pid, EncounterID: enc, Category: cat, Code: coded(r.Code), Time: t, Status: r.Status}
+	o := patient.Observation{PatientID: pid, EncounterID: enc, Category: cat, Code: coded(r.Code), Time: t, Status: r.Status}
 	r.value.set(&o)
 	for _, c := range r.Component {
-		co := store.Observation{Code: coded(c.Code)}
+		co := patient.Observation{Code: coded(c.Code)}
 		c.value.set(&co)
 		o.Components = append(o.Components, co)
 	}
@@ -238,7 +239,7 @@ func (in *ingester) observation(e *entry) (store.Change, error) {
 }
 
 // set copies value[x] into o.
-func (v value) set(o *store.Observation) {
+func (v value) set(o *patient.Observation) {
 	switch {
 	case v.ValueQuantity != nil:
 		q := v.ValueQuantity
@@ -249,7 +250,7 @@ func (v value) set(o *store.Observation) {
 		}
 	case v.ValueCodeableConcept != nil:
 		c := coded(*v.ValueCodeableConcept).Primary()
-		o.ValueCode = store.Code{System: c.System, Code: c.Code}
+		o.ValueCode = patient.Code{System: c.System, Code: c.Code}
 		o.ValueText = c.Display
 	case v.ValueString != nil:
 		o.ValueText = *v.ValueString
@@ -273,7 +274,7 @@ func (in *ingester) therapy(e *entry, m medication, subject, encounter reference
 	if err != nil {
 		return 0, err
 	}
-	var drug store.Coded
+	var drug patient.Coded
 	switch {
 	case m.MedicationCodeableConcept != nil:
 		drug = coded(*m.MedicationCodeableConcept)
@@ -282,19 +283,19 @@ func (in *ingester) therapy(e *entry, m medication, subject, encounter reference
 			return 0, err
 		}
 		if len(drug) == 0 && m.MedicationReference.Display != "" {
-			drug = store.Coded{{Display: m.MedicationReference.Display}}
+			drug = patient.Coded{{Display: m.MedicationReference.Display}}
 		}
 	default:
 		return 0, errors.New("no medication[x]")
 	}
-	_, ch, err := in.w.PutTherapy(in.ctx, e.ref(), store.Therapy{PatientID: pid, EncounterID: enc, Drug: drug,
+	_, ch, err := in.w.PutTherapy(in.ctx, e.ref(), patient.Therapy{PatientID: pid, EncounterID: enc, Drug: drug,
 		Start: start, Stop: stop, Status: status, Origin: e.head.ResourceType})
 	return ch, err
 }
 
 // medication finds the code of a referred Medication: contained, in the
 // same file, or (when it cannot be found) none.
-func (in *ingester) medication(e *entry, ref string) (store.Coded, error) {
+func (in *ingester) medication(e *entry, ref string) (patient.Coded, error) {
 	var raw json.RawMessage
 	if id, ok := strings.CutPrefix(ref, "#"); ok {
 		var r struct {
@@ -333,7 +334,7 @@ func (in *ingester) report(e *entry) (store.Change, error) {
 	if err != nil {
 		return 0, err
 	}
-	rep := store.Report{PatientID: pid, EncounterID: enc, Code: coded(r.Code), Time: t, Status: r.Status, Conclusion: r.Conclusion}
+	rep := patient.Report{PatientID: pid, EncounterID: enc, Code: coded(r.Code), Time: t, Status: r.Status, Conclusion: r.Conclusion}
 	for _, ref := range r.Result {
 		s, err := in.resolve(ref.Reference, "observations")
 		if err != nil {
@@ -357,7 +358,7 @@ func (in *ingester) imaging(e *entry) (store.Change, error) {
 	if err != nil {
 		return 0, err
 	}
-	a := store.Asset{PatientID: pid, EncounterID: enc, Kind: "imaging-study", Description: r.Description, Time: r.Started}
+	a := patient.Asset{PatientID: pid, EncounterID: enc, Kind: "imaging-study", Description: r.Description, Time: r.Started}
 	for _, id := range r.Identifier {
 		if a.UID == "" {
 			a.UID = strings.TrimPrefix(id.Value, "urn:oid:")
