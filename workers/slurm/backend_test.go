@@ -33,10 +33,13 @@ func TestMain(m *testing.M) {
 			}
 		}
 		lookup := func(name string) (models.Model, error) {
-			if name != pk.Name {
-				return nil, fmt.Errorf("unknown model %q", name)
+			switch name {
+			case pk.Name:
+				return pk.Model{}, nil
+			case "stuck":
+				return stuck{}, nil
 			}
-			return pk.Model{}, nil
+			return nil, fmt.Errorf("unknown model %q", name)
 		}
 		if err := RunTask(context.Background(), dir, task, lookup, TaskOptions{Workers: 1, FlushEvery: 50 * time.Millisecond, FlushRuns: 5}); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
@@ -357,4 +360,63 @@ func TestResumeSubmitDoesNotBlock(t *testing.T) {
 		t.Errorf("%d lost", lost)
 	}
 	checkAgainstInproc(t, tasks, got)
+}
+
+// stuck is the pk model, but run 3 never returns (and ignores its context)
+// and run 5 rejects its input.
+type stuck struct{ pk.Model }
+
+func (stuck) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) (models.Result, error) {
+	switch spec.Index {
+	case 3:
+		select {}
+	case 5:
+		return models.Result{}, &models.ParamError{Model: "stuck", Param: "x", Msg: "expected another value"}
+	}
+	return pk.Model{}.Run(ctx, spec, obs)
+}
+
+// In an array task, a run past its timeout ends TimedOut and the task goes
+// on with the others; a bad-input failure stays one across the files.
+func TestTimeoutAndBadInputInArrayTasks(t *testing.T) {
+	fakeSlurm(t)
+	exe, _ := os.Executable()
+	b := New(Options{Command: []string{exe}, Model: "stuck", Dir: t.TempDir(), RunsPerTask: 4,
+		Poll: 30 * time.Millisecond, Gather: 10 * time.Millisecond})
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tasks := specs(t, 8, 24)
+	for i := range tasks {
+		tasks[i].Spec.Model = "stuck"
+		tasks[i].Timeout = 200 * time.Millisecond
+	}
+	b.Submit(tasks...)
+	got := map[int]workers.Outcome{}
+	deadline := time.After(60 * time.Second)
+	for len(got) < len(tasks) {
+		select {
+		case o := <-b.Outcomes():
+			got[o.Index] = o
+		case <-deadline:
+			t.Fatalf("%d of %d outcomes", len(got), len(tasks))
+		}
+	}
+	for i, o := range got {
+		switch i {
+		case 3:
+			if !o.TimedOut || o.Err == nil || !strings.Contains(o.Err.Error(), "timed out after 200ms") {
+				t.Errorf("run 3: %+v, want timed out", o)
+			}
+		case 5:
+			if !models.IsBadInput(o.Err) || o.Err.Error() != `parameter "x" of model "stuck": expected another value` {
+				t.Errorf("run 5: %v, want the bad-input error", o.Err)
+			}
+		default:
+			if o.Err != nil || o.TimedOut || o.Lost {
+				t.Errorf("run %d: %+v", i, o)
+			}
+		}
+	}
 }
