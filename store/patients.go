@@ -611,6 +611,16 @@ func readRows[T any](ctx context.Context, p *Patients, kind, pid, q string, scan
 	if err != nil {
 		return nil, err
 	}
+	out, err := collect(rows, scan)
+	if err != nil {
+		return nil, err
+	}
+	p.auditRead(kind, pid, pid)
+	return out, nil
+}
+
+// collect scans every row of rows with scan, and closes rows.
+func collect[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
@@ -620,11 +630,7 @@ func readRows[T any](ctx context.Context, p *Patients, kind, pid, q string, scan
 		}
 		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	p.auditRead(kind, pid, pid)
-	return out, nil
+	return out, rows.Err()
 }
 
 // personRows reads the rows of table kind of patient pid and of the
@@ -642,16 +648,8 @@ func personRows[T any](ctx context.Context, p *Patients, kind, pid, q string, sc
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scan)
+	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
