@@ -1,4 +1,4 @@
-package statetransition
+package hta
 
 import (
 	"math"

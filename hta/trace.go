@@ -1,4 +1,4 @@
-package statetransition
+package hta
 
 // Trace is the cohort (Markov trace) engine: the expected occupancy x_t of
 // States states at trace points t = 0..Steps, starting at Init and moving by
@@ -6,9 +6,10 @@ package statetransition
 //
 //	x_t = x_{t−1} · P_t,   t = 1..Steps,
 //
-// and what that occupancy is worth. The model's cohort mode runs it with one
-// step per cycle; other models (models/mscohort) run their own state spaces
-// and step patterns through it. A step may stand for a whole cycle, part of
+// and what that occupancy is worth (Briggs, Claxton & Sculpher 2006, ch. 2
+// and 3). models/statetransition's cohort mode runs it with one step per
+// cycle; models/mscohort runs its own state spaces and step patterns
+// through it. A step may stand for a whole cycle, part of
 // one, or an instantaneous change at a point in time (a P_t that moves
 // occupancy without time passing): the caller's Point values and Weights say
 // how much each trace point counts.
