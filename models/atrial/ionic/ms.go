@@ -80,10 +80,20 @@ func (m MitchellSchaeffer) Step(s []float64, v, dt float64) float64 {
 	return v + dt*r*m.dv(u, h)
 }
 
-// Kernel implements Kerneler: the MS family's kernel (msKernel) with
-// a_crit = 0 and an outward current that does not depend on h.
+// Kernel implements Kerneler: Step's scheme with the MS family's hoisted
+// constants and gate (msStep).
 func (m MitchellSchaeffer) Kernel(dt float64) Kernel {
-	return msKernel(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, 0, 0, m.VMin, m.VMax, dt)
+	c := newMSStep(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, m.VMin, m.VMax, dt)
+	return func(v, s []float64, lo, hi int) {
+		vmin, ir, dtr, kin, kout := c.vMin, c.ir, c.dtr, c.kin, c.kout // in registers through the loop
+		v, s = v[lo:hi], s[lo:hi]
+		s = s[:len(v)]
+		for i, vi := range v {
+			u, h := (vi-vmin)*ir, s[i]
+			s[i] = c.gate.step(h, u)
+			v[i] = vi + dtr*(h*u*u*(1-u)*kin-u*kout)
+		}
+	}
 }
 
 // ModifiedMS is the modified Mitchell–Schaeffer model (Corrado & Niederer
@@ -156,40 +166,54 @@ func (m ModifiedMS) Step(s []float64, v, dt float64) float64 {
 	return v + dt*r*m.dv(u, h)
 }
 
-// Kernel implements Kerneler: the MS family's kernel (msKernel) with the
-// outward current gated by 1 − h.
+// Kernel implements Kerneler: Step's scheme with the MS family's hoisted
+// constants and gate (msStep).
 func (m ModifiedMS) Kernel(dt float64) Kernel {
-	return msKernel(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, m.ACrit, 1, m.VMin, m.VMax, dt)
-}
-
-// msKernel is the tissue kernel of the Mitchell–Schaeffer family,
-//
-//	dU/dt = h·U·(U − a)·(1 − U)/τin − (1 − c·h)·U/τout
-//
-// with MS at a = 0, c = 0 and the modified MS at a = a_crit, c = 1: the
-// scheme of Step with the constants hoisted and each division by a
-// constant replaced by a multiplication by its reciprocal (a division
-// costs several multiplications, and there are five per node), so it
-// differs from Step by rounding only. With a = 0 and c = 0 the two extra
-// terms are exact (U − 0 = U, 1 − 0·h = 1), so MS gets the same bits as a
-// loop written for it alone.
-func msKernel(tauIn, tauOut, tauOpen, tauClose, vGate, a, c, vMin, vMax, dt float64) Kernel {
-	r := vMax - vMin
-	ir, kin, kout := 1/r, 1/tauIn, 1/tauOut
-	dtr := dt * r
-	co := dt / tauOpen
-	io1, ic1 := 1/(1+co), 1/(1+dt/tauClose)
+	c := newMSStep(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, m.VMin, m.VMax, dt)
+	a := m.ACrit
 	return func(v, s []float64, lo, hi int) {
+		vmin, ir, dtr, kin, kout := c.vMin, c.ir, c.dtr, c.kin, c.kout // in registers through the loop
 		v, s = v[lo:hi], s[lo:hi]
 		s = s[:len(v)]
 		for i, vi := range v {
-			u, h := (vi-vMin)*ir, s[i]
-			if u < vGate {
-				s[i] = (h + co) * io1
-			} else {
-				s[i] = h * ic1
-			}
-			v[i] = vi + dtr*(h*u*(u-a)*(1-u)*kin-(1-c*h)*u*kout)
+			u, h := (vi-vmin)*ir, s[i]
+			s[i] = c.gate.step(h, u)
+			v[i] = vi + dtr*(h*u*(u-a)*(1-u)*kin-(1-h)*u*kout)
 		}
 	}
+}
+
+// msStep holds what the tissue kernels of the Mitchell–Schaeffer family
+// share: the step's constants, with each division by a constant replaced
+// by a multiplication by its reciprocal (a division costs several
+// multiplications, and there are five per node), so that a kernel differs
+// from Step by rounding only, and the gate's linearly implicit step. Each
+// model's kernel adds its own current.
+type msStep struct {
+	vMin      float64 // mV
+	ir        float64 // 1/(V_max − V_min)
+	kin, kout float64 // 1/τin, 1/τout
+	dtr       float64 // dt·(V_max − V_min)
+	gate      msGate
+}
+
+// msGate is the gate's step (see gate) with its constants: dh/dt = (1 −
+// h)/τopen below the normalised potential vGate, −h/τclose above.
+type msGate struct {
+	vGate, co, io1, ic1 float64 // normalised, dt/τopen, 1/(1 + dt/τopen), 1/(1 + dt/τclose)
+}
+
+func newMSStep(tauIn, tauOut, tauOpen, tauClose, vGate, vMin, vMax, dt float64) msStep {
+	r := vMax - vMin
+	co := dt / tauOpen
+	return msStep{vMin: vMin, ir: 1 / r, kin: 1 / tauIn, kout: 1 / tauOut, dtr: dt * r,
+		gate: msGate{vGate: vGate, co: co, io1: 1 / (1 + co), ic1: 1 / (1 + dt/tauClose)}}
+}
+
+// step returns the gate h after one step at normalised potential u.
+func (g msGate) step(h, u float64) float64 {
+	if u < g.vGate {
+		return (h + g.co) * g.io1
+	}
+	return h * g.ic1
 }
