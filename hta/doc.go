@@ -1,11 +1,15 @@
 // Package hta computes the health-economic outputs of a model: discounting,
-// within-cycle corrections, the cost-effectiveness frontier with strong and
-// extended dominance over any number of strategies, net monetary benefit,
-// and the summaries of a probabilistic sensitivity analysis (CEAC, CEAF,
-// EVPI), one-way sensitivity (tornado) data and sample intervals.
+// within-cycle corrections, the Markov trace of a cohort, the
+// cost-effectiveness frontier with strong and extended dominance over any
+// number of strategies, net monetary benefit, and the summaries of a
+// probabilistic sensitivity analysis (CEAC, CEAF, EVPI), one-way
+// sensitivity (tornado) data and sample intervals, gathered in one typed
+// study summary.
 //
-// The package holds the arithmetic only; models (models/statetransition,
-// models/mscohort) produce the costs and effects and call it.
+// The package holds the arithmetic and the summary's shape only, and
+// imports no other package of the project; models (models/statetransition,
+// models/mscohort) produce the costs and effects and call it, and reports
+// read the summary back.
 //
 // # Discounting
 //
@@ -30,6 +34,16 @@
 // "beginning" counting, the half-cycle correction, the trapezoidal rule and
 // Simpson's 1/3 rule (Sonnenberg & Beck 1993, Med Decis Making 13:322;
 // Elbasha & Chhatwal 2016, Med Decis Making 36:115).
+//
+// # The Markov trace
+//
+// Trace is the cohort engine: the expected occupancy of n states at trace
+// points t = 0..T, x_t = x_{t−1}·P_t, and what it is worth — rewards per
+// state at each point and on entry, and occupancy under given weights
+// (e.g. the within-cycle correction times the discount factor). A step
+// may be a whole cycle, part of one, or an instantaneous change (Briggs,
+// Claxton & Sculpher 2006, ch. 2–3). It does not allocate once its
+// buffers are sized.
 //
 // # Cost-effectiveness
 //
@@ -58,6 +72,16 @@
 // MeanInterval summarises any sampled output by its mean and 95 %
 // percentile interval, and Tornado orders one-way sensitivity results by
 // their range.
+//
+// # Study summary
+//
+// Summary is what a cost-effectiveness model writes under model_summary in
+// summary.json: the draws, the currency and effect units, the model's own
+// per-strategy outcomes, and the comparison that Compare fills in from the
+// draws — the frontier on the means, the increments of each strategy
+// versus the first (ΔC, ΔE and ΔNMB with intervals, the ICER of the
+// means), the CE-plane scatter, CEAC, CEAF and EVPI. Non-finite numbers
+// are written as null (Number).
 //
 // # Example
 //

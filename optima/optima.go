@@ -1,11 +1,13 @@
 // Package optima is the OPTIMA-style ablation planning loop (Boyle et al.,
 // Nat Biomed Eng 2019) on the atrial model: pace from N sites spread over
 // the mesh (farthest-point sampling by distance along the wall, see
-// atrial.PacingSites; each site one engine run, so they go parallel on any
+// PacingSites; each site one engine run, so they go parallel on any
 // backend), collect the re-entrant drivers (RDs) of every run, ablate them
 // (a disc over each driver joined by a line to the nearest barrier; see
-// atrial.ProposeLesions), and re-induce with the accumulated lesions until
-// no run is inducible or the round limit is reached.
+// ProposeLesions), and re-induce with the accumulated lesions until
+// no run is inducible or the round limit is reached. Its settings are the
+// scenario's [inputs.optima] (Settings), which a single run of the atrial
+// model ignores; all of the loop's logic lives in this package.
 //
 // Each round is an ordinary study of the scenario — its [sweep] a zip over
 // the S1 and S2 site coordinates (stim_*_mm, s2_*_mm), its [inputs] lesions
@@ -57,6 +59,7 @@ import (
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/atrial"
+	"github.com/mdtwin/mdtwin/models/atrial/substrate"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
 
@@ -84,9 +87,9 @@ const StateFile = "optima-state.json"
 
 // State is StateFile.
 type State struct {
-	ScenarioHash string             `json:"scenario_hash"`
-	Settings     atrial.OptimaInput `json:"settings"`
-	Plan         Plan               `json:"plan"` // Outcome set once the loop has ended
+	ScenarioHash string   `json:"scenario_hash"`
+	Settings     Settings `json:"settings"`
+	Plan         Plan     `json:"plan"` // Outcome set once the loop has ended
 }
 
 // The outcomes of a plan.
@@ -98,14 +101,14 @@ const (
 
 // Plan is plan.json: the rounds and the lesion set.
 type Plan struct {
-	Study              string             `json:"study"`
-	Scenario           string             `json:"scenario"`
-	Settings           atrial.OptimaInput `json:"settings"`
-	Rounds             []Round            `json:"rounds"`
-	Outcome            string             `json:"outcome"`
-	Inducible          bool               `json:"inducible"` // at the last round
-	Lesions            []PlannedLesion    `json:"lesions"`   // the final lesion set, every lesion tested in a later round
-	TotalLesionAreaMM2 float64            `json:"total_lesion_area_mm2"`
+	Study              string          `json:"study"`
+	Scenario           string          `json:"scenario"`
+	Settings           Settings        `json:"settings"`
+	Rounds             []Round         `json:"rounds"`
+	Outcome            string          `json:"outcome"`
+	Inducible          bool            `json:"inducible"` // at the last round
+	Lesions            []PlannedLesion `json:"lesions"`   // the final lesion set, every lesion tested in a later round
+	TotalLesionAreaMM2 float64         `json:"total_lesion_area_mm2"`
 
 	Resumed int `json:"-"` // rounds read back from the output folder (Options.Resume), not run by this call
 
@@ -152,11 +155,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	params, in, err := check(sc)
+	params, given, err := check(sc)
 	if err != nil {
 		return nil, err
 	}
-	set := in.Optima.WithDefaults(sc.Study.Seed)
+	set := given.WithDefaults(sc.Study.Seed)
 	if opt.Rounds > 0 {
 		set.Rounds = opt.Rounds
 	}
@@ -188,11 +191,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		if err != nil {
 			return nil, sc.Errorf([]string{"inputs"}, "%v", err)
 		}
-		a, err := atrial.NewAblation(m)
+		a, err := substrate.NewAblation(m)
 		if err != nil {
 			return nil, err
 		}
-		sites := atrial.PacingSites(m, mask, set.Sites, set.Seed)
+		sites := PacingSites(m, mask, set.Sites, set.Seed)
 		rd := Round{Round: r, Dir: fmt.Sprintf("round-%02d", r), InducibleRuns: []string{}, InducibleSites: []int{}, Drivers: []Driver{}}
 		for _, s := range sites {
 			rd.Sites = append(rd.Sites, [3]float64(s))
@@ -239,7 +242,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 
 // proposeAgain proposes the lesions of plan's last round, on the substrate
 // that round ran on, for a loop resumed with a higher round limit.
-func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed uint64, set atrial.OptimaInput, log *slog.Logger) error {
+func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed uint64, set Settings, log *slog.Logger) error {
 	r := len(plan.Rounds)
 	inputs, err := withLesions(sc.Inputs, plan.Lesions)
 	if err != nil {
@@ -249,7 +252,7 @@ func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed
 	if err != nil {
 		return sc.Errorf([]string{"inputs"}, "%v", err)
 	}
-	a, err := atrial.NewAblation(m)
+	a, err := substrate.NewAblation(m)
 	if err != nil {
 		return err
 	}
@@ -259,7 +262,7 @@ func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed
 
 // propose ends the loop after round r (plan.Outcome), or adds the lesions
 // for rd's drivers to plan.
-func propose(plan *Plan, rd Round, a *atrial.Ablation, mask []bool, set atrial.OptimaInput, r int, log *slog.Logger) error {
+func propose(plan *Plan, rd Round, a *substrate.Ablation, mask []bool, set Settings, r int, log *slog.Logger) error {
 	if !plan.Inducible {
 		plan.Outcome = NonInducible
 		return nil
@@ -276,7 +279,7 @@ func propose(plan *Plan, rd Round, a *atrial.Ablation, mask []bool, set atrial.O
 	for _, d := range drivers {
 		pos = append(pos, mgl64.Vec3(d.Position))
 	}
-	proposed, err := atrial.ProposeLesions(a, mask, pos, set)
+	proposed, err := ProposeLesions(a, mask, pos, set)
 	if err != nil {
 		return fmt.Errorf("round %d: %w", r, err)
 	}
@@ -301,7 +304,7 @@ func propose(plan *Plan, rd Round, a *atrial.Ablation, mask []bool, set atrial.O
 // start returns the plan to continue: a new one, or with opt.Resume the one
 // in opt.OutDir's StateFile (none there: a new one) after checking it was
 // made from sc with set. Without opt.Resume the folder must be empty.
-func start(sc *scenarios.Scenario, set atrial.OptimaInput, opt Options) (*Plan, error) {
+func start(sc *scenarios.Scenario, set Settings, opt Options) (*Plan, error) {
 	fresh := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}}
 	ents, err := os.ReadDir(opt.OutDir)
 	switch {
@@ -365,7 +368,7 @@ func start(sc *scenarios.Scenario, set atrial.OptimaInput, opt Options) (*Plan, 
 
 // sameButRounds reports whether two loop settings differ at most in the
 // round limit.
-func sameButRounds(a, b atrial.OptimaInput) bool {
+func sameButRounds(a, b Settings) bool {
 	a.Rounds, b.Rounds = 0, 0
 	return a == b
 }
@@ -404,43 +407,46 @@ func writeAtomic(path string, write func(tmp string) error) error {
 	return os.Rename(tmp, path)
 }
 
-// check returns sc's resolved parameters and inputs, or an error naming
-// what keeps sc from the loop.
-func check(sc *scenarios.Scenario) (models.Params, atrial.Inputs, error) {
-	var in atrial.Inputs
+// check returns sc's resolved parameters and loop settings (as given,
+// without defaults), or an error naming what keeps sc from the loop.
+func check(sc *scenarios.Scenario) (models.Params, Settings, error) {
+	var set Settings
 	if sc.Study.Model != atrial.Name {
-		return nil, in, sc.Errorf([]string{"study", "model"}, "optima runs the %q model, not %q", atrial.Name, sc.Study.Model)
+		return nil, set, sc.Errorf([]string{"study", "model"}, "optima runs the %q model, not %q", atrial.Name, sc.Study.Model)
 	}
 	if sc.Sweep != nil {
-		return nil, in, sc.Errorf([]string{"sweep"}, "optima sets the sweep itself (one run per pacing site); remove [sweep]")
+		return nil, set, sc.Errorf([]string{"sweep"}, "optima sets the sweep itself (one run per pacing site); remove [sweep]")
 	}
 	for _, k := range siteParams {
 		if _, ok := sc.Params[k]; ok {
-			return nil, in, sc.Errorf([]string{"params", k}, "optima sets %s per pacing site; remove it from [params]", k)
+			return nil, set, sc.Errorf([]string{"params", k}, "optima sets %s per pacing site; remove it from [params]", k)
 		}
 	}
 	in, err := atrial.ParseInputs(sc.Inputs)
 	if err != nil {
-		return nil, in, sc.Errorf([]string{"inputs"}, "%v", err)
+		return nil, set, sc.Errorf([]string{"inputs"}, "%v", err)
+	}
+	if set, err = parseSettings(in.Optima); err != nil {
+		return nil, set, sc.Errorf([]string{"inputs", "optima"}, "%v", err)
 	}
 	if len(in.Sites) > 0 {
-		return nil, in, sc.Errorf([]string{"inputs", "sites"}, "optima paces from sites it chooses with the S1/S2 parameters (n_beats, bcl_ms, s2_ms); remove [inputs] sites")
+		return nil, set, sc.Errorf([]string{"inputs", "sites"}, "optima paces from sites it chooses with the S1/S2 parameters (n_beats, bcl_ms, s2_ms); remove [inputs] sites")
 	}
 	desc, err := atrial.Model{}.DescribeInputs(sc.Inputs)
 	if err != nil {
-		return nil, in, sc.Errorf([]string{"inputs"}, "%v", err)
+		return nil, set, sc.Errorf([]string{"inputs"}, "%v", err)
 	}
 	p, err := desc.Resolve(sc.Params)
 	if err != nil {
-		return nil, in, sc.Errorf([]string{"params"}, "%v", err)
+		return nil, set, sc.Errorf([]string{"params"}, "%v", err)
 	}
 	if p.String("phase") == atrial.PhaseNone {
-		return nil, in, sc.Errorf([]string{"params"}, "optima needs the drivers: set phase = \"state\" or \"lat\" in [params]")
+		return nil, set, sc.Errorf([]string{"params"}, "optima needs the drivers: set phase = \"state\" or \"lat\" in [params]")
 	}
 	if p.String("fibrosis_pattern") != "none" && p.Int("fibrosis_seed") == 0 {
-		return nil, in, sc.Errorf([]string{"params"}, "optima needs one substrate for every run: set fibrosis_seed (not 0) in [params]")
+		return nil, set, sc.Errorf([]string{"params"}, "optima needs one substrate for every run: set fibrosis_seed (not 0) in [params]")
 	}
-	return p, in, nil
+	return p, set, nil
 }
 
 // withLesions returns the [inputs] JSON with the planned lesions appended
@@ -563,13 +569,13 @@ func readCSV(path string) ([][]string, error) {
 	return rows, nil
 }
 
-func lesionField(a *atrial.Ablation, ls []PlannedLesion) ([]float64, float64, error) {
+func lesionField(a *substrate.Ablation, ls []PlannedLesion) ([]float64, float64, error) {
 	in := make([]atrial.LesionInput, len(ls))
 	rounds := make([]int, len(ls))
 	for i, l := range ls {
 		in[i], rounds[i] = l.LesionInput, l.Round
 	}
-	return atrial.LesionRounds(a, in, rounds)
+	return LesionRounds(a, in, rounds)
 }
 
 // write writes plan.json and plan.vtu into dir.
@@ -578,7 +584,7 @@ func write(dir string, sc *scenarios.Scenario, params models.Params, seed uint64
 	if err != nil {
 		return err
 	}
-	a, err := atrial.NewAblation(m)
+	a, err := substrate.NewAblation(m)
 	if err != nil {
 		return err
 	}

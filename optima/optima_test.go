@@ -207,11 +207,11 @@ func TestExampleScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, in, err := check(sc)
+	p, given, err := check(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := in.Optima.WithDefaults(sc.Study.Seed)
+	set := given.WithDefaults(sc.Study.Seed)
 	if set.Sites != 12 || set.Rounds != 3 {
 		t.Errorf("settings %+v", set)
 	}
@@ -228,7 +228,7 @@ func TestExampleScenario(t *testing.T) {
 	if len(m.Points) != 10516 || nc == 0 {
 		t.Errorf("%d nodes, %d non-conducting elements", len(m.Points), nc)
 	}
-	if s := atrial.PacingSites(m, mask, set.Sites, set.Seed); len(s) != 12 {
+	if s := PacingSites(m, mask, set.Sites, set.Seed); len(s) != 12 {
 		t.Errorf("%d sites", len(s))
 	}
 }

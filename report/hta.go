@@ -3,60 +3,14 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+
+	"github.com/mdtwin/mdtwin/hta"
 )
 
-// htaSummary is the health-economic part of a model_summary, as written by
-// statetransition and mscohort (mscohort names the effect increments
-// inc_qaly).
-type htaSummary struct {
-	Draws      int           `json:"draws"`
-	Currency   string        `json:"currency"`
-	Effect     string        `json:"effect"`
-	Frontier   []frontierRow `json:"frontier"`
-	Increments []increment   `json:"incremental"`
-	WTP        []float64     `json:"wtp"`
-	CEAC       []curve       `json:"ceac"`
-	CEAF       []string      `json:"ceaf"`
-	EVPI       []float64     `json:"evpi"`
-	CEPlane    []cePlane     `json:"ce_plane"`
-}
-
-type frontierRow struct {
-	Name      string   `json:"name"`
-	Cost      *float64 `json:"cost"`
-	Effect    *float64 `json:"effect"`
-	Status    string   `json:"status"`
-	Versus    string   `json:"versus"`
-	IncCost   *float64 `json:"inc_cost"`
-	IncEffect *float64 `json:"inc_effect"`
-	ICER      *float64 `json:"icer"`
-}
-
-type interval struct {
-	Mean, Lo, Hi *float64
-}
-
-type increment struct {
-	Strategy  string   `json:"strategy"`
-	Versus    string   `json:"versus"`
-	IncCost   interval `json:"inc_cost"`
-	IncEffect interval `json:"inc_effect"`
-	IncQALY   interval `json:"inc_qaly"`
-	ICER      *float64 `json:"icer"`
-}
-
-type curve struct {
-	Strategy string    `json:"strategy"`
-	Prob     []float64 `json:"prob"`
-}
-
-type cePlane struct {
-	Strategy  string     `json:"strategy"`
-	Versus    string     `json:"versus"`
-	IncCost   []*float64 `json:"inc_cost"`
-	IncEffect []*float64 `json:"inc_effect"`
-	IncQALY   []*float64 `json:"inc_qaly"`
-}
+// htaSummary is the health-economic model_summary of statetransition and
+// mscohort (hta.Summary); the per-strategy outcomes are not read.
+type htaSummary = hta.Summary[json.RawMessage]
 
 // hta decodes the study's model summary when it has a frontier.
 func (st *StudyOutputs) hta() (*htaSummary, error) {
@@ -70,40 +24,29 @@ func (st *StudyOutputs) hta() (*htaSummary, error) {
 	if len(h.Frontier) == 0 {
 		return nil, nil
 	}
-	for i := range h.Increments {
-		if h.Increments[i].IncEffect.Mean == nil {
-			h.Increments[i].IncEffect = h.Increments[i].IncQALY
-		}
-	}
-	for i := range h.CEPlane {
-		if h.CEPlane[i].IncEffect == nil {
-			h.CEPlane[i].IncEffect = h.CEPlane[i].IncQALY
-		}
-	}
 	return &h, nil
 }
 
-func (iv *interval) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Mean *float64 `json:"mean"`
-		Lo   *float64 `json:"lo"`
-		Hi   *float64 `json:"hi"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	iv.Mean, iv.Lo, iv.Hi = v.Mean, v.Lo, v.Hi
-	return nil
-}
-
-func (iv interval) String() string {
-	if iv.Mean == nil {
+// fmtNumber formats a summary number for a table: "–" where the summary
+// has none (null: NaN or infinite).
+func fmtNumber(x hta.Number) string {
+	if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
 		return "–"
 	}
-	if iv.Lo == nil || iv.Hi == nil || *iv.Lo == *iv.Hi {
-		return fmtNum(*iv.Mean)
+	return fmtNum(float64(x))
+}
+
+// fmtInterval formats a mean and its 95 % interval: "mean (lo to hi)", the
+// mean alone when the interval is a point or missing.
+func fmtInterval(iv hta.IntervalJSON) string {
+	if f := float64(iv.Mean); math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
 	}
-	return fmt.Sprintf("%s (%s to %s)", fmtNum(*iv.Mean), fmtNum(*iv.Lo), fmtNum(*iv.Hi))
+	lo, hi := float64(iv.Lo), float64(iv.Hi)
+	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || lo == hi {
+		return fmtNum(float64(iv.Mean))
+	}
+	return fmt.Sprintf("%s (%s to %s)", fmtNum(float64(iv.Mean)), fmtNum(lo), fmtNum(hi))
 }
 
 // htaSection is the cost-effectiveness section of a study report.
@@ -118,14 +61,14 @@ func htaSection(h *htaSummary) (section, error) {
 	ft := table{ID: "frontier", Caption: "Cost-effectiveness frontier (means)",
 		Head: []string{"strategy", "cost (" + cur + ")", eff, "status", "versus", "Δ cost", "Δ " + eff, "ICER (" + cur + "/" + eff + ")"}}
 	for _, r := range h.Frontier {
-		ft.Rows = append(ft.Rows, []string{r.Name, fmtPtr(r.Cost), fmtPtr(r.Effect), r.Status, r.Versus, fmtPtr(r.IncCost), fmtPtr(r.IncEffect), fmtPtr(r.ICER)})
+		ft.Rows = append(ft.Rows, []string{r.Name, fmtNumber(r.Cost), fmtNumber(r.Effect), r.Status, r.Versus, fmtNumber(r.IncCost), fmtNumber(r.IncEffect), fmtNumber(r.ICER)})
 	}
 	s.Tables = append(s.Tables, ft)
 	if len(h.Increments) > 0 {
 		it := table{ID: "increments", Caption: "Increments versus the first strategy: mean (95 % interval)",
 			Head: []string{"strategy", "versus", "Δ cost (" + cur + ")", "Δ " + eff, "ICER of the means"}}
 		for _, r := range h.Increments {
-			it.Rows = append(it.Rows, []string{r.Strategy, r.Versus, r.IncCost.String(), r.IncEffect.String(), fmtPtr(r.ICER)})
+			it.Rows = append(it.Rows, []string{r.Strategy, r.Versus, fmtInterval(r.IncCost), fmtInterval(r.IncEffect), fmtNumber(r.ICER)})
 		}
 		s.Tables = append(s.Tables, it)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"image/color"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -13,6 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/mdtwin/mdtwin/hta"
 )
 
 // Plot size, in points.
@@ -49,7 +52,7 @@ func seriesColor(i int) color.Color { return plotutil.Color(i) }
 
 // ceacPlot draws one curve per strategy: the probability of being cost-
 // effective at each willingness to pay.
-func ceacPlot(wtp []float64, curves []curve, currency, effect string) (template.HTML, error) {
+func ceacPlot(wtp []float64, curves []hta.Curve, currency, effect string) (template.HTML, error) {
 	p := newPlot("Cost-effectiveness acceptability curve", fmt.Sprintf("willingness to pay (%s per %s)", currency, effect), "probability cost-effective")
 	p.Y.Min, p.Y.Max = 0, 1
 	for i, c := range curves {
@@ -72,13 +75,14 @@ func ceacPlot(wtp []float64, curves []curve, currency, effect string) (template.
 
 // cePlanePlot scatters the incremental cost against the incremental effect
 // of each draw, one series per comparison.
-func cePlanePlot(planes []cePlane, currency, effect string) (template.HTML, error) {
+func cePlanePlot(planes []hta.CEPlane, currency, effect string) (template.HTML, error) {
 	p := newPlot("Cost-effectiveness plane", "incremental "+effect, "incremental cost ("+currency+")")
 	for i, pl := range planes {
 		var xy plotter.XYs
 		for k := range min(len(pl.IncCost), len(pl.IncEffect)) {
-			if pl.IncCost[k] != nil && pl.IncEffect[k] != nil {
-				xy = append(xy, plotter.XY{X: *pl.IncEffect[k], Y: *pl.IncCost[k]})
+			x, y := float64(pl.IncEffect[k]), float64(pl.IncCost[k])
+			if !math.IsNaN(x) && !math.IsNaN(y) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+				xy = append(xy, plotter.XY{X: x, Y: y})
 			}
 		}
 		if len(xy) == 0 {

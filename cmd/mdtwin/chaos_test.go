@@ -272,7 +272,8 @@ func TestSecondRunOnAFolderInUse(t *testing.T) {
 		t.Skip("end to end")
 	}
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
+	// Long enough (several seconds on one worker) to outlast the checks.
+	write(t, filepath.Join(dir, "long.toml"), strings.Replace(longSweep, "samples = 1500", "samples = 6000", 1))
 	out := filepath.Join(dir, "out")
 	first := mdtwin(t, dir, "run", "long.toml", "--workers", "1", "--out", out)
 	var logs bytes.Buffer
@@ -292,8 +293,8 @@ func TestSecondRunOnAFolderInUse(t *testing.T) {
 	if err := first.Wait(); err != nil {
 		t.Fatalf("the first run: %v\n%s", err, logs.String())
 	}
-	if n := doneEnds(t, out); n != 1500 {
-		t.Errorf("%d done ends, want 1500: a refused run ran runs", n)
+	if n := doneEnds(t, out); n != 6000 {
+		t.Errorf("%d done ends, want 6000: a refused run ran runs", n)
 	}
 	l, _ := store.OpenLedger(filepath.Join(out, store.LedgerFile))
 	defer l.Close()

@@ -11,7 +11,8 @@ import (
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/mesh"
-	"github.com/mdtwin/mdtwin/models/atrial"
+	"github.com/mdtwin/mdtwin/models/atrial/ionic"
+	"github.com/mdtwin/mdtwin/models/atrial/tissue"
 )
 
 // meshCommand groups the mesh tools: what a modeller does to a patient's
@@ -161,8 +162,8 @@ func (a *app) meshInfo(path string, m *mesh.Mesh, sigma float64) error {
 	if c.Fibres == nil {
 		c.Fibres = mesh.ProjectedFibres(c, mesh.LongestAxis(c))
 	}
-	md, err := atrial.NewMonodomain(atrial.Tissue{Mesh: c, Sigma: mesh.Uniform(mesh.TransverselyIsotropic(sigma, sigma))},
-		atrial.AtrialMMS, nil, atrial.Options{Dt: 1e-9, Scheme: atrial.Explicit})
+	md, err := tissue.NewMonodomain(tissue.Passive{Mesh: c, Sigma: mesh.Uniform(mesh.TransverselyIsotropic(sigma, sigma))},
+		ionic.AtrialMMS(), nil, tissue.Options{Dt: 1e-9, Scheme: tissue.Explicit})
 	if err != nil {
 		fmt.Fprintf(w, "stable dt: not available (%v)\n", err)
 		return nil

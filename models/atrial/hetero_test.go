@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,59 +13,10 @@ import (
 
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/atrial/analysis"
+	"github.com/mdtwin/mdtwin/models/atrial/ionic"
+	"github.com/mdtwin/mdtwin/models/atrial/tissue"
 )
-
-// TestParseIonicMods: each operator applied to the control Courtemanche
-// and atrial mMS sets gives the arithmetic result (exact in floating
-// point: one operation each), whitespace is ignored, and malformed items,
-// unknown names and out-of-range results are one-line errors naming them.
-func TestParseIonicMods(t *testing.T) {
-	ion, err := ModifyIonic(CRN98, " GNa * 2.0 , Gto=0.0826,GKr+0.01, GK1 - 0.02 ,factorGKur/4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ion.(Courtemanche)
-	want := CRN98
-	two, add, sub, four := 2.0, 0.01, 0.02, 4.0 // variables: float64 arithmetic, not exact constant arithmetic
-	want.GNa, want.GTo, want.GKr, want.GK1, want.KurScale = CRN98.GNa*two, 0.0826, CRN98.GKr+add, CRN98.GK1-sub, CRN98.KurScale/four
-	if c != want {
-		t.Errorf("modified CRN98 = %+v, want %+v", c, want)
-	}
-	mms, err := ModifyIonic(AtrialMMS, "tau_close=120,a_crit*0.5,V_min=-90")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := mms.(ModifiedMS); m.TauClose != 120 || m.ACrit != 0.05 || m.VMin != -90 {
-		t.Errorf("modified AtrialMMS = %+v", m)
-	}
-	if same, err := ModifyIonic(TP06Epi, "  "); err != nil || same != Ionic(TP06Epi) {
-		t.Errorf("blank spec: %v, %v; want TP06Epi unchanged", same, err)
-	}
-	for _, c := range []struct {
-		ion  Ionic
-		spec string
-		msg  string // a part of the error
-	}{
-		{CRN98, "GNa*", `item 1 "GNa*": value "" is not a finite number`},
-		{CRN98, "GNa*2,,Gto=0", `item 2 "": empty item`},
-		{CRN98, "GNa^2", `expected an operator`},
-		{CRN98, "2*GNa", `expected a parameter name first`},
-		{CRN98, "GNa*1e999", `not a finite number`},
-		{CRN98, "gna*2", `model courtemanche has no parameter "gna"; it has GNa, GK1, Gto, GKr, GKs, GCaL, GbNa, GbCa, factorGKur, maxINaK, maxINaCa, maxIpCa, maxIup`},
-		{TP06Epi, "GNa*2,factorGKur*0.5", `model tentusscher has no parameter "factorGKur"`},
-		{CRN98, "GNa-10", `GNa would be -2.2; it must be finite and ≥ 0`},
-		{AtrialMMS, "tau_close*0", `tau_close would be 0; it must be finite and > 0`},
-		{AtrialMMS, "tau_in/0", `tau_in would be +Inf`},
-		{AtrialMMS, "V_gate=1.5", `V_gate would be 1.5; it must be in (0, 1)`},
-		{StandardMS, "V_max=-100", `V_max -100 mV must be above V_min -86.2 mV`},
-		{DefaultAlievPanfilov, "tau_in*2", `model aliev_panfilov has no parameter "tau_in"; it has k, a, eps0, mu1, mu2, time_scale, V_min, V_max`},
-	} {
-		_, err := ModifyIonic(c.ion, c.spec)
-		if err == nil || !strings.Contains(err.Error(), c.msg) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("ModifyIonic(%s, %q) = %v, want one line containing %q", c.ion.Name(), c.spec, err, c.msg)
-		}
-	}
-}
 
 // TestIonicSetsReproduceGoValues: the named sets are the package's Go
 // values, and the Roney sets written as the im_param strings of
@@ -76,14 +26,14 @@ func TestParseIonicMods(t *testing.T) {
 func TestIonicSetsReproduceGoValues(t *testing.T) {
 	for _, c := range []struct {
 		model, set string
-		want       Ionic
+		want       ionic.Model
 	}{
-		{NameCRN, "default", CRN98}, {NameCRN, "control", CRN98}, {NameCRN, "caf", CourtemancheCAF},
-		{NameCRN, "roney_la", CourtemancheRoneyLA}, {NameCRN, "roney_pv", CourtemancheRoneyPV},
-		{NameCRN, "fibrotic", CourtemancheFibrotic}, {NameTP06, "m", TP06M}, {NameTP06, "endo", TP06Endo},
-		{NameMS, "atrial", AtrialMS}, {NameMMS, "default", AtrialMMS}, {NameAP, "default", DefaultAlievPanfilov},
+		{ionic.NameCRN, "default", ionic.CRN98()}, {ionic.NameCRN, "control", ionic.CRN98()}, {ionic.NameCRN, "caf", ionic.CourtemancheCAF()},
+		{ionic.NameCRN, "roney_la", ionic.CourtemancheRoneyLA()}, {ionic.NameCRN, "roney_pv", ionic.CourtemancheRoneyPV()},
+		{ionic.NameCRN, "fibrotic", ionic.CourtemancheFibrotic()}, {ionic.NameTP06, "m", ionic.TP06M()}, {ionic.NameTP06, "endo", ionic.TP06Endo()},
+		{ionic.NameMS, "atrial", ionic.AtrialMS()}, {ionic.NameMMS, "default", ionic.AtrialMMS()}, {ionic.NameAP, "default", ionic.DefaultAlievPanfilov()},
 	} {
-		got, err := IonicSet(c.model, c.set)
+		got, err := ionic.Set(c.model, c.set)
 		if err != nil || got != c.want {
 			t.Errorf("IonicSet(%s, %s) = %+v, %v; want %+v", c.model, c.set, got, err, c.want)
 		}
@@ -91,20 +41,20 @@ func TestIonicSetsReproduceGoValues(t *testing.T) {
 	const la = "GNa*2.0,Gto=0.0826,GKr=0.047058824,GCaL=0.037125,GK1*0.8,factorGKur*0.5"
 	for _, c := range []struct {
 		spec string
-		want Courtemanche
+		want ionic.Courtemanche
 	}{
-		{la, CourtemancheRoneyLA},
-		{la + ",Gto=0.05615", CourtemancheRoneyLAA},
-		{"GNa*2.0,factorGKur*0.5,Gto=0.06195,GKr=0.070588236,GCaL=0.02784375,GK1*0.67,GKs*1.87", CourtemancheRoneyPV},
-		{fibroticMods[NameCRN], CourtemancheFibrotic},
+		{la, ionic.CourtemancheRoneyLA()},
+		{la + ",Gto=0.05615", ionic.CourtemancheRoneyLAA()},
+		{"GNa*2.0,factorGKur*0.5,Gto=0.06195,GKr=0.070588236,GCaL=0.02784375,GK1*0.67,GKs*1.87", ionic.CourtemancheRoneyPV()},
+		{ionic.FibroticMods(ionic.NameCRN), ionic.CourtemancheFibrotic()},
 	} {
-		got, err := ModifyIonic(CRN98, c.spec)
-		if err != nil || got != Ionic(c.want) {
-			t.Errorf("ModifyIonic(CRN98, %q) = %+v, %v; want %+v", c.spec, got, err, c.want)
+		got, err := ionic.Modify(ionic.CRN98(), c.spec)
+		if err != nil || got != ionic.Model(c.want) {
+			t.Errorf("Modify(CRN98(), %q) = %+v, %v; want %+v", c.spec, got, err, c.want)
 		}
 	}
 	// Through the engine's parameters.
-	p, err := Model{}.Describe().Resolve(map[string]any{"ionic": NameCRN, "ionic_set": "caf", "im_param": "GKs*1.87"})
+	p, err := Model{}.Describe().Resolve(map[string]any{"ionic": ionic.NameCRN, "ionic_set": "caf", "im_param": "GKs*1.87"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,106 +62,13 @@ func TestIonicSetsReproduceGoValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := CourtemancheCAF
+	want := ionic.CourtemancheCAF()
 	want.GKs *= 1.87
-	if pl.global.healthy != Ionic(want) || pl.global.fibrotic != Ionic(want.Scaled(Scales{K1: 0.5, Na: 0.6, CaL: 0.5})) {
+	if pl.global.healthy != ionic.Model(want) || pl.global.fibrotic != ionic.Model(want.Scaled(ionic.Scales{K1: 0.5, Na: 0.6, CaL: 0.5})) {
 		t.Errorf("plan: healthy %+v, fibrotic %+v", pl.global.healthy, pl.global.fibrotic)
 	}
-	if _, err := IonicSet(NameMMS, "caf"); err == nil || !strings.Contains(err.Error(), "default, atrial, torchcor, mms_model") {
+	if _, err := ionic.Set(ionic.NameMMS, "caf"); err == nil || !strings.Contains(err.Error(), "default, atrial, torchcor, mms_model") {
 		t.Errorf("IonicSet(mms, caf): %v", err)
-	}
-}
-
-// TestMonodomainIonicSets: per-node sets run each node exactly once per
-// step with its own set. Three copies of one set on a random index give
-// the bits of the homogeneous problem (explicit fused pass with 1, 2 and 3
-// workers — 4221 nodes, above the parallel threshold — and CN, BE); three
-// different sets give the same bits for 1, 2 and 3 workers; each node
-// starts at its own set's rest; mixing models is an error naming both.
-func TestMonodomainIonicSets(t *testing.T) {
-	m := mesh.Sheet(40, 4, 200, 20)
-	rng := rand.New(rand.NewPCG(1, 2))
-	index := make([]uint8, len(m.Points))
-	for i := range index {
-		if rng.IntN(10) == 0 { // runs of every length, most short
-			index[i] = uint8(rng.IntN(3))
-		} else if i > 0 {
-			index[i] = index[i-1]
-		}
-	}
-	tissue := Tissue{Mesh: m, Sigma: mesh.Uniform(mesh.Isotropic(0.3))}
-	stim := Protocol{{Radius: 1.5, Duration: 2, Strength: 50}}
-	simulate := func(sets []Ionic, sch Scheme, dt float64, workers int) *Monodomain {
-		opt := Options{Dt: dt, Scheme: sch, Workers: workers}
-		ion := AtrialMMS
-		if sets != nil {
-			opt.IonicSets, opt.IonicIndex = sets, index
-		}
-		md, err := NewMonodomain(tissue, ion, stim, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range int(math.Round(5 / dt)) {
-			if err := md.Step(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return md
-	}
-	same := func(a, b *Monodomain) bool {
-		for i := range a.V {
-			if math.Float64bits(a.V[i]) != math.Float64bits(b.V[i]) || math.Float64bits(a.S[i]) != math.Float64bits(b.S[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	copies := []Ionic{AtrialMMS, AtrialMMS, AtrialMMS}
-	slow := AtrialMMS
-	slow.TauIn *= 2
-	varied := []Ionic{AtrialMMS, slow, TorchCorMMS}
-	for _, c := range []struct {
-		sch Scheme
-		dt  float64
-	}{{Explicit, 0.005}, {CrankNicolson, 0.02}, {BackwardEuler, 0.02}} {
-		ref := simulate(nil, c.sch, c.dt, 1)
-		if up := upNodes(ref.V, -40); up < 100 {
-			t.Fatalf("%v: %d nodes above −40 mV after 5 ms, want a wave under way", c.sch, up)
-		}
-		var first *Monodomain
-		for _, w := range []int{1, 2, 3} {
-			if md := simulate(copies, c.sch, c.dt, w); !same(md, ref) {
-				t.Errorf("%v, %d workers: three copies of one set differ from the homogeneous run", c.sch, w)
-			}
-			md := simulate(varied, c.sch, c.dt, w)
-			if first == nil {
-				first = md
-				if same(md, ref) {
-					t.Errorf("%v: different sets give the homogeneous result", c.sch)
-				}
-			} else if !same(md, first) {
-				t.Errorf("%v: %d workers differ from 1 with three sets", c.sch, w)
-			}
-		}
-	}
-
-	low := StandardMS
-	low.VMin = -90
-	for i := range index {
-		index[i] %= 2
-	}
-	md, err := NewMonodomain(tissue, nil, stim, Options{Dt: 0.02, Scheme: CrankNicolson, IonicSets: []Ionic{StandardMS, low}, IonicIndex: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, k := range index {
-		if want := []float64{StandardMS.VMin, -90}[k]; md.V[i] != want {
-			t.Fatalf("node %d (set %d) starts at %g mV, want %g", i, k, md.V[i], want)
-		}
-	}
-	_, err = NewMonodomain(tissue, nil, stim, Options{Dt: 0.02, Scheme: CrankNicolson, IonicSets: []Ionic{CRN98, AtrialMMS}, IonicIndex: index})
-	if err == nil || !strings.Contains(err.Error(), "set 1 is mms") || !strings.Contains(err.Error(), "set 0 is courtemanche") {
-		t.Errorf("mixed models: %v, want an error naming both", err)
 	}
 }
 
@@ -280,12 +137,12 @@ func medianWhere(m *mesh.Mesh, f []float64, lo, hi float64) float64 {
 // engine's default stimulus, 50 µA/mm³) and returns its first APD90 by
 // the tissue's definition (Activations: LAT at −10 mV, 90 % of the way from
 // peak back to rest), integrating for tEnd ms with dt.
-func singleCellAPD(ion Ionic, dt, tEnd float64) float64 {
+func singleCellAPD(ion ionic.Model, dt, tEnd float64) float64 {
 	s := make([]float64, ion.NumStates())
 	v := []float64{ion.Rest(s)}
-	act := NewActivations(1, v[0], -10, 0.9)
+	act := analysis.NewActivations(1, v[0], -10, 0.9)
 	act.Record(0, v)
-	amp := 50 / (DefaultChi * DefaultCm)
+	amp := 50 / (tissue.DefaultChi * tissue.DefaultCm)
 	for k := 1; float64(k)*dt <= tEnd+dt/2; k++ {
 		v[0] = ion.Step(s, v[0], dt)
 		if float64(k-1)*dt+dt/2 < 2 {
@@ -318,7 +175,7 @@ func TestRegionsIonicAndSigma(t *testing.T) {
 	// APD.
 	path := taggedStrip(t, 24, 0.2, 12)
 	dir := t.TempDir()
-	raw := map[string]any{"mesh": "file", "ionic": NameMMS, "sigma_l": 0.3, "dt_ms": 0.05, "duration_ms": 330.0}
+	raw := map[string]any{"mesh": "file", "ionic": ionic.NameMMS, "sigma_l": 0.3, "dt_ms": 0.05, "duration_ms": 330.0}
 	res, err := runModel(t, raw, map[string]any{"mesh": path, "sites": planarS1,
 		"regions": []any{map[string]any{"tags": []int{2}, "im_param": "tau_close=120"}}}, dir)
 	if err != nil {
@@ -329,12 +186,12 @@ func TestRegionsIonicAndSigma(t *testing.T) {
 	if apd == nil || set == nil {
 		t.Fatalf("lat.vtu lacks APD or IonicSet: %v", out.PointData)
 	}
-	short := AtrialMMS
+	short := ionic.AtrialMMS()
 	short.TauClose = 120
 	for k, c := range []struct {
-		ion    Ionic
+		ion    ionic.Model
 		lo, hi float64
-	}{{AtrialMMS, 4, 8}, {short, 16, 20}} {
+	}{{ionic.AtrialMMS(), 4, 8}, {short, 16, 20}} {
 		cell := singleCellAPD(c.ion, 0.05, 330)
 		tissue := medianWhere(out, apd.Values, c.lo, c.hi)
 		t.Logf("set %d: tissue APD90 %.2f ms over x ∈ [%g, %g], single cell %.2f ms", k, tissue, c.lo, c.hi, cell)
@@ -357,15 +214,15 @@ func TestRegionsIonicAndSigma(t *testing.T) {
 	// CV.
 	path = taggedStrip(t, 24, 0.1, 12)
 	dir = t.TempDir()
-	raw = map[string]any{"mesh": "file", "ionic": NameMMS, "sigma_l": 0.1, "sigma_t": 0.1, "dt_ms": 0.02, "duration_ms": 50.0}
+	raw = map[string]any{"mesh": "file", "ionic": ionic.NameMMS, "sigma_l": 0.1, "sigma_t": 0.1, "dt_ms": 0.02, "duration_ms": 50.0}
 	if _, err = runModel(t, raw, map[string]any{"mesh": path, "sites": planarS1,
 		"regions": []any{map[string]any{"tags": []int{1}, "sigma_l": 0.4}}}, dir); err != nil {
 		t.Fatal(err)
 	}
 	out = readLat(t, dir)
 	lat := out.PointField("LAT").Values
-	fast, _ := CVAlongLine(out, lat, mgl64.Vec3{3, 0, 0}, mgl64.Vec3{9, 0, 0}, 1e-6)
-	slowCV, _ := CVAlongLine(out, lat, mgl64.Vec3{15, 0, 0}, mgl64.Vec3{21, 0, 0}, 1e-6)
+	fast, _ := analysis.CVAlongLine(out, lat, mgl64.Vec3{3, 0, 0}, mgl64.Vec3{9, 0, 0}, 1e-6)
+	slowCV, _ := analysis.CVAlongLine(out, lat, mgl64.Vec3{15, 0, 0}, mgl64.Vec3{21, 0, 0}, 1e-6)
 	t.Logf("CV %.4f mm/ms at σ 0.4, %.4f at σ 0.1: ratio %.4f", fast, slowCV, fast/slowCV)
 	if r := fast / slowCV; math.Abs(r-2) > 0.06 {
 		t.Errorf("CV ratio %.4f for a 4× σ region, want √4 = 2 ± 0.06", r)
@@ -383,7 +240,7 @@ func TestRegionsIonicAndSigma(t *testing.T) {
 // rest). With "none" there is one set.
 func TestFibrosisIonicAuto(t *testing.T) {
 	dir := t.TempDir()
-	raw := map[string]any{"mesh": "strip", "length_mm": 8.0, "width_mm": 0.4, "dx_mm": 0.2, "ionic": NameCRN,
+	raw := map[string]any{"mesh": "strip", "length_mm": 8.0, "width_mm": 0.4, "dx_mm": 0.2, "ionic": ionic.NameCRN,
 		"dt_ms": 0.05, "duration_ms": 600.0, "stim_radius_mm": 1.0,
 		"fibrosis_pattern": "patchy", "fibrosis_density": 0.4, "fibrosis_patch_mm": 1.5, "fibrosis_seed": int64(3),
 		"fibrosis_nonconducting": 0.0}
@@ -402,7 +259,7 @@ func TestFibrosisIonicAuto(t *testing.T) {
 	var info []struct {
 		Set        int
 		Label      string
-		Parameters Courtemanche
+		Parameters ionic.Courtemanche
 	}
 	if err := json.Unmarshal(b, &info); err != nil || len(info) != 2 {
 		t.Fatalf("ionic_sets.json: %v\n%s", err, b)
@@ -410,7 +267,7 @@ func TestFibrosisIonicAuto(t *testing.T) {
 	var healthy, fibrotic []float64
 	for i, r := range rem.Values {
 		got := info[int(set.Values[i])].Parameters
-		want := map[bool]Courtemanche{false: CRN98, true: CourtemancheFibrotic}[r == 1]
+		want := map[bool]ionic.Courtemanche{false: ionic.CRN98(), true: ionic.CourtemancheFibrotic()}[r == 1]
 		if got != want {
 			t.Fatalf("node %d (Remodelled %g): parameters %+v, want %+v", i, r, got, want)
 		}
@@ -423,7 +280,7 @@ func TestFibrosisIonicAuto(t *testing.T) {
 	if len(fibrotic) < 5 || len(healthy) < 5 {
 		t.Fatalf("%d remodelled and %d healthy nodes, want some of each", len(fibrotic), len(healthy))
 	}
-	cellH, cellF := singleCellAPD(CRN98, 0.05, 600), singleCellAPD(CourtemancheFibrotic, 0.05, 600)
+	cellH, cellF := singleCellAPD(ionic.CRN98(), 0.05, 600), singleCellAPD(ionic.CourtemancheFibrotic(), 0.05, 600)
 	tisH, tisF := median(healthy), median(fibrotic)
 	t.Logf("APD90 single cell: control %.1f, fibrotic %.1f ms; tissue medians: healthy %.1f, remodelled %.1f ms", cellH, cellF, tisH, tisF)
 	for _, a := range apd.Values {
@@ -470,11 +327,11 @@ func TestHeteroBadInputs(t *testing.T) {
 		inputs map[string]any
 		msg    string
 	}{
-		{"unknown ionic_set", map[string]any{"ionic": NameMMS, "ionic_set": "caf"}, nil,
+		{"unknown ionic_set", map[string]any{"ionic": ionic.NameMMS, "ionic_set": "caf"}, nil,
 			`"ionic_set" of model "atrial" = "caf": ionic model mms has no set "caf"; it has default, atrial, torchcor, mms_model`},
 		{"bad im_param", map[string]any{"im_param": "tau_close*"}, nil, `"im_param" of model "atrial" = "tau_close*": im_param item 1`},
-		{"unknown im_param name", map[string]any{"ionic": NameCRN, "im_param": "GNaa*2"}, nil, `model courtemanche has no parameter "GNaa"`},
-		{"bad fibrosis_ionic", map[string]any{"ionic": NameCRN, "fibrosis_ionic": "GNa=-1"}, nil, `"fibrosis_ionic"`},
+		{"unknown im_param name", map[string]any{"ionic": ionic.NameCRN, "im_param": "GNaa*2"}, nil, `model courtemanche has no parameter "GNaa"`},
+		{"bad fibrosis_ionic", map[string]any{"ionic": ionic.NameCRN, "fibrosis_ionic": "GNa=-1"}, nil, `"fibrosis_ionic"`},
 		{"no tags on the mesh", map[string]any{"duration_ms": 0.1}, map[string]any{"regions": []any{map[string]any{"tags": []int{1}}}},
 			`atrial inputs: regions[0]: the mesh has no region tags`},
 		{"tag not on the mesh", file, region(map[string]any{"tags": []int{7}}), `atrial inputs: regions[1]: tag 7 is not on the mesh, whose tags are [1 2]`},
@@ -489,58 +346,6 @@ func TestHeteroBadInputs(t *testing.T) {
 		_, err := runModel(t, with(c.params), c.inputs, "")
 		if err == nil || !strings.Contains(err.Error(), c.msg) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v, want one line containing %q", c.name, err, c.msg)
-		}
-	}
-}
-
-// TestSetsKernelOwnTables: the per-set ionic loop steps each node with its
-// own set's parameters and lookup table — for the ten Tusscher cell types
-// (epicardial and endocardial s gates: different tables) bit for bit
-// Step of the node's own set, and for Courtemanche sets sharing one table
-// bit for bit each set's own kernel — through a stimulated upstroke and
-// 300 ms of the action potential (no diffusion).
-func TestSetsKernelOwnTables(t *testing.T) {
-	const dt, steps = 0.05, 6000
-	index := []uint8{0, 0, 1, 0, 1, 1, 2}
-	for _, sets := range [][]Ionic{{TP06Epi, TP06Endo, TP06M}, {CRN98, CourtemancheFibrotic, CourtemancheCAF}} {
-		ns := sets[0].NumStates()
-		n := len(index)
-		v, s := make([]float64, n), make([]float64, n*ns)
-		rv, rs := make([]float64, n), make([]float64, n*ns)
-		own := make([]ionicKernel, len(sets))
-		for k, ion := range sets {
-			own[k] = kernelOf(ion, dt)
-		}
-		for i, k := range index {
-			v[i] = sets[k].Rest(s[i*ns : (i+1)*ns])
-		}
-		copy(rv, v)
-		copy(rs, s)
-		kern := setsKernel(sets, index, dt)
-		for step := range steps {
-			kern(v, s, 0, 3)
-			kern(v, s, 3, n)
-			for i, k := range index {
-				if _, tp := sets[k].(TenTusscher); tp {
-					rv[i] = sets[k].Step(rs[i*ns:(i+1)*ns], rv[i], dt)
-				} else {
-					own[k](rv, rs, i, i+1)
-				}
-			}
-			if float64(step)*dt < 2 {
-				for i := range v {
-					v[i] += dt * 20
-					rv[i] += dt * 20
-				}
-			}
-		}
-		for i := range v {
-			if math.Float64bits(v[i]) != math.Float64bits(rv[i]) {
-				t.Errorf("%s node %d (set %d): V %v, own set %v", sets[0].Name(), i, index[i], v[i], rv[i])
-			}
-		}
-		if v[0] == v[2] {
-			t.Errorf("%s: sets 0 and 1 at the same potential %v after 300 ms", sets[0].Name(), v[0])
 		}
 	}
 }

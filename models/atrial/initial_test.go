@@ -1,155 +1,88 @@
-package atrial
+package atrial_test
 
 import (
+	"context"
+	"encoding/json"
 	"math"
+	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/go-gl/mathgl/mgl64"
-
 	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/atrial"
 )
 
-// TestPacedCycle: the sampled cycle of the modified MS atrial set paced at
-// 400 ms starts at rest-ish (the end of the previous cycle), is excited by
-// its stimulus (peak above 10 mV; V_max is 20 mV), and is
-// back near rest at its end; at a 20 ms cycle length (far below the
-// refractory period, ≈ τclose·ln(…) ≫ 20 ms) the cell cannot follow and
-// PacedCycle says so.
-func TestPacedCycle(t *testing.T) {
-	ion := AtrialMMS
-	c, err := PacedCycle(ion, 400, 0.02, 35.7, 2, 3)
-	if err != nil {
-		t.Fatal(err)
+// TestInitialSpiralInducible: [inputs.initial] spiral on the 40 × 40 mm
+// Aliev–Panfilov sheet of TestS1S2Inducible, with no pacing at all: the
+// rotor the phase map starts at the centre is a driver (inducible 1, ≥ 4
+// rotations in 200 ms, as TestSpiralPhaseRotor found with the solver
+// alone), and the run is the same for threads 1 and 2 (the solver is
+// bit-identical for any number of workers).
+func TestInitialSpiralInducible(t *testing.T) {
+	raw := map[string]any{"mesh": "sheet", "length_mm": 40.0, "width_mm": 40.0, "dx_mm": 0.5, "ionic": "aliev_panfilov",
+		"sigma_l": 0.2, "sigma_t": 0.2, "scheme": "explicit", "dt_ms": 0.05, "duration_ms": 200.0,
+		"lat_threshold_mv": -60.0, "phase": "state", "stim_x_mm": 1000.0}
+	in := `{"initial": {"spiral": {"center": [20.13, 19.91, 0], "chirality": 1}, "cycle_ms": 40}}`
+	s1 := mustRun(t, raw, in, 1, "")
+	t.Logf("drivers %v, max rotations %.2f, CL %.1f ms", s1["rd_count"], s1["max_rotations"], s1["mean_cycle_length_ms"])
+	if s1["inducible"] != 1 || !(s1["max_rotations"] >= 4) || !(s1["activated_fraction"] > 0.9) {
+		t.Errorf("inducible %v, max rotations %v, activated %v; want 1, ≥ 4, > 0.9", s1["inducible"], s1["max_rotations"], s1["activated_fraction"])
 	}
-	peak := math.Inf(-1)
-	for _, v := range c.V {
-		peak = max(peak, v)
-	}
-	if !(peak > 10) || math.Abs(c.V[len(c.V)-1]-ion.VMin) > 2 || len(c.V) != 20000 {
-		t.Errorf("peak %.2f mV (want 10…%g), end %.2f mV (want ≈ %g), %d samples", peak, ion.VMax, c.V[len(c.V)-1], ion.VMin, len(c.V))
-	}
-	s := make([]float64, 1)
-	if v := c.At(1e9, s); v != c.V[len(c.V)-1] {
-		t.Errorf("At beyond the cycle: %v, want the last sample", v)
-	}
-	if _, err := PacedCycle(ion, 20, 0.02, 35.7, 2, 3); err == nil {
-		t.Error("a 20 ms cycle was accepted")
+	raw["threads"] = int64(2)
+	s2 := mustRun(t, raw, in, 1, "")
+	for k, v := range s1 {
+		if w := s2[k]; v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
+			t.Errorf("%s: %v with 1 thread, %v with 2", k, v, w)
+		}
 	}
 }
 
-// TestSpiralPhaseRotor: a pinwheel phase map (the angle around the sheet's
-// centre) on the 40 × 40 mm Aliev–Panfilov sheet of TestS1S2CrossFieldRotor
-// starts a rotor at once: a single phase-singularity track from the first
-// frames to the end (200 ms) near the centre (its mean position within
-// 5 mm of it), turning at least 4 times, of opposite charge for the two
-// chiralities. The phase map itself has one singularity, at the centre,
-// whose charge is the chirality (analytic: the angle winds once).
-func TestSpiralPhaseRotor(t *testing.T) {
-	const L, nx, dt, tEnd, frame = 40.0, 80, 0.05, 200.0, 1.0
-	m := mesh.Sheet(L, L, nx, nx)
-	centre := mgl64.Vec3{L/2 + 0.13, L/2 - 0.09, 0} // inside a triangle, not on a node
-	ion := DefaultAlievPanfilov
-	charges := map[int]int{}
-	for _, chir := range []int{1, -1} {
-		phase, err := SpiralPhase(m, centre, chir, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps := FindSingularities(nil, m, phase)
-		if len(ps) != 1 || ps[0].Charge != chir || ps[0].Position.Sub(centre).Len() > 1 {
-			t.Fatalf("chirality %+d: singularities of the phase map %+v, want one of that charge at the centre", chir, ps)
-		}
-		md, err := NewMonodomain(Tissue{Mesh: m, Sigma: mesh.Uniform(mesh.Isotropic(0.2))}, ion, nil, Options{Dt: dt, Scheme: Explicit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// TestS1S2Inducible's rotor turns every ≈ 29 ms; a single cell
-		// follows a 35 ms cycle but not 30 ms: sample a 40 ms cycle (35
-		// and 50 ms start the same rotor)
-		c, err := PacedCycle(ion, 40, dt, 35.7, 1, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		SetPhase(md, phase, func(int) *Cycle { return c })
-		sp, _ := StatePhaseFor(ion)
-		tr := Tracker{MaxDistance: 2, MaxGap: frame}
-		ph := make([]float64, len(m.Points))
-		var found []PhaseSingularity
-		for n := 1; md.Time() < tEnd-dt/2; n++ {
-			if err := md.Step(); err != nil {
-				t.Fatal(err)
-			}
-			if n%int(math.Round(frame/dt)) == 0 {
-				sp.Phase(ph, md.V, md.S, ion.NumStates())
-				found = FindSingularities(found[:0], m, ph)
-				tr.Add(md.Time(), found)
-			}
-		}
-		var rotor *RotorTrack
-		for _, r := range tr.Tracks() {
-			if r.Times[0] <= 10 && r.Times[len(r.Times)-1] >= tEnd-frame/2 {
-				rotor = r
-			}
-		}
-		if rotor == nil {
-			t.Fatalf("chirality %+d: no track from ≤ 10 ms to %g ms among %d", chir, tEnd, len(tr.Tracks()))
-		}
-		t.Logf("chirality %+d: track charge %+d, %.2f rotations, mean %.1f", chir, rotor.Charge, rotor.Rotations(), rotor.MeanPosition())
-		if rotor.MeanPosition().Sub(centre).Len() > 5 || rotor.Rotations() < 4 {
-			t.Errorf("chirality %+d: rotor at %v with %.2f rotations; want within 5 mm of the centre, ≥ 4", chir, rotor.MeanPosition(), rotor.Rotations())
-		}
-		charges[chir] = rotor.Charge
-	}
-	if charges[1] != -charges[-1] || charges[1] == 0 {
-		t.Errorf("rotor charges %v: want opposite for opposite chiralities", charges)
-	}
-}
-
-// TestSetLATPlanarWave: a planar activation map L = x/0.5 ms (a wave at
-// 0.5 mm/ms that has reached x = 5 mm at t0 = 10 ms) on a 20 × 2 mm strip
-// of the modified MS atrial set continues as a planar wave: the nodes ahead
-// of it activate later the farther they are, at the tissue's own CV (not
-// the map's), and nodes behind the front do not activate again.
-func TestSetLATPlanarWave(t *testing.T) {
-	m := mesh.Sheet(20, 2, 100, 10)
-	m.Fibres = mesh.ProjectedFibres(m, mgl64.Vec3{1, 0, 0})
-	ion := AtrialMMS
-	md, err := NewMonodomain(Tissue{Mesh: m, Sigma: mesh.Uniform(mesh.Isotropic(0.3))}, ion, nil, Options{Dt: 0.01, Scheme: Explicit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := PacedCycle(ion, 500, 0.01, 35.7, 2, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestInitialLATField: a LAT map stored in the mesh file (a planar wave at
+// 0.5 mm/ms along x, L = 2·x ms) read back with lat_field and time_ms 10:
+// the wave goes on from x = 5 mm without any pacing, so the far end
+// activates and the start of the strip (already excited, then refractory)
+// does not activate again. The automatic cycle (1.2 × APD90) is used.
+func TestInitialLATField(t *testing.T) {
+	dir := t.TempDir()
+	m := mesh.Sheet(20, 2, 80, 8)
 	lat := make([]float64, len(m.Points))
 	for i, p := range m.Points {
-		lat[i] = p[0] / 0.5
+		lat[i] = 2 * p[0]
 	}
-	SetLAT(md, lat, 10, func(int) *Cycle { return c })
-	act := NewActivations(len(m.Points), ion.VMin, -10, 0.9)
-	act.Record(0, md.V)
-	for md.Time() < 60 {
-		if err := md.Step(); err != nil {
+	m.PointData = append(m.PointData, mesh.Field{Name: "LAT", Components: 1, Values: lat})
+	file := filepath.Join(dir, "strip.vtu")
+	if err := mesh.WriteFile(file, m, mesh.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	raw := map[string]any{"mesh": "file", "ionic": "mms", "scheme": "explicit", "dt_ms": 0.01, "duration_ms": 40.0}
+	s := mustRun(t, raw, `{"mesh": "`+file+`", "initial": {"lat_field": "LAT", "time_ms": 10}}`, 1, "")
+	t.Logf("activated %.3f, activations per node %.3f, far LAT %.2f ms", s["activated_fraction"], s["activations_mean"], s["lat_far_ms"])
+	if math.IsNaN(s["lat_far_ms"]) || !(s["activated_fraction"] > 0.6 && s["activated_fraction"] < 0.9) || s["activations_mean"] > 1 {
+		t.Errorf("far LAT %v, activated %v, mean activations %v: want the wave to go on to the end and the first quarter not to fire again", s["lat_far_ms"], s["activated_fraction"], s["activations_mean"])
+	}
+}
+
+// Bad [inputs.initial]: one line naming what is wrong.
+func TestInitialBadInputs(t *testing.T) {
+	raw := map[string]any{"mesh": "sheet", "length_mm": 4.0, "width_mm": 4.0, "dx_mm": 0.5, "duration_ms": 1.0}
+	for _, c := range []struct{ in, want string }{
+		{`{"initial": {}}`, "exactly one of spiral, phase_field and lat_field"},
+		{`{"initial": {"phase_field": "p", "lat_field": "l"}}`, "exactly one"},
+		{`{"initial": {"spiral": {"chirality": 1}}}`, "needs center"},
+		{`{"initial": {"spiral": {"center": [2, 2, 0], "chirality": 0}}}`, "chirality 0"},
+		{`{"initial": {"phase_field": "p", "time_ms": 3}}`, "time_ms goes with lat_field"},
+		{`{"initial": {"phase_field": "nope"}}`, `initial.phase_field "nope"`},
+		{`{"initial": {"spiral": {"center": [2, 2, 0], "chirality": 1}, "cycle_ms": 5}}`, "does not respond to every stimulus"},
+		{`{"initial": {"spiral": {"center": [2, 2, 0], "chirality": 1}, "bogus": 1}}`, "unknown field"},
+	} {
+		p, err := atrial.Model{}.Describe().Resolve(raw)
+		if err != nil {
 			t.Fatal(err)
 		}
-		act.Record(md.Time(), md.V)
-	}
-	at := func(x float64) float64 {
-		i := nearest(m, mgl64.Vec3{x, 1, 0})
-		if len(act.Times[i]) != 1 {
-			t.Fatalf("node at x = %g activated %d times", x, len(act.Times[i]))
+		_, err = atrial.Model{}.Run(context.Background(), models.RunSpec{Model: atrial.Name, Params: p, Inputs: json.RawMessage(c.in)}, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v; want one line containing %q", c.in, err, c.want)
 		}
-		return act.Times[i][0]
-	}
-	t10, t18 := at(10), at(18)
-	cv := 8 / (t18 - t10)
-	t.Logf("LAT at 10 mm %.2f ms, at 18 mm %.2f ms: CV %.3f mm/ms", t10, t18, cv)
-	if !(t10 > 0 && t18 > t10 && cv > 0.2 && cv < 2) {
-		t.Errorf("the wave did not go on: LAT(10) %v, LAT(18) %v", t10, t18)
-	}
-	behind := nearest(m, mgl64.Vec3{2, 1, 0})
-	if n := len(act.Times[behind]); n != 0 {
-		t.Errorf("a node behind the front activated %d times", n)
 	}
 }

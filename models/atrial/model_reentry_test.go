@@ -11,6 +11,9 @@ import (
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/atrial"
+	"github.com/mdtwin/mdtwin/models/atrial/analysis"
+	"github.com/mdtwin/mdtwin/models/atrial/ionic"
+	"github.com/mdtwin/mdtwin/models/atrial/tissue"
 )
 
 // runSpec runs the model as the engine does for a scenario with [inputs]
@@ -184,7 +187,7 @@ func TestS1S2Inducible(t *testing.T) {
 
 // TestCVMatchesCable: the planar-wave CV on a 20 × 0.5 mm strip (modified
 // MS atrial set, σ_l 0.3, dx 0.1, dt 0.02, Crank–Nicolson) against a 1-D
-// finite-difference cable written here: the same ionic model (Ionic.Step),
+// finite-difference cable written here: the same ionic model (Model.Step),
 // the same Godunov splitting (ionic and stimulus, then diffusion), the
 // same dx and dt, Crank–Nicolson on the three-point Laplacian with
 // mirrored (no-flux) ends, solved by the Thomas algorithm; the same LAT
@@ -205,7 +208,7 @@ func TestCVMatchesCable(t *testing.T) {
 		"duration_ms": tEnd, "sigma_l": sigma}, "", 1, "")
 	cvModel := s["cv_fibre_mm_per_ms"]
 
-	ion := atrial.AtrialMMS
+	ion := ionic.AtrialMMS()
 	n := int(math.Round(L/dx)) + 1
 	ns := ion.NumStates()
 	st := make([]float64, n*ns)
@@ -213,8 +216,8 @@ func TestCVMatchesCable(t *testing.T) {
 	for i := range n {
 		v[i] = ion.Rest(st[i*ns : (i+1)*ns])
 	}
-	D := sigma / (atrial.DefaultChi * atrial.DefaultCm)
-	rate := 50 / (atrial.DefaultChi * atrial.DefaultCm)
+	D := sigma / (tissue.DefaultChi * tissue.DefaultCm)
+	rate := 50 / (tissue.DefaultChi * tissue.DefaultCm)
 	r := D * dt / (dx * dx)
 	// CN: (I + r/2·A)V⁺ = (I − r/2·A)V, A the 1-D Laplacian matrix
 	// [−1 2 −1] with rows 0 and n−1 [2 −2] (mirror nodes).
@@ -225,7 +228,7 @@ func TestCVMatchesCable(t *testing.T) {
 	}
 	upper[0], lower[n-1] = -r, -r
 	rhs, cp, dp := make([]float64, n), make([]float64, n), make([]float64, n)
-	act := atrial.NewActivations(n, ion.VMin, -10, 0.9)
+	act := analysis.NewActivations(n, ion.VMin, -10, 0.9)
 	act.Record(0, v)
 	steps := int(math.Round(tEnd / dt))
 	for k := range steps {

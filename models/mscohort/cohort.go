@@ -8,7 +8,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mdtwin/mdtwin/hta"
-	"github.com/mdtwin/mdtwin/models/statetransition"
 )
 
 // substeps is the number of Simpson sub-intervals per annual cycle over
@@ -42,7 +41,7 @@ type cohortRun struct {
 	start0 float64   // the start of the first line (world.start0)
 
 	// The trace of the current stratum and chain (see stratum).
-	tr       statetransition.Trace
+	tr       hta.Trace
 	sex, ch  int
 	age0, T  float64
 	cycle    int       // the cycle whose step matrix is in E
@@ -164,12 +163,12 @@ func newCohortRun(w *world, p *plan) *cohortRun {
 	cr := &cohortRun{w: w, p: p, n: n, cache: map[cohortKey][]float64{}, bound: map[boundaryKey][]float64{},
 		init: make([]float64, N), occ: make([]float64, 3*N), occ6: make([]float64, N), occ7: make([]float64, N),
 		scratchB: [2][]float64{make([]float64, N), make([]float64, N)}, start0: w.start0(p)}
-	cr.tr = statetransition.Trace{States: N, Init: cr.init, Matrix: cr.matrix, Weights: cr.weights}
+	cr.tr = hta.Trace{States: N, Init: cr.init, Matrix: cr.matrix, Weights: cr.weights}
 	return cr
 }
 
 // stratum adds the cohort of one baseline age and sex, with weight, to the
-// strategy's occupancy integrals: one statetransition.Trace per chain, whose
+// strategy's occupancy integrals: one hta.Trace per chain, whose
 // trace points are the Simpson nodes j = 0..substeps of every cycle
 // (pointsPerCycle per cycle), whose steps within a cycle are expm(Q·h) and
 // whose step from the last node of cycle k to the first of cycle k+1 is the

@@ -101,7 +101,7 @@ type patient struct {
 	to6, to7  float64 // −1: not reached yet
 	relapses  int
 
-	edssC, convC, discC clock
+	edssC, convC, stopC clock   // EDSS progression, conversion to SPMS, therapy discontinuation
 	relRate, relBudget  float64 // relapses: rate in the current state, budget left
 	switchH             des.Handle
 	switchOn            bool
@@ -164,7 +164,7 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 	pt.dc.f0, pt.de.f0 = 1, 1
 	pt.to6, pt.to7 = -1, -1
 	pt.markMilestones(0)
-	pt.edssC, pt.convC, pt.discC = clock{}, clock{}, clock{}
+	pt.edssC, pt.convC, pt.stopC = clock{}, clock{}, clock{}
 	pt.switchOn = false
 	pt.slot, pt.lineStart = w.initial(p, pt.course, pt.edss)
 	if pt.rec != nil {
@@ -235,7 +235,7 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 			}
 			sim.Schedule(now+1, des.Event{Kind: evAssess})
 		case evDiscont:
-			pt.discC.on = false
+			pt.stopC.on = false
 			next := p.off
 			if p.s.discNext {
 				next = p.nextSlot(pt.slot, now)
@@ -459,9 +459,9 @@ func (pt *patient) startLine() {
 		pt.sim.Cancel(pt.switchH)
 		pt.switchOn = false
 	}
-	if pt.discC.on {
-		pt.sim.Cancel(pt.discC.h)
-		pt.discC.on = false
+	if pt.stopC.on {
+		pt.sim.Cancel(pt.stopC.h)
+		pt.stopC.on = false
 	}
 	if pt.slot == pt.p.off {
 		return
@@ -479,7 +479,7 @@ func (pt *patient) startLine() {
 		pt.switchH = pt.sim.Schedule(at, des.Event{Kind: evSwitch})
 		pt.switchOn = true
 	}
-	pt.fresh(&pt.discC, evDiscont, skDiscont, pt.p.disc[pt.slot])
+	pt.fresh(&pt.stopC, evDiscont, skDiscont, pt.p.disc[pt.slot])
 }
 
 // simulate runs patients [from, to) under every strategy and adds their

@@ -136,9 +136,8 @@
 // Simpson's rule. The tests check that the DES agrees with it within Monte
 // Carlo error.
 //
-// It is built on models/statetransition: the trace runs on that package's
-// cohort engine, statetransition.Trace, the one that runs the generic
-// model's cohorts. This package supplies what the generic definition cannot
+// The trace runs on hta.Trace, the Markov-trace engine that also runs the
+// cohorts of models/statetransition. This package supplies what the generic definition cannot
 // express — competing-risk probabilities from a generator (the generic
 // model converts each rate on its own, p = 1 − e^(−r)), the stratification
 // by age and sex, the therapy-slot state space with its stopping rules,

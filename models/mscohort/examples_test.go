@@ -61,8 +61,8 @@ func runExample(t *testing.T, file string, maxRuns int, patients int64) (*Summar
 // scenarios/examples/ms-ofatumumab-first-vs-delayed.toml.
 func TestExampleFirstVersusDelayed(t *testing.T) {
 	s, _ := runExample(t, "ms-ofatumumab-first-vs-delayed.toml", 1, 300)
-	if s.Draws != 1 || len(s.Strategies) != 4 || len(s.Frontier) != 4 || len(s.Versus) != 3 {
-		t.Fatalf("summary: %d draws, %d strategies, %d frontier rows, %d increments", s.Draws, len(s.Strategies), len(s.Frontier), len(s.Versus))
+	if s.Draws != 1 || len(s.Strategies) != 4 || len(s.Frontier) != 4 || len(s.Increments) != 3 {
+		t.Fatalf("summary: %d draws, %d strategies, %d frontier rows, %d increments", s.Draws, len(s.Strategies), len(s.Frontier), len(s.Increments))
 	}
 	for _, st := range s.Strategies {
 		for _, k := range []string{"cost_disc", "qaly_disc", "ly", "relapses", "years_to_edss6", "years_to_edss7", "years_on_ofatumumab"} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/sourcegraph/conc/pool"
@@ -34,20 +35,46 @@ const doc = "Lifetime multiple-sclerosis cohort: a discrete-event simulation of 
 	"with costs, QALYs and common random numbers across strategies, and its annual-cycle Markov cohort twin; " +
 	"strategies and inputs in [inputs] (defaults: US, ICER 2017, MSBase, ASCLEPIOS; see data/defaults.toml)."
 
-// compiled caches compiled inputs by their JSON text: a study's runs share
-// one [inputs] table.
-var compiled sync.Map // string → *definition
+// maxCompiled bounds the cache of compiled inputs: a study's runs share one
+// [inputs] table, and a process holds a few studies at once (a dashboard,
+// a calibration's populations), so past the bound the oldest entry is
+// dropped and compiled again if it is asked for (compile is deterministic).
+const maxCompiled = 16
+
+// compiled caches compiled inputs by their JSON text, at most maxCompiled
+// of them, oldest first in keys.
+var compiled struct {
+	sync.Mutex
+	keys []string
+	defs map[string]*definition
+}
 
 func compileCached(inputs json.RawMessage) (*definition, error) {
 	key := string(inputs)
-	if d, ok := compiled.Load(key); ok {
-		return d.(*definition), nil
+	compiled.Lock()
+	d, ok := compiled.defs[key]
+	compiled.Unlock()
+	if ok {
+		return d, nil
 	}
 	d, err := compile(inputs)
 	if err != nil {
 		return nil, err
 	}
-	compiled.Store(key, d)
+	compiled.Lock()
+	defer compiled.Unlock()
+	if old, ok := compiled.defs[key]; ok { // compiled meanwhile by another run
+		return old, nil
+	}
+	if compiled.defs == nil {
+		compiled.defs = map[string]*definition{}
+	}
+	if len(compiled.keys) >= maxCompiled {
+		delete(compiled.defs, compiled.keys[0])
+		compiled.keys = slices.Delete(compiled.keys, 0, 1)
+	}
+	compiled.keys = append(compiled.keys, key)
+	compiled.defs[key] = d
 	return d, nil
 }
 

@@ -208,7 +208,7 @@ func TestChancellorPSA(t *testing.T) {
 	}
 	// The PSA means stay near the deterministic model (the mean ICER of the
 	// hesim vignette's 1,000 draws is close to the deterministic 6,276).
-	inc := sm.Versus[0]
+	inc := sm.Increments[0]
 	if icer := float64(inc.ICER); icer < 4000 || icer > 9000 {
 		t.Errorf("mean ICER %v, expected near 6,276", icer)
 	}

@@ -453,7 +453,7 @@ func (d *definition) entryValues(pc perCycleValues, rates [2]float64) []float64 
 	return out
 }
 
-// cohort runs the cohort of every strategy through a Trace, one step per
+// cohort runs the cohort of every strategy through an hta.Trace, one step per
 // cycle, and returns its expected totals per person and, when trace is
 // set, the state occupancy at trace points 0..cycles (traces[s][t][i]).
 func (in *instance) cohort(trace bool) ([]Totals, [][][]float64) {
@@ -464,7 +464,7 @@ func (in *instance) cohort(trace bool) ([]Totals, [][][]float64) {
 		traces = make([][][]float64, len(in.plan))
 	}
 	var s int // the strategy being run
-	tr := Trace{States: n, Init: in.init, Steps: cycles, Quantities: nq,
+	tr := hta.Trace{States: n, Init: in.init, Steps: cycles, Quantities: nq,
 		Matrix: func(k int) []float64 { return in.plan[s][k-1].p },
 		Point:  func(t int) []float64 { return in.point[s][t*n*nq:][:n*nq] },
 		Entry: func(k int) []float64 {

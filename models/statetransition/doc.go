@@ -147,8 +147,8 @@
 //
 // # The cohort engine
 //
-// The cohort is computed by Trace, the package's exported Markov-trace
-// engine: a number of states, the initial occupancy, a supplier of the
+// The cohort is computed by hta.Trace, the Markov-trace engine of package
+// hta: a number of states, the initial occupancy, a supplier of the
 // transition matrix of each step, and what occupancy is worth — per-state
 // values at each trace point and on entry (here the weights above times
 // the discount factor times v̄_t, and e_k), or per-state occupancy under
