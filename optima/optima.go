@@ -39,9 +39,7 @@ package optima
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,7 +202,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		if err != nil {
 			return nil, err
 		}
-		rsc := roundScenario(sc, inputs, sites)
+		rsc, err := roundScenario(sc, r, inputs, sites)
+		if err != nil {
+			return nil, err
+		}
 		dir := filepath.Join(opt.OutDir, rd.Dir)
 		log.Info("optima round", "round", r, "sites", len(sites), "lesions", len(plan.Lesions), "out", dir)
 		rep, err := opt.Execute(ctx, rsc, dir, opt.Resume)
@@ -478,10 +479,10 @@ func withLesions(raw json.RawMessage, planned []PlannedLesion) (json.RawMessage,
 	return json.Marshal(obj)
 }
 
-// roundScenario returns sc with inputs and a zip design over the sites.
-func roundScenario(sc *scenarios.Scenario, inputs json.RawMessage, sites []mgl64.Vec3) *scenarios.Scenario {
-	r := *sc
-	r.Inputs = inputs
+// roundScenario derives round r's scenario from sc: the lesions of inputs
+// (the planned ones appended, withLesions) and a zip design over the
+// pacing sites.
+func roundScenario(sc *scenarios.Scenario, r int, inputs json.RawMessage, sites []mgl64.Vec3) (*scenarios.Scenario, error) {
 	sw := &scenarios.Sweep{Design: scenarios.Zip}
 	for i, name := range siteParams {
 		p := scenarios.SweepParam{Name: name}
@@ -490,14 +491,17 @@ func roundScenario(sc *scenarios.Scenario, inputs json.RawMessage, sites []mgl64
 		}
 		sw.Params = append(sw.Params, p)
 	}
-	r.Sweep = sw
-	h := sha256.New()
-	h.Write([]byte(sc.Hash))
-	h.Write(inputs)
-	b, _ := json.Marshal(sites)
-	h.Write(b)
-	r.Hash = hex.EncodeToString(h.Sum(nil))
-	return &r
+	d := scenarios.Derivation{Why: fmt.Sprintf("optima round %d", r), Sweep: sw}
+	obj := map[string]json.RawMessage{}
+	if len(inputs) > 0 && string(inputs) != "null" {
+		if err := json.Unmarshal(inputs, &obj); err != nil {
+			return nil, err
+		}
+	}
+	if ls, ok := obj["lesions"]; ok {
+		d.Inputs = map[string]any{"lesions": ls}
+	}
+	return sc.Derive(d)
 }
 
 // collect reads a round's results.csv and runs/<id>/drivers.csv.
