@@ -124,8 +124,8 @@ func TestObservation(t *testing.T) {
 
 func TestParseTableErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"a\tb\n":            "x.tsv:1: 2 tab-separated cells, expected 3",
-		"a\t\tc\n":          "x.tsv:1:3: cell 2 is empty",
+		"a\tb\n":             "x.tsv:1: 2 tab-separated cells, expected 3",
+		"a\t\tc\n":           "x.tsv:1:3: cell 2 is empty",
 		"# c\na\tb\tc\xff\n": "x.tsv:2: invalid UTF-8",
 	} {
 		_, err := ParseTable("x.tsv", []byte(in), 3, "h")
