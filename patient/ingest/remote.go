@@ -193,7 +193,7 @@ type searchPage struct {
 }
 
 // ParsePage reads one page of a FHIR search (a searchset Bundle): its
-// entries and the URL of the next page ('' at the last).
+// entries and the URL of the next page (” at the last).
 func ParsePage(name string, data []byte) (fullURLs []string, resources []json.RawMessage, next string, err error) {
 	if len(data) > MaxPageBytes {
 		return nil, nil, "", &FileError{name, fmt.Errorf("the page is %d bytes, more than the cap of %d", len(data), MaxPageBytes)}
@@ -301,7 +301,7 @@ func (o Options) Everything(ctx context.Context, ps *store.Patients, r *Remote, 
 }
 
 // PatientID returns the pseudonym of the patient stored from source
-// record id ("Patient/<id>") of Options.Source, or ''.
+// record id ("Patient/<id>") of Options.Source, or ”.
 func (o Options) PatientID(ctx context.Context, ps *store.Patients, id string) (string, error) {
 	w, err := ps.Begin(ctx)
 	if err != nil {
