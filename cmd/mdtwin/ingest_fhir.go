@@ -25,7 +25,7 @@ func (a *app) stdin() io.Reader { return stdinReader }
 // fhirPull holds the flags of 'mdtwin ingest --fhir'.
 type fhirPull struct {
 	base, patient, group, token, clientID, keyFile, scope, work string
-	all                                                        bool
+	all                                                         bool
 }
 
 func (p *fhirPull) flags(cmd *cobra.Command) {
