@@ -212,7 +212,7 @@ func (s *Server) smartCallback(w http.ResponseWriter, r *http.Request) {
 	sess := &smartSession{fhirPID: tok.Patient, iss: p.Issuer, user: tok.FHIRUser, token: tok, config: p.Config,
 		expiry: time.Now().Add(sessionLifetime)}
 	view := s.store(r).ForClient(r.RemoteAddr, "smart:"+sess.userName())
-	if err := s.pull(r.Context(), view, sess); err != nil {
+	if err := s.pull(r.Context(), view, sess, true); err != nil {
 		s.log.Warn("SMART pull", "iss", p.Issuer, "error", oneLineErr(err))
 		s.fail(w, http.StatusBadGateway, "the patient's record could not be pulled from the EHR: "+oneLineErr(err))
 		return
@@ -240,10 +240,11 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// pull stores the session patient's record from the EHR's server,
-// refreshing the access token first when it expires within a minute.
-func (s *Server) pull(ctx context.Context, ps *store.Patients, sess *smartSession) error {
-	if !sess.token.Expiry.IsZero() && time.Until(sess.token.Expiry) < time.Minute {
+// pull stores the session patient's record from the EHR's server; unless
+// the token is fresh (just received), it is refreshed first when it
+// expires within a minute.
+func (s *Server) pull(ctx context.Context, ps *store.Patients, sess *smartSession, fresh bool) error {
+	if !fresh && !sess.token.Expiry.IsZero() && time.Until(sess.token.Expiry) < time.Minute {
 		t, err := s.app().Refresh(ctx, sess.config, sess.token)
 		if err != nil {
 			return err
@@ -288,7 +289,7 @@ func (s *Server) smartRefresh(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusForbidden, "no SMART launch: launch the app from the EHR")
 		return
 	}
-	if err := s.pull(r.Context(), s.store(r), sess); err != nil {
+	if err := s.pull(r.Context(), s.store(r), sess, false); err != nil {
 		s.fail(w, http.StatusBadGateway, "the record could not be pulled again: "+oneLineErr(err))
 		return
 	}
