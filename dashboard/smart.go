@@ -306,7 +306,7 @@ func sessionAllows(sess *smartSession, r *http.Request) bool {
 }
 
 // sessionUser names the user of the request's SMART session when it was
-// launched for patient pid ('' otherwise).
+// launched for patient pid (” otherwise).
 func (s *Server) sessionUser(r *http.Request, pid string) string {
 	if sess := s.session(r); sess != nil && sess.pid == pid {
 		return sess.userName()

@@ -17,7 +17,7 @@ import (
 	"github.com/mdtwin/mdtwin/patient/fhirtest"
 )
 
-// childFrameURL returns the URL of the page's first child frame ('' when
+// childFrameURL returns the URL of the page's first child frame (” when
 // it has none).
 func childFrameURL(ctx context.Context) (string, error) {
 	return chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (string, error) {
