@@ -106,3 +106,12 @@ func TestIngestStdin(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+func TestServeSMARTFlags(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := cli(dir, "serve", "--store", "s.sqlite", "--smart-client-id", "mdtwin", "--smart-redirect", "https://d.example/cb",
+		"--smart-iss", "https://ehr.example/fhir")
+	if code != 2 || !strings.Contains(stderr, "must be this dashboard's /smart/callback") {
+		t.Errorf("exit %d %s", code, stderr)
+	}
+}
