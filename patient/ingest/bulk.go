@@ -158,7 +158,7 @@ func (o Options) BulkExport(ctx context.Context, ps *store.Patients, r *Remote, 
 	}
 	var files []string
 	for i, f := range st.Manifest.Output {
-		file := fmt.Sprintf("%s.%03d.ndjson", f.Type, i)
+		file := fmt.Sprintf("%s.%03d.ndjson", cmpOr(f.Type, "output"), i)
 		files = append(files, filepath.Join(dir, file))
 		if contains(st.Done, file) {
 			continue

@@ -349,7 +349,9 @@ type ManifestOutput struct {
 }
 
 // ParseManifest reads and checks a completion manifest: at most 10,000
-// files, each of a FHIR R4 resource type with an absolute http(s) URL.
+// files, each with an absolute http(s) URL and, when it names one, a FHIR
+// R4 resource type (an error file, or an export organized by patient,
+// need not name one).
 func ParseManifest(name string, data []byte) (*Manifest, error) {
 	if len(data) > MaxManifestBytes {
 		return nil, &FileError{name, fmt.Errorf("the manifest is %d bytes, more than the cap of %d", len(data), MaxManifestBytes)}
@@ -366,7 +368,7 @@ func ParseManifest(name string, data []byte) (*Manifest, error) {
 		return nil, &FileError{name, fmt.Errorf("%d files, more than 10000", len(m.Output)+len(m.Error))}
 	}
 	for i, f := range append(slicesClone(m.Output), m.Error...) {
-		if !r4Types[f.Type] {
+		if f.Type != "" && !r4Types[f.Type] {
 			return nil, &FileError{name, fmt.Errorf("output[%d]: type %q is not a FHIR R4 resource type", i, f.Type)}
 		}
 		if u, err := url.Parse(f.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
