@@ -67,6 +67,7 @@ const (
 	smartCookie      = "mdtwin_smart"
 	smartStateCookie = "mdtwin_smart_state"
 	maxPending       = 1000
+	maxSessions      = 10000 // beyond, sessions are dropped (their browsers launch again)
 	pendingLifetime  = 10 * time.Minute
 	sessionLifetime  = 8 * time.Hour
 )
@@ -220,7 +221,7 @@ func (s *Server) smartCallback(w http.ResponseWriter, r *http.Request) {
 	id := smart.Random()
 	st.mu.Lock()
 	for k, v := range st.sessions {
-		if time.Now().After(v.expiry) {
+		if time.Now().After(v.expiry) || len(st.sessions) >= maxSessions {
 			delete(st.sessions, k)
 		}
 	}

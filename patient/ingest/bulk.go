@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -110,9 +111,14 @@ func (o Options) BulkExport(ctx context.Context, ps *store.Patients, r *Remote, 
 			return ex, &FileError{name, err}
 		}
 		resp.Body.Close()
-		st.StatusURL = resp.Header.Get("Content-Location")
-		if !r.sameOrigin(st.StatusURL) && !strings.HasPrefix(st.StatusURL, "http") {
+		loc, err := url.Parse(resp.Header.Get("Content-Location"))
+		if err != nil || resp.Header.Get("Content-Location") == "" {
 			return ex, &FileError{name, fmt.Errorf("kick-off answered without a Content-Location status URL")}
+		}
+		b, _ := url.Parse(name)
+		st.StatusURL = b.ResolveReference(loc).String()
+		if !r.sameOrigin(st.StatusURL) {
+			r.logf("%s: the status URL %s is on another server: it gets no token", name, st.StatusURL)
 		}
 		ex.Kickoff = true
 		r.logf("%s: export started, status %s", name, st.StatusURL)
