@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -101,4 +102,26 @@ func TestStreamQuiet(t *testing.T) {
 	if len(sums) != 2 || sums[1].Failed != 1 || sums[1].Problems[0].Line != 2 {
 		t.Errorf("summaries %v", sums)
 	}
+}
+
+// FuzzStream: an NDJSON stream never panics the batching reader, and each
+// problem is one line naming the stream.
+func FuzzStream(f *testing.F) {
+	for _, name := range []string{"../testdata/wearable_steps.ndjson", "../testdata/phq9_responses.ndjson"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(b), "\n")
+		f.Add([]byte(strings.Join(lines[:min(3, len(lines))], "")))
+	}
+	f.Add([]byte("{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"done\",\"subject\":{\"reference\":\"Patient/x\"},\"item\":[{\"linkId\":\"44261-6\",\"answer\":[{\"valueDecimal\":1e400}]}]}\n"))
+	ps := fuzzStore(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return // long inputs only make more batches, each a transaction
+		}
+		sums, err := Options{Source: "urn:fuzz"}.Stream(context.Background(), ps, "stream", bytes.NewReader(data), 3, time.Minute)
+		checkAnswer(t, "stream", sums, err)
+	})
 }

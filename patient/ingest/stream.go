@@ -26,6 +26,8 @@ func (o Options) Stream(ctx context.Context, ps *store.Patients, name string, r 
 	if flush <= 0 {
 		flush = 2 * time.Second
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the reader stops when Stream returns
 	type line struct {
 		b    []byte
 		long bool
