@@ -340,6 +340,9 @@ func (a *App) Exchange(ctx context.Context, p *Pending, code string) (*Token, er
 		if !c.HasAudience(a.ClientID) {
 			return nil, errors.New("id_token: not issued to this client (aud)")
 		}
+		if p.Config.Issuer != "" && c.Iss != p.Config.Issuer {
+			return nil, fmt.Errorf("id_token: issued by %q, not by the configuration's issuer %q", c.Iss, p.Config.Issuer)
+		}
 		t.FHIRUser = c.FHIRUser
 	}
 	return t, nil
