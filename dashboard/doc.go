@@ -17,6 +17,9 @@
 //	GET  /jobs/{id}, /api/jobs/{id}          the run's progress, as a page and as JSON (polled)
 //	GET  /patients/{pid}/predictions/{id}/report
 //	                                         the prediction's report (package report)
+//	GET  /smart/launch?iss=…[&launch=…]      with Options.SMART: an EHR (or standalone) SMART launch
+//	GET  /smart/callback                     its authorization response: token, pull, the patient's page
+//	POST /smart/refresh                      pull the launched patient's record again
 //
 // A run personalises the scenario from the record (patient/embodiment),
 // executes it in-process and stores its predictions through package
@@ -34,6 +37,13 @@
 // sets; an address that fails too often is refused (429) for a while.
 // POSTs from other origins are refused. The log names pseudonymous patient
 // ids and paths only, never record content or search terms.
+//
+// As a SMART on FHIR app (Options.SMART), the dashboard is launched by an
+// EHR: the launched patient's record is pulled from the EHR's FHIR server
+// into the store (the server as its source) and the browser gets a session
+// limited to that patient. Only the configured EHR origins may embed the
+// dashboard (CSP frame-ancestors); the timeline then shows the patient's
+// device data and patient-reported scores as series of their own.
 //
 // # Usage
 //

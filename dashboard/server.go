@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/smart"
 	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/scenarios/examples"
@@ -65,6 +66,9 @@ type Options struct {
 	// Log receives one line per request and per run, with pseudonymous
 	// patient ids only (no record content). Nil: discard.
 	Log *slog.Logger
+	// SMART, when set, makes the dashboard a SMART on FHIR app that EHRs
+	// launch and embed (see SMART).
+	SMART *SMART
 }
 
 // Server is the dashboard: an http.Handler. Close stops its runs.
@@ -79,6 +83,8 @@ type Server struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	pages       map[string]*template.Template
+	smart       *SMART
+	smartState  *smartState
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -145,11 +151,15 @@ func New(opt Options) (*Server, error) {
 	if err := CheckToken(opt.Token); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
+	if err := checkSMART(opt.SMART); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
 	s := &Server{ps: opt.Store, studiesDir: cmp.Or(opt.StudiesDir, "studies"), token: opt.Token,
 		tokenName: cmp.Or(opt.TokenName, "--token"), storeTokens: opt.StoreTokens,
 		failures: newFailures(cmp.Or(opt.MaxFailures, 10), cmp.Or(opt.FailureWindow, 15*time.Minute)),
 		workers:  max(opt.Workers, 1), log: opt.Log, slot: make(chan struct{}, 1), jobs: map[string]*job{},
-		pages: map[string]*template.Template{}}
+		pages: map[string]*template.Template{}, smart: opt.SMART,
+		smartState: &smartState{pending: map[string]*smart.Pending{}, sessions: map[string]*smartSession{}}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -175,6 +185,11 @@ func New(opt Options) (*Server, error) {
 	m.HandleFunc("GET /patients/{pid}/predictions/{id}/report", s.predictionReport)
 	m.HandleFunc("GET /jobs/{id}", s.jobPage)
 	m.HandleFunc("GET /api/jobs/{id}", s.jobJSON)
+	if s.smart != nil {
+		m.HandleFunc("GET /smart/launch", s.smartLaunch)
+		m.HandleFunc("GET /smart/callback", s.smartCallback)
+		m.HandleFunc("POST /smart/refresh", s.smartRefresh)
+	}
 	s.mux = m
 	return s, nil
 }
@@ -209,7 +224,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin") // not "no-referrer": that makes the Origin of a form POST "null"
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	// Embedding: only the configured EHR origins may frame the dashboard
+	// (CSP frame-ancestors, which browsers that know it obey instead of
+	// X-Frame-Options); browsers that know only X-Frame-Options refuse
+	// every frame.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors "+s.frameAncestors())
 	if r.TLS != nil {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
@@ -242,6 +261,11 @@ func (s *Server) authRequired() bool { return s.token != "" || s.storeTokens }
 // often recently is refused (429) before its token is looked at.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (string, bool) {
 	name := ""
+	sess := s.session(r)
+	if sess != nil {
+		name = "smart:" + sess.userName()
+	}
+	launchFlow := s.smart != nil && (r.URL.Path == "/smart/launch" || r.URL.Path == "/smart/callback")
 	if !s.authRequired() {
 		host := r.Host
 		if h, _, err := net.SplitHostPort(r.Host); err == nil {
@@ -251,6 +275,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (string, bool
 			http.Error(w, "forbidden: the dashboard answers to loopback host names only", http.StatusForbidden)
 			return "", false
 		}
+	} else if launchFlow || (sess != nil && sessionAllows(sess, r) && r.Header.Get("Authorization") == "") {
+		// The SMART launch itself needs no token; a launched session may see
+		// its patient only.
 	} else {
 		client := clientIP(r)
 		if wait := s.failures.blocked(client); wait > 0 {
@@ -447,7 +474,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	slices.SortFunc(jobs, func(a, b jobStatus) int { n, _ := strconv.Atoi(a.ID); m, _ := strconv.Atoi(b.ID); return m - n })
 	s.render(w, http.StatusOK, "patient.html", map[string]any{
 		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
-		"Examples": s.examples(), "Jobs": jobs,
+		"Examples": s.examples(), "Jobs": jobs, "SMART": s.sessionUser(r, pid),
 	})
 }
 
@@ -549,7 +576,7 @@ func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
 	pr := rec.Predictions[i]
 	j := slices.IndexFunc(rec.Studies, func(st patient.Study) bool { return st.ID == pr.StudyID })
 	// A report page is self-contained: inline styles and SVG, no scripts.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors "+s.frameAncestors())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if pr.Report != "" {
 		if b, err := os.ReadFile(pr.Report); err == nil {

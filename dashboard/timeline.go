@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/terminology"
 )
 
 // Geometry of the timeline's SVG charts (user units = CSS pixels). Every
@@ -36,7 +37,8 @@ type timeline struct {
 	Width    float64
 	LabelW   float64
 	Series   []series
-	TextObs  []textObs // observations without a numeric value
+	Groups   []seriesGroup // Series by group: clinical, device data, patient-reported
+	TextObs  []textObs     // observations without a numeric value
 	Reports  []patient.Report
 	Assets   []patient.Asset
 	t0, t1   time.Time
@@ -76,17 +78,29 @@ type mark struct {
 	Title string
 }
 
+// seriesGroup is a titled group of series.
+type seriesGroup struct {
+	Title, ID string
+	Series    []series
+}
+
 // series is one observation code plotted over time.
 type series struct {
 	Code     string // system|code
 	Label    string
+	Group    terminology.Group
 	Unit     string
 	Points   string // polyline points
 	Dots     []dot
 	Min, Max string
 	Last     string
+	N        int // number of values
 	H        float64
 }
+
+// maxDots is the most points of a series drawn as dots (with their
+// tooltips); a longer one (a wearable's daily values) is a line only.
+const maxDots = 120
 
 type dot struct {
 	X, Y  float64
@@ -221,12 +235,20 @@ func (tl *timeline) lanes(rec *patient.Record) {
 		}
 	}
 	var ther []row
+	var vacc row
 	for _, t := range rec.Therapies {
+		if t.Origin == "Immunization" {
+			if at, ok := parseTime(t.Start); ok {
+				vacc.Marks = append(vacc.Marks, mark{X: tl.x(at), Title: day(t.Start) + " " + t.Drug.Primary().Display})
+			}
+			continue
+		}
 		label := t.Drug.Primary().Display
 		if b, ok := tl.span(t.Start, t.Stop, fmt.Sprintf("%s: %s – %s", label, day(t.Start), orOpen(day(t.Stop))), "therapy"); ok {
 			ther = append(ther, row{Label: label, Bars: []bar{b}})
 		}
 	}
+	vacc.Label = plural(len(vacc.Marks), "immunization", "immunizations")
 	var proc row
 	proc.Label = plural(len(rec.Procedures), "procedure", "procedures")
 	for _, p := range rec.Procedures {
@@ -246,6 +268,7 @@ func (tl *timeline) lanes(rec *patient.Record) {
 		{Title: "Encounters", ID: "encounters", Rows: []row{enc}},
 		{Title: "Conditions", ID: "conditions", Rows: conds},
 		{Title: "Therapies", ID: "therapies", Rows: ther},
+		{Title: "Immunizations", ID: "immunizations", Rows: []row{vacc}},
 		{Title: "Procedures", ID: "procedures", Rows: []row{proc}},
 		{Title: "Imaging and assets", ID: "imaging", Rows: []row{img}},
 	} {
@@ -272,11 +295,16 @@ func (tl *timeline) lanes(rec *patient.Record) {
 }
 
 // series plots every observation code with numeric values, EDSS first,
-// then by label.
+// then by label, in three groups: clinical measurements, device data
+// (e.g. a wearable's daily steps) and patient-reported outcomes
+// (questionnaire scores). A code the terminology tables know is plotted in
+// their unit (values in other units converted by UCUM) under their label.
 func (tl *timeline) series(rec *patient.Record) {
 	type group struct {
 		code  patient.Code
+		label string
 		unit  string
+		kind  terminology.Group
 		times []time.Time
 		vals  []float64
 		when  []string
@@ -294,13 +322,26 @@ func (tl *timeline) series(rec *patient.Record) {
 		if !ok {
 			continue
 		}
+		v, unit, label, kind := *o.Value, o.Unit, c.Display, terminology.Clinical
+		switch o.Category {
+		case "survey":
+			kind = terminology.PROM
+		case "activity":
+			kind = terminology.Device
+		}
+		if known, info, ok := terminology.Observation(o.Code); ok {
+			c, label, kind = known, info.Label, info.Group
+			if x, err := terminology.Convert(v, o.Unit, info.Unit); err == nil {
+				v, unit = x, info.Unit
+			}
+		}
 		key := c.System + "|" + c.Code
 		g := groups[key]
 		if g == nil {
-			g = &group{code: c, unit: o.Unit}
+			g = &group{code: c, label: label, unit: unit, kind: kind}
 			groups[key] = g
 		}
-		g.times, g.vals, g.when = append(g.times, t), append(g.vals, *o.Value), append(g.when, day(o.Time))
+		g.times, g.vals, g.when = append(g.times, t), append(g.vals, v), append(g.when, day(o.Time))
 	}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
@@ -314,7 +355,7 @@ func (tl *timeline) series(rec *patient.Record) {
 			}
 			return 1
 		}
-		return cmp.Or(strings.Compare(groups[a].code.Display, groups[b].code.Display), strings.Compare(a, b))
+		return cmp.Or(strings.Compare(groups[a].label, groups[b].label), strings.Compare(a, b))
 	})
 	for _, k := range keys {
 		g := groups[k]
@@ -325,17 +366,30 @@ func (tl *timeline) series(rec *patient.Record) {
 		if hi == lo {
 			lo, hi = lo-1, hi+1
 		}
-		s := series{Code: k, Label: cmp.Or(g.code.Display, g.code.Code), Unit: g.unit, H: seriesH + 16,
+		s := series{Code: k, Label: cmp.Or(g.label, g.code.Code), Group: g.kind, Unit: g.unit, H: seriesH + 16,
 			Min: fmtValue(lo), Max: fmtValue(hi), Last: fmtValue(g.vals[len(g.vals)-1])}
 		var pts []string
 		for i, t := range g.times {
 			x := tl.x(t)
 			y := round1(8 + (hi-g.vals[i])/(hi-lo)*seriesH)
 			pts = append(pts, fmt.Sprintf("%g,%g", x, y))
-			s.Dots = append(s.Dots, dot{X: x, Y: y, Title: fmt.Sprintf("%s: %s %s", g.when[i], fmtValue(g.vals[i]), g.unit)})
+			if len(g.times) <= maxDots {
+				s.Dots = append(s.Dots, dot{X: x, Y: y, Title: fmt.Sprintf("%s: %s %s", g.when[i], fmtValue(g.vals[i]), g.unit)})
+			}
 		}
-		s.Points = strings.Join(pts, " ")
+		s.Points, s.N = strings.Join(pts, " "), len(g.times)
 		tl.Series = append(tl.Series, s)
+	}
+	for _, g := range []seriesGroup{{Title: "Clinical measurements", ID: "clinical"}, {Title: "Device data", ID: "device"},
+		{Title: "Patient-reported outcomes", ID: "prom"}} {
+		for _, s := range tl.Series {
+			if string(s.Group) == g.ID {
+				g.Series = append(g.Series, s)
+			}
+		}
+		if len(g.Series) > 0 {
+			tl.Groups = append(tl.Groups, g)
+		}
 	}
 }
 

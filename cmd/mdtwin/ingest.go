@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +15,9 @@ import (
 func (a *app) ingestCommand() *cobra.Command {
 	var storePath string
 	var opt ingest.Options
+	var pull fhirPull
 	cmd := &cobra.Command{
-		Use:   "ingest FILE...",
+		Use:   "ingest FILE... | ingest --fhir BASE_URL (--patient ID | --group ID | --all)",
 		Short: "Add patient records (FHIR R4 bundles, NDJSON exports, registry CSV tables) to the patient store",
 		Long: `ingest adds patient records to the patient store (SQLite) under pseudonymous patient ids.
 
@@ -24,9 +26,22 @@ FILE is one of:
   *.ndjson   a FHIR bulk-data export, one resource per line (Patient files are ingested first)
   *.toml     a registry column mapping: ingests the CSV tables it names (EDSS visits, relapses,
              therapy lines, ...); see patient/testdata/ms_registry.toml
+  -          an NDJSON stream on standard input (a device or app sending observations as they come):
+             stored in batches of 500 lines, or after 2 s without a line
+
+From a FHIR R4 server (the records' source is the server's base URL):
+  --fhir BASE_URL --patient ID   the patient's record: Patient/ID/$everything, page by page
+  --fhir BASE_URL --group ID     a group's records with a Bulk Data export (Group/ID/$export; --all:
+                                 Patient/$export): kick-off, polling as Retry-After asks, NDJSON
+                                 downloads into --work DIR (default: <store>.export/<group>), ingest;
+                                 run it again after an interruption and it resumes
+  Authorization: --token TOKEN (or $MDTWIN_FHIR_TOKEN), a bearer token; or SMART Backend Services:
+  --client-id ID --key FILE (a private key, PEM or JWK: RSA signs RS384, EC P-384 signs ES384;
+  register its public JWK with the server) with --scope (default system/*.rs).
 
 Stored: Patient, Encounter, Observation, Condition, MedicationRequest, MedicationStatement,
-Procedure, ImagingStudy, DiagnosticReport. Other FHIR R4 types are counted as skipped; FHIR STU3
+Immunization, AllergyIntolerance, QuestionnaireResponse (its score items), Procedure, ImagingStudy,
+DiagnosticReport. Other FHIR R4 types are counted as skipped; FHIR STU3
 and DSTU2 files are refused. Ingesting the same file again adds nothing. One summary line per file
 goes to stdout.
 
@@ -47,6 +62,9 @@ Several ingests (and a running dashboard) may use one store at once; each waits 
 Exit status: 0 when every entry was stored or skipped; 2 when any entry or file failed
 (after the valid entries were stored) or on bad flags.`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if pull.base != "" {
+				return pull.check(args)
+			}
 			if len(args) == 0 {
 				return &usageError{fmt.Errorf("%s needs at least one FILE", cmd.CommandPath())}
 			}
@@ -65,9 +83,18 @@ Exit status: 0 when every entry was stored or skipped; 2 when any entry or file 
 				return &engine.InputError{Msg: fmt.Sprintf("patient store %s", err)}
 			}
 			defer a.closeStore(ps)
+			if pull.base != "" {
+				return a.pullFHIR(cmd.Context(), ps, opt, pull)
+			}
 			failed, badFiles, rolledBack := 0, 0, 0
 			for _, path := range ingest.Order(args) {
-				sums, err := opt.File(cmd.Context(), ps, path)
+				var sums []*ingest.Summary
+				var err error
+				if path == "-" {
+					sums, err = opt.Stream(cmd.Context(), ps, "stdin", a.stdin(), 500, 2*time.Second)
+				} else {
+					sums, err = opt.File(cmd.Context(), ps, path)
+				}
 				for _, s := range sums {
 					fmt.Fprintln(a.stdout, s)
 					for _, p := range s.Problems {
@@ -108,6 +135,7 @@ Exit status: 0 when every entry was stored or skipped; 2 when any entry or file 
 	}
 	cmd.Flags().StringVar(&storePath, "store", "", storeFlagDoc)
 	cmd.Flags().StringVar(&opt.Source, "source", "", "the system the records come from (e.g. its FHIR base URL), for files that name none in meta.source")
+	pull.flags(cmd)
 	return cmd
 }
 

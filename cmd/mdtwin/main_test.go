@@ -201,7 +201,7 @@ func TestDemo(t *testing.T) {
 	}
 	// The sample patients: the Synthea one has no EDSS, the three invented
 	// MS registry patients get a forecast and a report.
-	for _, want := range []string{"synthea_r4_Louis_Erdman_55bbe118.json: 126 entries: 78 added", "no EDSS observation",
+	for _, want := range []string{"synthea_r4_Louis_Erdman_55bbe118.json: 126 entries: 88 added", "no EDSS observation",
 		"4 patients in out/demo-", "3 with an MS forecast", "no MS forecast for patient p", "\n  mdtwin serve --store out/demo-"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)

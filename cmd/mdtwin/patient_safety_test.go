@@ -129,9 +129,9 @@ func TestConcurrentIngestsAndDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Per bundle (TestIngest): 1 patient, 78 stored entries; 8 bundles.
-	if n["patients"] != 2*perProcess || n["sources"] != 78*2*perProcess {
-		t.Errorf("after the ingests: %d patients and %d source records, want %d and %d", n["patients"], n["sources"], 2*perProcess, 78*2*perProcess)
+	// Per bundle (TestIngest): 1 patient, 88 stored entries; 8 bundles.
+	if n["patients"] != 2*perProcess || n["sources"] != 88*2*perProcess {
+		t.Errorf("after the ingests: %d patients and %d source records, want %d and %d", n["patients"], n["sources"], 2*perProcess, 88*2*perProcess)
 	}
 	t.Logf("%d page views during the ingests", pages)
 }

@@ -23,6 +23,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var storePath, addr, token, studies, certFile, keyFile, newToken, revokeToken string
 	var selfSigned, listTokens bool
 	var nWorkers int
+	var smartOpts func() *dashboard.SMART
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the patient dashboard: timelines, predictions and scenario runs",
@@ -49,7 +50,14 @@ characters. An address that fails 10 times within 15 minutes is refused (HTTP 42
 
 Every record read is audited with the client's address and token name. At start, serve checks the
 audit chain and refuses to start when it is broken (see 'mdtwin audit verify'). Logs name
-pseudonymous patient ids only. Stop it with Ctrl-C.`,
+pseudonymous patient ids only. Stop it with Ctrl-C.
+
+As a SMART on FHIR app (App Launch 2.x) registered with an EHR: --smart-client-id ID
+--smart-redirect https://HOST/smart/callback --smart-iss EHR_FHIR_BASE [--ehr-origin https://EHR].
+The EHR opens /smart/launch?iss=…&launch=… (or a user /smart/launch?iss=… for a standalone
+launch); after authorization (code + PKCE, scopes "launch patient/*.rs openid fhirUser") the
+patient's record is pulled into the store under the EHR's base URL and the dashboard opens on
+the patient. Only the --ehr-origin origins may embed the dashboard in a frame.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if token == "" {
@@ -117,9 +125,9 @@ pseudonymous patient ids only. Stop it with Ctrl-C.`,
 			}
 			log := a.logger()
 			dash, err := dashboard.New(dashboard.Options{Store: ps, StudiesDir: studies, Token: token, StoreTokens: named > 0,
-				Workers: firstInt(nWorkers, runtime.NumCPU()), Log: log})
+				Workers: firstInt(nWorkers, runtime.NumCPU()), Log: log, SMART: smartOpts()})
 			if err != nil {
-				return err
+				return &usageError{err}
 			}
 			defer dash.Close()
 			var tlsConf *tls.Config
@@ -179,6 +187,7 @@ pseudonymous patient ids only. Stop it with Ctrl-C.`,
 	f.BoolVar(&selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept beside the store (made on first use), for a pilot on a LAN")
 	f.StringVar(&studies, "studies", "", "folder for the outputs of runs started from the dashboard (default: studies/ beside the store)")
 	f.IntVar(&nWorkers, "workers", 0, "in-process workers per run (default: one per CPU)")
+	smartOpts = smartFlags(cmd)
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mdtwin/mdtwin/models/mscohort"
 	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/terminology"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
 
@@ -52,6 +53,11 @@ type MSProfile struct {
 	Relapses   int       // relapses with onset at or before IndexDate
 	Therapies  []TherapyLine
 	Current    string // the therapy ongoing at IndexDate; "" when none
+	// CurrentName is Current's therapy name as patient/terminology matches
+	// it: by code (RxNorm, ATC, SNOMED CT), else by its display text;
+	// CurrentBy says which.
+	CurrentName string
+	CurrentBy   terminology.How
 	// CurrentStart is the start (FHIR date) of Current; "" when none.
 	CurrentStart string
 	// YearsOnCurrent is the time on Current at IndexDate, in years of
@@ -146,6 +152,7 @@ func MS(rec *patient.Record, asOf time.Time) (*MSProfile, error) {
 		pr.Therapies = append(pr.Therapies, TherapyLine{Drug: name, Start: t.Start, Stop: t.Stop})
 		if stop, err := parseDate(t.Stop); t.Stop == "" || (err == nil && stop.After(pr.IndexDate)) {
 			pr.Current, pr.CurrentStart = name, t.Start
+			pr.CurrentName, pr.CurrentBy = terminology.Therapy(t.Drug)
 			pr.YearsOnCurrent = pr.IndexDate.Sub(start).Hours() / 24 / 365.25
 		}
 	}
@@ -229,7 +236,7 @@ func (p *Personalisation) ms(sc *scenarios.Scenario, rec *patient.Record, opt Op
 		return fmt.Errorf("scenario %s: %w", sc.File, err)
 	}
 	base := pr.Baseline()
-	base["therapy"] = MSTherapy(pr.Current, therapies)
+	base["therapy"] = MSTherapy(pr.CurrentName, therapies)
 	base["years_on_therapy"] = pr.YearsOnCurrent
 	p.MS = pr
 	p.Inputs["baseline"] = base

@@ -4,7 +4,10 @@
 //
 // Stored types: Patient, Encounter, Observation (components as rows of
 // their own), Condition, MedicationRequest and MedicationStatement (as
-// therapies), Procedure, DiagnosticReport (linked to its result
+// therapies), Immunization (a therapy of one day), AllergyIntolerance (an
+// observation of category allergy), QuestionnaireResponse (an observation
+// of category survey whose components are its score items, see
+// patient/terminology), Procedure, DiagnosticReport (linked to its result
 // observations), ImagingStudy (as an imaging-study asset). Other FHIR R4
 // types are counted as skipped; a type that is not an R4 resource is an
 // error. Codings are all kept, LOINC, SNOMED CT and RxNorm first.
@@ -30,4 +33,11 @@
 // or nothing. FHIR STU3 and DSTU2 files are refused, naming the version.
 // Ingesting the same file twice adds nothing, and a changed record is
 // updated in place.
+//
+// Records also come from FHIR servers (Remote): one patient's with
+// Patient/[id]/$everything (Options.Everything, every page), a group's
+// with a Bulk Data export (Options.BulkExport: kick-off, polling, NDJSON
+// downloads, resumable from its folder), authorised by a bearer token or
+// SMART Backend Services; and from NDJSON streams that stay open
+// (Options.Stream, stored in batches).
 package ingest

@@ -188,7 +188,7 @@ func (in *ingester) store(e *entry) (store.Change, error) {
 	case "ImagingStudy":
 		ch, err = in.imaging(e)
 	default:
-		panic("ingest: no reader for stored type " + t)
+		ch, err = in.storeMore(e)
 	}
 	return ch, err
 }
