@@ -89,7 +89,8 @@ func FuzzReadCSV(f *testing.F) {
 }
 
 func FuzzReadParquet(f *testing.F) {
-	for _, codec := range []parquet.WriterOption{parquet.Compression(&parquet.Uncompressed), parquet.Compression(&parquet.Snappy), parquet.Compression(&parquet.Zstd)} {
+	for _, codec := range []parquet.WriterOption{parquet.Compression(&parquet.Uncompressed), parquet.Compression(&parquet.Snappy),
+		parquet.Compression(&parquet.Zstd), parquet.Compression(&parquet.Lz4Raw), parquet.Compression(&parquet.Gzip)} {
 		var b bytes.Buffer
 		w := parquet.NewGenericWriter[twinRow](&b, codec)
 		if _, err := w.Write(twinRows()[:3]); err != nil {
@@ -101,10 +102,13 @@ func FuzzReadParquet(f *testing.F) {
 		f.Add(b.Bytes())
 	}
 	// A Parquet file may expand to freeValues values plus valuesPerByte
-	// per byte (checkRowCounts); each costs at most 128 bytes on its way to
-	// a column (a parquet.Value, its text, the parsed number or level).
+	// per byte (checkRowCounts), each costing at most 128 bytes on its way
+	// to a column (a parquet.Value, its text, the parsed number or level),
+	// and to freePageBytes plus pageBytesPerByte of page data (checkPages),
+	// held at most twice (a page buffer and a decoded copy).
 	f.Fuzz(func(t *testing.T, data []byte) {
-		budget := tableBudget(len(data), 256) + 128*(freeValues+valuesPerByte*uint64(len(data)))
+		n := uint64(len(data))
+		budget := tableBudget(len(data), 256) + 128*(freeValues+valuesPerByte*n) + 2*(freePageBytes+pageBytesPerByte*n)
 		fuzzTable(t, "f.parquet", budget, func() (*Table, error) {
 			return ReadParquet(bytes.NewReader(data), int64(len(data)), "f.parquet", ReadOptions{})
 		})

@@ -1,7 +1,6 @@
 package cohort
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,7 +50,7 @@ func ReadParquet(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 	if err := checkFooter(r, size); err != nil {
 		return nil, &InputError{fmt.Sprintf("%s: not a readable Parquet file: %v", name, err)}
 	}
-	f, err := parquet.OpenFile(r, size)
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, &InputError{fmt.Sprintf("%s: not a readable Parquet file: %v", name, err)}
 	}
@@ -60,6 +59,9 @@ func ReadParquet(r io.ReaderAt, size int64, name string, opt ReadOptions) (t *Ta
 		return nil, err
 	}
 	nrows, err := checkRowCounts(f, len(header), size)
+	if err == nil {
+		err = checkPages(r, size, f.Metadata(), int64(nrows))
+	}
 	if err != nil {
 		return nil, &InputError{fmt.Sprintf("%s: %v", name, err)}
 	}
@@ -163,29 +165,6 @@ func checkRowCounts(f *parquet.File, ncols int, size int64) (int, error) {
 		return 0, fmt.Errorf("the metadata announces %d rows but its row groups hold %d", n, total)
 	}
 	return int(total), nil
-}
-
-// checkFooter checks the end of a Parquet file before the decoder reads
-// it: the file ends with the footer (thrift FileMetaData), its length as a
-// 4-byte little-endian integer and the magic "PAR1", and begins with "PAR1"
-// (Apache Parquet file format). parquet-go allocates the announced footer
-// length before comparing it with the file's size, so "PAR1PAR1" alone
-// made it allocate 827 MB.
-func checkFooter(r io.ReaderAt, size int64) error {
-	if size < 12 {
-		return fmt.Errorf("%d bytes is too short (a Parquet file has at least 12)", size)
-	}
-	var tail [8]byte
-	if _, err := r.ReadAt(tail[:], size-8); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	if string(tail[4:]) != "PAR1" {
-		return fmt.Errorf("the file does not end with the magic \"PAR1\" (encrypted Parquet files are not supported)")
-	}
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
-		return fmt.Errorf("the footer announces %d bytes of metadata in a %d-byte file", n, size)
-	}
-	return nil
 }
 
 // converter returns the function that turns a value of type typ into the
