@@ -18,7 +18,9 @@
 // ReadFile and WriteFile choose by extension. In VTK files the cell arrays
 // "Region", "Fibres" and "Sheets" carry Mesh.Regions, Fibres and Sheets.
 // Malformed input gives a *FormatError naming the file and the line (text) or
-// byte offset (binary data).
+// byte offset (binary data). Counts and sizes announced by a file are checked
+// against the bytes it holds before anything is allocated for them, so a
+// small hostile file cannot exhaust memory.
 //
 // # Operators
 //

@@ -116,10 +116,50 @@ func (l *lexer) expect(words ...string) (string, error) {
 	return "", l.errf("expected %v, found %q", words, w)
 }
 
+// remaining returns the number of input bytes not read yet.
+func (l *lexer) remaining() int { return len(l.b) - l.pos }
+
+// fits reports whether n items of at least each bytes apiece can be stored
+// in the rest of the input. In text (binary false) the last item needs no
+// separator after it, so one byte less suffices. Header counts pass through
+// fits before anything is allocated for them, so a header claiming 10¹²
+// points in a 100-byte file is refused instead of exhausting memory.
+func (l *lexer) fits(n, each int, binary bool) bool {
+	room := l.remaining()
+	if !binary {
+		room++
+	}
+	return n >= 0 && (each <= 0 || n <= room/each)
+}
+
+// claim checks a count read from a header: it must be non-negative and its
+// data (at least each bytes per item) must fit in the rest of the input.
+func (l *lexer) claim(what string, n, each int, binary bool) error {
+	if n < 0 {
+		return l.errf("negative %s %d", what, n)
+	}
+	if !l.fits(n, each, binary) {
+		return l.errf("%s %d needs at least %d bytes per item but only %d bytes are left in the file", what, n, each, l.remaining())
+	}
+	return nil
+}
+
+// mulCount returns a·b for counts a, b ≥ 0, and false when either is
+// negative or the product overflows.
+func mulCount(a, b int) (int, bool) {
+	if a < 0 || b < 0 {
+		return 0, false
+	}
+	if a != 0 && b > math.MaxInt/a {
+		return 0, false
+	}
+	return a * b, true
+}
+
 // bytes returns the next n raw bytes.
 func (l *lexer) bytes(n int) ([]byte, error) {
 	l.binary = true
-	if n < 0 || l.pos+n > len(l.b) {
+	if n < 0 || n > len(l.b)-l.pos {
 		return nil, l.errf("binary data truncated: need %d bytes, %d left", n, len(l.b)-l.pos)
 	}
 	r := l.b[l.pos : l.pos+n]

@@ -44,6 +44,13 @@ func (f *Field) Len() int {
 	return len(f.Values) / f.Components
 }
 
+// covers reports whether f holds Components ≥ 1 values for each of n
+// items (written without n·Components, which a hostile file could make
+// overflow).
+func (f *Field) covers(n int) bool {
+	return f.Components >= 1 && len(f.Values)%f.Components == 0 && len(f.Values)/f.Components == n
+}
+
 // Mesh is a conforming mesh of one element kind: triangles (a surface in 3-D
 // or a planar sheet with z = 0) or tetrahedra. Coordinates are in mm.
 //
@@ -132,12 +139,12 @@ func (m *Mesh) Validate() error {
 		return fmt.Errorf("mesh: %d sheets for %d cells", len(m.Sheets), nc)
 	}
 	for _, f := range m.PointData {
-		if f.Components < 1 || len(f.Values) != n*f.Components {
+		if !f.covers(n) {
 			return fmt.Errorf("mesh: point field %q has %d values, want %d×%d", f.Name, len(f.Values), n, f.Components)
 		}
 	}
 	for _, f := range m.CellData {
-		if f.Components < 1 || len(f.Values) != nc*f.Components {
+		if !f.covers(nc) {
 			return fmt.Errorf("mesh: cell field %q has %d values, want %d×%d", f.Name, len(f.Values), nc, f.Components)
 		}
 	}

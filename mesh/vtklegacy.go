@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/go-gl/mathgl/mgl64"
@@ -25,13 +26,44 @@ const (
 // others (vertices, lines, boundary triangles of a tetrahedral mesh) dropped
 // together with their cell data. SCALARS, VECTORS, NORMALS and FIELD arrays are
 // read; a cell array named "Region" becomes Mesh.Regions, "Fibres"/"Sheets"
-// (or fibers, fiber, …) become Mesh.Fibres/Sheets. name is used in errors.
+// (or fibers, fiber, …) become Mesh.Fibres/Sheets. Array names are decoded
+// from VTK's %XX escapes. name is used in errors.
+//
+// Every count in the file is checked against the bytes left before its
+// array is allocated, so a hostile header cannot exhaust memory.
 func ReadVTK(r io.Reader, name string) (*Mesh, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	l := newLexer(name, b)
+	rd, err := readLegacyHeader(newLexer(name, b))
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.readSections(); err != nil {
+		return nil, err
+	}
+	return rd.mesh()
+}
+
+// legacyReader reads the body of a VTK legacy file, one keyword section at
+// a time, collecting the data set's arrays.
+type legacyReader struct {
+	l       *lexer
+	binary  bool   // BINARY: arrays are big-endian binary, the rest is text
+	dataset string // UNSTRUCTURED_GRID or POLYDATA
+
+	pts              []float64
+	npts, ncells     int // -1 until their sections are read
+	offs, conn, typs []int
+	pd, cd           []Field
+	target           *[]Field // &pd or &cd: where attributes go, set by POINT_DATA / CELL_DATA
+	ntarget          int      // the tuple count of that section
+}
+
+// readLegacyHeader reads the header: the version line, the title, ASCII or
+// BINARY and the DATASET type.
+func readLegacyHeader(l *lexer) (*legacyReader, error) {
 	if h := l.restOfLine(); !strings.HasPrefix(h, "# vtk DataFile") {
 		l.line--
 		return nil, l.errf("not a VTK legacy file: first line %q, expected \"# vtk DataFile Version …\"", h)
@@ -41,7 +73,6 @@ func ReadVTK(r io.Reader, name string) (*Mesh, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &legacyReader{l: l, binary: enc == "BINARY"}
 	if _, err := l.expect("DATASET"); err != nil {
 		return nil, err
 	}
@@ -49,146 +80,182 @@ func ReadVTK(r io.Reader, name string) (*Mesh, error) {
 	if err != nil {
 		return nil, err
 	}
-	var (
-		pts              []float64
-		offs, conn, typs []int
-		npts             = -1
-		ncells           = -1
-		pd, cd           []Field
-	)
-	var target *[]Field
-	var ntarget int
+	return &legacyReader{l: l, binary: enc == "BINARY", dataset: ds, npts: -1, ncells: -1}, nil
+}
+
+// readSections reads keyword sections up to the end of the file.
+func (r *legacyReader) readSections() error {
 	for {
-		kw := l.word()
+		kw := r.l.word()
 		if kw == "" {
-			break
+			return nil
 		}
-		switch strings.ToUpper(kw) {
-		case "POINTS":
-			if npts, err = l.int("point count"); err != nil {
-				return nil, err
-			}
-			t := l.word()
-			if pts, err = rd.array(3*npts, t); err != nil {
-				return nil, err
-			}
-		case "CELLS", "POLYGONS":
-			n1, err := l.int("cell count")
-			if err != nil {
-				return nil, err
-			}
-			n2, err := l.int("cell list size")
-			if err != nil {
-				return nil, err
-			}
-			if strings.ToUpper(l.peek()) == "OFFSETS" { // version 5.1
-				l.word()
-				o, err := rd.array(n1, l.word())
-				if err != nil {
-					return nil, err
-				}
-				if _, err := l.expect("CONNECTIVITY"); err != nil {
-					return nil, err
-				}
-				c, err := rd.array(n2, l.word())
-				if err != nil {
-					return nil, err
-				}
-				offs, conn = toInts(o), toInts(c)
-				ncells = n1 - 1
-			} else {
-				a, err := rd.array(n2, "int")
-				if err != nil {
-					return nil, err
-				}
-				offs = []int{0}
-				for i := 0; i < n1; i++ {
-					p := offs[len(offs)-1]
-					if p >= len(a) {
-						return nil, l.errf("cell list of %d numbers ends inside cell %d", n2, i)
-					}
-					k := int(a[p])
-					if k < 1 || p+1+k > len(a) {
-						return nil, l.errf("cell %d has an invalid node count %d", i, k)
-					}
-					conn = append(conn, toInts(a[p+1:p+1+k])...)
-					offs = append(offs, p+1+k)
-				}
-				// offsets into conn, not into a
-				for i := range offs {
-					offs[i] -= i
-				}
-				ncells = n1
-			}
-			if strings.ToUpper(kw) == "POLYGONS" {
-				typs = make([]int, ncells)
-				for i := range typs {
-					typs[i] = vtkTriangle
-				}
-			}
-		case "CELL_TYPES":
-			n, err := l.int("cell type count")
-			if err != nil {
-				return nil, err
-			}
-			a, err := rd.array(n, "int")
-			if err != nil {
-				return nil, err
-			}
-			typs = toInts(a)
-		case "VERTICES", "LINES", "TRIANGLE_STRIPS":
-			return nil, l.errf("POLYDATA %s are not supported (only POLYGONS of triangles)", kw)
-		case "POINT_DATA":
-			if ntarget, err = l.int("point data count"); err != nil {
-				return nil, err
-			}
-			target = &pd
-		case "CELL_DATA":
-			if ntarget, err = l.int("cell data count"); err != nil {
-				return nil, err
-			}
-			target = &cd
-		case "SCALARS", "VECTORS", "NORMALS", "FIELD", "TENSORS", "TEXTURE_COORDINATES", "COLOR_SCALARS":
-			if target == nil {
-				return nil, l.errf("%s before POINT_DATA or CELL_DATA", kw)
-			}
-			fs, err := rd.attribute(strings.ToUpper(kw), ntarget)
-			if err != nil {
-				return nil, err
-			}
-			*target = append(*target, fs...)
-		case "METADATA":
-			// skip INFORMATION/COMPONENT_NAMES blocks up to the blank line
-			for l.pos < len(l.b) {
-				if strings.TrimSpace(l.restOfLine()) == "" && l.pos < len(l.b) {
-					if ln := l.peek(); ln != "INFORMATION" && ln != "COMPONENT_NAMES" && ln != "NAME" && ln != "DATA" {
-						break
-					}
-				}
-			}
-		default:
-			return nil, l.errf("unexpected keyword %q in %s data set", kw, ds)
+		if err := r.section(kw); err != nil {
+			return err
 		}
 	}
-	if npts < 0 {
+}
+
+// section reads the section that starts with keyword kw.
+func (r *legacyReader) section(kw string) error {
+	l := r.l
+	var err error
+	switch strings.ToUpper(kw) {
+	case "POINTS":
+		if r.npts, err = l.int("point count"); err != nil {
+			return err
+		}
+		r.pts, err = r.array(r.npts, 3, l.word())
+		return err
+	case "CELLS":
+		return r.cells(false)
+	case "POLYGONS":
+		return r.cells(true)
+	case "CELL_TYPES":
+		n, err := l.int("cell type count")
+		if err != nil {
+			return err
+		}
+		a, err := r.array(n, 1, "int")
+		r.typs = toInts(a)
+		return err
+	case "VERTICES", "LINES", "TRIANGLE_STRIPS":
+		return l.errf("POLYDATA %s are not supported (only POLYGONS of triangles)", kw)
+	case "POINT_DATA":
+		r.target = &r.pd
+		r.ntarget, err = l.int("point data count")
+		return err
+	case "CELL_DATA":
+		r.target = &r.cd
+		r.ntarget, err = l.int("cell data count")
+		return err
+	case "SCALARS", "VECTORS", "NORMALS", "FIELD", "TENSORS", "TEXTURE_COORDINATES", "COLOR_SCALARS":
+		if r.target == nil {
+			return l.errf("%s before POINT_DATA or CELL_DATA", kw)
+		}
+		fs, err := r.attribute(strings.ToUpper(kw), r.ntarget)
+		if err != nil {
+			return err
+		}
+		*r.target = append(*r.target, fs...)
+		return nil
+	case "METADATA":
+		r.skipMetadata()
+		return nil
+	}
+	return l.errf("unexpected keyword %q in %s data set", kw, r.dataset)
+}
+
+// cells reads CELLS (polygons false) or POLYGONS: in version 5.1 an OFFSETS
+// and a CONNECTIVITY array, before it one list of "k i_1 … i_k" per cell.
+func (r *legacyReader) cells(polygons bool) error {
+	l := r.l
+	n1, err := l.int("cell count")
+	if err != nil {
+		return err
+	}
+	n2, err := l.int("cell list size")
+	if err != nil {
+		return err
+	}
+	if strings.ToUpper(l.peek()) == "OFFSETS" { // version 5.1
+		l.word()
+		if n1 < 1 {
+			return l.errf("%d offsets: expected at least one (the offsets of n cells are n+1 numbers)", n1)
+		}
+		o, err := r.array(n1, 1, l.word())
+		if err != nil {
+			return err
+		}
+		if _, err := l.expect("CONNECTIVITY"); err != nil {
+			return err
+		}
+		c, err := r.array(n2, 1, l.word())
+		if err != nil {
+			return err
+		}
+		r.offs, r.conn = toInts(o), toInts(c)
+		r.ncells = n1 - 1
+	} else if err := r.cellList(n1, n2); err != nil {
+		return err
+	}
+	if polygons {
+		r.typs = make([]int, r.ncells)
+		for i := range r.typs {
+			r.typs[i] = vtkTriangle
+		}
+	}
+	return nil
+}
+
+// cellList reads the pre-5.1 cell list of n cells in size numbers.
+func (r *legacyReader) cellList(n, size int) error {
+	l := r.l
+	a, err := r.array(size, 1, "int")
+	if err != nil {
+		return err
+	}
+	if n < 0 {
+		return l.errf("negative cell count %d", n)
+	}
+	r.offs, r.conn = []int{0}, nil
+	for i := 0; i < n; i++ {
+		p := r.offs[len(r.offs)-1] + i // position of cell i's node count in a
+		if p >= len(a) {
+			return l.errf("cell list of %d numbers ends inside cell %d", size, i)
+		}
+		if !(a[p] >= 1 && a[p] <= float64(len(a)-p-1)) {
+			return l.errf("cell %d has an invalid node count %v", i, a[p])
+		}
+		k := int(a[p])
+		r.conn = append(r.conn, toInts(a[p+1:p+1+k])...)
+		r.offs = append(r.offs, len(r.conn))
+	}
+	r.ncells = n
+	return nil
+}
+
+// skipMetadata skips the INFORMATION / COMPONENT_NAMES blocks of a METADATA
+// section, up to its blank line.
+func (r *legacyReader) skipMetadata() {
+	l := r.l
+	for l.pos < len(l.b) {
+		if strings.TrimSpace(l.restOfLine()) == "" && l.pos < len(l.b) {
+			if ln := l.peek(); ln != "INFORMATION" && ln != "COMPONENT_NAMES" && ln != "NAME" && ln != "DATA" {
+				break
+			}
+		}
+	}
+}
+
+// mesh checks what the sections gave and builds the mesh.
+func (r *legacyReader) mesh() (*Mesh, error) {
+	l := r.l
+	if r.npts < 0 {
 		return nil, l.errf("no POINTS section")
 	}
-	if ncells < 0 || typs == nil {
+	if r.ncells < 0 || r.typs == nil {
 		return nil, l.errf("no cells (CELLS with CELL_TYPES, or POLYGONS)")
 	}
-	if len(typs) != ncells {
-		return nil, l.errf("%d cell types for %d cells", len(typs), ncells)
+	if len(r.typs) != r.ncells {
+		return nil, l.errf("%d cell types for %d cells", len(r.typs), r.ncells)
 	}
-	m := &Mesh{Points: vecsOf(pts), PointData: pd}
-	if err := m.setCells(offs, conn, typs, cd); err != nil {
-		return nil, &FormatError{File: name, Offset: int64(len(b)), Msg: err.Error()}
+	m := &Mesh{Points: vecsOf(r.pts), PointData: r.pd}
+	if err := m.setCells(r.offs, r.conn, r.typs, r.cd); err != nil {
+		return nil, &FormatError{File: l.name, Offset: int64(len(l.b)), Msg: err.Error()}
 	}
-	return checkRead(name, m)
+	return checkRead(l.name, m)
 }
 
 // setCells fills Kind, Cells and CellData from VTK-style cell arrays, keeping
 // the cells of the highest dimension.
 func (m *Mesh) setCells(offs, conn, typs []int, cd []Field) error {
+	if len(offs) != len(typs)+1 {
+		return fmt.Errorf("%d offsets for %d cells", len(offs)-1, len(typs))
+	}
+	if err := checkOffsets(offs, len(conn)); err != nil {
+		return err
+	}
 	hasTet, hasTri := false, false
 	for i, t := range typs {
 		switch t {
@@ -237,31 +304,56 @@ func (m *Mesh) setCells(offs, conn, typs []int, cd []Field) error {
 	return nil
 }
 
+// toInts truncates a to integers; a value that is not a number or beyond
+// ±2⁶² (whose conversion Go leaves to the platform) becomes -1, which every
+// use (node index, offset, cell type) refuses.
+// checkOffsets checks that cell offsets (cell i is conn[offs[i]:offs[i+1]])
+// are non-decreasing and within a connectivity array of n entries.
+func checkOffsets(offs []int, n int) error {
+	if len(offs) > 0 && (offs[0] < 0 || offs[0] > n) {
+		return fmt.Errorf("cell 0 starts at offset %d, outside the connectivity (%d entries)", offs[0], n)
+	}
+	for i := 1; i < len(offs); i++ {
+		if offs[i] < offs[i-1] || offs[i] > n {
+			return fmt.Errorf("offset %d of cell %d is out of range (connectivity has %d entries)", offs[i], i-1, n)
+		}
+	}
+	return nil
+}
+
 func toInts(a []float64) []int {
 	out := make([]int, len(a))
 	for i, v := range a {
-		out[i] = int(v)
+		if v >= -(1<<62) && v <= 1<<62 {
+			out[i] = int(v)
+		} else {
+			out[i] = -1
+		}
 	}
 	return out
 }
 
-type legacyReader struct {
-	l      *lexer
-	binary bool
-}
-
-// array reads n values of VTK type t (ASCII words or big-endian binary).
-func (r *legacyReader) array(n int, t string) ([]float64, error) {
+// array reads n tuples of per values of VTK type t (ASCII words or
+// big-endian binary). The count is checked against the bytes left before
+// the array is allocated.
+func (r *legacyReader) array(n, per int, t string) ([]float64, error) {
 	l := r.l
 	size, _, ok := scalarSize(t)
 	if !ok {
 		return nil, l.errf("unknown data type %q", t)
 	}
-	if n < 0 {
-		return nil, l.errf("negative count %d", n)
+	if n < 0 || per < 0 {
+		return nil, l.errf("negative count %d", min(n, per))
 	}
-	out := make([]float64, n)
+	count, ok := mulCount(n, per)
+	if !ok {
+		return nil, l.errf("%d tuples of %d values is too many", n, per)
+	}
 	if !r.binary {
+		if err := l.claim("value count", count, 2, false); err != nil { // a digit and a separator each
+			return nil, err
+		}
+		out := make([]float64, count)
 		for i := range out {
 			v, err := l.float("a number")
 			if err != nil {
@@ -272,45 +364,27 @@ func (r *legacyReader) array(n int, t string) ([]float64, error) {
 		return out, nil
 	}
 	l.restOfLine()
-	b, err := l.bytes(n * size)
+	l.binary = true
+	if err := l.claim("value count", count, size, true); err != nil {
+		return nil, err
+	}
+	b, err := l.bytes(count * size)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]float64, count)
 	decodeScalars(out, b, t, binary.BigEndian)
 	return out, nil
 }
 
+// attribute reads the attribute section kw (SCALARS, VECTORS, FIELD, …) of
+// n tuples.
 func (r *legacyReader) attribute(kw string, n int) ([]Field, error) {
 	l := r.l
 	if kw == "FIELD" {
-		l.word() // field-data name
-		k, err := l.int("number of arrays")
-		if err != nil {
-			return nil, err
-		}
-		var fs []Field
-		for i := 0; i < k; i++ {
-			name := l.word()
-			nc, err := l.int("number of components")
-			if err != nil {
-				return nil, err
-			}
-			nt, err := l.int("number of tuples")
-			if err != nil {
-				return nil, err
-			}
-			if nt != n {
-				return nil, l.errf("field array %q has %d tuples, expected %d", name, nt, n)
-			}
-			v, err := r.array(nc*nt, l.word())
-			if err != nil {
-				return nil, err
-			}
-			fs = append(fs, Field{name, nc, v})
-		}
-		return fs, nil
+		return r.fieldData(n)
 	}
-	name := l.word()
+	name := decodeName(l.word())
 	switch kw {
 	case "SCALARS":
 		t := l.word()
@@ -325,23 +399,96 @@ func (r *legacyReader) attribute(kw string, n int) ([]Field, error) {
 			l.word()
 			l.word()
 		}
-		v, err := r.array(nc*n, t)
+		v, err := r.array(n, nc, t)
 		return []Field{{name, nc, v}}, err
 	case "VECTORS", "NORMALS":
-		v, err := r.array(3*n, l.word())
+		v, err := r.array(n, 3, l.word())
 		return []Field{{name, 3, v}}, err
 	case "TENSORS":
-		v, err := r.array(9*n, l.word())
+		v, err := r.array(n, 9, l.word())
 		return []Field{{name, 9, v}}, err
 	case "TEXTURE_COORDINATES":
 		nc, err := l.int("dimension")
 		if err != nil {
 			return nil, err
 		}
-		v, err := r.array(nc*n, l.word())
+		v, err := r.array(n, nc, l.word())
 		return []Field{{name, nc, v}}, err
 	}
 	return nil, l.errf("%s attributes are not supported", kw)
+}
+
+// fieldData reads the arrays of a FIELD section, each of n tuples.
+func (r *legacyReader) fieldData(n int) ([]Field, error) {
+	l := r.l
+	l.word() // field-data name
+	k, err := l.int("number of arrays")
+	if err != nil {
+		return nil, err
+	}
+	var fs []Field
+	for i := 0; i < k; i++ {
+		name := decodeName(l.word())
+		nc, err := l.int("number of components")
+		if err != nil {
+			return nil, err
+		}
+		nt, err := l.int("number of tuples")
+		if err != nil {
+			return nil, err
+		}
+		if nt != n {
+			return nil, l.errf("field array %q has %d tuples, expected %d", name, nt, n)
+		}
+		v, err := r.array(nt, nc, l.word())
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, Field{name, nc, v})
+	}
+	return fs, nil
+}
+
+// encodeName writes an array name as one word of a legacy file: spaces
+// become '_' (as this writer always did), and the other bytes that would
+// end or garble the word (controls, '%', '"', DEL) are escaped as %XX, the
+// escape VTK's own writer uses; an empty name is written "unnamed".
+func encodeName(s string) string {
+	if s == "" {
+		return "unnamed"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			b.WriteByte('_')
+		case c < ' ' || c == '%' || c == '"' || c == 0x7f:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// decodeName undoes VTK's %XX escapes in an array name read from a legacy
+// file; a '%' not followed by two hexadecimal digits stays as it is.
+func decodeName(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // WriteVTK writes m as a VTK legacy (version 4.2) UNSTRUCTURED_GRID, ASCII or
@@ -434,7 +581,7 @@ func (lw *legacyWriter) fields(kw string, n int, fs []Field) {
 	}
 	fmt.Fprintf(lw.w, "%s %d\n", kw, n)
 	for _, f := range fs {
-		name := strings.ReplaceAll(f.Name, " ", "_")
+		name := encodeName(f.Name)
 		if f.Components == 3 {
 			fmt.Fprintf(lw.w, "VECTORS %s double\n", name)
 		} else {

@@ -21,13 +21,25 @@ import (
 // vtkZLibDataCompressor, with header_type UInt32 or UInt64 and either byte
 // order. Cell arrays named "Region", "Fibres", "Sheets" fill the special mesh
 // fields as in ReadVTK. name is used in errors.
+//
+// Block headers are checked against the bytes present (and compressed
+// blocks against what deflate can produce from them) before anything is
+// allocated, so a hostile header cannot exhaust memory.
 func ReadVTKXML(r io.Reader, name string) (*Mesh, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	x := &xmlReader{name: name, file: b}
-	return x.read()
+	doc, err := x.readHeader()
+	if err != nil {
+		return nil, err
+	}
+	d, err := x.readArrays(doc)
+	if err != nil {
+		return nil, err
+	}
+	return x.mesh(doc, d)
 }
 
 type xmlArray struct {
@@ -49,32 +61,40 @@ type xmlReader struct {
 	appOffset  int64
 }
 
+// xmlDoc is the structure of a VTK XML file: its data set type, the counts
+// of its one Piece and its DataArrays, not yet decoded.
+type xmlDoc struct {
+	dtype      string // UnstructuredGrid or PolyData
+	npts, ncel int
+	pieceLine  int
+	arrays     []*xmlArray
+}
+
+// xmlData is the decoded arrays of a piece.
+type xmlData struct {
+	pts              []float64
+	offs, conn, typs []int
+	pd, cd           []Field
+}
+
 func (x *xmlReader) errAt(line int, off int64, format string, a ...any) error {
 	return &FormatError{File: x.name, Line: line, Offset: off, Msg: fmt.Sprintf(format, a...)}
 }
 
-func (x *xmlReader) read() (*Mesh, error) {
-	doc := x.file
-	if i := bytes.Index(doc, []byte("<AppendedData")); i >= 0 {
-		doc = x.file[:i]
-		rest := x.file[i:]
-		gt := bytes.IndexByte(rest, '>')
-		us := bytes.IndexByte(rest, '_')
-		if gt < 0 || us < 0 {
-			return nil, x.errAt(0, int64(i), "AppendedData without the '_' marker")
-		}
-		x.appBase64 = bytes.Contains(rest[:gt], []byte(`encoding="base64"`))
-		x.appended = rest[us+1:]
-		x.appOffset = int64(i + us + 1)
+// readHeader reads the XML structure of the file: the VTKFile attributes,
+// the Piece counts and the DataArray elements with their text; the
+// AppendedData section is set aside for decode.
+func (x *xmlReader) readHeader() (*xmlDoc, error) {
+	docBytes, err := x.splitAppended()
+	if err != nil {
+		return nil, err
 	}
-	d := xml.NewDecoder(bytes.NewReader(doc))
+	d := xml.NewDecoder(bytes.NewReader(docBytes))
+	doc := &xmlDoc{npts: -1, ncel: -1}
 	var (
-		dtype      string
-		arrays     []*xmlArray
-		stack      []string
-		cur        *xmlArray
-		npts, ncel = -1, -1
-		pieces     int
+		stack  []string
+		cur    *xmlArray
+		pieces int
 	)
 	for {
 		tok, err := d.Token()
@@ -94,48 +114,14 @@ func (x *xmlReader) read() (*Mesh, error) {
 			}
 			switch t.Name.Local {
 			case "VTKFile":
-				dtype = attr["type"]
-				if dtype != "UnstructuredGrid" && dtype != "PolyData" {
-					return nil, x.errAt(line, 0, "VTKFile type %q is not supported (UnstructuredGrid or PolyData)", dtype)
-				}
-				x.order = binary.LittleEndian
-				if attr["byte_order"] == "BigEndian" {
-					x.order = binary.BigEndian
-				}
-				x.headerSize = 4
-				switch attr["header_type"] {
-				case "", "UInt32":
-				case "UInt64":
-					x.headerSize = 8
-				default:
-					return nil, x.errAt(line, 0, "unsupported header_type %q", attr["header_type"])
-				}
-				switch attr["compressor"] {
-				case "":
-				case "vtkZLibDataCompressor":
-					x.compressed = true
-				default:
-					return nil, x.errAt(line, 0, "unsupported compressor %q (only vtkZLibDataCompressor)", attr["compressor"])
-				}
-			case "Piece":
-				pieces++
-				if pieces > 1 {
-					return nil, x.errAt(line, 0, "more than one Piece is not supported")
-				}
-				var err error
-				if npts, err = x.atoi(attr, "NumberOfPoints", line); err != nil {
+				if doc.dtype, err = x.fileAttrs(attr, line); err != nil {
 					return nil, err
 				}
-				key := "NumberOfCells"
-				if dtype == "PolyData" {
-					key = "NumberOfPolys"
-					for _, k := range []string{"NumberOfVerts", "NumberOfLines", "NumberOfStrips"} {
-						if v := attr[k]; v != "" && v != "0" {
-							return nil, x.errAt(line, 0, "%s=%s: only polygons (triangles) are supported", k, v)
-						}
-					}
+			case "Piece":
+				if pieces++; pieces > 1 {
+					return nil, x.errAt(line, 0, "more than one Piece is not supported")
 				}
-				if ncel, err = x.atoi(attr, key, line); err != nil {
+				if err := x.pieceAttrs(doc, attr, line); err != nil {
 					return nil, err
 				}
 			case "DataArray":
@@ -144,7 +130,7 @@ func (x *xmlReader) read() (*Mesh, error) {
 					sec = stack[len(stack)-1]
 				}
 				cur = &xmlArray{section: sec, attr: attr, line: line, offset: d.InputOffset()}
-				arrays = append(arrays, cur)
+				doc.arrays = append(doc.arrays, cur)
 			}
 			stack = append(stack, t.Name.Local)
 		case xml.EndElement:
@@ -158,15 +144,91 @@ func (x *xmlReader) read() (*Mesh, error) {
 			}
 		}
 	}
-	if npts < 0 || ncel < 0 {
+	if doc.dtype == "" {
+		return nil, x.errAt(0, int64(len(x.file)), "no VTKFile element, expected <VTKFile type=\"UnstructuredGrid\" …> or type=\"PolyData\"")
+	}
+	if doc.npts < 0 || doc.ncel < 0 {
 		return nil, x.errAt(0, int64(len(x.file)), "no Piece element with point and cell counts")
 	}
-	var (
-		pts              []float64
-		offs, conn, typs []int
-		pd, cd           []Field
-	)
-	for _, a := range arrays {
+	return doc, nil
+}
+
+// splitAppended sets the AppendedData section aside and returns the XML
+// before it.
+func (x *xmlReader) splitAppended() ([]byte, error) {
+	i := bytes.Index(x.file, []byte("<AppendedData"))
+	if i < 0 {
+		return x.file, nil
+	}
+	rest := x.file[i:]
+	gt := bytes.IndexByte(rest, '>')
+	us := bytes.IndexByte(rest, '_')
+	if gt < 0 || us < 0 {
+		return nil, x.errAt(0, int64(i), "AppendedData without the '_' marker")
+	}
+	x.appBase64 = bytes.Contains(rest[:gt], []byte(`encoding="base64"`))
+	x.appended = rest[us+1:]
+	x.appOffset = int64(i + us + 1)
+	return x.file[:i], nil
+}
+
+// fileAttrs reads the attributes of the VTKFile element and returns the
+// data set type.
+func (x *xmlReader) fileAttrs(attr map[string]string, line int) (string, error) {
+	dtype := attr["type"]
+	if dtype != "UnstructuredGrid" && dtype != "PolyData" {
+		return "", x.errAt(line, 0, "VTKFile type %q is not supported (UnstructuredGrid or PolyData)", dtype)
+	}
+	x.order = binary.LittleEndian
+	if attr["byte_order"] == "BigEndian" {
+		x.order = binary.BigEndian
+	}
+	x.headerSize = 4
+	switch attr["header_type"] {
+	case "", "UInt32":
+	case "UInt64":
+		x.headerSize = 8
+	default:
+		return "", x.errAt(line, 0, "unsupported header_type %q", attr["header_type"])
+	}
+	switch attr["compressor"] {
+	case "":
+	case "vtkZLibDataCompressor":
+		x.compressed = true
+	default:
+		return "", x.errAt(line, 0, "unsupported compressor %q (only vtkZLibDataCompressor)", attr["compressor"])
+	}
+	return dtype, nil
+}
+
+// pieceAttrs reads the point and cell counts of the Piece element.
+func (x *xmlReader) pieceAttrs(doc *xmlDoc, attr map[string]string, line int) error {
+	if doc.dtype == "" {
+		return x.errAt(line, 0, "Piece outside a VTKFile element")
+	}
+	var err error
+	doc.pieceLine = line
+	if doc.npts, err = x.atoi(attr, "NumberOfPoints", line); err != nil {
+		return err
+	}
+	key := "NumberOfCells"
+	if doc.dtype == "PolyData" {
+		key = "NumberOfPolys"
+		for _, k := range []string{"NumberOfVerts", "NumberOfLines", "NumberOfStrips"} {
+			if v := attr[k]; v != "" && v != "0" {
+				return x.errAt(line, 0, "%s=%s: only polygons (triangles) are supported", k, v)
+			}
+		}
+	}
+	doc.ncel, err = x.atoi(attr, key, line)
+	return err
+}
+
+// readArrays decodes the DataArrays of the piece: points, cells, point and
+// cell data; others (Verts, Lines, Strips, FieldData) are skipped.
+func (x *xmlReader) readArrays(doc *xmlDoc) (*xmlData, error) {
+	d := &xmlData{}
+	for _, a := range doc.arrays {
 		nc := 1
 		if s := a.attr["NumberOfComponents"]; s != "" {
 			var err error
@@ -174,21 +236,28 @@ func (x *xmlReader) read() (*Mesh, error) {
 				return nil, x.errAt(a.line, 0, "bad NumberOfComponents %q", s)
 			}
 		}
-		var want int
+		var items int
 		switch a.section {
 		case "Points":
-			want = 3 * npts
 			if nc != 3 {
 				return nil, x.errAt(a.line, 0, "Points array has %d components, expected 3", nc)
 			}
+			items = doc.npts
 		case "PointData":
-			want = nc * npts
+			items = doc.npts
 		case "CellData":
-			want = nc * ncel
+			items = doc.ncel
 		case "Cells", "Polys":
-			want = -1
+			items, nc = -1, 1
 		default:
 			continue // Verts/Lines/Strips (empty), FieldData
+		}
+		want := -1
+		if items >= 0 {
+			var ok bool
+			if want, ok = mulCount(items, nc); !ok {
+				return nil, x.errAt(a.line, 0, "DataArray %q: %d tuples of %d components is too many", a.attr["Name"], items, nc)
+			}
 		}
 		v, err := x.decode(a, want)
 		if err != nil {
@@ -197,54 +266,59 @@ func (x *xmlReader) read() (*Mesh, error) {
 		name := a.attr["Name"]
 		switch a.section {
 		case "Points":
-			pts = v
+			d.pts = v
 		case "PointData":
-			pd = append(pd, Field{name, nc, v})
+			d.pd = append(d.pd, Field{name, nc, v})
 		case "CellData":
-			cd = append(cd, Field{name, nc, v})
+			d.cd = append(d.cd, Field{name, nc, v})
 		default:
 			switch name {
 			case "connectivity":
-				conn = toInts(v)
+				d.conn = toInts(v)
 			case "offsets":
-				offs = append([]int{0}, toInts(v)...)
+				d.offs = append([]int{0}, toInts(v)...)
 			case "types":
-				typs = toInts(v)
+				d.typs = toInts(v)
 			}
 		}
 	}
-	if pts == nil && npts > 0 {
-		return nil, x.errAt(0, int64(len(x.file)), "no Points DataArray")
+	return d, nil
+}
+
+// mesh checks the decoded arrays against the piece's counts and builds the
+// mesh.
+func (x *xmlReader) mesh(doc *xmlDoc, d *xmlData) (*Mesh, error) {
+	errf := func(format string, a ...any) error { return x.errAt(doc.pieceLine, 0, format, a...) }
+	if d.pts == nil && doc.npts > 0 {
+		return nil, errf("no Points DataArray")
 	}
-	if offs == nil || conn == nil {
-		offs, conn = []int{0}, nil
-		if ncel > 0 {
-			return nil, x.errAt(0, int64(len(x.file)), "no connectivity/offsets DataArrays")
+	if d.offs == nil || d.conn == nil {
+		d.offs, d.conn = []int{0}, nil
+		if doc.ncel > 0 {
+			return nil, errf("no connectivity/offsets DataArrays")
 		}
 	}
-	if len(offs) != ncel+1 {
-		return nil, x.errAt(0, int64(len(x.file)), "%d offsets for %d cells", len(offs)-1, ncel)
+	if len(d.offs) != doc.ncel+1 {
+		return nil, errf("%d offsets for %d cells", len(d.offs)-1, doc.ncel)
 	}
-	for i := 1; i < len(offs); i++ {
-		if offs[i] < offs[i-1] || offs[i] > len(conn) {
-			return nil, x.errAt(0, int64(len(x.file)), "offset %d of cell %d is out of range (connectivity has %d entries)", offs[i], i-1, len(conn))
-		}
+	if err := checkOffsets(d.offs, len(d.conn)); err != nil {
+		return nil, errf("%v", err)
 	}
-	if dtype == "PolyData" {
-		typs = make([]int, ncel)
-		for i := range typs {
-			typs[i] = vtkTriangle
-			if offs[i+1]-offs[i] != 3 {
-				return nil, x.errAt(0, int64(len(x.file)), "polygon %d has %d nodes; only triangles are supported", i, offs[i+1]-offs[i])
+	if doc.dtype == "PolyData" {
+		d.typs = make([]int, doc.ncel)
+		for i := range d.typs {
+			d.typs[i] = vtkTriangle
+			if d.offs[i+1]-d.offs[i] != 3 {
+				return nil, errf("polygon %d has %d nodes; only triangles are supported", i, d.offs[i+1]-d.offs[i])
 			}
 		}
 	}
-	if len(typs) != ncel {
-		return nil, x.errAt(0, int64(len(x.file)), "%d cell types for %d cells", len(typs), ncel)
+	if len(d.typs) != doc.ncel {
+		return nil, errf("%d cell types for %d cells", len(d.typs), doc.ncel)
 	}
-	m := &Mesh{Points: vecsOf(pts), PointData: pd}
-	if err := m.setCells(offs, conn, typs, cd); err != nil {
-		return nil, x.errAt(0, int64(len(x.file)), "%v", err)
+	m := &Mesh{Points: vecsOf(d.pts), PointData: d.pd}
+	if err := m.setCells(d.offs, d.conn, d.typs, d.cd); err != nil {
+		return nil, errf("%v", err)
 	}
 	return checkRead(x.name, m)
 }
@@ -264,23 +338,19 @@ func (x *xmlReader) decode(a *xmlArray, want int) ([]float64, error) {
 	if !ok {
 		return nil, x.errAt(a.line, 0, "DataArray %q has unsupported type %q", a.attr["Name"], t)
 	}
+	limit := -1 // the most payload bytes the array may hold
+	if want >= 0 {
+		if limit, ok = mulCount(want, size); !ok {
+			return nil, x.errAt(a.line, 0, "DataArray %q: %d values is too many", a.attr["Name"], want)
+		}
+	}
 	var raw []byte
 	var err error
 	switch a.attr["format"] {
 	case "ascii":
-		f := strings.Fields(string(a.text))
-		out := make([]float64, len(f))
-		for i, s := range f {
-			if out[i], err = strconv.ParseFloat(s, 64); err != nil {
-				return nil, x.errAt(a.line, 0, "DataArray %q: value %d %q is not a number", a.attr["Name"], i, s)
-			}
-		}
-		if want >= 0 && len(out) != want {
-			return nil, x.errAt(a.line, 0, "DataArray %q has %d values, expected %d", a.attr["Name"], len(out), want)
-		}
-		return out, nil
+		return x.decodeASCII(a, want)
 	case "binary":
-		raw, err = x.base64Block(bytes.Join(bytes.Fields(a.text), nil))
+		raw, err = x.base64Block(bytes.Join(bytes.Fields(a.text), nil), limit)
 		if err != nil {
 			return nil, x.errAt(a.line, 0, "DataArray %q: %v", a.attr["Name"], err)
 		}
@@ -290,9 +360,9 @@ func (x *xmlReader) decode(a *xmlArray, want int) ([]float64, error) {
 			return nil, x.errAt(a.line, 0, "DataArray %q: bad appended offset %q", a.attr["Name"], a.attr["offset"])
 		}
 		if x.appBase64 {
-			raw, err = x.base64Block(x.appended[off:])
+			raw, err = x.base64Block(x.appended[off:], limit)
 		} else {
-			raw, _, err = x.rawBlock(x.appended[off:])
+			raw, _, err = x.rawBlock(x.appended[off:], limit)
 		}
 		if err != nil {
 			return nil, x.errAt(0, x.appOffset+off, "DataArray %q: %v", a.attr["Name"], err)
@@ -303,11 +373,27 @@ func (x *xmlReader) decode(a *xmlArray, want int) ([]float64, error) {
 	if len(raw)%size != 0 {
 		return nil, x.errAt(a.line, 0, "DataArray %q: %d bytes is not a multiple of %d", a.attr["Name"], len(raw), size)
 	}
+	if want >= 0 && len(raw)/size != want {
+		return nil, x.errAt(a.line, 0, "DataArray %q has %d values, expected %d", a.attr["Name"], len(raw)/size, want)
+	}
 	out := make([]float64, len(raw)/size)
+	decodeScalars(out, raw, t, x.order)
+	return out, nil
+}
+
+// decodeASCII parses the numbers of an ascii DataArray.
+func (x *xmlReader) decodeASCII(a *xmlArray, want int) ([]float64, error) {
+	f := strings.Fields(string(a.text))
+	out := make([]float64, len(f))
+	for i, s := range f {
+		var err error
+		if out[i], err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, x.errAt(a.line, 0, "DataArray %q: value %d %q is not a number", a.attr["Name"], i, s)
+		}
+	}
 	if want >= 0 && len(out) != want {
 		return nil, x.errAt(a.line, 0, "DataArray %q has %d values, expected %d", a.attr["Name"], len(out), want)
 	}
-	decodeScalars(out, raw, t, x.order)
 	return out, nil
 }
 
@@ -318,17 +404,76 @@ func (x *xmlReader) header(b []byte, i int) uint64 {
 	return uint64(x.order.Uint32(b[4*i:]))
 }
 
-// headerLen returns the byte length of the block header given its first word.
-func (x *xmlReader) headerLen(first uint64) int {
-	if x.compressed {
-		return int(3+first) * x.headerSize
+// maxDeflateRatio bounds what a zlib stream can inflate to: deflate
+// produces at most 1032 bytes per input byte (zlib technical details,
+// https://zlib.net/zlib_tech.html, "Maximum Compression Factor"); the
+// 1 KiB slack covers the stream's fixed overhead on tiny blocks.
+const maxDeflateRatio = 1032
+
+func inflateBound(compressed uint64) uint64 { return maxDeflateRatio*compressed + 1024 }
+
+// blockHeader is the decoded header of a compressed binary block: nb
+// blocks of bs bytes, the last of last bytes (0: bs), stored in sizes[i]
+// compressed bytes.
+type blockHeader struct {
+	nb, bs, last uint64
+	sizes        []uint64
+}
+
+// compressedHeader reads the header of a compressed block from b, checking
+// its sizes against the len(b) bytes present. It returns the header and its
+// length in bytes.
+func (x *xmlReader) compressedHeader(b []byte) (blockHeader, int, error) {
+	hs := x.headerSize
+	if len(b) < 3*hs {
+		return blockHeader{}, 0, errors.New("truncated compression header")
 	}
-	return x.headerSize
+	h := blockHeader{nb: x.header(b, 0), bs: x.header(b, 1), last: x.header(b, 2)}
+	if h.nb > uint64((len(b)-3*hs)/hs) {
+		return blockHeader{}, 0, fmt.Errorf("header announces %d blocks; the %d bytes present hold at most %d block sizes", h.nb, len(b), (len(b)-3*hs)/hs)
+	}
+	hl := (3 + int(h.nb)) * hs
+	h.sizes = make([]uint64, h.nb)
+	var stored uint64
+	for i := range h.sizes {
+		h.sizes[i] = x.header(b, 3+i)
+		if h.sizes[i] > uint64(len(b)) {
+			return blockHeader{}, 0, fmt.Errorf("compressed block %d of %d bytes is longer than the data (%d bytes)", i, h.sizes[i], len(b))
+		}
+		stored += h.sizes[i] // ≤ nb·len(b) < 2⁶⁴
+		if want := h.blockLen(i); want > inflateBound(h.sizes[i]) {
+			return blockHeader{}, 0, fmt.Errorf("block %d announces %d bytes from %d compressed bytes, more than deflate can produce", i, want, h.sizes[i])
+		}
+	}
+	if stored > uint64(len(b)-hl) {
+		return blockHeader{}, 0, fmt.Errorf("compressed blocks of %d bytes truncated to %d", stored, len(b)-hl)
+	}
+	return h, hl, nil
+}
+
+// blockLen returns the uncompressed length of block i.
+func (h blockHeader) blockLen(i int) uint64 {
+	if uint64(i) == h.nb-1 && h.last != 0 {
+		return h.last
+	}
+	return h.bs
+}
+
+// total returns the uncompressed length of all blocks; each is bounded by
+// inflateBound of a size ≤ 2³², so the sum does not overflow.
+func (h blockHeader) total() uint64 {
+	var t uint64
+	for i := range h.sizes {
+		t += h.blockLen(i)
+	}
+	return t
 }
 
 // rawBlock decodes one (possibly compressed) binary block; it returns the
-// payload and the number of input bytes consumed.
-func (x *xmlReader) rawBlock(b []byte) ([]byte, int, error) {
+// payload and the number of input bytes consumed. limit ≥ 0 is the most
+// payload bytes the array may hold (its expected size); a header announcing
+// more is refused before anything is inflated.
+func (x *xmlReader) rawBlock(b []byte, limit int) ([]byte, int, error) {
 	hs := x.headerSize
 	if len(b) < hs {
 		return nil, 0, errors.New("truncated block header")
@@ -340,32 +485,23 @@ func (x *xmlReader) rawBlock(b []byte) ([]byte, int, error) {
 		}
 		return b[hs : hs+int(n)], hs + int(n), nil
 	}
-	nb := x.header(b, 0)
-	if nb > uint64(len(b)) {
-		return nil, 0, fmt.Errorf("implausible block count %d", nb)
+	h, pos, err := x.compressedHeader(b)
+	if err != nil {
+		return nil, 0, err
 	}
-	hl := x.headerLen(nb)
-	if len(b) < hl {
-		return nil, 0, errors.New("truncated compression header")
+	total := h.total()
+	if limit >= 0 && total > uint64(limit) {
+		return nil, 0, fmt.Errorf("header announces %d bytes, more than the %d the array holds", total, limit)
 	}
-	bs, last := x.header(b, 1), x.header(b, 2)
-	pos := hl
-	out := make([]byte, 0, int(bs)*int(nb))
-	for i := 0; i < int(nb); i++ {
-		cs := x.header(b, 3+i)
-		if uint64(len(b)-pos) < cs {
-			return nil, 0, fmt.Errorf("compressed block %d truncated", i)
-		}
+	out := make([]byte, 0, total)
+	for i, cs := range h.sizes {
 		zr, err := zlib.NewReader(bytes.NewReader(b[pos : pos+int(cs)]))
 		if err != nil {
 			return nil, 0, fmt.Errorf("block %d: %v", i, err)
 		}
-		want := bs
-		if i == int(nb)-1 && last != 0 {
-			want = last
-		}
+		want := h.blockLen(i)
 		n0 := len(out)
-		out, err = readAllInto(out, zr)
+		out, err = readAllInto(out, io.LimitReader(zr, int64(want)+1))
 		if err != nil {
 			return nil, 0, fmt.Errorf("block %d: zlib: %v", i, err)
 		}
@@ -378,15 +514,15 @@ func (x *xmlReader) rawBlock(b []byte) ([]byte, int, error) {
 }
 
 func readAllInto(dst []byte, r io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Write(dst)
+	buf := bytes.NewBuffer(dst)
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
 
 // base64Block decodes a base64 binary block whose header is encoded either
-// separately (as VTK writes it) or together with the data.
-func (x *xmlReader) base64Block(s []byte) ([]byte, error) {
+// separately (as VTK writes it) or together with the data. limit is as for
+// rawBlock.
+func (x *xmlReader) base64Block(s []byte, limit int) ([]byte, error) {
 	enc := base64.StdEncoding
 	if len(s) < 12 {
 		return nil, errors.New("base64 data too short")
@@ -395,9 +531,16 @@ func (x *xmlReader) base64Block(s []byte) ([]byte, error) {
 	if _, err := enc.Decode(pre, s[:12]); err != nil {
 		return nil, fmt.Errorf("base64: %v", err)
 	}
-	hl := x.headerLen(x.header(pre, 0))
+	hl := x.headerSize // the header's length in bytes
+	if x.compressed {
+		nb := x.header(pre, 0)
+		if nb > uint64(len(s)) { // each block size takes ≥ 4 bytes, > 5 characters
+			return nil, fmt.Errorf("header announces %d blocks in %d characters", nb, len(s))
+		}
+		hl = int(3+nb) * x.headerSize
+	}
 	hc := (hl + 2) / 3 * 4
-	if hc > len(s) || hl < 0 {
+	if hc > len(s) {
 		return nil, errors.New("base64 header truncated")
 	}
 	if hl%3 != 0 && s[hc-1] == '=' { // separately encoded header
@@ -406,10 +549,15 @@ func (x *xmlReader) base64Block(s []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("base64 header: %v", err)
 		}
-		h = h[:n]
-		dl := x.payloadLen(h)
+		if n < hl {
+			return nil, fmt.Errorf("base64 header of %d bytes, expected %d", n, hl)
+		}
+		dl, err := x.payloadLen(h[:hl], len(s))
+		if err != nil {
+			return nil, err
+		}
 		dc := (dl + 2) / 3 * 4
-		if hc+dc > len(s) {
+		if dc > len(s)-hc {
 			return nil, fmt.Errorf("base64 data truncated: need %d characters, have %d", dc, len(s)-hc)
 		}
 		d := make([]byte, enc.DecodedLen(dc))
@@ -417,14 +565,18 @@ func (x *xmlReader) base64Block(s []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("base64 data: %v", err)
 		}
-		out, _, err := x.rawBlock(append(h, d[:m]...))
+		out, _, err := x.rawBlock(append(h[:hl], d[:m]...), limit)
 		return out, err
 	}
 	h := make([]byte, hl+3)
 	if _, err := enc.Decode(h, s[:hc]); err != nil {
 		return nil, fmt.Errorf("base64 header: %v", err)
 	}
-	tl := hl + x.payloadLen(h[:hl])
+	dl, err := x.payloadLen(h[:hl], len(s))
+	if err != nil {
+		return nil, err
+	}
+	tl := hl + dl
 	tc := (tl + 2) / 3 * 4
 	if tc > len(s) {
 		return nil, errors.New("base64 data truncated")
@@ -434,20 +586,28 @@ func (x *xmlReader) base64Block(s []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("base64: %v", err)
 	}
-	out, _, err := x.rawBlock(all[:n])
+	out, _, err := x.rawBlock(all[:n], limit)
 	return out, err
 }
 
-// payloadLen returns the number of stored bytes after the header h.
-func (x *xmlReader) payloadLen(h []byte) int {
+// payloadLen returns the number of stored bytes after the block header h,
+// refusing a length that n base64 characters cannot hold.
+func (x *xmlReader) payloadLen(h []byte, n int) (int, error) {
+	var t uint64
 	if !x.compressed {
-		return int(x.header(h, 0))
+		t = x.header(h, 0)
+	} else {
+		nb := min(x.header(h, 0), uint64(len(h)/x.headerSize-3)) // len(h) ≥ 3 sizes
+		for i := 0; i < int(nb); i++ {
+			if t += x.header(h, 3+i); t > uint64(n) {
+				break
+			}
+		}
 	}
-	t := 0
-	for i := 0; i < int(x.header(h, 0)); i++ {
-		t += int(x.header(h, 3+i))
+	if t > uint64(n) {
+		return 0, fmt.Errorf("header announces %d bytes in %d base64 characters", t, n)
 	}
-	return t
+	return int(t), nil
 }
 
 // XMLFormat selects how VTK XML DataArrays are stored.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -87,46 +88,94 @@ const (
 // archive or a folder holding weights.txt and tract_lengths.txt (required;
 // whitespace-separated N×N matrices) and optionally centres.txt ("label x y z"
 // per region), areas.txt, average_orientations.txt and cortical.txt. Members
-// may sit in a sub-folder of the archive. Without centres.txt the regions are
-// labelled "0", "1", …. The result is validated (Validate); every problem is
-// a *FileError naming the file and the entry.
+// may sit in a sub-folder of the archive; other members are ignored. Without
+// centres.txt the regions are labelled "0", "1", …. The result is validated
+// (Validate); every problem is a *FileError naming the file and the entry.
 func LoadConnectivity(path string) (*Connectivity, error) {
-	files := map[string][]byte{}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &FileError{File: path, Msg: "cannot read the connectivity: " + errText(err)}
 	}
+	var files map[string][]byte
 	if st.IsDir() {
-		for _, name := range []string{weightsFile, lengthsFile, centresFile, areasFile, orientationsFile, corticalFile} {
-			b, err := os.ReadFile(filepath.Join(path, name))
-			if err == nil {
-				files[name] = b
-			}
-		}
+		files, err = readFolder(path)
 	} else {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			return nil, &FileError{File: path, Msg: "not a TVB connectivity zip archive: " + errText(err)}
+		var f *os.File
+		if f, err = os.Open(path); err != nil {
+			return nil, &FileError{File: path, Msg: "cannot read the connectivity: " + errText(err)}
 		}
-		defer zr.Close()
-		for _, f := range zr.File {
-			name := filepath.Base(f.Name)
-			if f.FileInfo().IsDir() || strings.HasPrefix(name, ".") {
-				continue
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
-			}
-			b, err := io.ReadAll(io.LimitReader(rc, 256<<20))
-			rc.Close()
-			if err != nil {
-				return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
-			}
-			files[name] = b
-		}
+		defer f.Close()
+		files, err = readZip(path, f, st.Size())
+	}
+	if err != nil {
+		return nil, err
 	}
 	return parseConnectivity(path, files)
+}
+
+// members are the files of TVB's connectivity layout this package reads.
+var members = []string{weightsFile, lengthsFile, centresFile, areasFile, orientationsFile, corticalFile}
+
+// maxMember is the largest member read (256 MiB: a weights.txt of 4,000
+// regions at 16 characters per number).
+const maxMember = 256 << 20
+
+// readFolder reads the members present in the folder path.
+func readFolder(path string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, name := range members {
+		p := filepath.Join(path, name)
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if st.Size() > maxMember {
+			return nil, &FileError{File: path, Entry: name, Msg: fmt.Sprintf("is %d bytes; a connectivity file may have at most %d", st.Size(), maxMember)}
+		}
+		if files[name], err = os.ReadFile(p); err != nil {
+			return nil, &FileError{File: path, Entry: name, Msg: errText(err)}
+		}
+	}
+	return files, nil
+}
+
+// readZip reads the members of the zip archive r (size bytes, named path
+// in errors), in whatever folder of the archive they are. A member that
+// appears twice is an error rather than a silent choice of one.
+func readZip(path string, r io.ReaderAt, size int64) (map[string][]byte, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, &FileError{File: path, Msg: "not a TVB connectivity zip archive: " + errText(err)}
+	}
+	files := map[string][]byte{}
+	where := map[string]string{}
+	for _, f := range zr.File {
+		name := filepath.Base(f.Name)
+		if f.FileInfo().IsDir() || !slices.Contains(members, name) {
+			continue
+		}
+		if prev, dup := where[name]; dup {
+			return nil, &FileError{File: path, Entry: f.Name, Msg: fmt.Sprintf("a second %s (the first is %s); expected one of each member", name, prev)}
+		}
+		where[name] = f.Name
+		if f.UncompressedSize64 > maxMember {
+			return nil, &FileError{File: path, Entry: f.Name, Msg: fmt.Sprintf("announces %d bytes; a connectivity file may have at most %d", f.UncompressedSize64, maxMember)}
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
+		}
+		// archive/zip stops at the announced size, and deflate inflates
+		// at most 1032-fold, so this reads at most min(announced, 1032 ×
+		// compressed) bytes.
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
+		}
+		files[name] = b
+	}
+	return files, nil
 }
 
 func errText(err error) string {
@@ -162,13 +211,12 @@ func parseConnectivity(path string, files map[string][]byte) (*Connectivity, err
 		if len(rows) != n {
 			return nil, &FileError{File: path, Entry: centresFile, Msg: fmt.Sprintf("has %d regions but %s has %d", len(rows), weightsFile, n)}
 		}
-		for k, r := range rows {
+		for _, r := range rows {
 			if len(r.nums) != 3 {
 				return nil, &FileError{File: path, Entry: fmt.Sprintf("%s line %d", centresFile, r.line), Msg: fmt.Sprintf("expected \"label x y z\", got %d numbers", len(r.nums))}
 			}
 			c.Labels = append(c.Labels, r.label)
 			c.Centres = append(c.Centres, [3]float64{r.nums[0], r.nums[1], r.nums[2]})
-			_ = k
 		}
 	} else {
 		for i := 0; i < n; i++ {
@@ -223,7 +271,7 @@ type row struct {
 func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 	var rows []row
 	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	sc.Buffer(make([]byte, 0, min(len(b)+1, 64<<10)), 64<<20) // grows to the longest line
 	for line := 1; sc.Scan(); line++ {
 		fields := strings.Fields(sc.Text())
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
@@ -258,12 +306,14 @@ func parseSquare(path, member string, b []byte) ([]float64, int, error) {
 	if n == 0 {
 		return nil, 0, &FileError{File: path, Entry: member, Msg: "is empty"}
 	}
-	m := make([]float64, 0, n*n)
-	for i, r := range rows {
+	for i, r := range rows { // before allocating n² numbers: 10⁵ lines "0" would ask for 80 GB
 		if len(r.nums) != n {
 			return nil, 0, &FileError{File: path, Entry: fmt.Sprintf("%s row %d (line %d)", member, i+1, r.line),
 				Msg: fmt.Sprintf("has %d entries, expected %d: the matrix must be square (%d rows)", len(r.nums), n, n)}
 		}
+	}
+	m := make([]float64, 0, n*n)
+	for _, r := range rows {
 		m = append(m, r.nums...)
 	}
 	return m, n, nil
@@ -307,13 +357,14 @@ func (c *Connectivity) Validate() error {
 			return &FileError{File: c.Source, Entry: m.name, Msg: fmt.Sprintf("has %d entries, expected %d×%d", len(m.v), n, n)}
 		}
 		for k, x := range m.v {
-			entry := fmt.Sprintf("%s row %d, column %d (to %s from %s)", m.name, k/n+1, k%n+1, c.Labels[k/n], c.Labels[k%n])
-			switch {
-			case math.IsNaN(x) || math.IsInf(x, 0):
-				return &FileError{File: c.Source, Entry: entry, Msg: fmt.Sprintf("%s is %v, expected a finite number", m.what, x)}
-			case x < 0:
-				return &FileError{File: c.Source, Entry: entry, Msg: fmt.Sprintf("negative %s %v, expected ≥ 0", m.what, x)}
+			if x >= 0 && x <= math.MaxFloat64 {
+				continue
 			}
+			entry := fmt.Sprintf("%s row %d, column %d (to %s from %s)", m.name, k/n+1, k%n+1, c.Labels[k/n], c.Labels[k%n])
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return &FileError{File: c.Source, Entry: entry, Msg: fmt.Sprintf("%s is %v, expected a finite number", m.what, x)}
+			}
+			return &FileError{File: c.Source, Entry: entry, Msg: fmt.Sprintf("negative %s %v, expected ≥ 0", m.what, x)}
 		}
 	}
 	seen := map[string]int{}

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Inputs is the brain model's structured input: the scenario's [inputs]
@@ -213,6 +211,11 @@ func readContacts(path string) ([]string, [][3]float64, error) {
 	if err != nil {
 		return nil, nil, &FileError{File: path, Msg: errText(err)}
 	}
+	return parseContacts(path, b)
+}
+
+// parseContacts parses the SEEG contacts file b, named path in errors.
+func parseContacts(path string, b []byte) ([]string, [][3]float64, error) {
 	rows, err := parseRows(path, "", b, true)
 	if err != nil {
 		return nil, nil, err
@@ -249,49 +252,4 @@ func outputName(label string) string {
 		}
 	}
 	return b.String()
-}
-
-// connCache holds the connectivities read by this process, keyed by path,
-// size and modification time: a sweep's runs share one parse of the file
-// (a third of a short run's time otherwise). The values are shared and must
-// not be modified: Run works on a Clone.
-var connCache struct {
-	sync.Mutex
-	m map[connKey]*Connectivity
-}
-
-type connKey struct {
-	path  string
-	size  int64
-	mtime int64
-}
-
-// sharedConnectivity is LoadConnectivity through connCache.
-func sharedConnectivity(path string) (*Connectivity, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return LoadConnectivity(path) // for its error message
-	}
-	abs, _ := filepath.Abs(path)
-	key := connKey{abs, st.Size(), st.ModTime().UnixNano()}
-	if st.IsDir() {
-		return LoadConnectivity(path) // a folder's files may change without its mtime
-	}
-	connCache.Lock()
-	c, ok := connCache.m[key]
-	connCache.Unlock()
-	if ok {
-		return c, nil
-	}
-	c, err = LoadConnectivity(path)
-	if err != nil {
-		return nil, err
-	}
-	connCache.Lock()
-	if connCache.m == nil {
-		connCache.m = map[connKey]*Connectivity{}
-	}
-	connCache.m[key] = c
-	connCache.Unlock()
-	return c, nil
 }

@@ -42,8 +42,26 @@ func (e *expr) describe(value float64) string {
 	if e.src == "" {
 		return fmtNum(value)
 	}
-	return fmt.Sprintf("%q = %s", e.src, fmtNum(value))
+	return fmt.Sprintf("%s = %s", quoteClip(e.src), fmtNum(value))
 }
+
+// quoteClip quotes s for a message, keeping the first clipRunes
+// characters of a longer text followed by "…": a message stays one
+// readable line whatever a scenario holds.
+func quoteClip(s string) string {
+	if utf8.RuneCountInString(s) <= clipRunes {
+		return strconv.Quote(s)
+	}
+	i := 0
+	for n := 0; n < clipRunes; n++ {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return strconv.Quote(s[:i]) + "…"
+}
+
+// clipRunes is the longest text quoted whole in messages.
+const clipRunes = 120
 
 func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
@@ -164,7 +182,7 @@ func (t token) String() string {
 	case tOp:
 		return fmt.Sprintf("%q", string(t.op))
 	}
-	return fmt.Sprintf("%q", t.text)
+	return quoteClip(t.text)
 }
 
 type parser struct {
@@ -174,10 +192,25 @@ type parser struct {
 	tok   token
 	cycle bool
 	names bool
+	depth int // nesting of parentheses, calls and signs being parsed
+}
+
+// maxNesting bounds the nesting of parentheses, function calls and signs:
+// the parser recurses once per level, and ten million "(" exhausted the
+// goroutine stack (a crash, not an error). Real cells nest a few levels.
+const maxNesting = 100
+
+// enter records one more level of nesting, refusing more than maxNesting;
+// the caller undoes it with p.depth--.
+func (p *parser) enter() error {
+	if p.depth++; p.depth > maxNesting {
+		return p.errorf("nested more than %d levels deep", maxNesting)
+	}
+	return nil
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return fmt.Errorf("in %q at character %d: %s", p.src, utf8.RuneCountInString(p.src[:p.tok.pos])+1, fmt.Sprintf(format, args...))
+	return fmt.Errorf("in %s at character %d: %s", quoteClip(p.src), utf8.RuneCountInString(p.src[:p.tok.pos])+1, fmt.Sprintf(format, args...))
 }
 
 // next reads the next token into p.tok.
@@ -278,19 +311,20 @@ func (p *parser) term() (node, error) {
 }
 
 func (p *parser) unary() (node, error) {
-	switch {
-	case p.isOp('-'):
-		p.next()
-		x, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		return neg{x}, nil
-	case p.isOp('+'):
-		p.next()
-		return p.unary()
+	if !p.isOp('-') && !p.isOp('+') {
+		return p.primary()
 	}
-	return p.primary()
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	minus := p.isOp('-')
+	p.next()
+	x, err := p.unary()
+	if err != nil || !minus {
+		return x, err
+	}
+	return neg{x}, nil
 }
 
 func (p *parser) primary() (node, error) {
@@ -313,12 +347,16 @@ func (p *parser) primary() (node, error) {
 		i, ok := p.sc.index[t.text]
 		if !ok {
 			p.tok = t // position the message at the name
-			return nil, p.errorf("unknown name %q; %s", t.text, p.sc.known())
+			return nil, p.errorf("unknown name %s; %s", quoteClip(t.text), p.sc.known())
 		}
 		p.names = true
 		return ref(i), nil
 	case tOp:
 		if t.op == '(' {
+			if err := p.enter(); err != nil {
+				return nil, err
+			}
+			defer func() { p.depth-- }()
 			p.next()
 			x, err := p.sum()
 			if err != nil {
@@ -338,7 +376,7 @@ func (p *parser) primary() (node, error) {
 // outside the language.
 func (p *parser) badToken() error {
 	if t := p.tok.text; isDigit(t[0]) || t[0] == '.' {
-		return p.errorf("bad number %q", t)
+		return p.errorf("bad number %s", quoteClip(t))
 	}
 	return p.errorf("unexpected character %q; expected numbers, parameter names, + - * / ( ) and exp, log, min, max", p.tok.text)
 }
@@ -347,6 +385,10 @@ func (p *parser) call(fn token, nargs int) (node, error) {
 	if !p.isOp('(') {
 		return nil, p.errorf("function %s needs its arguments in parentheses, got %s", fn.text, p.tok)
 	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
 	p.next()
 	var args []node
 	for {
@@ -367,9 +409,9 @@ func (p *parser) call(fn token, nargs int) (node, error) {
 	}
 	switch {
 	case nargs > 0 && len(args) != nargs:
-		return nil, fmt.Errorf("in %q: %s takes %d argument, got %d", p.src, fn.text, nargs, len(args))
+		return nil, fmt.Errorf("in %s: %s takes %d argument, got %d", quoteClip(p.src), fn.text, nargs, len(args))
 	case nargs == -2 && len(args) < 2:
-		return nil, fmt.Errorf("in %q: %s takes two or more arguments, got %d", p.src, fn.text, len(args))
+		return nil, fmt.Errorf("in %s: %s takes two or more arguments, got %d", quoteClip(p.src), fn.text, len(args))
 	}
 	return call{fn: fn.text, args: args}, nil
 }

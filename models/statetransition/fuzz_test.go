@@ -1,0 +1,67 @@
+package statetransition
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mdtwin/mdtwin/scenarios"
+)
+
+// FuzzParseExpr feeds arbitrary text to the expression compiler: it must
+// not panic (a deeply nested expression must not exhaust the stack either),
+// an error must be one line quoting the expression, and an expression it
+// accepts must evaluate without panicking.
+func FuzzParseExpr(f *testing.F) {
+	for _, s := range []string{"1", "1.5e-3", "a + b_2 * 2", "(a + b_2) * 2", "-a + +2", "2 × a ÷ 4 − 1",
+		"1 - exp(-0.1 * cycle)", "log(a)", "min(a, b_2, 1)", "max(a, cycle)", "a ^ 2", "1.2.3", "exp 2", ""} {
+		f.Add(s)
+	}
+	sc := &scope{index: map[string]int{"a": 0, "b_2": 1}, names: []string{"a", "b_2"}}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := parseExpr(src, sc)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			return
+		}
+		v := e.eval(env{3, 0.5, 4})
+		if e.konst && e.cycle {
+			t.Fatalf("%q is both constant and cycle-dependent", src)
+		}
+		_ = math.IsNaN(v)
+	})
+}
+
+// FuzzDescribeInputs feeds arbitrary JSON to the model-definition compiler
+// (the [inputs] table of a scenario, with its cell expressions). It must
+// not panic and must answer errors with one line naming where in [inputs]
+// the problem is.
+func FuzzDescribeInputs(f *testing.F) {
+	for _, path := range []string{"../../scenarios/examples/hiv-chancellor.toml", "../../scenarios/examples/hiv-chancellor-psa.toml"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		sc, err := scenarios.Parse(path, b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(sc.Inputs))
+	}
+	f.Add([]byte(`{"states":["well","dead"],"strategies":["a"],"matrices":{"a":[[0.9,0.1],[0,1]]},"cycles":3}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return // the scenario loader hands the model JSON it made itself
+		}
+		_, err := Model{}.DescribeInputs(data)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, "inputs") {
+				t.Fatalf("error is not one line starting with its place in [inputs]: %q", msg)
+			}
+		}
+	})
+}
