@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,8 +13,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -154,6 +157,11 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			e := &Error{File: file, Line: pe.Position.Line, Col: pe.Position.Col, Msg: oneLine(pe.Message), err: err}
+			if e.Line < 1 {
+				// The toml package gives no position to some errors found
+				// at the end of the input (an escape cut short by it).
+				e.Line, e.Col = endOf(data)
+			}
 			if strings.Contains(pe.Message, "already been defined") {
 				// The toml package points past the value; find the key.
 				if p, ok := locate(string(data)).duplicateOn(pe.Position.Line); ok {
@@ -180,10 +188,31 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	return s, nil
 }
 
+// endOf is the line and column (1-based) just past the last byte of data.
+func endOf(data []byte) (line, col int) {
+	line = 1 + bytes.Count(data, []byte("\n"))
+	col = len(data) - bytes.LastIndexByte(data, '\n')
+	return line, col
+}
+
 // oneLine keeps the first line of a message.
+// Control characters (a NUL the toml package quotes as it found it) are
+// written as Go escapes so that the line prints as text.
 func oneLine(msg string) string {
 	msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
-	return msg
+	if strings.IndexFunc(msg, unicode.IsControl) < 0 {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Errorf returns an *Error positioned at the key path key, for instance
