@@ -123,6 +123,10 @@ func (c *calibration) abcSMC(ctx context.Context, st *State) (*Result, error) {
 			break
 		}
 		total += pop.Simulations
+		pop.summarise()
+		if t > 0 {
+			st.Populations[t-1].strip()
+		}
 		st.Populations = append(st.Populations, *pop)
 		if err := c.save(st); err != nil {
 			return nil, err

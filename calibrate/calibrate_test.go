@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/mdtwin/mdtwin/models"
@@ -153,5 +154,80 @@ predictive = 0
 	}
 	if e := math.Abs(*p.SD-conjPostSD) / conjPostSD; e > 0.05 {
 		t.Errorf("posterior sd %.5f is %.1f %% from the closed form %.5f", *p.SD, 100*e, conjPostSD)
+	}
+}
+
+// line is a straight line y_k = a + b·x_k at x = 0, 1, 2, 3, 4: fitting it
+// to points with equal standard errors is ordinary least squares, whose
+// objective is quadratic.
+type line struct{}
+
+func (line) Describe() models.Descriptor {
+	d := models.Descriptor{Name: "line", Version: "1",
+		Params: []models.Param{{Name: "a", Kind: models.Float, Default: 0.0}, {Name: "b", Kind: models.Float, Default: 0.0}}}
+	for k := range 5 {
+		d.Outputs = append(d.Outputs, models.Output{Name: "y" + string(rune('0'+k))})
+	}
+	return d
+}
+
+func (line) Run(_ context.Context, spec models.RunSpec, _ models.Observer) (models.Result, error) {
+	a, b := spec.Params.Float("a"), spec.Params.Float("b")
+	out := map[string]float64{}
+	for k := range 5 {
+		out["y"+string(rune('0'+k))] = a + b*float64(k)
+	}
+	return models.Result{Scalars: out}, nil
+}
+
+// The optimisers find the least-squares line through (0, 1.1), (1, 2.9),
+// (2, 5.2), (3, 7.1), (4, 8.8) exactly. By the normal equations
+// (x̄ = 2, ȳ = 5.02, Sxx = 10, Sxy = 19.6): b = 1.96, a = ȳ − b·x̄ = 1.1.
+// The objective ½Σr² (se = 1) has Hessian XᵀX = [[5, 10], [10, 30]], so the
+// standard errors are √diag((XᵀX)⁻¹) = √(30/50) = 0.774597 for a and
+// √(5/50) = 0.316228 for b; central differences are exact on a quadratic
+// up to rounding.
+func TestOptimiserLeastSquares(t *testing.T) {
+	for _, method := range []string{scenarios.NelderMead, scenarios.CMAES} {
+		t.Run(method, func(t *testing.T) {
+			src := `
+[study]
+name = "ls"
+model = "line"
+seed = 7
+
+[calibrate]
+method = "` + method + `"
+starts = 1
+f_tolerance = 1e-15
+max_evaluations = 5000
+particles = 200
+predictive = 1
+
+[calibrate.params]
+a = { dist = "uniform", min = -10, max = 10 }
+b = { dist = "uniform", min = -10, max = 10 }
+`
+			for k, y := range []float64{1.1, 2.9, 5.2, 7.1, 8.8} {
+				src += "\n[[calibrate.targets]]\noutput = \"y" + string(rune('0'+k)) + "\"\nse = 1\nobserved = " + strconv.FormatFloat(y, 'g', -1, 64) + "\n"
+			}
+			dir := filepath.Join(t.TempDir(), "out")
+			res, err := run(t, src, line{}, 2, dir, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := readSummary(t, dir)
+			a, b := *s.Params[0].Estimate, *s.Params[1].Estimate
+			t.Logf("%d rounds, %d evaluations, stop %q (%s): a = %.10f, b = %.10f, objective %.3g, se %.6f %.6f", res.Steps, res.Simulations, res.Stop, s.Starts[0].Status, a, b, *s.Objective, *s.Params[0].SE, *s.Params[1].SE)
+			for _, c := range []struct {
+				name      string
+				got, want float64
+				tol       float64
+			}{{"a", a, 1.1, 1e-6}, {"b", b, 1.96, 1e-6}, {"se(a)", *s.Params[0].SE, math.Sqrt(0.6), 1e-4}, {"se(b)", *s.Params[1].SE, math.Sqrt(0.1), 1e-4}} {
+				if math.Abs(c.got-c.want) > c.tol*math.Abs(c.want) {
+					t.Errorf("%s = %.10g, want %.10g (relative tolerance %g)", c.name, c.got, c.want, c.tol)
+				}
+			}
+		})
 	}
 }

@@ -29,29 +29,20 @@ import (
 // The starts run in lockstep: each round collects the evaluations every
 // unfinished start asks for next (one for Nelder–Mead, a generation for
 // CMA-ES) and runs them as one engine study, round-NNNN/. The methods are
-// deterministic given the values returned, so a resumed optimisation
-// replays the recorded rounds without running them and goes on.
+// deterministic given the values returned, so a resumed optimisation asks
+// for the same rounds again: the studies that finished are read back
+// (their hash covers every evaluation's parameters, so a round that would
+// differ is refused), the interrupted one resumes.
 
-// optimState is an optimisation's progress in the state file.
-type optimState struct {
-	Rounds []optimRound `json:"rounds"`
-	// Hessian holds the objective at the Hessian's finite-difference
-	// points once that study has run.
-	Hessian []float64 `json:"hessian,omitempty"`
-}
-
-// optimRound is one round's evaluations, in the order they were asked for.
-type optimRound struct {
-	Evals []optimEval `json:"evals"`
-}
-
+// optimEval is one evaluation: a start's point on the unbounded scale and
+// the objective there.
 type optimEval struct {
-	Start int       `json:"start"`
-	Z     []float64 `json:"z"`
-	F     float64   `json:"f"` // +Inf (as 1e308) when the run failed
+	Start int
+	Z     []float64
+	F     float64
 }
 
-// failedObjective stands for a failed run's objective (JSON has no +Inf).
+// failedObjective stands for a failed run's objective.
 const failedObjective = math.MaxFloat64
 
 // StartResult is one start's outcome in calibration.json.
@@ -164,7 +155,12 @@ func (c *calibration) newStarter(i int, x0 []float64) *starter {
 	dim := len(pr.params)
 	var m optimize.Method
 	if pr.set.Method == scenarios.CMAES {
-		m = &optimize.CmaEsChol{InitStepSize: 0.5, Src: rand.NewPCG(scenarios.RunSeed(pr.sc.Study.Seed, startIndex+i), resampleStream)}
+		// Four times Hansen's default population 4 + ⌊3 ln d⌋: a generation
+		// is one study, so more evaluations per round cost little more
+		// wall time, and the default population stalled short of a
+		// quadratic's optimum in TestOptimiserLeastSquares.
+		pop := 4 * (4 + int(3*math.Log(float64(dim))))
+		m = &optimize.CmaEsChol{InitStepSize: 0.5, Population: pop, Src: rand.NewPCG(scenarios.RunSeed(pr.sc.Study.Seed, startIndex+i), resampleStream)}
 	} else {
 		m = &optimize.NelderMead{}
 	}
@@ -252,14 +248,14 @@ func (s *starter) answer(fs []float64) {
 	s.pending = s.pending[:0]
 }
 
-// optimise runs the optimisation from the rounds recorded in st on.
+// optimise runs the optimisation; with opt.Resume the rounds that finished
+// before are read back from their studies.
 func (c *calibration) optimise(ctx context.Context, st *State) (*Result, error) {
 	pr := c.pr
-	if st.Optimisation == nil {
-		st.Optimisation = &optimState{}
+	if err := c.save(st); err != nil {
+		return nil, err
 	}
-	os := st.Optimisation
-	res := &Result{Method: pr.set.Method, Resumed: len(os.Rounds)}
+	res := &Result{Method: pr.set.Method}
 	starts := pr.starts()
 	runners := make([]*starter, len(starts))
 	for i, x0 := range starts {
@@ -273,6 +269,7 @@ func (c *calibration) optimise(ctx context.Context, st *State) (*Result, error) 
 		}
 	}()
 	total := 0
+	var trace []optimRound
 	for round := 0; ; round++ {
 		var evals []optimEval
 		var owners []*starter
@@ -286,46 +283,34 @@ func (c *calibration) optimise(ctx context.Context, st *State) (*Result, error) 
 		if len(evals) == 0 {
 			break
 		}
-		resumed := round < len(os.Rounds)
-		if resumed {
-			rec := os.Rounds[round].Evals
-			if len(rec) != len(evals) {
-				return nil, fmt.Errorf("%s: cannot resume: round %d asked for %d evaluations, the state recorded %d", filepath.Join(c.opt.OutDir, StateFile), round, len(evals), len(rec))
-			}
-			for i := range evals {
-				if rec[i].Start != evals[i].Start || !equal(rec[i].Z, evals[i].Z) {
-					return nil, fmt.Errorf("%s: cannot resume: round %d's evaluations differ from the recorded ones", filepath.Join(c.opt.OutDir, StateFile), round)
-				}
-				evals[i].F = rec[i].F
-			}
-		} else {
-			label := "round-" + pad(round, 4)
-			s := study{dir: filepath.Join(c.opt.OutDir, label), label: label, seed: populationSeed(pr.sc.Study.Seed, round),
-				seeds: make([]uint64, len(evals)), params: make([]map[string]any, len(evals))}
-			for i, e := range evals {
-				s.seeds[i] = scenarios.RunSeed(s.seed, i)
-				s.params[i] = pr.paramsOf(pr.thetaOf(e.Z))
-			}
-			outs, err := c.execute(ctx, s)
-			if err != nil {
-				return nil, err
-			}
-			x := make([]float64, len(pr.stats))
-			for i, o := range outs {
-				if err := pr.simulate(x, o.Done, o.Outputs, o.Dir); err != nil {
-					return nil, err
-				}
-				f := -pr.logLik(x)
-				if math.IsInf(f, 0) || math.IsNaN(f) {
-					f = failedObjective
-				}
-				evals[i].F = f
-			}
-			os.Rounds = append(os.Rounds, optimRound{Evals: evals})
-			if err := c.save(st); err != nil {
-				return nil, err
-			}
+		label := "round-" + pad(round, 4)
+		dir := filepath.Join(c.opt.OutDir, label)
+		resumed := finished(dir)
+		s := study{dir: dir, label: label, seed: populationSeed(pr.sc.Study.Seed, round),
+			seeds: make([]uint64, len(evals)), params: make([]map[string]any, len(evals))}
+		for i, e := range evals {
+			s.seeds[i] = scenarios.RunSeed(s.seed, i)
+			s.params[i] = pr.paramsOf(pr.thetaOf(e.Z))
 		}
+		outs, err := c.execute(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		x := make([]float64, len(pr.stats))
+		for i, o := range outs {
+			if err := pr.simulate(x, o.Done, o.Outputs, o.Dir); err != nil {
+				return nil, err
+			}
+			f := -pr.logLik(x)
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				f = failedObjective
+			}
+			evals[i].F = f
+		}
+		if resumed {
+			res.Resumed++
+		}
+		trace = append(trace, optimRound{evals})
 		total += len(evals)
 		byOwner := map[*starter][]float64{}
 		for i, e := range evals {
@@ -345,19 +330,24 @@ func (c *calibration) optimise(ctx context.Context, st *State) (*Result, error) 
 			c.opt.Report(Step{Method: pr.set.Method, Index: round, Tolerance: best, Simulations: len(evals), Total: total, Resumed: resumed})
 		}
 	}
-	res.Steps, res.Simulations = len(os.Rounds), total
+	res.Steps, res.Simulations = len(trace), total
 	res.Stop = StopConverged
 	for _, r := range runners {
 		if r.status == "reached max_evaluations" {
 			res.Stop = StopEvaluations
 		}
 	}
-	sum, err := c.finishOptimisation(ctx, st, runners, res)
+	sum, err := c.finishOptimisation(ctx, trace, runners, res)
 	if err != nil {
 		return nil, err
 	}
 	res.Summary = sum
 	return res, nil
+}
+
+// optimRound is one round's evaluations, in the order they were asked for.
+type optimRound struct {
+	Evals []optimEval
 }
 
 func equal(a, b []float64) bool {
@@ -376,7 +366,7 @@ func equal(a, b []float64) bool {
 // optimum (one study), draws the Laplace approximation N(θ̂, H⁻¹) into
 // posterior.csv, writes trace.csv, runs the predictive study and writes
 // calibration.json.
-func (c *calibration) finishOptimisation(ctx context.Context, st *State, runners []*starter, res *Result) (*Summary, error) {
+func (c *calibration) finishOptimisation(ctx context.Context, trace []optimRound, runners []*starter, res *Result) (*Summary, error) {
 	pr := c.pr
 	sum := c.newSummary(res)
 	bestStart := -1
@@ -395,13 +385,13 @@ func (c *calibration) finishOptimisation(ctx context.Context, st *State, runners
 	}
 	theta := pr.thetaOf(runners[bestStart].bestZ)
 	sum.Objective = num(runners[bestStart].bestF)
-	if err := c.writeTrace(st.Optimisation); err != nil {
+	if err := c.writeTrace(trace); err != nil {
 		return nil, err
 	}
 	var cov *mat.SymDense
 	if pr.set.Hessian {
 		var err error
-		if cov, err = c.hessianCovariance(ctx, st, theta, runners[bestStart].bestF); err != nil {
+		if cov, err = c.hessianCovariance(ctx, theta, runners[bestStart].bestF); err != nil {
 			return nil, err
 		}
 	}
@@ -415,7 +405,7 @@ func (c *calibration) finishOptimisation(ctx context.Context, st *State, runners
 	for i := 1; i < len(draws); i++ {
 		post.Distances[i] = math.NaN()
 	}
-	if err := c.writeLaplace(post, theta); err != nil {
+	if err := c.writeLaplace(post); err != nil {
 		return nil, err
 	}
 	sum.Params = c.paramSummaries(draws, weights)
@@ -450,7 +440,7 @@ func identity(d int) [][]float64 {
 // the bounds' width) and returns its inverse — the asymptotic covariance
 // of the maximum-likelihood estimate — or nil when it is not positive
 // definite (θ̂ on a bound, a flat direction).
-func (c *calibration) hessianCovariance(ctx context.Context, st *State, theta []float64, f0 float64) (*mat.SymDense, error) {
+func (c *calibration) hessianCovariance(ctx context.Context, theta []float64, f0 float64) (*mat.SymDense, error) {
 	pr := c.pr
 	d := len(theta)
 	h := make([]float64, d)
@@ -485,35 +475,25 @@ func (c *calibration) hessianCovariance(ctx context.Context, st *State, theta []
 			}
 		}
 	}
-	if st.Optimisation.Hessian == nil {
-		seed := scenarios.RunSeed(pr.sc.Study.Seed, hessianIndex)
-		s := study{dir: filepath.Join(c.opt.OutDir, "hessian"), label: "hessian", seed: seed,
-			seeds: make([]uint64, len(pts)), params: make([]map[string]any, len(pts))}
-		for i, p := range pts {
-			s.seeds[i] = scenarios.RunSeed(seed, i)
-			s.params[i] = pr.paramsOf(at(p))
-		}
-		outs, err := c.execute(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		fs := make([]float64, len(outs))
-		x := make([]float64, len(pr.stats))
-		for i, o := range outs {
-			if err := pr.simulate(x, o.Done, o.Outputs, o.Dir); err != nil {
-				return nil, err
-			}
-			fs[i] = -pr.logLik(x)
-			if math.IsInf(fs[i], 0) || math.IsNaN(fs[i]) {
-				fs[i] = failedObjective
-			}
-		}
-		st.Optimisation.Hessian = fs
-		if err := c.save(st); err != nil {
-			return nil, err
-		}
+	seed := scenarios.RunSeed(pr.sc.Study.Seed, hessianIndex)
+	s := study{dir: filepath.Join(c.opt.OutDir, "hessian"), label: "hessian", seed: seed,
+		seeds: make([]uint64, len(pts)), params: make([]map[string]any, len(pts))}
+	for i, p := range pts {
+		s.seeds[i] = scenarios.RunSeed(seed, i)
+		s.params[i] = pr.paramsOf(at(p))
 	}
-	fs := st.Optimisation.Hessian
+	outs, err := c.execute(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]float64, len(outs))
+	x := make([]float64, len(pr.stats))
+	for i, o := range outs {
+		if err := pr.simulate(x, o.Done, o.Outputs, o.Dir); err != nil {
+			return nil, err
+		}
+		fs[i] = -pr.logLik(x)
+	}
 	H := mat.NewSymDense(d, nil)
 	i := 0
 	for a := range d {
@@ -577,7 +557,7 @@ func (c *calibration) laplaceDraws(theta []float64, cov *mat.SymDense) ([][]floa
 
 // writeLaplace writes posterior.csv of an optimisation: the optimum
 // (particle 0, with its objective), then the Laplace draws.
-func (c *calibration) writeLaplace(p *Population, theta []float64) error {
+func (c *calibration) writeLaplace(p *Population) error {
 	head := append([]string{"particle", "weight", "objective", "run"}, c.pr.names()...)
 	rows := make([][]string, len(p.Theta))
 	for i, th := range p.Theta {
@@ -597,10 +577,10 @@ func (c *calibration) writeLaplace(p *Population, theta []float64) error {
 // TraceFile is an optimisation's trace: every evaluation.
 const TraceFile = "trace.csv"
 
-func (c *calibration) writeTrace(os *optimState) error {
+func (c *calibration) writeTrace(trace []optimRound) error {
 	head := append([]string{"round", "start", "objective"}, c.pr.names()...)
 	var rows [][]string
-	for r, rd := range os.Rounds {
+	for r, rd := range trace {
 		for _, e := range rd.Evals {
 			obj := "Inf"
 			if e.F < failedObjective {

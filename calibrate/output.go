@@ -171,11 +171,10 @@ func (c *calibration) writePopulations(pops []Population) error {
 		if p.Tolerance != nil {
 			tol = models.FormatFloat(*p.Tolerance)
 		}
-		r := []string{strconv.Itoa(p.Index), tol, strconv.Itoa(len(p.Theta)), strconv.Itoa(p.Proposals), strconv.Itoa(p.Simulations),
+		r := []string{strconv.Itoa(p.Index), tol, strconv.Itoa(p.Particles), strconv.Itoa(p.Proposals), strconv.Itoa(p.Simulations),
 			models.FormatFloat(p.AcceptanceRate()), models.FormatFloat(p.ESS), strconv.Itoa(p.Failed), strconv.Itoa(p.Batches), strconv.Itoa(total)}
 		for a := range c.pr.params {
-			m, sd := weightedMoments(column(p.Theta, a), p.Weights)
-			r = append(r, models.FormatFloat(m), models.FormatFloat(sd))
+			r = append(r, models.FormatFloat(p.Means[a]), models.FormatFloat(p.SDs[a]))
 		}
 		rows = append(rows, r)
 	}

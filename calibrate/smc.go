@@ -32,17 +32,40 @@ type Population struct {
 	Batches     int     `json:"batches"`     // engine studies
 	ESS         float64 `json:"ess"`         // effective sample size 1/Σw²
 
+	// Means and SDs are the weighted mean and sd of each parameter. The
+	// state file keeps the particles of the last population only: the
+	// earlier ones keep these and the counts.
+	Means []float64 `json:"means"`
+	SDs   []float64 `json:"sds"`
+
 	// What the next population uses: its tolerance, the distance scales
 	// (threshold acceptance) and the acceptance rate it is expected to have
 	// (for sizing its first batch).
 	NextTolerance  float64   `json:"next_tolerance"`
 	NextScales     []float64 `json:"next_scales,omitempty"`
 	NextAcceptance float64   `json:"next_acceptance"`
+
+	Particles int `json:"particles"`
 }
 
 // AcceptanceRate is N over the proposals needed to accept them.
 func (p *Population) AcceptanceRate() float64 {
-	return float64(len(p.Weights)) / float64(p.Proposals)
+	return float64(p.Particles) / float64(p.Proposals)
+}
+
+// summarise sets Means and SDs.
+func (p *Population) summarise() {
+	d := len(p.Theta[0])
+	p.Means, p.SDs = make([]float64, d), make([]float64, d)
+	for a := range d {
+		p.Means[a], p.SDs[a] = weightedMoments(column(p.Theta, a), p.Weights)
+	}
+	p.Particles = len(p.Theta)
+}
+
+// strip drops what only the last population needs.
+func (p *Population) strip() {
+	p.Theta, p.Weights, p.Distances, p.Runs, p.Scales, p.NextScales = nil, nil, nil, nil, nil, nil
 }
 
 // The PCG streams of a proposal's draws, beside the run's own seed: its

@@ -24,7 +24,6 @@ type State struct {
 	ModelVersion string       `json:"model_version"`
 	Settings     settings     `json:"settings"`
 	Populations  []Population `json:"populations,omitempty"`
-	Optimisation *optimState  `json:"optimisation,omitempty"`
 }
 
 // start returns the state to continue: a new one, or with opt.Resume the
