@@ -2,9 +2,12 @@ package calibrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 
 	"github.com/mdtwin/mdtwin/engine"
@@ -24,8 +27,9 @@ type Options struct {
 	// Model is the model's descriptor, described for the scenario's
 	// inputs (models.Configurable).
 	Model models.Descriptor
-	// NewBackend returns a fresh backend, not started, for each study.
-	NewBackend  func() (workers.Backend, error)
+	// NewBackend returns a fresh backend, not started, for the study in
+	// the folder dir (a sub-folder of OutDir).
+	NewBackend  func(dir string) (workers.Backend, error)
 	BackendKind string // for the studies' manifests
 	Workers     int
 	MaxAttempts int // ≤ 0: engine.DefaultMaxAttempts
@@ -62,10 +66,25 @@ type Result struct {
 
 // calibration is one run of Run.
 type calibration struct {
-	pr  *problem
-	opt Options
-	log *slog.Logger
+	pr       *problem
+	opt      Options
+	log      *slog.Logger
+	studyLog *slog.Logger // for the engine's studies
 }
+
+// minLevel is a slog handler that drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(a), h.min}
+}
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
 
 // Run calibrates sc's model to its targets by sc's [calibrate] method and
 // writes the outputs to opt.OutDir (see the package documentation).
@@ -82,14 +101,40 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Result, err
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	// A calibration runs many studies: their start and end lines would
+	// drown the populations; their warnings and errors (failed runs) stay.
+	c.studyLog = slog.New(minLevel{c.log.Handler(), slog.LevelWarn})
+	_, statErr := os.Stat(opt.OutDir)
 	st, err := c.start()
 	if err != nil {
 		return nil, err
 	}
+	var res *Result
 	if pr.set.Method == scenarios.ABCSMC {
-		return c.abcSMC(ctx, st)
+		res, err = c.abcSMC(ctx, st)
+	} else {
+		res, err = c.optimise(ctx, st)
 	}
-	return c.optimise(ctx, st)
+	var ie *engine.InputError
+	if errors.As(err, &ie) && !opt.Resume && len(st.Populations) == 0 {
+		// Bad input found by the first runs (a data file that does not
+		// match the model's table): leave nothing half-written.
+		c.removeOutputs(errors.Is(statErr, fs.ErrNotExist))
+	}
+	return res, err
+}
+
+// removeOutputs removes what a calibration wrote into its (empty or
+// absent) output folder, and the folder if it created it.
+func (c *calibration) removeOutputs(created bool) {
+	if created {
+		os.RemoveAll(c.opt.OutDir)
+		return
+	}
+	ents, _ := os.ReadDir(c.opt.OutDir)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(c.opt.OutDir, e.Name()))
+	}
 }
 
 // abcSMC runs ABC-SMC from the populations in st on.
@@ -201,7 +246,7 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 	scales := pr.standardScales()
 	if prev != nil {
 		var err error
-		if k, err = newKernel(prev); err != nil {
+		if k, err = newKernel(prev, set.KernelScale); err != nil {
 			return nil, "", fmt.Errorf("population %d: %w", t, err)
 		}
 		tol, expected = prev.NextTolerance, prev.NextAcceptance
@@ -219,11 +264,15 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 	used := 0
 	for b := 0; len(pop.Theta) < n; b++ {
 		need := n - len(pop.Theta)
+		// Over-propose by the expected acceptance rate, but at most 4N
+		// proposals a batch: the rate predicted from the last population's
+		// proposals is pessimistic (the new kernel is narrower), and after
+		// a batch the rate realised so far sizes the next one.
 		size := need
 		if expected > 0 && expected < 1 {
 			size = int(math.Ceil(float64(need)/expected*1.2)) + 2
 		}
-		size = min(size, maxProposals-proposals)
+		size = min(size, 4*n, maxProposals-proposals)
 		if set.MaxSimulations > 0 {
 			size = min(size, set.MaxSimulations-total-proposals)
 		}
@@ -246,7 +295,7 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 			}
 			thetas[i], s.params[i] = th, pr.paramsOf(th)
 		}
-		c.log.Info("calibration batch", "population", t, "batch", b, "proposals", size, "accepted", len(pop.Theta), "of", n)
+		c.log.Debug("calibration batch", "population", t, "batch", b, "proposals", size, "accepted", len(pop.Theta), "of", n)
 		outs, err := c.execute(ctx, s)
 		if err != nil {
 			return nil, "", err
@@ -305,14 +354,22 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 // the tolerance, the α-quantile of those distances (never below
 // min_tolerance; Del Moral, Doucet & Jasra 2012, Stat Comput 22:1009); for
 // stochastic acceptance the temperature at which this population's
-// particles would keep weight α (never below 1, never above this one's).
+// particles would keep weight α, at most half this one's, never below 1.
 // The expected acceptance rate is that of this population's proposals at
 // the next tolerance.
 func (c *calibration) schedule(pop *Population, tol float64, usedX [][]float64, usedScore []float64, accX [][]float64) {
 	pr, set := c.pr, c.pr.set
 	alpha := set.Quantile
 	if set.Acceptance == scenarios.Stochastic {
+		// Weight α of this population's particles would stay at the next
+		// temperature; but at a temperature near this one a population
+		// keeps only about 2^(−d/2) of its weight (d the effective
+		// number of parameters), so the α rule alone stalls above 1:
+		// the temperature also at least halves each population (pyABC
+		// takes the smaller of an acceptance-rate and an exponential-decay
+		// scheme the same way).
 		next := temperature(pop.Distances, pop.Weights, alpha, 1, tol)
+		next = math.Max(1, math.Min(next, tol/2))
 		pop.NextTolerance = next
 		var s float64
 		for _, l := range usedScore {

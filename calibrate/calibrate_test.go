@@ -50,7 +50,7 @@ func run(t *testing.T, src string, m models.Model, w int, dir string, resume boo
 		t.Fatal(err)
 	}
 	return Run(context.Background(), sc, Options{OutDir: dir, Resume: resume, Model: m.Describe(),
-		NewBackend: func() (workers.Backend, error) { return inproc.New(m, w), nil }, BackendKind: "inproc", Workers: w})
+		NewBackend: func(string) (workers.Backend, error) { return inproc.New(m, w), nil }, BackendKind: "inproc", Workers: w})
 }
 
 func readSummary(t *testing.T, dir string) *Summary {

@@ -13,6 +13,7 @@ const (
 	DefaultParticles      = 500
 	DefaultMaxPopulations = 20
 	DefaultQuantile       = 0.5
+	DefaultKernelScale    = 2 // Beaumont et al. 2009
 	DefaultMinAcceptance  = 0.005
 	DefaultPredictive     = 100
 	DefaultStarts         = 4
@@ -29,6 +30,7 @@ type settings struct {
 	MinAcceptance  float64 `json:"min_acceptance,omitempty"`
 	MaxSimulations int     `json:"max_simulations,omitempty"`
 	Quantile       float64 `json:"quantile,omitempty"`
+	KernelScale    float64 `json:"kernel_scale,omitempty"`
 	Distance       string  `json:"distance,omitempty"`
 	Acceptance     string  `json:"acceptance,omitempty"`
 	Predictive     int     `json:"predictive"`
@@ -49,6 +51,10 @@ func withDefaults(c *scenarios.Calibration) settings {
 	if c.Method == scenarios.ABCSMC {
 		s.MaxPopulations, s.MinTolerance, s.MinAcceptance = c.MaxPopulations, c.MinTolerance, c.MinAcceptance
 		s.MaxSimulations, s.Quantile, s.Distance, s.Acceptance = c.MaxSimulations, c.Quantile, c.Distance, c.Acceptance
+		s.KernelScale = c.KernelScale
+		if s.KernelScale == 0 {
+			s.KernelScale = DefaultKernelScale
+		}
 		if s.MaxPopulations == 0 {
 			s.MaxPopulations = DefaultMaxPopulations
 		}
@@ -160,7 +166,7 @@ func compile(sc *scenarios.Scenario, desc models.Descriptor) (*problem, error) {
 		}
 		p, err := newPrior(cp.Prior, lo, hi)
 		if err != nil {
-			return nil, sc.Errorf(append(path, "dist"), "[calibrate.params] %s: %v (the bounds of parameter %q of model %q with [calibrate.params] lower and upper); the prior lies outside the bounds", cp.Name, err, cp.Name, desc.Name)
+			return nil, sc.Errorf(append(path, "dist"), "[calibrate.params] %s: %v, the bounds of model %q's parameter and of lower and upper", cp.Name, err, desc.Name)
 		}
 		if cp.Start != nil && (*cp.Start < p.lo || *cp.Start > p.hi) {
 			return nil, sc.Errorf(append(path, "start"), "[calibrate.params] %s: start = %s is outside [%s, %s], the bounds of model %q", cp.Name, models.FormatFloat(*cp.Start), models.FormatFloat(p.lo), models.FormatFloat(p.hi), desc.Name)

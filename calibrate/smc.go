@@ -85,9 +85,12 @@ func populationSeed(calibrationSeed uint64, t int) uint64 {
 }
 
 // kernel is the perturbation kernel of a population: a multivariate normal
-// centred on an ancestor drawn by weight, with covariance Σ = 2 × the
-// weighted covariance of the previous population (Beaumont, Cornuet, Marin
-// & Robert 2009, Biometrika 96:983).
+// centred on an ancestor drawn by weight, with covariance Σ = s × the
+// weighted covariance of the previous population; s = 2 by default, the
+// choice of Beaumont, Cornuet, Marin & Robert 2009 (Biometrika 96:983),
+// which minimises the Kullback–Leibler divergence to the next population
+// under threshold acceptance. A smaller s accepts more often but leaves
+// the weights more uneven.
 type kernel struct {
 	prev    *Population
 	cum     []float64 // cumulative weights
@@ -97,7 +100,7 @@ type kernel struct {
 }
 
 // newKernel builds the kernel from the previous population.
-func newKernel(prev *Population) (*kernel, error) {
+func newKernel(prev *Population, scale float64) (*kernel, error) {
 	n, d := len(prev.Theta), len(prev.Theta[0])
 	k := &kernel{prev: prev, cum: make([]float64, n)}
 	var c float64
@@ -119,7 +122,7 @@ func newKernel(prev *Population) (*kernel, error) {
 			for i, th := range prev.Theta {
 				s += prev.Weights[i] * (th[a] - mean[a]) * (th[b] - mean[b])
 			}
-			cov.SetSym(a, b, 2*s)
+			cov.SetSym(a, b, scale*s)
 		}
 	}
 	// A population collapsed onto one point in some direction (a parameter

@@ -69,11 +69,11 @@ func (c *calibration) execute(ctx context.Context, s study) ([]runOutcome, error
 	st, err := engine.Prepare(engine.Plan{
 		Scenario: &derived, Model: c.pr.desc, Runs: runs, OutDir: s.dir, MaxAttempts: c.opt.MaxAttempts,
 		Resume: err == nil, Backend: c.opt.BackendKind, Workers: c.opt.Workers,
-	}, c.log)
+	}, c.studyLog)
 	if err != nil {
 		return nil, err
 	}
-	backend, err := c.opt.NewBackend()
+	backend, err := c.opt.NewBackend(s.dir)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type Calibration struct {
 	MinAcceptance  float64 // stop once a population's acceptance rate is below this (0: not set)
 	MaxSimulations int     // simulation budget (0: none)
 	Quantile       float64 // α of the tolerance schedule (0: not set)
+	KernelScale    float64 // the perturbation kernel's covariance over the population's (0: not set)
 	Distance       string  // Adaptive or Standardised ("": not set)
 	Acceptance     string  // Threshold or Stochastic ("": not set)
 	Predictive     int     // posterior-predictive runs; -1: not set
@@ -120,7 +121,7 @@ func (t *Target) Index() int { return t.index }
 
 var (
 	calibrateKeys = []string{"method", "particles", "max_populations", "min_tolerance", "min_acceptance",
-		"max_simulations", "quantile", "distance", "acceptance", "predictive", "starts", "max_evaluations",
+		"max_simulations", "quantile", "kernel_scale", "distance", "acceptance", "predictive", "starts", "max_evaluations",
 		"f_tolerance", "hessian", "params", "targets"}
 	calibrateMethods = []string{ABCSMC, NelderMead, CMAES}
 	targetKeys       = []string{"name", "source", "weight", "output", "observed", "se", "cv", "likelihood",
@@ -144,7 +145,7 @@ func (s *Scenario) parseCalibrate(raw map[string]any) error {
 		c.Method = m
 	}
 	optim := c.Method != ABCSMC
-	abcOnly := []string{"max_populations", "min_tolerance", "min_acceptance", "max_simulations", "quantile", "distance", "acceptance"}
+	abcOnly := []string{"max_populations", "min_tolerance", "min_acceptance", "max_simulations", "quantile", "kernel_scale", "distance", "acceptance"}
 	optimOnly := []string{"starts", "max_evaluations", "f_tolerance", "hessian"}
 	for _, k := range s.order(at(), t) {
 		if optim && slices.Contains(abcOnly, k) {
@@ -189,6 +190,9 @@ func (s *Scenario) parseCalibrate(raw map[string]any) error {
 		return err
 	}
 	if err := floatIn("quantile", &c.Quantile, func(x float64) bool { return x > 0 && x < 1 }, "a number in (0, 1)"); err != nil {
+		return err
+	}
+	if err := floatIn("kernel_scale", &c.KernelScale, func(x float64) bool { return x > 0 && x <= 100 }, "a number in (0, 100]"); err != nil {
 		return err
 	}
 	if err := floatIn("f_tolerance", &c.FTolerance, func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }, "a finite number > 0"); err != nil {
