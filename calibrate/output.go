@@ -72,6 +72,7 @@ type TargetFit struct {
 	Output     string   `json:"output,omitempty"`
 	Table      string   `json:"table,omitempty"`
 	Data       string   `json:"data,omitempty"`
+	Key        string   `json:"key_column,omitempty"`
 	Likelihood string   `json:"likelihood"`
 	Scale      string   `json:"scale"`
 	Weight     float64  `json:"weight"`
@@ -342,7 +343,7 @@ func (c *calibration) fit(ctx context.Context, sum *Summary, theta [][]float64, 
 func (pr *problem) targetFits(xs [][]float64, w []float64) []TargetFit {
 	fits := make([]TargetFit, len(pr.targets))
 	for i, t := range pr.targets {
-		fits[i] = TargetFit{Name: t.Name, Source: t.Source, Output: t.Output, Table: t.Table, Data: t.Data,
+		fits[i] = TargetFit{Name: t.Name, Source: t.Source, Output: t.Output, Table: t.Table, Data: t.Data, Key: t.Key,
 			Likelihood: t.Likelihood, Scale: t.Scale, Weight: t.Weight, Cells: []Cell{}}
 	}
 	var sumZ2 = make([]float64, len(pr.targets))

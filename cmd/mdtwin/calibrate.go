@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/mdtwin/mdtwin/calibrate"
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/workers"
 )
@@ -148,4 +151,25 @@ func unit(u string) string {
 		return ""
 	}
 	return " " + u
+}
+
+// calibrationReport writes the calibration page of the calibration in dir
+// (mdtwin report on a calibration's output folder).
+func (a *app) calibrationReport(dir, out string) error {
+	c, err := report.LoadCalibration(dir)
+	if err != nil {
+		return &engine.InputError{Msg: err.Error()}
+	}
+	if out == "" {
+		out = filepath.Join(dir, "report.html")
+	}
+	var b bytes.Buffer
+	if err := report.Calibration(&b, c); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		return &engine.InputError{Msg: fmt.Sprintf("--out: %v", err)}
+	}
+	fmt.Fprintf(a.stdout, "report written to %s\n", out)
+	return nil
 }
