@@ -136,6 +136,9 @@ func (s *Scenario) designPoints(desc models.Descriptor) ([][]any, error) {
 	if sw == nil {
 		return [][]any{nil}, nil
 	}
+	if sw.Design == Posterior {
+		return s.posteriorPoints(desc) // posterior.go
+	}
 	for _, p := range sw.Params {
 		key := []string{"sweep", "params", p.Name}
 		param, ok := desc.Param(p.Name)

@@ -81,9 +81,12 @@ type SlurmOptions struct {
 
 // Sweep is the [sweep] table.
 type Sweep struct {
-	Design  string       // "grid", "zip", "lhs" or "random"
-	Samples int          // design points of lhs and random designs; 0 for grid and zip
-	Params  []SweepParam // in file order
+	Design  string       // "grid", "zip", "lhs", "random" or "posterior"
+	Samples int          // design points of lhs, random and posterior designs; 0 for grid and zip
+	Params  []SweepParam // in file order; a posterior design's: the posterior's parameters
+	// Posterior is the posterior design's posterior (see posterior.go);
+	// nil for the other designs.
+	Posterior *PosteriorSample
 }
 
 // SweepParam is one entry of [sweep.params]: a list of values for grid and
@@ -116,11 +119,11 @@ const MaxRuns = 10_000_000
 var (
 	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient", "calibrate"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
-	sweepKeys   = []string{"design", "samples", "params"}
+	sweepKeys   = []string{"design", "samples", "params", "posterior"}
 	patientKeys = []string{"id", "store"}
 	backendKeys = []string{"kind", "workers", "max_attempts", "plugin_dir",
 		"partition", "account", "time", "mem", "cpus_per_task", "runs_per_task", "shared_dir", "mdtwin", "setup"}
-	designs     = []string{Grid, Zip, LHS, Random}
+	designs     = []string{Grid, Zip, LHS, Random, Posterior}
 	backends    = []string{InProc, Plugin, Slurm}
 	studyNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
@@ -436,6 +439,9 @@ func (s *Scenario) parseSweep(raw map[string]any) error {
 		return s.Errorf(at("design"), "[sweep] design must be one of: %s; got %s", strings.Join(designs, ", "), describe(v))
 	}
 	sw.Design = v.(string)
+	if sw.Design == Posterior {
+		return s.parsePosteriorSweep(t, sw) // posterior.go
+	}
 	sampled := sw.Design == LHS || sw.Design == Random
 	if v, ok := t["samples"]; ok {
 		if !sampled {
@@ -634,7 +640,7 @@ func (sw *Sweep) Points() int {
 		return 1
 	}
 	switch sw.Design {
-	case LHS, Random:
+	case LHS, Random, Posterior:
 		return sw.Samples
 	case Zip:
 		return len(sw.Params[0].Values)

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -179,5 +183,64 @@ dt_h = 0.5
 				t.Errorf("the output folder was left behind")
 			}
 		})
+	}
+}
+
+// A PSA on calibrated parameters: the posterior design draws its runs from
+// a calibration's posterior.csv, and the study's folder keeps the
+// posterior that fed it (posterior.csv and posterior.json with its hash),
+// as a prediction stored for a patient names that folder.
+func TestPosteriorPSA(t *testing.T) {
+	dir, file := pkCalibration(t, 60, 0, 2)
+	if b, err := mdtwin(t, dir, "calibrate", file, "--out", "cal", "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("calibrate: %v\n%s", err, b)
+	}
+	write(t, filepath.Join(dir, "psa.toml"), `[study]
+name = "psa"
+model = "pk"
+seed = 5
+output = "psa"
+[params]
+dose_mg = 200
+n_doses = 4
+[sweep]
+design = "posterior"
+posterior = "cal/posterior.csv"
+samples = 50
+`)
+	if code, stdout, stderr := cli(dir, "run", "psa.toml", "--workers", "2"); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	post := readFile(t, filepath.Join(dir, "cal", "posterior.csv"))
+	if !bytes.Equal(readFile(t, filepath.Join(dir, "psa", "posterior.csv")), post) {
+		t.Error("the study's posterior.csv is not the calibration's")
+	}
+	var info struct {
+		SHA256  string   `json:"sha256"`
+		Params  []string `json:"params"`
+		Samples int      `json:"samples"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "psa", "posterior.json")), &info); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(post)
+	if info.SHA256 != hex.EncodeToString(sum[:]) || info.Samples != 50 || strings.Join(info.Params, ",") != "cl_l_per_h,v_l,ka_per_h" {
+		t.Errorf("posterior.json: %+v", info)
+	}
+	// Every run's clearance is one of the posterior's particles.
+	particles := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(post)), "\n")[1:] {
+		particles[strings.Split(l, ",")[4]] = true
+	}
+	results := strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(dir, "psa", "results.csv")))), "\n")
+	head := strings.Split(results[0], ",")
+	col := slices.Index(head, "cl_l_per_h")
+	if len(results) != 51 || col < 0 {
+		t.Fatalf("results.csv: %d lines, cl_l_per_h column %d", len(results), col)
+	}
+	for _, r := range results[1:] {
+		if v := strings.Split(r, ",")[col]; !particles[v] {
+			t.Errorf("run with cl_l_per_h = %s, not a particle of the posterior", v)
+		}
 	}
 }
