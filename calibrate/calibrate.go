@@ -70,6 +70,8 @@ type calibration struct {
 	opt      Options
 	log      *slog.Logger
 	studyLog *slog.Logger // for the engine's studies
+
+	prevLogLikMax float64 // the previous population's LogLikMax, for schedule
 }
 
 // minLevel is a slog handler that drops records below min.
@@ -254,6 +256,10 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 			scales = prev.NextScales
 		}
 	}
+	norm := math.Inf(-1) // stochastic acceptance: the largest log-likelihood found before
+	if prev != nil {
+		norm = prev.LogLikMax
+	}
 	seed := populationSeed(c.pr.sc.Study.Seed, t)
 	maxProposals := int(math.Ceil(float64(n) / set.MinAcceptance))
 	pop := &Population{Index: t}
@@ -313,7 +319,7 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 			var accept bool
 			if stochastic {
 				score = pr.logLik(x)
-				accept = !math.IsInf(score, -1) && (math.IsInf(tol, 1) || acceptanceUniform(s.seeds[i]) < math.Exp(score/tol))
+				accept = !math.IsInf(score, -1) && (math.IsInf(tol, 1) || acceptanceUniform(s.seeds[i]) < math.Exp((score-norm)/tol))
 			} else {
 				score = pr.distance(x, scales)
 				accept = !math.IsInf(score, 1) && score <= tol
@@ -344,6 +350,7 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 	pop.Weights = pr.importanceWeights(k, pop.Theta)
 	pop.ESS = ess(pop.Weights)
 	pop.Scales = scales
+	c.prevLogLikMax = norm
 	c.schedule(pop, tol, usedX, usedScore, accX)
 	return pop, "", nil
 }
@@ -361,6 +368,21 @@ func (c *calibration) schedule(pop *Population, tol float64, usedX [][]float64, 
 	pr, set := c.pr, c.pr.set
 	alpha := set.Quantile
 	if set.Acceptance == scenarios.Stochastic {
+		// The log-likelihood is normalised by the largest found so far
+		// (pyABC's pdf_norm_max_found), not by that of a perfect fit: with
+		// targets no parameter reproduces exactly (noisy data, targets
+		// that pull apart) the perfect fit's likelihood is far above any
+		// simulation's and the acceptance rate would collapse. A later
+		// proposal above it is accepted with probability 1 (clipped), a
+		// small bias pyABC accepts too.
+		pop.LogLikMax = c.prevLogLikMax // −Inf for population 0
+		for _, l := range usedScore {
+			pop.LogLikMax = math.Max(pop.LogLikMax, l)
+		}
+		rel := make([]float64, len(pop.Distances))
+		for i, l := range pop.Distances {
+			rel[i] = l - pop.LogLikMax
+		}
 		// Weight α of this population's particles would stay at the next
 		// temperature; but at a temperature near this one a population
 		// keeps only about 2^(−d/2) of its weight (d the effective
@@ -368,12 +390,12 @@ func (c *calibration) schedule(pop *Population, tol float64, usedX [][]float64, 
 		// the temperature also at least halves each population (pyABC
 		// takes the smaller of an acceptance-rate and an exponential-decay
 		// scheme the same way).
-		next := temperature(pop.Distances, pop.Weights, alpha, 1, tol)
+		next := temperature(rel, pop.Weights, alpha, 1, tol)
 		next = math.Max(1, math.Min(next, tol/2))
 		pop.NextTolerance = next
 		var s float64
 		for _, l := range usedScore {
-			s += math.Exp(l / next)
+			s += math.Exp((l - pop.LogLikMax) / next)
 		}
 		pop.NextAcceptance = math.Max(s/float64(len(usedScore)), 1/float64(len(usedScore)))
 		return

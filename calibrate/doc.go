@@ -28,10 +28,12 @@
 //     median absolute deviation over the previous population's proposals
 //     (distance = "adaptive", Prangle 2017, arXiv:1507.00874) or its
 //     standard error ("standardised");
-//     - stochastic acceptance: with probability exp(ℓ(θ)/T_t), ℓ the
-//     Gaussian or Poisson log-likelihood less its maximum. At T = 1 this
-//     samples the exact posterior under that noise model (Wilkinson 2013,
-//     Stat Appl Genet Mol Biol 12:129).
+//     - stochastic acceptance: with probability exp((ℓ(θ) − ℓ_max)/T_t), ℓ
+//     the Gaussian or Poisson log-likelihood of the targets and ℓ_max the
+//     largest found in the populations before (as pyABC's
+//     pdf_norm_max_found; clipped at 1). At T = 1 this samples the exact
+//     posterior under that noise model (Wilkinson 2013, Stat Appl Genet
+//     Mol Biol 12:129).
 //  3. Weights w_i ∝ π(θ_i) / Σ_j w_j K(θ_i | θ_j); ESS = 1/Σw².
 //  4. ε_{t+1} is the α-quantile (quantile, 0.5 by default) of population
 //     t's weighted distances under the updated scales, never below

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -44,6 +46,10 @@ type Population struct {
 	NextTolerance  float64   `json:"next_tolerance"`
 	NextScales     []float64 `json:"next_scales,omitempty"`
 	NextAcceptance float64   `json:"next_acceptance"`
+	// LogLikMax (stochastic acceptance) is the largest log-likelihood of
+	// any proposal so far: the next population accepts with probability
+	// exp((ℓ − LogLikMax)/T).
+	LogLikMax float64 `json:"loglik_max,omitempty"`
 
 	Particles int `json:"particles"`
 }
@@ -172,10 +178,11 @@ func (k *kernel) perturb(dst, theta []float64, rng *rand.Rand) {
 	}
 }
 
-// logDensity returns log Σ_j w_j K(θ | θ_j), the proposal density of θ.
-func (k *kernel) logDensity(theta []float64, diff, y []float64) float64 {
+// logDensity returns log Σ_j w_j K(θ | θ_j), the proposal density of θ;
+// diff, y (length d) and terms (length N) are scratch space.
+func (k *kernel) logDensity(theta []float64, diff, y, terms []float64) float64 {
 	d := len(theta)
-	terms := make([]float64, 0, len(k.prev.Theta))
+	terms = terms[:0]
 	best := math.Inf(-1)
 	for j, tj := range k.prev.Theta {
 		if k.prev.Weights[j] == 0 {
@@ -259,11 +266,25 @@ func (pr *problem) importanceWeights(k *kernel, theta [][]float64) []float64 {
 		}
 		return w
 	}
+	// Each particle's weight is independent of the others': they are
+	// computed in parallel chunks, each written to its own slot, so the
+	// result does not depend on the number of goroutines.
 	d := len(pr.params)
-	diff, y := make([]float64, d), make([]float64, d)
+	workers := min(runtime.GOMAXPROCS(0), (n+63)/64)
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			diff, y, terms := make([]float64, d), make([]float64, d), make([]float64, 0, len(k.prev.Theta))
+			for i := g; i < n; i += workers {
+				w[i] = pr.logPrior(theta[i]) - k.logDensity(theta[i], diff, y, terms)
+			}
+		}()
+	}
+	wg.Wait()
 	best := math.Inf(-1)
-	for i, th := range theta {
-		w[i] = pr.logPrior(th) - k.logDensity(th, diff, y)
+	for i := range w {
 		best = math.Max(best, w[i])
 	}
 	var s float64
