@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"patient":    {"patient", "store", "models", "scenarios", "mesh"},
 	"report":     {"report", "patient", "store", "models", "engine"},
 	"optima":     {"optima", "prediction", "engine", "scenarios", "models", "mesh", "workers", "store"},
-	"calibrate":  {"calibrate", "engine", "scenarios", "models", "prediction", "workers", "store"},
+	"calibrate":  {"calibrate", "engine", "scenarios", "models", "prediction", "workers", "store", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store"},
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/mesh"
 )
 
 // outputTable is a table a run wrote (runs/<id>/<name>.csv), read back.
@@ -24,8 +25,16 @@ type outputTable struct {
 	rows    [][]float64
 }
 
-// readTable reads a run's table; a missing file gives fs.ErrNotExist.
+// readTable reads a run's table; a missing file gives fs.ErrNotExist. A
+// mesh file (.vtu, .vtp, .vtk: a field a model writes per node, such as
+// the atrial model's LAT in lat.vtu) reads as a table with one row per
+// node: columns node (its index), x_mm, y_mm, z_mm, then each point field
+// (a field of c > 1 components as name_0 … name_c−1).
 func readTable(path string) (*outputTable, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".vtu", ".vtp", ".vtk":
+		return readMeshTable(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -118,7 +127,7 @@ func (pr *problem) simulate(x []float64, done bool, outputs map[string]float64, 
 			}
 			tab, ok := tables[t.Table]
 			if !ok {
-				path := filepath.Join(runDir, t.Table+".csv")
+				path := filepath.Join(runDir, tableFile(t.Table))
 				var err error
 				tab, err = readTable(path)
 				if errors.Is(err, fs.ErrNotExist) {
@@ -178,4 +187,44 @@ func keyRange(t *outputTable, key int) string {
 		lo, hi = math.Min(lo, r[key]), math.Max(hi, r[key])
 	}
 	return fmt.Sprintf("%g to %g", lo, hi)
+}
+
+func readMeshTable(path string) (*outputTable, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	m, err := mesh.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &outputTable{path: path, columns: []string{"node", "x_mm", "y_mm", "z_mm"}}
+	for _, f := range m.PointData {
+		if f.Components == 1 {
+			t.columns = append(t.columns, f.Name)
+			continue
+		}
+		for c := range f.Components {
+			t.columns = append(t.columns, f.Name+"_"+strconv.Itoa(c))
+		}
+	}
+	t.rows = make([][]float64, len(m.Points))
+	for i, p := range m.Points {
+		row := make([]float64, 0, len(t.columns))
+		row = append(row, float64(i), p[0], p[1], p[2])
+		for _, f := range m.PointData {
+			row = append(row, f.Values[i*f.Components:(i+1)*f.Components]...)
+		}
+		t.rows[i] = row
+	}
+	return t, nil
+}
+
+// tableFile is the file of an output table in a run's folder: the engine's
+// <name>.csv, or a mesh file named with its extension.
+func tableFile(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".vtu", ".vtp", ".vtk":
+		return name
+	}
+	return name + ".csv"
 }

@@ -197,7 +197,8 @@
 //	exposure = 924.0
 //
 //	[[calibrate.targets]]    # ... or an output table against a CSV data file
-//	table = "concentration"  # runs/<id>/concentration.csv of each run
+//	table = "concentration"  # runs/<id>/concentration.csv of each run; or a mesh file the run
+//	                         # writes ("lat.vtu"): one row per node: node, x_mm, y_mm, z_mm, its point fields
 //	data = "subject-7.csv"   # relative to the scenario file's folder
 //	key = "t_h"              # matched column (default: the data's first); values between
 //	                         # the table's rows are interpolated linearly
