@@ -14,8 +14,13 @@ import (
 // MSBase band (Campbell et al. 2025, PharmacoEconomics 43:223: none = EDSS
 // 0, mild = 1–3.5, moderate = 4–6, severe = 6.5–9.5; here state k stands
 // for EDSS k to k + 0.5, so the bands are states 0 | 1–3 | 4–6 | 7–9, as in
-// data/defaults.toml); nh_improvement_hr multiplies the rates of the RRMS
-// improvement cells; relapse_rate_scale multiplies every relapse rate. In
+// data/defaults.toml) to a higher band; nh_within_hr_mild and
+// nh_within_hr_moderate multiply instead the worsening cells that stay in
+// those bands (EDSS 1→2 …), which set how long the way through a band takes
+// more than how often the band is left (in the severe band every worsening
+// takes its band's ratio); nh_improvement_hr multiplies the rates of the
+// RRMS improvement cells; relapse_rate_scale multiplies every relapse
+// rate. In
 // annual timing a cell's probability becomes 1 − (1 − p)^hr and the
 // diagonal the complement, as the therapies' hazard ratios do.
 //
@@ -37,8 +42,8 @@ import (
 //	    the SPMS matrix) and no death — death censors, as in the
 //	    Kaplan–Meier medians of Harding et al. 2023 (JNNP 94:272). The time
 //	    solves S(t) = ½ for the survival of the chain with EDSS ≥ 4 (≥ 6)
-//	    absorbing: S(t) = 1ᵀ expm(Q_T t) e₀ in continuous timing (bisection
-//	    to 10⁻⁶ years); in annual timing S at whole years, linearly
+//	    absorbing: S(t) = 1ᵀ expm(Q_T t) e₀ in continuous timing (quarter-year
+//	    steps, then bisection to 10⁻⁷ years); in annual timing S at whole years, linearly
 //	    interpolated between them. 150 years means not reached by then.
 
 // nBands is the number of MSBase disability bands.
@@ -216,27 +221,61 @@ func (w *world) medianTimeTo(k int) float64 {
 		q.Set(at(RRMS, e), at(RRMS, e), -(sr + out))
 		q.Set(at(SPMS, e), at(SPMS, e), -ss)
 	}
-	surv := func(t float64) float64 {
+	// S(t) = 1ᵀ x(t), x(t)ᵀ = e₀ᵀ expm(Q_T t): step x by expm(Q_T Δ), Δ = ¼
+	// year, to the first grid time where S ≤ ½, then bisect inside that
+	// step from the state at its start.
+	const step = 0.25
+	stepTo := func(x []float64, t float64) []float64 {
 		var qt, p mat.Dense
 		qt.Scale(t, q)
 		p.Exp(&qt)
+		y := make([]float64, n)
+		for s, xs := range x {
+			if xs == 0 {
+				continue
+			}
+			for j := range n {
+				y[j] += xs * p.At(s, j)
+			}
+		}
+		return y
+	}
+	sum := func(x []float64) float64 {
 		var s float64
-		for j := range n {
-			s += p.At(at(RRMS, 0), j)
+		for _, v := range x {
+			s += v
 		}
 		return s
 	}
-	if surv(medianCap) > 0.5 {
-		return medianCap
-	}
-	lo, hi := 0.0, medianCap
-	for hi-lo > 1e-6 {
-		mid := (lo + hi) / 2
-		if surv(mid) > 0.5 {
-			lo = mid
-		} else {
-			hi = mid
+	var stepQ, p mat.Dense
+	stepQ.Scale(step, q)
+	p.Exp(&stepQ)
+	x := make([]float64, n)
+	x[at(RRMS, 0)] = 1
+	for t0 := 0.0; t0 < medianCap; t0 += step {
+		y := make([]float64, n)
+		for s, xs := range x {
+			if xs == 0 {
+				continue
+			}
+			for j := range n {
+				y[j] += xs * p.At(s, j)
+			}
 		}
+		if sum(y) > 0.5 {
+			x = y
+			continue
+		}
+		lo, hi := 0.0, step
+		for hi-lo > 1e-7 {
+			mid := (lo + hi) / 2
+			if sum(stepTo(x, mid)) > 0.5 {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return t0 + (lo+hi)/2
 	}
-	return (lo + hi) / 2
+	return medianCap
 }

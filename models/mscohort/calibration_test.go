@@ -70,7 +70,8 @@ func TestNaturalHistoryBandHR(t *testing.T) {
 // the continuous-time chain (rates −ln(1 − p) of the default RRMS and SPMS
 // matrices, RRMS→SPMS at −ln(1 − to_spms[e]) into EDSS e+1) simulated by
 // the Gillespie algorithm, 20,000 histories from RRMS at EDSS 0, with the
-// worsening rates of the mild band doubled to exercise the parameters.
+// rates out of the mild band doubled and those within it halved to
+// exercise the parameters.
 // The medians agree within 0.3 years (the sample median's standard error
 // is about 1.25·sd/√n ≈ 0.07 years here).
 func TestNaturalHistoryMedians(t *testing.T) {
@@ -79,15 +80,18 @@ func TestNaturalHistoryMedians(t *testing.T) {
 		t.Fatal(err)
 	}
 	nh := d.raw.NaturalHistory
-	const hrMild = 2.0
+	const hrMild, withinMild = 2.0, 0.5
 	rate := func(c Course, e, j int) float64 {
 		m := nh.RRMS
 		if c == SPMS {
 			m = nh.SPMS
 		}
 		r := -math.Log1p(-m[e][j])
-		if c == RRMS && j > e && band(e) == 1 {
-			r *= hrMild
+		if c == RRMS && j > e && band(e) == 1 && band(j) > 1 {
+			r *= hrMild // out of the mild band
+		}
+		if c == RRMS && j > e && band(e) == 1 && band(j) == 1 {
+			r *= withinMild
 		}
 		return r
 	}
@@ -121,7 +125,7 @@ func TestNaturalHistoryMedians(t *testing.T) {
 		}
 		return t
 	}
-	out := nhRun(t, map[string]any{"nh_worsening_hr_mild": hrMild})
+	out := nhRun(t, map[string]any{"nh_worsening_hr_mild": hrMild, "nh_within_hr_mild": withinMild})
 	for _, k := range []int{4, 6} {
 		ts := make([]float64, 20000)
 		for i := range ts {

@@ -38,7 +38,7 @@ type values struct {
 	// The natural-history parameters a calibration fits
 	// (calibration.go): hazard ratios on untreated RRMS worsening by
 	// MSBase band, on RRMS improvement, and a factor on relapse rates.
-	nhBand                  [nBands]float64
+	nhBand, nhWithin        [nBands]float64
 	nhImprovement, relScale float64
 	therapies               []therapyValues // by definition.therapyNames
 }
@@ -162,7 +162,7 @@ func compile(inputs []byte) (*definition, error) {
 	v.discC, v.discE, v.wtp = in.DiscountCosts, in.DiscountEffects, in.WTP
 	v.female, v.spmsShare = in.Baseline.Female, in.Baseline.SPMS
 	v.edssCostScale, v.nhWorsening = 1, 1
-	v.nhBand, v.nhImprovement, v.relScale = [nBands]float64{1, 1, 1, 1}, 1, 1
+	v.nhBand, v.nhWithin, v.nhImprovement, v.relScale = [nBands]float64{1, 1, 1, 1}, [nBands]float64{1, 1, 1, 1}, 1, 1
 	for _, n := range d.therapyNames {
 		t := in.Therapies[n]
 		v.therapies = append(v.therapies, therapyValues{hr: t.HR, rr: t.RR, cost: t.Cost, admin: t.AdminCost, disc: t.Discontinuation})
@@ -209,9 +209,11 @@ func (d *definition) bindings() []binding {
 		{"edss_cost_scale", "", "multiplier on the annual costs by EDSS", 0, 1000, func(v *values) *float64 { return &v.edssCostScale }},
 		{"nh_worsening_hr", "", "hazard ratio on every natural-history EDSS worsening (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.nhWorsening }},
 		{"nh_worsening_hr_none", "", "hazard ratio on untreated RRMS worsening from EDSS 0 (MSBase band none; calibration.go)", 0, 100, func(v *values) *float64 { return &v.nhBand[0] }},
-		{"nh_worsening_hr_mild", "", "hazard ratio on untreated RRMS worsening from EDSS 1–3 (MSBase band mild)", 0, 100, func(v *values) *float64 { return &v.nhBand[1] }},
-		{"nh_worsening_hr_moderate", "", "hazard ratio on untreated RRMS worsening from EDSS 4–6 (MSBase band moderate)", 0, 100, func(v *values) *float64 { return &v.nhBand[2] }},
+		{"nh_worsening_hr_mild", "", "hazard ratio on untreated RRMS worsening from EDSS 1–3 (MSBase band mild) to a higher band", 0, 100, func(v *values) *float64 { return &v.nhBand[1] }},
+		{"nh_worsening_hr_moderate", "", "hazard ratio on untreated RRMS worsening from EDSS 4–6 (MSBase band moderate) to a higher band", 0, 100, func(v *values) *float64 { return &v.nhBand[2] }},
 		{"nh_worsening_hr_severe", "", "hazard ratio on untreated RRMS worsening from EDSS 7–9 (MSBase band severe)", 0, 100, func(v *values) *float64 { return &v.nhBand[3] }},
+		{"nh_within_hr_mild", "", "hazard ratio on untreated RRMS worsening within band mild (EDSS 1→2, 1→3, 2→3)", 0, 100, func(v *values) *float64 { return &v.nhWithin[1] }},
+		{"nh_within_hr_moderate", "", "hazard ratio on untreated RRMS worsening within band moderate (EDSS 4→5, 4→6, 5→6)", 0, 100, func(v *values) *float64 { return &v.nhWithin[2] }},
 		{"nh_improvement_hr", "", "hazard ratio on every RRMS EDSS improvement (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.nhImprovement }},
 		{"relapse_rate_scale", "", "factor on the natural-history relapse rates of RRMS and SPMS (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.relScale }},
 		{"female_share", "", "share of women in the starting population", 0, 1, func(v *values) *float64 { return &v.female }},

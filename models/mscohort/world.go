@@ -137,12 +137,19 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 				pc := w.probCum[i*NEDSS : (i+1)*NEDSS]
 				var tot, leave float64
 				var p [NEDSS]float64
-				worse, better := hr, 1.0
+				worse, within, better := hr, hr, 1.0
 				if c == RRMS { // the calibrated natural history (calibration.go)
-					worse, better = hr*v.nhBand[band(e)], v.nhImprovement
+					b := band(e)
+					worse, within, better = hr*v.nhBand[b], hr*v.nhBand[b], v.nhImprovement
+					if b == 1 || b == 2 {
+						within = hr * v.nhWithin[b]
+					}
 				}
 				rhr := func(j int) float64 {
-					if j > e {
+					switch {
+					case j > e && band(j) == band(e):
+						return within
+					case j > e:
 						return worse
 					}
 					return better
