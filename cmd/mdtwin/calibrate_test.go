@@ -186,7 +186,8 @@ dt_h = 0.5
 	}
 }
 
-// A PSA on calibrated parameters: the posterior design draws its runs from
+// mdtwin report on a calibration's folder writes its calibration page. A
+// PSA on calibrated parameters: the posterior design draws its runs from
 // a calibration's posterior.csv, and the study's folder keeps the
 // posterior that fed it (posterior.csv and posterior.json with its hash),
 // as a prediction stored for a patient names that folder.
@@ -194,6 +195,12 @@ func TestPosteriorPSA(t *testing.T) {
 	dir, file := pkCalibration(t, 60, 0, 2)
 	if b, err := mdtwin(t, dir, "calibrate", file, "--out", "cal", "--workers", "2").CombinedOutput(); err != nil {
 		t.Fatalf("calibrate: %v\n%s", err, b)
+	}
+	if code, stdout, stderr := cli(dir, "report", "cal"); code != 0 || !strings.Contains(stdout, "report written to cal/report.html") {
+		t.Fatalf("report of the calibration: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if html := string(readFile(t, filepath.Join(dir, "cal", "report.html"))); !strings.Contains(html, "Calibration report: pk-individual") {
+		t.Error("mdtwin report on a calibration's folder did not write the calibration page")
 	}
 	write(t, filepath.Join(dir, "psa.toml"), `[study]
 name = "psa"
