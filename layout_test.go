@@ -33,7 +33,7 @@ var allowed = map[string][]string{
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
-	"calibrate":  {"calibrate", "engine", "scenarios", "models"},
+	"calibrate":  {"calibrate", "engine", "scenarios", "models", "workers", "store", "mesh"},
 }
 
 // The engine talks to backends only through the workers.Backend interface.

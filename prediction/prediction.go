@@ -90,7 +90,11 @@ func Execute(ctx context.Context, s Study) (engine.Report, error) {
 	if progress == nil {
 		progress = noProgress{}
 	}
-	return study.Execute(ctx, s.Backend, progress)
+	rep, err := study.Execute(ctx, s.Backend, progress)
+	if err == nil {
+		err = savePosterior(s.Scenario, s.OutDir) // posterior.go
+	}
+	return rep, err
 }
 
 type noProgress struct{}

@@ -50,7 +50,7 @@
 //	]
 //
 //	[sweep]                  # what varies; without it the study has one design point
-//	design = "grid"          # grid | zip | lhs | random
+//	design = "grid"          # grid | zip | lhs | random | posterior
 //	[sweep.params]
 //	dose_mg = [50, 100, 200]
 //	fed = [false, true]
@@ -143,6 +143,72 @@
 //     probability.
 //   - random draws every u independently; the first k points are the same
 //     whatever the number of samples.
+//
+// The posterior design draws its points from the posterior.csv of a
+// calibration (`mdtwin calibrate`, package calibrate), by weight, for a
+// probabilistic sensitivity analysis on calibrated parameters (see
+// posterior.go); its parameters are the file's columns:
+//
+//	[sweep]
+//	design = "posterior"
+//	posterior = "../out/pk-individual/posterior.csv"  # relative to the scenario file's folder
+//	samples = 1000
+//
+// # Calibration
+//
+// A [calibrate] table makes the scenario a calibration (`mdtwin calibrate`,
+// package calibrate): it fits the parameters of [calibrate.params] to the
+// [[calibrate.targets]]. It has no [sweep] (the calibration chooses its
+// runs) and replicates 1.
+//
+//	[calibrate]
+//	method = "abc-smc"       # abc-smc | nelder-mead | cma-es
+//	particles = 500          # particles per population (optimisers: draws of the Laplace approximation)
+//	acceptance = "threshold" # abc-smc: threshold (distance ≤ ε) | stochastic (exact at temperature 1)
+//	distance = "adaptive"    # abc-smc, threshold: adaptive (MAD scales) | standardised (SE scales)
+//	min_tolerance = 0.5      # abc-smc, threshold: the final tolerance (> 0)
+//	quantile = 0.5           # abc-smc: the tolerance schedule's α
+//	kernel_scale = 2         # abc-smc: perturbation covariance / population covariance
+//	max_populations = 20     # abc-smc
+//	min_acceptance = 0.005   # abc-smc: stop when a population's acceptance rate falls below
+//	max_simulations = 100000 # abc-smc: the simulation budget
+//	starts = 4               # optimisers: starting points
+//	max_evaluations = 2000   # optimisers: model runs per start
+//	f_tolerance = 1e-10      # optimisers: convergence in the objective
+//	hessian = true           # optimisers: standard errors and the Laplace approximation
+//	predictive = 100         # posterior-predictive runs (0: none)
+//
+//	[calibrate.params]       # a prior per parameter, in the distribution syntax of
+//	                         # [sweep.params] (continuous kinds), optionally truncated
+//	cl_l_per_h = { dist = "lognormal", mu = 1.6, sigma = 0.5, lower = 0.5, upper = 50, start = 5 }
+//
+//	[[calibrate.targets]]    # a scalar output ...
+//	output = "cmax_mg_per_l"
+//	observed = 2.1
+//	se = 0.2                 # or cv = 0.1 (se = cv·|observed|)
+//	scale = "linear"         # or "log": compare logarithms (se then of the log)
+//	weight = 1
+//	source = "Smith 2020, Table 2"
+//	name = "peak"            # label in reports; default: the output
+//
+//	[[calibrate.targets]]    # ... a Poisson count ...
+//	output = "relapses"
+//	likelihood = "poisson"
+//	count = 203              # observed events; expected count = output × exposure
+//	exposure = 924.0
+//
+//	[[calibrate.targets]]    # ... or an output table against a CSV data file
+//	table = "concentration"  # runs/<id>/concentration.csv of each run; or a mesh file the run
+//	                         # writes ("lat.vtu"): one row per node: node, x_mm, y_mm, z_mm, its point fields
+//	data = "subject-7.csv"   # relative to the scenario file's folder
+//	key = "t_h"              # matched column (default: the data's first); values between
+//	                         # the table's rows are interpolated linearly
+//	columns = ["c_mg_per_l"] # compared columns (default: all but the key and se_column)
+//	se_column = "sd"         # per-row standard errors (or se, cv)
+//
+// Mistakes are *Error positioned in the scenario (or at the data file's
+// line); whether a prior overlaps the model's bounds and the targets name
+// outputs of the model is checked against the model by package calibrate.
 //
 // # Runs, ids and seeds
 //

@@ -257,6 +257,9 @@ func (s *Scenario) designPoints(desc models.Descriptor) (points, error) {
 	if sw == nil {
 		return single{}, nil
 	}
+	if sw.Design == Posterior {
+		return s.posteriorPoints(desc) // posterior.go
+	}
 	for _, p := range sw.Params {
 		key := []string{"sweep", "params", p.Name}
 		param, ok := desc.Param(p.Name)

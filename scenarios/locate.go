@@ -145,6 +145,11 @@ func (l *locator) skipLine() {
 
 func (l *locator) document() {
 	var table []string
+	// An element of an array of tables ([[a.b]]) is recorded as a.b.<n>
+	// (elem(n)), its keys under it; its keys are also recorded under a.b,
+	// where the first element's win, as before elements were told apart.
+	var shared []string
+	arrays := map[string]int{}
 	for {
 		l.skipBlank()
 		if l.eof() {
@@ -153,14 +158,22 @@ func (l *locator) document() {
 		start := l.here()
 		if l.peek() == '[' {
 			l.advance()
-			if l.peek() == '[' {
+			array := l.peek() == '['
+			if array {
 				l.advance()
 			}
 			segs, _ := l.key()
 			for k := range segs {
 				l.record(segs[:k+1], start, k == len(segs)-1)
 			}
-			table = segs
+			table, shared = segs, nil
+			if array && len(segs) > 0 {
+				n := arrays[pathKey(segs)]
+				arrays[pathKey(segs)]++
+				shared = segs
+				table = append(segs[:len(segs):len(segs)], elem(n))
+				l.record(table, start, true)
+			}
 			l.skipLine()
 			continue
 		}
@@ -168,6 +181,9 @@ func (l *locator) document() {
 		if len(segs) == 0 {
 			l.skipLine()
 			continue
+		}
+		if shared != nil {
+			l.recordKey(shared, segs, at)
 		}
 		full := l.recordKey(table, segs, at)
 		l.skipSpace()

@@ -33,6 +33,8 @@ type Scenario struct {
 	Sweep   *Sweep          // nil when absent: a single design point
 	Backend Backend         //
 	Patient *Patient        // nil when absent: a generic study
+	// Calibrate is the [calibrate] table (see calibrate.go); nil when absent.
+	Calibrate *Calibration
 
 	loc        *locator   // key positions in the source
 	keys       []toml.Key // every key, in file order
@@ -85,9 +87,12 @@ type SlurmOptions struct {
 
 // Sweep is the [sweep] table.
 type Sweep struct {
-	Design  string       // "grid", "zip", "lhs" or "random"
-	Samples int          // design points of lhs and random designs; 0 for grid and zip
-	Params  []SweepParam // in file order
+	Design  string       // "grid", "zip", "lhs", "random" or "posterior"
+	Samples int          // design points of lhs, random and posterior designs; 0 for grid and zip
+	Params  []SweepParam // in file order; a posterior design's: the posterior's parameters
+	// Posterior is the posterior design's posterior (see posterior.go);
+	// nil for the other designs.
+	Posterior *PosteriorSample
 }
 
 // SweepParam is one entry of [sweep.params]: a list of values for grid and
@@ -118,13 +123,13 @@ const (
 const MaxRuns = 10_000_000
 
 var (
-	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient"}
+	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient", "calibrate"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
-	sweepKeys   = []string{"design", "samples", "params"}
+	sweepKeys   = []string{"design", "samples", "params", "posterior"}
 	patientKeys = []string{"id", "store"}
 	backendKeys = []string{"kind", "workers", "max_attempts", "run_timeout", "plugin_dir",
 		"partition", "account", "time", "mem", "cpus_per_task", "runs_per_task", "shared_dir", "mdtwin", "setup"}
-	designs     = []string{Grid, Zip, LHS, Random}
+	designs     = []string{Grid, Zip, LHS, Random, Posterior}
 	backends    = []string{InProc, Plugin, Slurm}
 	studyNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
@@ -177,7 +182,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if k, bad := s.firstUnknown(nil, raw, topKeys); bad {
 		return nil, s.Errorf([]string{k}, "unknown key %q at top level, expected one of: %s", k, strings.Join(topKeys, ", "))
 	}
-	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient} {
+	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient, s.parseCalibrate} {
 		if err := step(raw); err != nil {
 			return nil, err
 		}
@@ -466,6 +471,9 @@ func (s *Scenario) parseSweep(raw map[string]any) error {
 		return s.Errorf(at("design"), "[sweep] design must be one of: %s; got %s", strings.Join(designs, ", "), describe(v))
 	}
 	sw.Design = v.(string)
+	if sw.Design == Posterior {
+		return s.parsePosteriorSweep(t, sw) // posterior.go
+	}
 	sampled := sw.Design == LHS || sw.Design == Random
 	if v, ok := t["samples"]; ok {
 		if !sampled {
@@ -672,7 +680,7 @@ func (sw *Sweep) Points() int {
 		return 1
 	}
 	switch sw.Design {
-	case LHS, Random:
+	case LHS, Random, Posterior:
 		return sw.Samples
 	case Zip:
 		return len(sw.Params[0].Values)

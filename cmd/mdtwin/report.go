@@ -24,7 +24,8 @@ func (a *app) reportCommand() *cobra.Command {
 and writes one HTML file that opens offline (inline styles and SVG plots, no external assets):
 the output summary; for HTA models the frontier, increments, CE plane and CEAC; for mscohort
 the EDSS forecast per strategy (with save_trajectories = true) or the per-strategy table; for
-brain the effect of resection and the seizure onsets.
+brain the effect of resection and the seizure onsets. For the output folder of mdtwin calibrate
+it is the calibration page: posterior marginals and pairs, tolerance schedule, observed vs predicted.
 
 With --patient, the report is that patient's prediction report: their record (EDSS visits,
 therapies) and the predictions stored for them, above the study's sections.
@@ -37,6 +38,9 @@ Exit status: 0 on success; 2 on a bad folder, an unknown patient or bad flags.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if report.IsCalibration(args[0]) && pid == "" {
+				return a.calibrationReport(args[0], out)
+			}
 			st, err := report.LoadStudy(args[0])
 			if err != nil {
 				return &engine.InputError{Msg: err.Error()}

@@ -35,6 +35,9 @@ type Inputs struct {
 	Nsig         []float64             `json:"nsig,omitempty"`
 	Hypotheses   map[string]Hypothesis `json:"hypotheses,omitempty"`
 	Resections   map[string][]string   `json:"resections,omitempty"`
+	// Regional names regions with an excitability parameter x0_<label> and
+	// an onset output onset_<label>_ms each (see regional.go).
+	Regional []string `json:"regional,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -59,6 +62,7 @@ type setup struct {
 	contactL []string
 	gain     []float64 // contacts × regions, when read from a file
 	watch    []int     // regions reported as outputs seized_<label>
+	regional []int     // regions with parameters x0_<label> and outputs onset_<label>_ms
 }
 
 // parseInputs decodes and checks the inputs, reading the files they name.
@@ -70,7 +74,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -135,6 +139,9 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 		if watched[i] {
 			s.watch = append(s.watch, i)
 		}
+	}
+	if s.regional, err = checkRegional(in.Regional, conn, in.Connectivity); err != nil {
+		return nil, err
 	}
 	if in.SEEG != "" {
 		if conn.Centres == nil {

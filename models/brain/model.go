@@ -113,6 +113,7 @@ func descriptor(s *setup) models.Descriptor {
 		},
 	}
 	if s != nil {
+		regionalDescriptor(&d, s)
 		for _, i := range s.watch {
 			l := s.conn.Labels[i]
 			d.Outputs = append(d.Outputs, models.Output{Name: outputName(l), Doc: "1 if region " + l + " seized, else 0"})
@@ -157,6 +158,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			i := conn.Index(l)
 			x0[i], role[i] = p.Float("x0_pz"), "pz"
 		}
+	}
+	for _, i := range s.regional {
+		x0[i] = p.Float(X0Param(conn.Labels[i]))
 	}
 	// Resection (TVB tutorial 3): cut every edge of the resected regions and
 	// give them healthy dynamics.
@@ -252,6 +256,13 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		first := prop.FirstOnset[prop.Order[0]]
 		sc["first_onset_ms"] = first
 		sc["recruitment_span_ms"] = prop.FirstOnset[prop.Order[len(prop.Order)-1]] - first
+	}
+	for _, i := range s.regional {
+		onset := tEnd
+		if prop.Count[i] > 0 {
+			onset = prop.FirstOnset[i]
+		}
+		sc[OnsetOutput(conn.Labels[i])] = onset
 	}
 	for _, i := range s.watch {
 		v := 0.0

@@ -35,7 +35,12 @@ type values struct {
 	female, spmsShare           float64 // baseline shares of women and of SPMS
 	baseEDSS                    [NEDSS]float64
 	edssCostScale, nhWorsening  float64
-	therapies                   []therapyValues // by definition.therapyNames
+	// The natural-history parameters a calibration fits
+	// (calibration.go): hazard ratios on untreated RRMS worsening by
+	// MSBase band, on RRMS improvement, and a factor on relapse rates.
+	nhBand, nhWithin        [nBands]float64
+	nhImprovement, relScale float64
+	therapies               []therapyValues // by definition.therapyNames
 }
 
 // therapyValues are one therapy's numbers.
@@ -157,6 +162,7 @@ func compile(inputs []byte) (*definition, error) {
 	v.discC, v.discE, v.wtp = in.DiscountCosts, in.DiscountEffects, in.WTP
 	v.female, v.spmsShare = in.Baseline.Female, in.Baseline.SPMS
 	v.edssCostScale, v.nhWorsening = 1, 1
+	v.nhBand, v.nhWithin, v.nhImprovement, v.relScale = [nBands]float64{1, 1, 1, 1}, [nBands]float64{1, 1, 1, 1}, 1, 1
 	for _, n := range d.therapyNames {
 		t := in.Therapies[n]
 		v.therapies = append(v.therapies, therapyValues{hr: t.HR, rr: t.RR, cost: t.Cost, admin: t.AdminCost, disc: t.Discontinuation})
@@ -202,6 +208,14 @@ func (d *definition) bindings() []binding {
 		{"spms_utility_decrement", "", "utility decrement in SPMS", -1, 1, func(v *values) *float64 { return &v.spmsDec }},
 		{"edss_cost_scale", "", "multiplier on the annual costs by EDSS", 0, 1000, func(v *values) *float64 { return &v.edssCostScale }},
 		{"nh_worsening_hr", "", "hazard ratio on every natural-history EDSS worsening (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.nhWorsening }},
+		{"nh_worsening_hr_none", "", "hazard ratio on untreated RRMS worsening from EDSS 0 (MSBase band none; calibration.go)", 0, 100, func(v *values) *float64 { return &v.nhBand[0] }},
+		{"nh_worsening_hr_mild", "", "hazard ratio on untreated RRMS worsening from EDSS 1–3 (MSBase band mild) to a higher band", 0, 100, func(v *values) *float64 { return &v.nhBand[1] }},
+		{"nh_worsening_hr_moderate", "", "hazard ratio on untreated RRMS worsening from EDSS 4–6 (MSBase band moderate) to a higher band", 0, 100, func(v *values) *float64 { return &v.nhBand[2] }},
+		{"nh_worsening_hr_severe", "", "hazard ratio on untreated RRMS worsening from EDSS 7–9 (MSBase band severe)", 0, 100, func(v *values) *float64 { return &v.nhBand[3] }},
+		{"nh_within_hr_mild", "", "hazard ratio on untreated RRMS worsening within band mild (EDSS 1→2, 1→3, 2→3)", 0, 100, func(v *values) *float64 { return &v.nhWithin[1] }},
+		{"nh_within_hr_moderate", "", "hazard ratio on untreated RRMS worsening within band moderate (EDSS 4→5, 4→6, 5→6)", 0, 100, func(v *values) *float64 { return &v.nhWithin[2] }},
+		{"nh_improvement_hr", "", "hazard ratio on every RRMS EDSS improvement (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.nhImprovement }},
+		{"relapse_rate_scale", "", "factor on the natural-history relapse rates of RRMS and SPMS (1: the inputs)", 0, 100, func(v *values) *float64 { return &v.relScale }},
 		{"female_share", "", "share of women in the starting population", 0, 1, func(v *values) *float64 { return &v.female }},
 		{"spms_share", "", "share of the starting population in SPMS (SPMS rates from time 0, no conversion)", 0, 1, func(v *values) *float64 { return &v.spmsShare }},
 	}
@@ -290,6 +304,11 @@ func (d *definition) descriptor() models.Descriptor {
 			)
 		}
 	}
+	for _, s := range d.strategies {
+		desc.Outputs = append(desc.Outputs, models.Output{Name: s.name + "_arr", Unit: "relapses/year",
+			Doc: "annualised relapse rate: relapses per life-year over the horizon"})
+	}
+	desc.Outputs = append(desc.Outputs, naturalHistoryOutputs()...)
 	desc.Outputs = append(desc.Outputs, models.Output{Name: "patient_years", Unit: "year",
 		Doc: "life-years simulated in the run, all strategies and patients (des mode; expected per patient in cohort mode)"})
 	return desc

@@ -64,9 +64,10 @@
 //
 //	EDSS change e → j      rate λ_ej = −ln(1 − p_ej) from the annual matrix of the course
 //	                       (off-diagonal cells), × HR of the therapy for j > e in RRMS only,
-//	                       × nh_worsening_hr for j > e
+//	                       × nh_worsening_hr for j > e; in RRMS also × nh_worsening_hr_<band of e>
+//	                       for j > e and × nh_improvement_hr for j < e (calibration.go)
 //	RRMS → SPMS            rate −ln(1 − to_spms[e]); the patient enters SPMS at EDSS e+1
-//	relapse                rate relapse_<course>[e] × RR of the therapy (no dependence on past relapses)
+//	relapse                rate relapse_<course>[e] × relapse_rate_scale × RR of the therapy (no dependence on past relapses)
 //	discontinuation        rate of the therapy; the next line starts (or therapy stops)
 //	switch                 at the line's switch_at (years since the start: a time-specific
 //	                       swap) or after max_years on the line (a switch after a delay)
@@ -111,7 +112,10 @@
 // s_years_to_edss7 (restricted means: death and the horizon censor;
 // 0 for a patient who starts there), s_years_on_<therapy>, s_nmb at wtp; for
 // each strategy after the first s_inc_cost, s_inc_qaly, s_icer and s_inc_nmb
-// versus the first; and patient_years. Summarize adds, over the study's runs,
+// versus the first; s_arr (relapses per life-year); the natural-history
+// outputs nh_p_<band>_stay, nh_p_<band>_to_<next band> and
+// nh_median_years_to_edss4/6 (see calibration.go: what a calibration to
+// MSBase and UK targets compares); and patient_years. Summarize adds, over the study's runs,
 // the mean and 95 % interval of every output, the cost-effectiveness
 // frontier (hta.Frontier), and with more than one run the CEAC, CEAF, EVPI
 // (over [inputs] wtp_grid) and the CE-plane scatter.

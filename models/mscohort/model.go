@@ -299,6 +299,7 @@ func (w *world) outputs(accs []*accum) map[string]float64 {
 		out[n+"_qaly_disc"], out[n+"_qaly"] = t.QALYDisc, t.QALY
 		out[n+"_ly_disc"], out[n+"_ly"] = t.LYDisc, t.LY
 		out[n+"_relapses"] = t.Relapses
+		out[n+"_arr"] = t.Relapses / t.LY
 		out[n+"_years_to_edss6"], out[n+"_years_to_edss7"] = t.YearsToEDSS6, t.YearsToEDSS7
 		out[n+"_nmb"] = w.v.wtp*t.QALYDisc - t.CostDisc
 		for _, th := range s.therapies {
@@ -318,6 +319,7 @@ func (w *world) outputs(accs []*accum) map[string]float64 {
 		years += t.LY * float64(accs[si].patients)
 	}
 	out["patient_years"] = years
+	w.naturalHistory(out) // calibration.go
 	return out
 }
 

@@ -137,21 +137,38 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 				pc := w.probCum[i*NEDSS : (i+1)*NEDSS]
 				var tot, leave float64
 				var p [NEDSS]float64
+				worse, within, better := hr, hr, 1.0
+				if c == RRMS { // the calibrated natural history (calibration.go)
+					b := band(e)
+					worse, within, better = hr*v.nhBand[b], hr*v.nhBand[b], v.nhImprovement
+					if b == 1 || b == 2 {
+						within = hr * v.nhWithin[b]
+					}
+				}
+				rhr := func(j int) float64 {
+					switch {
+					case j > e && band(j) == band(e):
+						return within
+					case j > e:
+						return worse
+					}
+					return better
+				}
 				for j := range NEDSS {
 					if j == e {
 						continue
 					}
 					pj := m[e][j]
-					if j > e && hr != 1 {
-						pj = -math.Expm1(hr * math.Log1p(-pj)) // rate·hr, back to a probability
+					if h := rhr(j); h != 1 {
+						pj = -math.Expm1(h * math.Log1p(-pj)) // rate·hr, back to a probability
 					}
 					p[j] = pj
 					leave += pj
-					tot += -math.Log1p(-m[e][j]) * map1(j > e, hr)
+					tot += -math.Log1p(-m[e][j]) * rhr(j)
 				}
 				if leave > 1+rowTolerance {
-					return nil, fmt.Errorf("%s, row %q: with a worsening hazard ratio of %s the annual probabilities of leaving sum to %s > 1",
-						c, edssName(e), fmtNum(hr), fmtNum(leave))
+					return nil, fmt.Errorf("%s, row %q: with hazard ratios %s on worsening and %s on improvement the annual probabilities of leaving sum to %s > 1",
+						c, edssName(e), fmtNum(worse), fmtNum(better), fmtNum(leave))
 				}
 				if math.IsInf(tot, 1) {
 					return nil, fmt.Errorf("%s, row %q: a transition probability of 1 has an infinite rate in continuous timing; use edss_timing = \"annual\"", c, edssName(e))
@@ -160,7 +177,7 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 				var acc, accP float64
 				for j := range NEDSS {
 					if j != e {
-						acc += -math.Log1p(-m[e][j]) * map1(j > e, hr)
+						acc += -math.Log1p(-m[e][j]) * rhr(j)
 					}
 					cum[j] = acc
 					accP += p[j]
@@ -173,7 +190,7 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 	for e := range NEDSS {
 		w.convProb[e] = v.toSPMS[e]
 		w.convRate[e] = -math.Log1p(-v.toSPMS[e])
-		w.relapse[RRMS][e], w.relapse[SPMS][e] = v.relRR[e], v.relSP[e]
+		w.relapse[RRMS][e], w.relapse[SPMS][e] = v.relRR[e]*v.relScale, v.relSP[e]*v.relScale
 		w.smr[e] = v.smr[e]
 	}
 	w.mort[0], w.mort[1] = newHazard(d.femaleMx), newHazard(d.maleMx)
@@ -203,13 +220,6 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		w.plans = append(w.plans, p)
 	}
 	return w, nil
-}
-
-func map1(worse bool, hr float64) float64 {
-	if worse {
-		return hr
-	}
-	return 1
 }
 
 // ageDistribution discretises a normal distribution of ages (mean, sd) to

@@ -1,0 +1,158 @@
+package calibrate
+
+import (
+	"math"
+	"sort"
+)
+
+// distance is the weighted Euclidean distance between the simulated
+// statistics x and the observed ones, each difference divided by its
+// scale:
+//
+//	d(x, y) = √( Σ_k w_k ((x_k − y_k)/s_k)² )
+//
+// with w_k the target's weight. A statistic that could not be simulated
+// (NaN, ±Inf) makes the distance +Inf: the particle is never accepted.
+func (pr *problem) distance(x, scales []float64) float64 {
+	var s float64
+	for k, st := range pr.stats {
+		if math.IsNaN(x[k]) || math.IsInf(x[k], 0) {
+			return math.Inf(1)
+		}
+		r := (x[k] - st.observed) / scales[k]
+		s += st.weight * r * r
+	}
+	return math.Sqrt(s)
+}
+
+// logLik returns the weighted log-likelihood of the observations given the
+// simulated statistics x, less its largest possible value (so it is ≤ 0,
+// and 0 for a perfect fit):
+//
+//	normal:   ℓ_k = −½ ((x_k − y_k)/se_k)²
+//	Poisson:  ℓ_k = y_k ln(λ_k/y_k) − λ_k + y_k      (λ_k = x_k the expected count; y ln(λ/y) = 0 for y = 0)
+//	ℓ = Σ_k w_k ℓ_k
+//
+// A weight w_k acts as a power of that target's likelihood. Statistics that
+// could not be simulated give −Inf. A normal statistic without a standard
+// error counts with se = 1 (ordinary least squares).
+func (pr *problem) logLik(x []float64) float64 {
+	var s float64
+	for k, st := range pr.stats {
+		v := x[k]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return math.Inf(-1)
+		}
+		var l float64
+		if st.poisson {
+			y := st.observed
+			switch {
+			case v < 0:
+				return math.Inf(-1)
+			case y == 0:
+				l = -v
+			case v == 0:
+				return math.Inf(-1)
+			default:
+				l = y*math.Log(v/y) - v + y
+			}
+		} else {
+			se := st.se
+			if se == 0 {
+				se = 1
+			}
+			r := (v - st.observed) / se
+			l = -0.5 * r * r
+		}
+		s += st.weight * l
+	}
+	return s
+}
+
+// standardScales are the scales of distance = "standardised": each
+// statistic's standard error; √max(y, 1) for a Poisson count; 1 when a
+// statistic has none.
+func (pr *problem) standardScales() []float64 {
+	s := make([]float64, len(pr.stats))
+	for k, st := range pr.stats {
+		switch {
+		case st.poisson:
+			s[k] = math.Sqrt(math.Max(st.observed, 1))
+		case st.se > 0:
+			s[k] = st.se
+		default:
+			s[k] = 1
+		}
+	}
+	return s
+}
+
+// madScales returns, for distance = "adaptive", each statistic's median
+// absolute deviation over the simulated statistics xs (rows of one
+// population's proposals), as pyABC's adaptive p-norm distance does
+// (Prangle 2017, Bayesian Anal 12:289; Klinger & Hasenauer 2018): every
+// statistic then weighs alike whatever its unit. Non-finite values are
+// left out. A statistic whose MAD is 0 (it did not vary) falls back to the
+// standard scale (its standard error, else 1).
+func (pr *problem) madScales(xs [][]float64) []float64 {
+	std := pr.standardScales()
+	out := make([]float64, len(pr.stats))
+	col := make([]float64, 0, len(xs))
+	for k := range pr.stats {
+		col = col[:0]
+		for _, x := range xs {
+			if v := x[k]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+				col = append(col, v)
+			}
+		}
+		out[k] = mad(col)
+		if !(out[k] > 0) {
+			out[k] = std[k]
+		}
+	}
+	return out
+}
+
+// mad returns the median absolute deviation from the median of xs (which
+// it reorders); NaN for no values.
+func mad(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(xs)
+	m := median(xs)
+	for i, x := range xs {
+		xs[i] = math.Abs(x - m)
+	}
+	sort.Float64s(xs)
+	return median(xs)
+}
+
+// median of sorted xs.
+func median(xs []float64) float64 {
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// weightedQuantile returns the α-quantile of values with weights (summing
+// to 1): the smallest value whose cumulative weight, in increasing order of
+// value (ties by index), reaches α. pyABC's QuantileEpsilon uses the same
+// weighted quantile of the last population's distances.
+func weightedQuantile(values, weights []float64, alpha float64) float64 {
+	idx := make([]int, len(values))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return values[idx[a]] < values[idx[b]] })
+	var c float64
+	for _, i := range idx {
+		c += weights[i]
+		if c >= alpha {
+			return values[i]
+		}
+	}
+	return values[idx[len(idx)-1]]
+}

@@ -1,0 +1,284 @@
+package calibrate
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mdtwin/mdtwin/models"
+	"github.com/mdtwin/mdtwin/models/brain"
+	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/workers"
+	"github.com/mdtwin/mdtwin/workers/inproc"
+)
+
+// example loads scenarios/examples/name with the replacements old → new
+// applied to its text (each must occur), as a scenario file in place.
+func example(t testing.TB, name string, replace ...string) *scenarios.Scenario {
+	t.Helper()
+	path := filepath.Join("..", "scenarios", "examples", name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	for i := 0; i < len(replace); i += 2 {
+		if !strings.Contains(src, replace[i]) {
+			t.Fatalf("%s has no %q to replace", name, replace[i])
+		}
+		src = strings.Replace(src, replace[i], replace[i+1], 1)
+	}
+	sc, err := scenarios.Parse(path, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// calibrateBuiltin calibrates sc's built-in model on w in-process workers.
+func calibrateBuiltin(t testing.TB, sc *scenarios.Scenario, w int, dir string) (*Result, error) {
+	t.Helper()
+	m, err := builtin.Registry().Lookup(sc.Study.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := m.Describe()
+	if c, ok := m.(models.Configurable); ok {
+		if desc, err = c.DescribeInputs(sc.Inputs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return Run(context.Background(), sc, Options{OutDir: dir, Model: desc, BackendKind: "inproc", Workers: w,
+		NewBackend: func(string) (workers.Backend, error) { return inproc.New(m, w), nil }})
+}
+
+// The truth behind pk-individual-data.csv: one subject given 100 mg orally
+// once, CL 4 L/h, V 40 L, ka 1.2 /h, F 1.
+const (
+	pkTrueCL = 4.0
+	pkTrueV  = 40.0
+	pkTrueKa = 1.2
+)
+
+// TestPKIndividualData regenerates the example's data: the Bateman
+// function (Gibaldi & Perrier 1982, eq. 1.23)
+//
+//	C(t) = D·ka / (V (ka − ke)) · (e^(−ke t) − e^(−ka t)),  ke = CL/V,
+//
+// at 0.5, 1, 2, 4, 8 and 12 h, times exp(0.15 ε) with ε standard normal
+// from PCG(20261203, 0) in time order (log-normal proportional error of
+// 15 %), rounded to 4 significant digits. The shipped CSV must be exactly
+// that.
+func TestPKIndividualData(t *testing.T) {
+	ke := pkTrueCL / pkTrueV
+	rng := rand.New(rand.NewPCG(20261203, 0))
+	var want strings.Builder
+	want.WriteString("t_h,c_mg_per_l\n")
+	for _, tt := range []float64{0.5, 1, 2, 4, 8, 12} {
+		c := 100 * pkTrueKa / (pkTrueV * (pkTrueKa - ke)) * (math.Exp(-ke*tt) - math.Exp(-pkTrueKa*tt))
+		obs := c * math.Exp(0.15*rng.NormFloat64())
+		want.WriteString(strconv.FormatFloat(tt, 'g', -1, 64) + "," + strconv.FormatFloat(obs, 'g', 4, 64) + "\n")
+	}
+	b, err := os.ReadFile(filepath.Join("..", "scenarios", "examples", "pk-individual-data.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			got.WriteString(l)
+		}
+	}
+	if got.String() != want.String() {
+		t.Errorf("pk-individual-data.csv is\n%s\nthe generating code gives\n%s", got.String(), want.String())
+	}
+}
+
+// The PK example at a reduced size (300 particles, 20 predictive runs):
+// the 90 % credible interval of every parameter covers the value that
+// generated the data.
+func TestPKIndividualExample(t *testing.T) {
+	sc := example(t, "pk-individual.toml", "particles = 1000", "particles = 300", "predictive = 200", "predictive = 20")
+	dir := filepath.Join(t.TempDir(), "out")
+	res, err := calibrateBuiltin(t, sc, 2, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, dir)
+	t.Logf("%d populations, %d simulations: %s", res.Steps, res.Simulations, res.Stop)
+	truth := map[string]float64{"cl_l_per_h": pkTrueCL, "v_l": pkTrueV, "ka_per_h": pkTrueKa}
+	for _, p := range s.Params {
+		t.Logf("%s: mean %.4g, 90 %% interval [%.4g, %.4g], truth %g", p.Name, *p.Mean, *p.Q05, *p.Q95, truth[p.Name])
+		if v := truth[p.Name]; v < *p.Q05 || v > *p.Q95 {
+			t.Errorf("%s: the 90 %% interval [%.4g, %.4g] misses the truth %g", p.Name, *p.Q05, *p.Q95, v)
+		}
+	}
+	if res.Stop != StopTemperature {
+		t.Errorf("stopped because %q, want %q", res.Stop, StopTemperature)
+	}
+	if len(s.Targets) != 1 || len(s.Targets[0].Cells) != 6 {
+		t.Fatalf("fit: %+v, want one target with 6 cells", s.Targets)
+	}
+}
+
+// The VEP example's truth: the EZ and the other candidates' excitability,
+// and the coupling (scenarios/examples/vep-inversion.toml).
+var (
+	vepCandidates = []string{"rHC", "rPHC", "rAMYG", "rTCI", "rTCV", "rTCPOL", "rTCS", "rTCC"}
+	vepEZ         = map[string]bool{"rHC": true, "rPHC": true, "rAMYG": true}
+	vepTrueX0     = map[string]float64{"rHC": -1.6, "rPHC": -1.8, "rAMYG": -1.7, "rTCI": -2.2, "rTCV": -2.2, "rTCPOL": -2.4, "rTCS": -2.4, "rTCC": -2.4}
+)
+
+const vepTrueCoupling = 1.0
+
+// vepTruthRun runs the example's model at the truth for duration ms and
+// returns its outputs.
+func vepTruthRun(t *testing.T, sc *scenarios.Scenario, duration float64) map[string]float64 {
+	t.Helper()
+	m, err := builtin.Registry().Lookup("brain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := m.(models.Configurable).DescribeInputs(sc.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := map[string]any{"coupling_a": vepTrueCoupling, "duration": duration}
+	for k, v := range sc.Params {
+		if k != "duration" {
+			raw[k] = v
+		}
+	}
+	for l, x := range vepTrueX0 {
+		raw["x0_"+strings.ToLower(l)] = x
+	}
+	p, err := desc.Resolve(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Run(context.Background(), models.RunSpec{Params: p, Inputs: sc.Inputs, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Scalars
+}
+
+// TestVEPInversionData: the example's observed onsets are its own model's
+// at the truth (deterministic Heun: the seed plays no part).
+func TestVEPInversionData(t *testing.T) {
+	t.Chdir("..")
+	sc, err := scenarios.Load("scenarios/examples/vep-inversion.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := vepTruthRun(t, sc, sc.Params["duration"].(float64))
+	for _, tg := range sc.Calibrate.Targets {
+		if got := out[tg.Output]; got != tg.Observed {
+			t.Errorf("%s: the model at the truth gives %g, the scenario observes %g", tg.Output, got, tg.Observed)
+		}
+	}
+}
+
+// TestVEPCandidatesSampled: every candidate region of the VEP example is
+// the nearest region centre of at least one contact of the right temporal
+// electrodes (A, B, C, GPH, H, OT, T, TB, TP) of seeg_588.txt.
+func TestVEPCandidatesSampled(t *testing.T) {
+	conn, err := brain.LoadConnectivity(filepath.Join("..", "models", "brain", "testdata", "connectivity_76.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "models", "brain", "testdata", "seeg_588.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	electrodes := map[string]bool{"A": true, "B": true, "C": true, "GPH": true, "H": true, "OT": true, "T": true, "TB": true, "TP": true}
+	sampled := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 {
+			continue
+		}
+		if !electrodes[strings.TrimRight(f[0], "0123456789")] {
+			continue
+		}
+		var p [3]float64
+		for k := range p {
+			p[k], _ = strconv.ParseFloat(f[1+k], 64)
+		}
+		best, bestD := "", math.Inf(1)
+		for i, c := range conn.Centres {
+			d := math.Hypot(math.Hypot(c[0]-p[0], c[1]-p[1]), c[2]-p[2])
+			if d < bestD {
+				best, bestD = conn.Labels[i], d
+			}
+		}
+		sampled[best] = true
+	}
+	for _, c := range vepCandidates {
+		if !sampled[c] {
+			t.Errorf("candidate %s is the nearest region of no contact of the right temporal electrodes", c)
+		}
+	}
+}
+
+// The VEP example at a reduced size — 0.5 s of brain time (the onsets of
+// the EZ, 76–160 ms, lie well inside it; the other candidates are censored
+// at 500 ms) and 100 particles: the EZ regions get a posterior mean x0
+// above the isolated 2-D Epileptor's threshold (brain.Threshold2D, ≈ −2.06),
+// every other candidate below it, and the truth lies in the 90 % interval
+// of every x0 and of the coupling.
+func TestVEPInversionExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a calibration of the brain model")
+	}
+	t.Chdir("..")
+	b, err := os.ReadFile("scenarios/examples/vep-inversion.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.ReplaceAll(string(b), "observed = 2000", "observed = 500")
+	for _, r := range [][2]string{{"duration = 2000.0", "duration = 500.0"}, {"particles = 300", "particles = 100"}, {"predictive = 50", "predictive = 0"}} {
+		if !strings.Contains(src, r[0]) {
+			t.Fatalf("vep-inversion.toml has no %q", r[0])
+		}
+		src = strings.Replace(src, r[0], r[1], 1)
+	}
+	sc, err := scenarios.Parse("scenarios/examples/vep-inversion.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	res, err := calibrateBuiltin(t, sc, 2, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, dir)
+	threshold := brain.Threshold2D(4.1, 0.00035) // c + Iext = 1 + 3.1 and r, the model's defaults
+	t.Logf("%d populations, %d simulations: %s; threshold x0* = %.4f", res.Steps, res.Simulations, res.Stop, threshold)
+	for _, p := range s.Params {
+		truth := vepTrueCoupling
+		if p.Name != "coupling_a" {
+			label := ""
+			for _, c := range vepCandidates {
+				if "x0_"+strings.ToLower(c) == p.Name {
+					label = c
+				}
+			}
+			truth = vepTrueX0[label]
+			if above := *p.Mean > threshold; above != vepEZ[label] {
+				t.Errorf("%s: posterior mean %.3f is %s the threshold %.3f, but %s is %s", p.Name, *p.Mean,
+					map[bool]string{true: "above", false: "below"}[above], threshold, label, map[bool]string{true: "in the EZ", false: "not in the EZ"}[vepEZ[label]])
+			}
+		}
+		t.Logf("%s: mean %.3f, 90 %% interval [%.3f, %.3f], truth %g", p.Name, *p.Mean, *p.Q05, *p.Q95, truth)
+		if truth < *p.Q05 || truth > *p.Q95 {
+			t.Errorf("%s: the truth %g lies outside the 90 %% interval [%.3f, %.3f]", p.Name, truth, *p.Q05, *p.Q95)
+		}
+	}
+}
