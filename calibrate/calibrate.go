@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
@@ -33,6 +34,9 @@ type Options struct {
 	BackendKind string // for the studies' manifests
 	Workers     int
 	MaxAttempts int // ≤ 0: engine.DefaultMaxAttempts
+	MaxLost     int // ≤ 0: engine.DefaultMaxLost
+	// RunTimeout bounds each simulation's wall time (engine.Plan's).
+	RunTimeout time.Duration
 	// Progress, if not nil, returns the progress display of one study.
 	Progress func(label string) engine.Progress
 	// Report, if not nil, is called after each population (or optimisation
@@ -107,6 +111,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Result, err
 	// drown the populations; their warnings and errors (failed runs) stay.
 	c.studyLog = slog.New(minLevel{c.log.Handler(), slog.LevelWarn})
 	_, statErr := os.Stat(opt.OutDir)
+	// One process at a time in a calibration folder (its studies take
+	// their own folders' locks as well).
+	lock, err := engine.LockFolder(opt.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	st, err := c.start()
 	if err != nil {
 		return nil, err
@@ -135,6 +146,9 @@ func (c *calibration) removeOutputs(created bool) {
 	}
 	ents, _ := os.ReadDir(c.opt.OutDir)
 	for _, e := range ents {
+		if e.Name() == engine.LockFile {
+			continue
+		}
 		os.RemoveAll(filepath.Join(c.opt.OutDir, e.Name()))
 	}
 }

@@ -2,6 +2,8 @@ package calibrate
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/brain"
 	"github.com/mdtwin/mdtwin/models/builtin"
@@ -280,5 +283,31 @@ func TestVEPInversionExample(t *testing.T) {
 		if truth < *p.Q05 || truth > *p.Q95 {
 			t.Errorf("%s: the truth %g lies outside the 90 %% interval [%.3f, %.3f]", p.Name, truth, *p.Q05, *p.Q95)
 		}
+	}
+}
+
+// A calibration holds its output folder's lock for its life: a second
+// calibration (or a study) in the same folder is refused with the holder's
+// PID, and nothing is written into the folder.
+func TestCalibrationFolderLocked(t *testing.T) {
+	sc := example(t, "pk-individual.toml", "particles = 1000", "particles = 300", "predictive = 200", "predictive = 20")
+	dir := filepath.Join(t.TempDir(), "out")
+	lock, err := engine.LockFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	_, err = calibrateBuiltin(t, sc, 1, dir)
+	var ie *engine.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), fmt.Sprintf("in use by another mdtwin process (PID %d", os.Getpid())) {
+		t.Fatalf("calibration in a locked folder: %v; want an input error naming PID %d", err, os.Getpid())
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != engine.LockFile {
+		t.Errorf("the locked folder holds %d entries, want only %s", len(ents), engine.LockFile)
+	}
+	lock.Unlock()
+	if _, err := calibrateBuiltin(t, sc, 2, dir); err != nil {
+		t.Fatalf("after the lock is released: %v", err)
 	}
 }

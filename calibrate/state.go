@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/mdtwin/mdtwin/engine"
 )
@@ -33,6 +34,7 @@ func (c *calibration) start() (*State, error) {
 	fresh := &State{ScenarioHash: c.pr.sc.Hash, Model: c.pr.desc.Name, ModelVersion: c.pr.desc.Version, Settings: c.pr.set}
 	dir := c.opt.OutDir
 	ents, err := os.ReadDir(dir)
+	ents = slices.DeleteFunc(ents, func(e fs.DirEntry) bool { return e.Name() == engine.LockFile })
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:

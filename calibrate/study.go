@@ -68,7 +68,7 @@ func (c *calibration) execute(ctx context.Context, s study) ([]runOutcome, error
 	_, err := os.Stat(filepath.Join(s.dir, store.LedgerFile))
 	st, err := engine.Prepare(engine.Plan{
 		Scenario: &derived, Model: c.pr.desc, Runs: scenarios.RunList(runs), OutDir: s.dir, MaxAttempts: c.opt.MaxAttempts,
-		Resume: err == nil, Backend: c.opt.BackendKind, Workers: c.opt.Workers,
+		MaxLost: c.opt.MaxLost, RunTimeout: c.opt.RunTimeout, Resume: err == nil, Backend: c.opt.BackendKind, Workers: c.opt.Workers,
 	}, c.studyLog)
 	if err != nil {
 		return nil, err

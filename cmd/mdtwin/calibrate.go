@@ -82,7 +82,7 @@ func (a *app) runCalibration(ctx context.Context, sc *scenarios.Scenario, f runF
 	out := a.stdout
 	res, err := calibrate.Run(ctx, sc, calibrate.Options{
 		OutDir: r.out, Resume: f.resume, Model: r.desc, NewBackend: newBackend, BackendKind: r.backendKind,
-		Workers: r.workers, MaxAttempts: r.maxAttempts, Log: log,
+		Workers: r.workers, MaxAttempts: r.maxAttempts, RunTimeout: r.runTimeout, Log: log,
 		Progress: func(label string) engine.Progress { return newProgress(a.stderr, log, label) },
 		Report: func(s calibrate.Step) {
 			again := ""
