@@ -3,6 +3,7 @@ package cohort
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -18,12 +19,15 @@ type Rate struct {
 }
 
 // wilson returns the Wilson score estimate of k successes out of n, as
-// Anonymeter reports its rates (z = 1.96 for 95 %).
+// Anonymeter reports its rates (z = 1.96 for 95 %): the interval's centre
+// (p + z²/2n)/(1 + z²/n) and its limits (Wilson, JASA 1927; Newcombe, Stat
+// Med 1998;17:857, method 3). With n = 0 every field is 0 and N says no
+// attack was made.
 func wilson(k, n int) Rate {
 	if n == 0 {
-		return Rate{} // no attack could be made: reported as 0 of 0
+		return Rate{}
 	}
-	const z = 1.959963984540054
+	const z = z95
 	p := float64(k) / float64(n)
 	nf := float64(n)
 	den := 1 + z*z/nf
@@ -39,7 +43,8 @@ func wilson(k, n int) Rate {
 //
 //	risk = (r_main − r_control)/(1 − r_control), clipped to [0, 1],
 //
-// with an interval from the rates' Wilson intervals.
+// with its 95 % interval (see riskOf) and the verdict decided on that
+// interval against AttackRiskThreshold.
 type AttackRisk struct {
 	Attack   string  `json:"attack"`
 	Target   string  `json:"target,omitempty"` // secret column of an inference attack
@@ -49,23 +54,42 @@ type AttackRisk struct {
 	Risk     float64 `json:"risk"`
 	RiskLow  float64 `json:"risk_ci_low"`
 	RiskHigh float64 `json:"risk_ci_high"`
+	// Verdict is decided on [RiskLow, RiskHigh] (see Verdict).
+	Verdict Verdict `json:"verdict"`
+	// Requested and Generated are the singling-out predicates asked for
+	// and made. Note says why fewer were made, and how wide the interval
+	// came out against the planned width.
+	Requested int    `json:"predicates_requested,omitempty"`
+	Generated int    `json:"predicates_generated,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
-func riskOf(main, control Rate) (risk, lo, hi float64) {
-	f := func(m, c float64) float64 {
-		if c >= 1 {
-			return 0
-		}
-		return math.Min(1, math.Max(0, (m-c)/(1-c)))
+// judge sets the risk, its interval, the verdict and the width note.
+func (r *AttackRisk) judge(planned float64) {
+	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
+	if math.IsNaN(r.Risk) {
+		r.Risk, r.RiskLow, r.RiskHigh = 0, 0, 0
+		r.Verdict = NotComputed
+		r.Note = strings.TrimPrefix(r.Note+"; no attack could be made", "; ")
+		return
 	}
-	return f(main.Value, control.Value), f(main.Low, control.High), f(main.High, control.Low)
+	r.Verdict = decide("<", r.RiskLow, r.RiskHigh, AttackRiskThreshold)
+	note := intervalNote(r.RiskLow, r.RiskHigh, planned, min(r.Main.N, r.Control.N))
+	if r.Note != "" {
+		note = r.Note + "; " + note
+	}
+	r.Note = note
 }
 
 // AttackOptions controls Attacks.
 type AttackOptions struct {
 	// NAttacks is the number of target records (and singling-out
-	// predicates) per attack; 0 means 500, capped at the control size.
+	// predicates) per attack; 0 means AttacksForHalfWidth(HalfWidth).
+	// It is capped at the sizes of train and control.
 	NAttacks int
+	// HalfWidth is the planned half-width of each risk's 95 % interval;
+	// 0 means DefaultRiskHalfWidth.
+	HalfWidth float64
 	// Secrets are the columns the inference attack guesses; empty means
 	// the last projected column (usually the outcome).
 	Secrets []string
@@ -74,23 +98,36 @@ type AttackOptions struct {
 	Workers int
 }
 
+func (o AttackOptions) planned() (n int, w float64) {
+	w = o.HalfWidth
+	if w <= 0 {
+		w = DefaultRiskHalfWidth
+	}
+	n = o.NAttacks
+	if n <= 0 {
+		n = AttacksForHalfWidth(w)
+	}
+	return n, w
+}
+
 // attackComponents is the number of FAMD components of the attacker's
 // auxiliary columns used for nearest-neighbour matching.
 const attackComponents = 10
 
 // Attacks runs Anonymeter-style singling-out, linkability and inference
 // attacks on synth, a synthetic table made from train only, with control
-// held-out records of the same population. Differences from Anonymeter,
+// held-out records of the same population. Each attack targets
+// min(NAttacks, rows of control, rows of train) records of each set, and its
+// verdict is decided on the risk's interval. Differences from Anonymeter,
 // chosen for speed on large tables and documented here:
 //
 //   - nearest neighbours (linkability, inference) are searched in the first
 //     10 FAMD components of the attacker's auxiliary columns, fitted to the
 //     synthetic table, instead of Anonymeter's Gower-like distance;
-//   - singling-out uses multivariate predicates on 3 columns made from
-//     synthetic rows (numeric: ≥ value above the median, ≤ value below;
-//     categorical: = value), kept when they single out one synthetic row,
-//     and the main rate is measured on a random subset of train as large
-//     as control instead of Anonymeter's size correction;
+//   - singling-out uses multivariate predicates made from synthetic rows
+//     (see singlingOut), and the main rate is measured on a random subset
+//     of train as large as the control subset instead of Anonymeter's size
+//     correction;
 //   - linkability splits the auxiliary columns into their first and second
 //     halves and uses one neighbour (Anonymeter's default n_neighbors).
 //
@@ -101,10 +138,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	if len(cols) < 2 {
 		return nil, fmt.Errorf("cohort: attacks need at least 2 columns, got %d", len(cols))
 	}
-	nAtt := opt.NAttacks
-	if nAtt <= 0 {
-		nAtt = 500
-	}
+	nAtt, w := opt.planned()
 	nAtt = min(nAtt, control.Rows(), train.Rows())
 	rng := rand.New(rand.NewPCG(opt.Seed, seedStream+1))
 	mainRows := rng.Perm(train.Rows())[:nAtt]
@@ -112,7 +146,11 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	mainT, ctrlT := train.Subset(mainRows), control.Subset(ctrlRows)
 
 	var out []AttackRisk
-	so := singlingOut(train.Subset(rng.Perm(train.Rows())[:control.Rows()]), control, synth, nAtt, rng)
+	// Singling out: a predicate succeeds when it singles out one record of
+	// a set, so main and control sets have the same size.
+	nSet := min(control.Rows(), train.Rows())
+	so := singlingOut(train.Subset(rng.Perm(train.Rows())[:nSet]), control.Subset(rng.Perm(control.Rows())[:nSet]), synth, nAtt, rng)
+	so.judge(w)
 	out = append(out, so)
 
 	half := len(cols) / 2
@@ -120,6 +158,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	if err != nil {
 		return nil, err
 	}
+	lk.judge(w)
 	out = append(out, lk)
 
 	secrets := opt.Secrets
@@ -135,6 +174,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 		if err != nil {
 			return nil, err
 		}
+		inf.judge(w)
 		out = append(out, inf)
 	}
 	return out, nil
@@ -217,7 +257,6 @@ func linkability(ctx context.Context, mainT, ctrlT, synth *Table, a, b []string,
 		}
 	}
 	r.Baseline = wilson(k, mainT.Rows())
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r, nil
 }
 
@@ -264,7 +303,6 @@ func inference(ctx context.Context, mainT, ctrlT, synth *Table, aux []string, se
 		}
 	}
 	r.Baseline = wilson(k, mainT.Rows())
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r, nil
 }
 
@@ -277,8 +315,6 @@ type condition struct {
 	num   float64
 	level string
 }
-
-func (c condition) key() string { return fmt.Sprintf("%s%c%v%s", c.col, c.op, c.num, c.level) }
 
 // matches counts the rows of t that satisfy p, stopping at limit.
 func (p predicate) matches(t *Table, limit int) int {
@@ -322,8 +358,21 @@ rows:
 	return count
 }
 
+// singlingOut is Anonymeter's multivariate singling-out attack. For up to
+// nAtt predicates it draws synthetic rows at random (each at most once,
+// at most 10·nAtt draws) and builds a predicate from the drawn row: the
+// columns in a random order, each giving a condition on the row's value
+// (numeric: ≥ value at or above the column's median, ≤ value below it;
+// categorical: = value; missing: is missing), three conditions first, then
+// one more while the predicate matches other synthetic rows too. It keeps
+// the predicate when it singles out the drawn row among the synthetic rows.
+// A predicate succeeds on a set of records when exactly one record
+// satisfies it. When fewer predicates than asked could be made the note
+// says why: synthetic rows that duplicate another one can never be singled
+// out, nor rows matched by another row's conditions on every column.
 func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRisk {
 	cols := projected(synth)
+	n := synth.Rows()
 	nc := min(3, len(cols))
 	medians, lows, highs := map[string]float64{}, map[string]float64{}, map[string]float64{}
 	for _, name := range cols {
@@ -343,24 +392,58 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		}
 		return condition{col: name, op: '<', num: c.Num[row]}
 	}
-	var preds []predicate
-	seen := map[string]bool{}
-	for try := 0; try < 20*nAtt && len(preds) < nAtt; try++ {
-		row := rng.IntN(synth.Rows())
-		pick := rng.Perm(len(cols))[:nc]
-		slices.Sort(pick)
-		p := make(predicate, nc)
-		var key strings.Builder
-		for j, ci := range pick {
-			p[j] = condOf(cols[ci], row)
-			key.WriteString(p[j].key())
+	// Rows identical to another synthetic row can never be singled out.
+	sel := synth.Select(cols)
+	hashes := rowHashes(sel, maphashSeed)
+	byHash := map[uint64][]int{}
+	for i, h := range hashes {
+		byHash[h] = append(byHash[h], i)
+	}
+	duplicated := func(i int) bool {
+		for _, j := range byHash[hashes[i]] {
+			if j != i && sameRow(sel, i, sel, j) {
+				return true
+			}
 		}
-		if seen[key.String()] {
+		return false
+	}
+	var preds []predicate
+	var tried, dups, notUnique int
+	order := rng.Perm(n)
+	cand := make([]int, 0, n)
+	for _, row := range order {
+		if len(preds) >= nAtt || tried >= 10*nAtt {
+			break
+		}
+		tried++
+		if duplicated(row) {
+			dups++
 			continue
 		}
-		seen[key.String()] = true
-		if p.matches(synth, 2) == 1 {
+		perm := rng.Perm(len(cols))
+		var p predicate
+		cand = cand[:0]
+		for j, ci := range perm {
+			c := condOf(cols[ci], row)
+			p = append(p, c)
+			holds := c.on(synth)
+			if j == 0 {
+				for i := range n {
+					if holds(i) {
+						cand = append(cand, i)
+					}
+				}
+			} else {
+				cand = slices.DeleteFunc(cand, func(i int) bool { return !holds(i) })
+			}
+			if j+1 >= nc && len(cand) <= 1 {
+				break
+			}
+		}
+		if len(cand) == 1 {
 			preds = append(preds, p)
+		} else {
+			notUnique++
 		}
 	}
 	rate := func(t *Table, ps []predicate) Rate {
@@ -372,11 +455,15 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		}
 		return wilson(k, len(ps))
 	}
-	r := AttackRisk{Attack: "singling_out"}
+	r := AttackRisk{Attack: "singling_out", Requested: nAtt, Generated: len(preds)}
+	if len(preds) < nAtt {
+		r.Note = fmt.Sprintf("%d of %d predicates made: of %d synthetic rows tried (of %d), %d duplicate another synthetic row and %d are matched by another row's conditions on every column, so no predicate singles them out",
+			len(preds), nAtt, tried, n, dups, notUnique)
+	}
 	r.Main, r.Control = rate(mainT, preds), rate(ctrlT, preds)
 	// Baseline: predicates on random values within each column's range or
 	// levels, not informed by the synthetic rows.
-	base := make([]predicate, nAtt)
+	base := make([]predicate, len(preds))
 	for a := range base {
 		pick := rng.Perm(len(cols))[:nc]
 		p := make(predicate, nc)
@@ -396,6 +483,26 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		base[a] = p
 	}
 	r.Baseline = rate(mainT, base)
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r
+}
+
+// maphashSeed seeds the row hashes of the attacks; hashes only group rows
+// (every match is verified), so results do not depend on it.
+var maphashSeed = maphash.MakeSeed()
+
+// on returns whether a row of t satisfies the condition.
+func (c condition) on(t *Table) func(i int) bool {
+	col := t.Column(c.col)
+	switch c.op {
+	case 'm':
+		return col.Missing
+	case '=':
+		l := col.Level(c.level)
+		return func(i int) bool { return l >= 0 && col.Cat[i] == l }
+	case '<':
+		return func(i int) bool { return col.Num[i] <= c.num }
+	case '>':
+		return func(i int) bool { return col.Num[i] >= c.num }
+	}
+	panic("cohort: unknown condition")
 }

@@ -222,3 +222,61 @@ func (t *kdTree) countCloser(q []float64, r2 float64, inclusive bool, skip int, 
 	walk(0)
 	return min(count, limit)
 }
+
+// withinCount is the state of one countWithin walk.
+type withinCount struct {
+	q             []float64
+	r2            float64
+	skip          int32
+	limit         int
+	strict, close int
+}
+
+// countWithin returns the number of points strictly closer to q than √r2
+// and the number at most that far (ties counted), leaving out skip (-1 for
+// none). The walk stops once limit points at most that far are found, so
+// both counts are exact below limit.
+func (t *kdTree) countWithin(q []float64, r2 float64, skip int, limit int) (strict, within int) {
+	if len(t.nodes) == 0 || limit <= 0 {
+		return 0, 0
+	}
+	w := withinCount{q: q, r2: r2, skip: int32(skip), limit: limit}
+	t.walkWithin(0, &w)
+	return w.strict, min(w.close, limit)
+}
+
+func (t *kdTree) walkWithin(id int32, w *withinCount) {
+	if w.close >= w.limit {
+		return
+	}
+	nd := &t.nodes[id]
+	if nd.left < 0 {
+		for _, p := range t.perm[nd.lo:nd.hi] {
+			if p == w.skip {
+				continue
+			}
+			row := t.pts[int(p)*t.dim : int(p)*t.dim+t.dim]
+			var d2 float64
+			for j, x := range row {
+				d := x - w.q[j]
+				d2 += d * d
+			}
+			if d2 <= w.r2 {
+				w.close++
+				if d2 < w.r2 {
+					w.strict++
+				}
+			}
+		}
+		return
+	}
+	diff := w.q[nd.dim] - nd.split
+	near, far := nd.left, nd.right
+	if diff >= 0 {
+		near, far = nd.right, nd.left
+	}
+	t.walkWithin(near, w)
+	if diff*diff <= w.r2 {
+		t.walkWithin(far, w)
+	}
+}
