@@ -1,12 +1,14 @@
 package cohort
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -316,38 +318,42 @@ type condition struct {
 	level string
 }
 
-// matches counts the rows of t that satisfy p, stopping at limit.
-func (p predicate) matches(t *Table, limit int) int {
-	cols := make([]*Column, len(p))
-	lv := make([]int, len(p))
+// tableIndex indexes the columns of a table by name (see colIndex).
+type tableIndex struct {
+	t    *Table
+	cols map[string]*colIndex
+}
+
+func newTableIndex(t *Table, names []string) tableIndex {
+	ix := tableIndex{t: t, cols: make(map[string]*colIndex, len(names))}
+	for _, name := range names {
+		ix.cols[name] = newColIndex(t.Column(name))
+	}
+	return ix
+}
+
+// matches counts the rows of the indexed table that satisfy p, stopping at
+// limit: it walks the rows of p's most selective condition and checks the
+// others.
+func (p predicate) matches(ix tableIndex, limit int) int {
+	first := 0
+	for j := 1; j < len(p); j++ {
+		if len(ix.cols[p[j].col].rows(p[j])) < len(ix.cols[p[first].col].rows(p[first])) {
+			first = j
+		}
+	}
+	holds := make([]func(int) bool, 0, len(p)-1)
 	for j, c := range p {
-		cols[j] = t.Column(c.col)
-		if c.op == '=' {
-			lv[j] = cols[j].Level(c.level)
+		if j != first {
+			holds = append(holds, c.on(ix.t))
 		}
 	}
 	count := 0
 rows:
-	for i := range t.Rows() {
-		for j, c := range p {
-			col := cols[j]
-			switch c.op {
-			case 'm':
-				if !col.Missing(i) {
-					continue rows
-				}
-			case '=':
-				if lv[j] < 0 || col.Cat[i] != lv[j] {
-					continue rows
-				}
-			case '<':
-				if !(col.Num[i] <= c.num) {
-					continue rows
-				}
-			case '>':
-				if !(col.Num[i] >= c.num) {
-					continue rows
-				}
+	for _, i := range ix.cols[p[first].col].rows(p[first]) {
+		for _, h := range holds {
+			if !h(int(i)) {
+				continue rows
 			}
 		}
 		count++
@@ -407,10 +413,14 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		}
 		return false
 	}
+	index := make(map[string]*colIndex, len(cols))
+	for _, name := range cols {
+		index[name] = newColIndex(synth.Column(name))
+	}
 	var preds []predicate
 	var tried, dups, notUnique int
 	order := rng.Perm(n)
-	cand := make([]int, 0, n)
+	cand := make([]int32, 0, n)
 	for _, row := range order {
 		if len(preds) >= nAtt || tried >= 10*nAtt {
 			break
@@ -421,35 +431,42 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 			continue
 		}
 		perm := rng.Perm(len(cols))
-		var p predicate
-		cand = cand[:0]
+		p := make(predicate, len(perm))
 		for j, ci := range perm {
-			c := condOf(cols[ci], row)
-			p = append(p, c)
-			holds := c.on(synth)
-			if j == 0 {
-				for i := range n {
-					if holds(i) {
-						cand = append(cand, i)
-					}
-				}
-			} else {
-				cand = slices.DeleteFunc(cand, func(i int) bool { return !holds(i) })
-			}
-			if j+1 >= nc && len(cand) <= 1 {
-				break
+			p[j] = condOf(cols[ci], row)
+		}
+		// The rows satisfying the first nc conditions: start from the
+		// smallest of their index lists, then filter by the others.
+		first := 0
+		for j := 1; j < nc; j++ {
+			if len(index[p[j].col].rows(p[j])) < len(index[p[first].col].rows(p[first])) {
+				first = j
 			}
 		}
+		cand = append(cand[:0], index[p[first].col].rows(p[first])...)
+		used := nc
+		for j := range nc {
+			if j != first {
+				holds := p[j].on(synth)
+				cand = slices.DeleteFunc(cand, func(i int32) bool { return !holds(int(i)) })
+			}
+		}
+		for used < len(p) && len(cand) > 1 {
+			holds := p[used].on(synth)
+			cand = slices.DeleteFunc(cand, func(i int32) bool { return !holds(int(i)) })
+			used++
+		}
 		if len(cand) == 1 {
-			preds = append(preds, p)
+			preds = append(preds, p[:used])
 		} else {
 			notUnique++
 		}
 	}
 	rate := func(t *Table, ps []predicate) Rate {
+		ix := newTableIndex(t, cols)
 		k := 0
 		for _, p := range ps {
-			if p.matches(t, 2) == 1 {
+			if p.matches(ix, 2) == 1 {
 				k++
 			}
 		}
@@ -503,6 +520,71 @@ func (c condition) on(t *Table) func(i int) bool {
 		return func(i int) bool { return col.Num[i] <= c.num }
 	case '>':
 		return func(i int) bool { return col.Num[i] >= c.num }
+	}
+	panic("cohort: unknown condition")
+}
+
+// colIndex finds the rows of one column that satisfy a condition without
+// scanning the column: numeric rows sorted by value, categorical rows
+// grouped by modality, and the missing rows.
+type colIndex struct {
+	order   []int32   // numeric: rows with a value, by increasing value
+	vals    []float64 // their values
+	byLevel [][]int32 // categorical: rows of each modality
+	level   map[string]int
+	missing []int32
+}
+
+func newColIndex(c *Column) *colIndex {
+	ix := &colIndex{}
+	if c.Kind.numeric() {
+		for i, x := range c.Num {
+			if math.IsNaN(x) {
+				ix.missing = append(ix.missing, int32(i))
+			} else {
+				ix.order = append(ix.order, int32(i))
+			}
+		}
+		slices.SortStableFunc(ix.order, func(a, b int32) int { return cmp.Compare(c.Num[a], c.Num[b]) })
+		ix.vals = make([]float64, len(ix.order))
+		for k, i := range ix.order {
+			ix.vals[k] = c.Num[i]
+		}
+		return ix
+	}
+	ix.byLevel = make([][]int32, len(c.Levels))
+	ix.level = make(map[string]int, len(c.Levels))
+	for l, name := range c.Levels {
+		ix.level[name] = l
+	}
+	for i, l := range c.Cat {
+		if l < 0 {
+			ix.missing = append(ix.missing, int32(i))
+		} else {
+			ix.byLevel[l] = append(ix.byLevel[l], int32(i))
+		}
+	}
+	return ix
+}
+
+// rows returns the rows satisfying c, a condition on this column made from
+// one of its own values (shared: do not modify).
+func (ix *colIndex) rows(c condition) []int32 {
+	switch c.op {
+	case 'm':
+		return ix.missing
+	case '=':
+		l, ok := ix.level[c.level]
+		if !ok {
+			return nil
+		}
+		return ix.byLevel[l]
+	case '>':
+		k, _ := slices.BinarySearch(ix.vals, c.num) // first value ≥ num
+		return ix.order[k:]
+	case '<':
+		k := sort.SearchFloat64s(ix.vals, math.Nextafter(c.num, math.Inf(1))) // first value > num
+		return ix.order[:k]
 	}
 	panic("cohort: unknown condition")
 }

@@ -30,6 +30,7 @@ type Scenario struct {
 	Sweep   *Sweep          // nil when absent: a single design point
 	Backend Backend         //
 	Patient *Patient        // nil when absent: a generic study
+	Cohort  *Cohort         // nil when absent: the model draws its patients (see cohort.go)
 
 	loc        *locator   // key positions in the source
 	keys       []toml.Key // every key, in file order
@@ -115,7 +116,7 @@ const (
 const MaxRuns = 10_000_000
 
 var (
-	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient"}
+	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient", "cohort"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
 	sweepKeys   = []string{"design", "samples", "params"}
 	patientKeys = []string{"id", "store"}
@@ -169,7 +170,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if k, bad := s.firstUnknown(nil, raw, topKeys); bad {
 		return nil, s.Errorf([]string{k}, "unknown key %q at top level, expected one of: %s", k, strings.Join(topKeys, ", "))
 	}
-	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient} {
+	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient, s.parseCohort} {
 		if err := step(raw); err != nil {
 			return nil, err
 		}
