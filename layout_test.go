@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"report":     {"report", "patient", "store", "models", "engine"},
 	"optima":     {"optima", "prediction", "engine", "scenarios", "models", "mesh", "workers", "store"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
-	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
+	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort"},
 }
 
 // The engine talks to backends only through the workers.Backend interface.

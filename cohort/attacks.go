@@ -151,7 +151,10 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	// Singling out: a predicate succeeds when it singles out one record of
 	// a set, so main and control sets have the same size.
 	nSet := min(control.Rows(), train.Rows())
-	so := singlingOut(train.Subset(rng.Perm(train.Rows())[:nSet]), control.Subset(rng.Perm(control.Rows())[:nSet]), synth, nAtt, rng)
+	so := singlingOut(ctx, train.Subset(rng.Perm(train.Rows())[:nSet]), control.Subset(rng.Perm(control.Rows())[:nSet]), synth, nAtt, rng, opt.Workers)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	so.judge(w)
 	out = append(out, so)
 
@@ -366,7 +369,7 @@ rows:
 
 // singlingOut is Anonymeter's multivariate singling-out attack. For up to
 // nAtt predicates it draws synthetic rows at random (each at most once,
-// at most 10·nAtt draws) and builds a predicate from the drawn row: the
+// at most 10·nAtt draws, built in parallel on workers goroutines) and builds a predicate from the drawn row: the
 // columns in a random order, each giving a condition on the row's value
 // (numeric: ≥ value at or above the column's median, ≤ value below it;
 // categorical: = value; missing: is missing), three conditions first, then
@@ -376,7 +379,7 @@ rows:
 // satisfies it. When fewer predicates than asked could be made the note
 // says why: synthetic rows that duplicate another one can never be singled
 // out, nor rows matched by another row's conditions on every column.
-func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRisk {
+func singlingOut(ctx context.Context, mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand, workers int) AttackRisk {
 	cols := projected(synth)
 	n := synth.Rows()
 	nc := min(3, len(cols))
@@ -417,21 +420,14 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 	for _, name := range cols {
 		index[name] = newColIndex(synth.Column(name))
 	}
-	var preds []predicate
-	var tried, dups, notUnique int
-	order := rng.Perm(n)
-	cand := make([]int32, 0, n)
-	for _, row := range order {
-		if len(preds) >= nAtt || tried >= 10*nAtt {
-			break
-		}
-		tried++
+	// single builds the predicate of a row with the column order perm: nil
+	// when the row duplicates another or no predicate singles it out
+	// (dup says which).
+	single := func(row int, perm []int, cand []int32) (p predicate, dup bool, buf []int32) {
 		if duplicated(row) {
-			dups++
-			continue
+			return nil, true, cand
 		}
-		perm := rng.Perm(len(cols))
-		p := make(predicate, len(perm))
+		p = make(predicate, len(perm))
 		for j, ci := range perm {
 			p[j] = condOf(cols[ci], row)
 		}
@@ -456,10 +452,48 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 			cand = slices.DeleteFunc(cand, func(i int32) bool { return !holds(int(i)) })
 			used++
 		}
-		if len(cand) == 1 {
-			preds = append(preds, p[:used])
-		} else {
-			notUnique++
+		if len(cand) != 1 {
+			return nil, false, cand
+		}
+		return p[:used], false, cand
+	}
+	// Rows are tried in a random order, in batches built in parallel; the
+	// column orders are drawn in row order before each batch, and the
+	// outcomes taken in row order, so the result does not depend on the
+	// number of workers.
+	var preds []predicate
+	var tried, dups, notUnique int
+	order := rng.Perm(n)
+	limit := min(n, 10*nAtt)
+	for next := 0; len(preds) < nAtt && next < limit; {
+		batch := min(max(nAtt-len(preds), 256), limit-next)
+		rows := order[next : next+batch]
+		next += batch
+		perms := make([][]int, batch)
+		for i := range perms {
+			perms[i] = rng.Perm(len(cols))
+		}
+		made := make([]predicate, batch)
+		isDup := make([]bool, batch)
+		forChunks(ctx, batch, workers, func(lo, hi int) {
+			cand := make([]int32, 0, n)
+			for i := lo; i < hi; i++ {
+				made[i], isDup[i], cand = single(rows[i], perms[i], cand)
+			}
+		})
+		for i := range rows {
+			if len(preds) >= nAtt {
+				break
+			}
+			tried++
+			switch {
+			case isDup[i]:
+				dups++
+			case made[i] == nil:
+				notUnique++
+			default:
+				preds = append(preds, made[i])
+			}
 		}
 	}
 	rate := func(t *Table, ps []predicate) Rate {

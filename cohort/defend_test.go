@@ -2,7 +2,9 @@ package cohort
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -386,5 +388,64 @@ func TestCategorize(t *testing.T) {
 	}
 	if tb.Column("few").Kind != Ordinal {
 		t.Error("Categorize changed its input")
+	}
+}
+
+// countWithin counts exactly what a brute-force scan counts, ties and the
+// skipped point included, on points with heavy duplication (where whole
+// boxes fall inside the radius).
+func TestCountWithinMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n, dim = 3000, 3
+	pts := make([]float64, n*dim)
+	for i := range pts {
+		pts[i] = float64(rng.IntN(5))
+	}
+	tree := newKDTree(pts, dim)
+	for i := 0; i < n; i += 53 {
+		q := pts[i*dim : (i+1)*dim]
+		for _, r2 := range []float64{0, 1, 2, 3, 5, 8.5, 100} {
+			strict, within := 0, 0
+			for j := range n {
+				if j == i {
+					continue
+				}
+				d2 := sqDist(q, pts[j*dim:(j+1)*dim])
+				if d2 < r2 {
+					strict++
+				}
+				if d2 <= r2 {
+					within++
+				}
+			}
+			s, w := tree.countWithin(q, r2, i, math.MaxInt)
+			if s != strict || w != within {
+				t.Fatalf("point %d, r² %v: %d strict, %d within; brute force %d, %d", i, r2, s, w, strict, within)
+			}
+		}
+	}
+}
+
+// The whole report — attacks, predicates and membership bootstrap included —
+// depends on the seed only, not on the number of workers.
+func TestEvaluateDeterministic(t *testing.T) {
+	tb := mixedTable(3000, 12)
+	av, err := Generate(context.Background(), tb, AvatarOptions{K: 10, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(workers int) string {
+		r, err := Evaluate(context.Background(), tb, av, EvalOptions{K: 10, Seed: 4, Workers: workers, NAttacks: 400})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if a, b := report(1), report(3); a != b {
+		t.Error("the report depends on the number of workers")
 	}
 }

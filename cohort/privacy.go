@@ -305,21 +305,32 @@ func medianInts(v []int) float64 {
 
 // quantile returns the q-quantile of v (linear interpolation between order
 // statistics, R's type 7), ignoring NaN; NaN when v has no number.
-func quantile(v []float64, q float64) float64 {
+func quantile(v []float64, q float64) float64 { return quantiles(v, q)[0] }
+
+// quantiles returns several quantiles of v (see quantile), sorting once.
+func quantiles(v []float64, qs ...float64) []float64 {
 	s := make([]float64, 0, len(v))
 	for _, x := range v {
 		if !math.IsNaN(x) {
 			s = append(s, x)
 		}
 	}
+	out := make([]float64, len(qs))
 	if len(s) == 0 {
-		return math.NaN()
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
 	}
 	slices.Sort(s)
-	h := q * float64(len(s)-1)
-	lo := int(math.Floor(h))
-	if lo+1 >= len(s) {
-		return s[len(s)-1]
+	for i, q := range qs {
+		h := q * float64(len(s)-1)
+		lo := int(math.Floor(h))
+		if lo+1 >= len(s) {
+			out[i] = s[len(s)-1]
+			continue
+		}
+		out[i] = s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
 	}
-	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
+	return out
 }

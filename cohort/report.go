@@ -204,10 +204,8 @@ func Evaluate(ctx context.Context, orig *Table, av *Avatars, opt EvalOptions) (*
 	for i, v := range dm.LocalCloaking {
 		lcf[i] = float64(v)
 	}
-	for _, q := range reportQuantiles {
-		r.LocalCloakingQuantiles = append(r.LocalCloakingQuantiles, quantile(lcf, q))
-		r.DCRQuantiles = append(r.DCRQuantiles, quantile(dm.DCR, q))
-	}
+	r.LocalCloakingQuantiles = quantiles(lcf, reportQuantiles...)
+	r.DCRQuantiles = quantiles(dm.DCR, reportQuantiles...)
 	r.utility(orig, av.Table)
 	r.compare(orig, settings)
 
