@@ -532,6 +532,9 @@ func TestReportHTMLIsSelfContained(t *testing.T) {
 		strings.Contains(html, "<script") || strings.Contains(html, "<link") {
 		t.Errorf("HTML: %d SVGs (want 10 distributions + 2 privacy plots), or external resources", strings.Count(html, "<svg"))
 	}
+	if !strings.Contains(html, "683 rows; k = 20;") || !strings.Contains(html, "Preset <b>default</b>") || !strings.Contains(html, "membership inference AUC") {
+		t.Error("HTML lacks the settings or the membership check")
+	}
 	if strings.Contains(html, "anonymous: yes") || !strings.Contains(html, "no overall verdict") {
 		t.Error("the report must not give a global verdict")
 	}

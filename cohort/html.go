@@ -28,7 +28,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	data := struct {
 		*Report
-		Rows      []checkRow
+		CheckRows []checkRow
 		Dists     []dist
 		LCSVG     template.HTML
 		DCRSVG    template.HTML
@@ -37,7 +37,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		AUCLimit  float64
 	}{Report: r, Threshold: AttackRiskThreshold, AUCLimit: MembershipAUCThreshold}
 	for _, c := range r.Checks {
-		data.Rows = append(data.Rows, checkRow{c, shownValue(c)})
+		data.CheckRows = append(data.CheckRows, checkRow{c, shownValue(c)})
 	}
 	for _, h := range r.Distributions {
 		data.Dists = append(data.Dists, dist{h, h.Hellinger(), barChart(h.Labels, [][]float64{h.Original, h.Avatar}, "share of rows")})
@@ -120,7 +120,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em}
 </style></head><body>
 <h1>Avatar release report</h1>
-<p>{{.Method}}. {{.Rows}} rows; k = {{.K}}; neighbours searched on {{.NCP}} components (variance {{.Variance}}); seed {{.Seed}}.
+<p>{{.Method}}. {{.Rows}} rows; k = {{.K}}; neighbours searched on {{.NCP}} components (variance {{.Variance}}); privacy distances measured on {{.Distances.Components}} components; seed {{.Seed}}.
 {{if .NotReleased}}Identifier columns not projected and not released: {{range $i, $c := .NotReleased}}{{if $i}}, {{end}}{{$c}}{{end}}.{{end}}</p>
 
 <h2>Settings</h2>
@@ -137,7 +137,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 <i>inconclusive</i> when it straddles the threshold (more records are needed; it does not pass). <i>undefined</i> and
 <i>not computed</i> do not pass either. There is no overall verdict: these metrics do not prove a release anonymous (see Limits).</p>
 <table id="checks"><tr><th>metric</th><th>protects against</th><th>value [95 % interval]</th><th>threshold</th><th>verdict</th><th>threshold from</th></tr>
-{{range .Rows}}<tr><td>{{.Metric}}{{if .Note}}<div class="note">{{.Note}}</div>{{end}}</td><td>{{.Criterion}}</td><td>{{.Shown}}</td><td>{{.Op}} {{f .Threshold}}</td>
+{{range .CheckRows}}<tr><td>{{.Metric}}{{if .Note}}<div class="note">{{.Note}}</div>{{end}}</td><td>{{.Criterion}}</td><td>{{.Shown}}</td><td>{{.Op}} {{f .Threshold}}</td>
 <td>{{if .Pass}}<span class="pass">pass</span>{{else if eq .Verdict "fail"}}<span class="fail">fail</span>{{else}}<span class="other">{{.Verdict}}</span>{{end}}</td><td>{{.Source}}</td></tr>{{end}}</table>
 <p>Also: local cloaking counting only avatars strictly closer than the own avatar, median {{f .Distances.LocalCloakingStrictMedian}};
 median count of other originals at most as far as the own avatar {{f .Distances.RecordsMedian}};

@@ -214,7 +214,7 @@ func printSynth(a *app, table string, av *cohort.Avatars, rep *cohort.Report, ou
 		default:
 			value = fmt.Sprintf("%.4g", *c.Value)
 		}
-		fmt.Fprintf(w, "  %-12s  %-40s %-26s (threshold %s %g)\n", verdict, c.Metric, value, c.Op, c.Threshold)
+		fmt.Fprintf(w, "  %-12s  %-40s %-26s (threshold %s %.4g)\n", verdict, c.Metric, value, c.Op, c.Threshold)
 	}
 	if m := rep.Membership; m != nil {
 		fmt.Fprintf(w, "  membership: TPR %.3f at 1 %% FPR, %.3f at 10 %% FPR; exact rows in the release: members %.1f %%, non-members %.1f %%\n",

@@ -68,3 +68,26 @@ func TestListedPatientsErrors(t *testing.T) {
 		t.Errorf("cohort mode with patients: %v", err)
 	}
 }
+
+// FuzzPatients: any [inputs] patients value gives patients in range or one
+// clear error naming inputs.patients, never a panic.
+func FuzzPatients(f *testing.F) {
+	for _, s := range []string{`[{"sex":"F","age":30,"edss":2.5,"course":"RRMS"}]`, `[]`, `null`, `[{"sex":1}]`,
+		`[{"sex":"m","age":99.9,"edss":9.5,"course":"spms","x":[1]}]`, `{"a":1}`, `[{"age":-1}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ps, err := parsePatients(data, 100)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "inputs.patients") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q", err)
+			}
+			return
+		}
+		for _, p := range ps {
+			if p.age < 0 || p.age >= 100 || p.edss < 0 || p.edss >= NEDSS || (p.course != RRMS && p.course != SPMS) {
+				t.Errorf("patient out of range: %+v", p)
+			}
+		}
+	})
+}
