@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"report":     {"report", "patient", "store", "models", "engine", "hta"},
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
-	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios"},
+	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort"},
 	"calibrate":  {"calibrate", "engine", "scenarios", "models", "workers", "store", "mesh"},
 }
 

@@ -1,11 +1,14 @@
 package cohort
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -18,12 +21,15 @@ type Rate struct {
 }
 
 // wilson returns the Wilson score estimate of k successes out of n, as
-// Anonymeter reports its rates (z = 1.96 for 95 %).
+// Anonymeter reports its rates (z = 1.96 for 95 %): the interval's centre
+// (p + z²/2n)/(1 + z²/n) and its limits (Wilson, JASA 1927; Newcombe, Stat
+// Med 1998;17:857, method 3). With n = 0 every field is 0 and N says no
+// attack was made.
 func wilson(k, n int) Rate {
 	if n == 0 {
-		return Rate{} // no attack could be made: reported as 0 of 0
+		return Rate{}
 	}
-	const z = 1.959963984540054
+	const z = z95
 	p := float64(k) / float64(n)
 	nf := float64(n)
 	den := 1 + z*z/nf
@@ -39,7 +45,8 @@ func wilson(k, n int) Rate {
 //
 //	risk = (r_main − r_control)/(1 − r_control), clipped to [0, 1],
 //
-// with an interval from the rates' Wilson intervals.
+// with its 95 % interval (see riskOf) and the verdict decided on that
+// interval against AttackRiskThreshold.
 type AttackRisk struct {
 	Attack   string  `json:"attack"`
 	Target   string  `json:"target,omitempty"` // secret column of an inference attack
@@ -49,23 +56,42 @@ type AttackRisk struct {
 	Risk     float64 `json:"risk"`
 	RiskLow  float64 `json:"risk_ci_low"`
 	RiskHigh float64 `json:"risk_ci_high"`
+	// Verdict is decided on [RiskLow, RiskHigh] (see Verdict).
+	Verdict Verdict `json:"verdict"`
+	// Requested and Generated are the singling-out predicates asked for
+	// and made. Note says why fewer were made, and how wide the interval
+	// came out against the planned width.
+	Requested int    `json:"predicates_requested,omitempty"`
+	Generated int    `json:"predicates_generated,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
-func riskOf(main, control Rate) (risk, lo, hi float64) {
-	f := func(m, c float64) float64 {
-		if c >= 1 {
-			return 0
-		}
-		return math.Min(1, math.Max(0, (m-c)/(1-c)))
+// judge sets the risk, its interval, the verdict and the width note.
+func (r *AttackRisk) judge(planned float64) {
+	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
+	if math.IsNaN(r.Risk) {
+		r.Risk, r.RiskLow, r.RiskHigh = 0, 0, 0
+		r.Verdict = NotComputed
+		r.Note = strings.TrimPrefix(r.Note+"; no attack could be made", "; ")
+		return
 	}
-	return f(main.Value, control.Value), f(main.Low, control.High), f(main.High, control.Low)
+	r.Verdict = decide("<", r.RiskLow, r.RiskHigh, AttackRiskThreshold)
+	note := intervalNote(r.RiskLow, r.RiskHigh, planned, min(r.Main.N, r.Control.N))
+	if r.Note != "" {
+		note = r.Note + "; " + note
+	}
+	r.Note = note
 }
 
 // AttackOptions controls Attacks.
 type AttackOptions struct {
 	// NAttacks is the number of target records (and singling-out
-	// predicates) per attack; 0 means 500, capped at the control size.
+	// predicates) per attack; 0 means AttacksForHalfWidth(HalfWidth).
+	// It is capped at the sizes of train and control.
 	NAttacks int
+	// HalfWidth is the planned half-width of each risk's 95 % interval;
+	// 0 means DefaultRiskHalfWidth.
+	HalfWidth float64
 	// Secrets are the columns the inference attack guesses; empty means
 	// the last projected column (usually the outcome).
 	Secrets []string
@@ -74,23 +100,36 @@ type AttackOptions struct {
 	Workers int
 }
 
+func (o AttackOptions) planned() (n int, w float64) {
+	w = o.HalfWidth
+	if w <= 0 {
+		w = DefaultRiskHalfWidth
+	}
+	n = o.NAttacks
+	if n <= 0 {
+		n = AttacksForHalfWidth(w)
+	}
+	return n, w
+}
+
 // attackComponents is the number of FAMD components of the attacker's
 // auxiliary columns used for nearest-neighbour matching.
 const attackComponents = 10
 
 // Attacks runs Anonymeter-style singling-out, linkability and inference
 // attacks on synth, a synthetic table made from train only, with control
-// held-out records of the same population. Differences from Anonymeter,
+// held-out records of the same population. Each attack targets
+// min(NAttacks, rows of control, rows of train) records of each set, and its
+// verdict is decided on the risk's interval. Differences from Anonymeter,
 // chosen for speed on large tables and documented here:
 //
 //   - nearest neighbours (linkability, inference) are searched in the first
 //     10 FAMD components of the attacker's auxiliary columns, fitted to the
 //     synthetic table, instead of Anonymeter's Gower-like distance;
-//   - singling-out uses multivariate predicates on 3 columns made from
-//     synthetic rows (numeric: ≥ value above the median, ≤ value below;
-//     categorical: = value), kept when they single out one synthetic row,
-//     and the main rate is measured on a random subset of train as large
-//     as control instead of Anonymeter's size correction;
+//   - singling-out uses multivariate predicates made from synthetic rows
+//     (see singlingOut), and the main rate is measured on a random subset
+//     of train as large as the control subset instead of Anonymeter's size
+//     correction;
 //   - linkability splits the auxiliary columns into their first and second
 //     halves and uses one neighbour (Anonymeter's default n_neighbors).
 //
@@ -101,10 +140,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	if len(cols) < 2 {
 		return nil, fmt.Errorf("cohort: attacks need at least 2 columns, got %d", len(cols))
 	}
-	nAtt := opt.NAttacks
-	if nAtt <= 0 {
-		nAtt = 500
-	}
+	nAtt, w := opt.planned()
 	nAtt = min(nAtt, control.Rows(), train.Rows())
 	rng := rand.New(rand.NewPCG(opt.Seed, seedStream+1))
 	mainRows := rng.Perm(train.Rows())[:nAtt]
@@ -112,7 +148,14 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	mainT, ctrlT := train.Subset(mainRows), control.Subset(ctrlRows)
 
 	var out []AttackRisk
-	so := singlingOut(train.Subset(rng.Perm(train.Rows())[:control.Rows()]), control, synth, nAtt, rng)
+	// Singling out: a predicate succeeds when it singles out one record of
+	// a set, so main and control sets have the same size.
+	nSet := min(control.Rows(), train.Rows())
+	so := singlingOut(ctx, train.Subset(rng.Perm(train.Rows())[:nSet]), control.Subset(rng.Perm(control.Rows())[:nSet]), synth, nAtt, rng, opt.Workers)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	so.judge(w)
 	out = append(out, so)
 
 	half := len(cols) / 2
@@ -120,6 +163,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 	if err != nil {
 		return nil, err
 	}
+	lk.judge(w)
 	out = append(out, lk)
 
 	secrets := opt.Secrets
@@ -135,6 +179,7 @@ func Attacks(ctx context.Context, train, control, synth *Table, opt AttackOption
 		if err != nil {
 			return nil, err
 		}
+		inf.judge(w)
 		out = append(out, inf)
 	}
 	return out, nil
@@ -217,7 +262,6 @@ func linkability(ctx context.Context, mainT, ctrlT, synth *Table, a, b []string,
 		}
 	}
 	r.Baseline = wilson(k, mainT.Rows())
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r, nil
 }
 
@@ -264,7 +308,6 @@ func inference(ctx context.Context, mainT, ctrlT, synth *Table, aux []string, se
 		}
 	}
 	r.Baseline = wilson(k, mainT.Rows())
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r, nil
 }
 
@@ -278,40 +321,42 @@ type condition struct {
 	level string
 }
 
-func (c condition) key() string { return fmt.Sprintf("%s%c%v%s", c.col, c.op, c.num, c.level) }
+// tableIndex indexes the columns of a table by name (see colIndex).
+type tableIndex struct {
+	t    *Table
+	cols map[string]*colIndex
+}
 
-// matches counts the rows of t that satisfy p, stopping at limit.
-func (p predicate) matches(t *Table, limit int) int {
-	cols := make([]*Column, len(p))
-	lv := make([]int, len(p))
+func newTableIndex(t *Table, names []string) tableIndex {
+	ix := tableIndex{t: t, cols: make(map[string]*colIndex, len(names))}
+	for _, name := range names {
+		ix.cols[name] = newColIndex(t.Column(name))
+	}
+	return ix
+}
+
+// matches counts the rows of the indexed table that satisfy p, stopping at
+// limit: it walks the rows of p's most selective condition and checks the
+// others.
+func (p predicate) matches(ix tableIndex, limit int) int {
+	first := 0
+	for j := 1; j < len(p); j++ {
+		if len(ix.cols[p[j].col].rows(p[j])) < len(ix.cols[p[first].col].rows(p[first])) {
+			first = j
+		}
+	}
+	holds := make([]func(int) bool, 0, len(p)-1)
 	for j, c := range p {
-		cols[j] = t.Column(c.col)
-		if c.op == '=' {
-			lv[j] = cols[j].Level(c.level)
+		if j != first {
+			holds = append(holds, c.on(ix.t))
 		}
 	}
 	count := 0
 rows:
-	for i := range t.Rows() {
-		for j, c := range p {
-			col := cols[j]
-			switch c.op {
-			case 'm':
-				if !col.Missing(i) {
-					continue rows
-				}
-			case '=':
-				if lv[j] < 0 || col.Cat[i] != lv[j] {
-					continue rows
-				}
-			case '<':
-				if !(col.Num[i] <= c.num) {
-					continue rows
-				}
-			case '>':
-				if !(col.Num[i] >= c.num) {
-					continue rows
-				}
+	for _, i := range ix.cols[p[first].col].rows(p[first]) {
+		for _, h := range holds {
+			if !h(int(i)) {
+				continue rows
 			}
 		}
 		count++
@@ -322,8 +367,21 @@ rows:
 	return count
 }
 
-func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRisk {
+// singlingOut is Anonymeter's multivariate singling-out attack. For up to
+// nAtt predicates it draws synthetic rows at random (each at most once,
+// at most 10·nAtt draws, built in parallel on workers goroutines) and builds a predicate from the drawn row: the
+// columns in a random order, each giving a condition on the row's value
+// (numeric: ≥ value at or above the column's median, ≤ value below it;
+// categorical: = value; missing: is missing), three conditions first, then
+// one more while the predicate matches other synthetic rows too. It keeps
+// the predicate when it singles out the drawn row among the synthetic rows.
+// A predicate succeeds on a set of records when exactly one record
+// satisfies it. When fewer predicates than asked could be made the note
+// says why: synthetic rows that duplicate another one can never be singled
+// out, nor rows matched by another row's conditions on every column.
+func singlingOut(ctx context.Context, mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand, workers int) AttackRisk {
 	cols := projected(synth)
+	n := synth.Rows()
 	nc := min(3, len(cols))
 	medians, lows, highs := map[string]float64{}, map[string]float64{}, map[string]float64{}
 	for _, name := range cols {
@@ -343,40 +401,120 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		}
 		return condition{col: name, op: '<', num: c.Num[row]}
 	}
-	var preds []predicate
-	seen := map[string]bool{}
-	for try := 0; try < 20*nAtt && len(preds) < nAtt; try++ {
-		row := rng.IntN(synth.Rows())
-		pick := rng.Perm(len(cols))[:nc]
-		slices.Sort(pick)
-		p := make(predicate, nc)
-		var key strings.Builder
-		for j, ci := range pick {
+	// Rows identical to another synthetic row can never be singled out.
+	sel := synth.Select(cols)
+	hashes := rowHashes(sel, maphashSeed)
+	byHash := map[uint64][]int{}
+	for i, h := range hashes {
+		byHash[h] = append(byHash[h], i)
+	}
+	duplicated := func(i int) bool {
+		for _, j := range byHash[hashes[i]] {
+			if j != i && sameRow(sel, i, sel, j) {
+				return true
+			}
+		}
+		return false
+	}
+	index := make(map[string]*colIndex, len(cols))
+	for _, name := range cols {
+		index[name] = newColIndex(synth.Column(name))
+	}
+	// single builds the predicate of a row with the column order perm: nil
+	// when the row duplicates another or no predicate singles it out
+	// (dup says which).
+	single := func(row int, perm []int, cand []int32) (p predicate, dup bool, buf []int32) {
+		if duplicated(row) {
+			return nil, true, cand
+		}
+		p = make(predicate, len(perm))
+		for j, ci := range perm {
 			p[j] = condOf(cols[ci], row)
-			key.WriteString(p[j].key())
 		}
-		if seen[key.String()] {
-			continue
+		// The rows satisfying the first nc conditions: start from the
+		// smallest of their index lists, then filter by the others.
+		first := 0
+		for j := 1; j < nc; j++ {
+			if len(index[p[j].col].rows(p[j])) < len(index[p[first].col].rows(p[first])) {
+				first = j
+			}
 		}
-		seen[key.String()] = true
-		if p.matches(synth, 2) == 1 {
-			preds = append(preds, p)
+		cand = append(cand[:0], index[p[first].col].rows(p[first])...)
+		used := nc
+		for j := range nc {
+			if j != first {
+				holds := p[j].on(synth)
+				cand = slices.DeleteFunc(cand, func(i int32) bool { return !holds(int(i)) })
+			}
+		}
+		for used < len(p) && len(cand) > 1 {
+			holds := p[used].on(synth)
+			cand = slices.DeleteFunc(cand, func(i int32) bool { return !holds(int(i)) })
+			used++
+		}
+		if len(cand) != 1 {
+			return nil, false, cand
+		}
+		return p[:used], false, cand
+	}
+	// Rows are tried in a random order, in batches built in parallel; the
+	// column orders are drawn in row order before each batch, and the
+	// outcomes taken in row order, so the result does not depend on the
+	// number of workers.
+	var preds []predicate
+	var tried, dups, notUnique int
+	order := rng.Perm(n)
+	limit := min(n, 10*nAtt)
+	for next := 0; len(preds) < nAtt && next < limit; {
+		batch := min(max(nAtt-len(preds), 256), limit-next)
+		rows := order[next : next+batch]
+		next += batch
+		perms := make([][]int, batch)
+		for i := range perms {
+			perms[i] = rng.Perm(len(cols))
+		}
+		made := make([]predicate, batch)
+		isDup := make([]bool, batch)
+		forChunks(ctx, batch, workers, func(lo, hi int) {
+			cand := make([]int32, 0, n)
+			for i := lo; i < hi; i++ {
+				made[i], isDup[i], cand = single(rows[i], perms[i], cand)
+			}
+		})
+		for i := range rows {
+			if len(preds) >= nAtt {
+				break
+			}
+			tried++
+			switch {
+			case isDup[i]:
+				dups++
+			case made[i] == nil:
+				notUnique++
+			default:
+				preds = append(preds, made[i])
+			}
 		}
 	}
 	rate := func(t *Table, ps []predicate) Rate {
+		ix := newTableIndex(t, cols)
 		k := 0
 		for _, p := range ps {
-			if p.matches(t, 2) == 1 {
+			if p.matches(ix, 2) == 1 {
 				k++
 			}
 		}
 		return wilson(k, len(ps))
 	}
-	r := AttackRisk{Attack: "singling_out"}
+	r := AttackRisk{Attack: "singling_out", Requested: nAtt, Generated: len(preds)}
+	if len(preds) < nAtt {
+		r.Note = fmt.Sprintf("%d of %d predicates made: of %d synthetic rows tried (of %d), %d duplicate another synthetic row and %d are matched by another row's conditions on every column, so no predicate singles them out",
+			len(preds), nAtt, tried, n, dups, notUnique)
+	}
 	r.Main, r.Control = rate(mainT, preds), rate(ctrlT, preds)
 	// Baseline: predicates on random values within each column's range or
 	// levels, not informed by the synthetic rows.
-	base := make([]predicate, nAtt)
+	base := make([]predicate, len(preds))
 	for a := range base {
 		pick := rng.Perm(len(cols))[:nc]
 		p := make(predicate, nc)
@@ -396,6 +534,91 @@ func singlingOut(mainT, ctrlT, synth *Table, nAtt int, rng *rand.Rand) AttackRis
 		base[a] = p
 	}
 	r.Baseline = rate(mainT, base)
-	r.Risk, r.RiskLow, r.RiskHigh = riskOf(r.Main, r.Control)
 	return r
+}
+
+// maphashSeed seeds the row hashes of the attacks; hashes only group rows
+// (every match is verified), so results do not depend on it.
+var maphashSeed = maphash.MakeSeed()
+
+// on returns whether a row of t satisfies the condition.
+func (c condition) on(t *Table) func(i int) bool {
+	col := t.Column(c.col)
+	switch c.op {
+	case 'm':
+		return col.Missing
+	case '=':
+		l := col.Level(c.level)
+		return func(i int) bool { return l >= 0 && col.Cat[i] == l }
+	case '<':
+		return func(i int) bool { return col.Num[i] <= c.num }
+	case '>':
+		return func(i int) bool { return col.Num[i] >= c.num }
+	}
+	panic("cohort: unknown condition")
+}
+
+// colIndex finds the rows of one column that satisfy a condition without
+// scanning the column: numeric rows sorted by value, categorical rows
+// grouped by modality, and the missing rows.
+type colIndex struct {
+	order   []int32   // numeric: rows with a value, by increasing value
+	vals    []float64 // their values
+	byLevel [][]int32 // categorical: rows of each modality
+	level   map[string]int
+	missing []int32
+}
+
+func newColIndex(c *Column) *colIndex {
+	ix := &colIndex{}
+	if c.Kind.numeric() {
+		for i, x := range c.Num {
+			if math.IsNaN(x) {
+				ix.missing = append(ix.missing, int32(i))
+			} else {
+				ix.order = append(ix.order, int32(i))
+			}
+		}
+		slices.SortStableFunc(ix.order, func(a, b int32) int { return cmp.Compare(c.Num[a], c.Num[b]) })
+		ix.vals = make([]float64, len(ix.order))
+		for k, i := range ix.order {
+			ix.vals[k] = c.Num[i]
+		}
+		return ix
+	}
+	ix.byLevel = make([][]int32, len(c.Levels))
+	ix.level = make(map[string]int, len(c.Levels))
+	for l, name := range c.Levels {
+		ix.level[name] = l
+	}
+	for i, l := range c.Cat {
+		if l < 0 {
+			ix.missing = append(ix.missing, int32(i))
+		} else {
+			ix.byLevel[l] = append(ix.byLevel[l], int32(i))
+		}
+	}
+	return ix
+}
+
+// rows returns the rows satisfying c, a condition on this column made from
+// one of its own values (shared: do not modify).
+func (ix *colIndex) rows(c condition) []int32 {
+	switch c.op {
+	case 'm':
+		return ix.missing
+	case '=':
+		l, ok := ix.level[c.level]
+		if !ok {
+			return nil
+		}
+		return ix.byLevel[l]
+	case '>':
+		k, _ := slices.BinarySearch(ix.vals, c.num) // first value ≥ num
+		return ix.order[k:]
+	case '<':
+		k := sort.SearchFloat64s(ix.vals, math.Nextafter(c.num, math.Inf(1))) // first value > num
+		return ix.order[:k]
+	}
+	panic("cohort: unknown condition")
 }

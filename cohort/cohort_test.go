@@ -262,8 +262,8 @@ func TestWBCDEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range r.Checks {
-		if math.IsNaN(c.Value) || math.IsInf(c.Value, 0) {
-			t.Errorf("%s = %v", c.Metric, c.Value)
+		if c.Value != nil && (math.IsNaN(*c.Value) || math.IsInf(*c.Value, 0)) {
+			t.Errorf("%s = %v", c.Metric, *c.Value)
 		}
 	}
 	if d := r.Utility.Downstream; d == nil || d.AUCOriginal < 0.95 || d.AUCAvatar < 0.9 {
@@ -389,13 +389,36 @@ func TestStatistics(t *testing.T) {
 		t.Errorf("Wilson(8/10) = [%.4f, %.4f], want [0.4902, 0.9433]", r.Low, r.High)
 	}
 	// Kaplan–Meier by hand: times 1,2,2,3,4 with events 1,1,0,1,0 →
-	// S(1) = 4/5, S(2) = 4/5·3/4 = 0.6, S(3) = 0.6·1/2 = 0.3.
+	// S(1) = 4/5, S(2) = 4/5·3/4 = 0.6, S(3) = 0.6·1/2 = 0.3, and Greenwood
+	// sums Σ d/(n(n−d)) = 1/(5·4) = 0.05, + 1/(4·3) = 0.1333…, + 1/(2·1) =
+	// 0.6333…; the log–log band is S^exp(±1.96·√G/|ln S|). Worked by hand at
+	// t = 1: σ = √0.05/0.22314 = 1.00208, band [0.8^7.1280, 0.8^0.14029] =
+	// [0.2038, 0.9692].
 	km, err := kaplanMeier(NewTable(
 		Column{Name: "t", Kind: Continuous, Num: []float64{1, 2, 2, 3, 4}},
 		Column{Name: "e", Kind: Continuous, Num: []float64{1, 1, 0, 1, 0}}), "t", "e")
-	want := []SurvivalPoint{{1, 0.8, 5}, {2, 0.6000000000000001, 4}, {3, 0.30000000000000004, 2}}
-	if err != nil || !slices.Equal(km, want) {
-		t.Errorf("Kaplan–Meier = %v, %v; want %v", km, err, want)
+	if err != nil || len(km) != 3 {
+		t.Fatalf("Kaplan–Meier = %v, %v", km, err)
+	}
+	for i, w := range []struct{ t, s, g float64 }{{1, 0.8, 0.05}, {2, 0.6, 0.05 + 1.0/12}, {3, 0.3, 0.05 + 1.0/12 + 0.5}} {
+		sigma := math.Sqrt(w.g) / math.Abs(math.Log(w.s))
+		lo, hi := math.Pow(w.s, math.Exp(1.959963984540054*sigma)), math.Pow(w.s, math.Exp(-1.959963984540054*sigma))
+		p := km[i]
+		if p.Time != w.t || math.Abs(p.Survival-w.s) > 1e-15 || math.Abs(p.Low-lo) > 1e-12 || math.Abs(p.High-hi) > 1e-12 {
+			t.Errorf("KM point %d = %+v, want t %v S %v band [%v, %v]", i, p, w.t, w.s, lo, hi)
+		}
+	}
+	if math.Abs(km[0].Low-0.2038) > 1e-4 || math.Abs(km[0].High-0.9692) > 1e-4 {
+		t.Errorf("KM band at t = 1: [%.4f, %.4f], want [0.2038, 0.9692] (by hand)", km[0].Low, km[0].High)
+	}
+	if km[0].AtRisk != 5 || km[1].AtRisk != 4 || km[2].AtRisk != 2 {
+		t.Errorf("at risk: %+v", km)
+	}
+	// Everyone at risk has the event: S = 0, band [0, 0].
+	km, _ = kaplanMeier(NewTable(Column{Name: "t", Kind: Continuous, Num: []float64{1, 2}},
+		Column{Name: "e", Kind: Continuous, Num: []float64{1, 1}}), "t", "e")
+	if last := km[len(km)-1]; last.Survival != 0 || last.Low != 0 || last.High != 0 {
+		t.Errorf("KM to zero: %+v", last)
 	}
 	// Logistic regression on a 1-D separable-with-noise problem recovers a
 	// positive slope and ranks perfectly (AUC 1) on its training points.
@@ -463,17 +486,21 @@ func TestMatchPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Matches[0].Distance != 0 || res.Candidates != 683 || len(res.Matches) != 5 || len(res.Features) != 9 {
-		t.Errorf("matches %+v", res)
+	// Row 0 has 6 exact duplicates in the table: all 7 are at distance 0,
+	// tied at the cut-off of the 5 nearest, and all are kept (issue 16:
+	// before, 5 were kept by row order and the rest dropped silently).
+	if res.Matches[0].Distance != 0 || res.Candidates != 683 || len(res.Matches) != 7 || len(res.Features) != 9 ||
+		res.Ties.AtCutoff != 7 || res.Ties.Kept != 7 || res.Ties.Closer != 0 {
+		t.Errorf("matches %+v, ties %+v", res, res.Ties)
 	}
-	if res.Outcomes[0].N != 5 {
+	if res.Outcomes[0].N != 7 {
 		t.Errorf("outcome %+v", res.Outcomes[0])
 	}
 	found := false
 	for _, m := range res.Matches {
 		found = found || m.Row == 0
 	}
-	if !found && res.Matches[4].Distance != 0 {
+	if !found {
 		t.Error("row 0 is not among its own nearest")
 	}
 	// Filter-based: Class=4 keeps the 239 malignant rows (UCI: 239 of 683).
@@ -504,6 +531,9 @@ func TestReportHTMLIsSelfContained(t *testing.T) {
 	if strings.Count(html, "<svg") != 12 || strings.Contains(html, "http://") && !strings.Contains(html, `xmlns="http://www.w3.org/2000/svg"`) ||
 		strings.Contains(html, "<script") || strings.Contains(html, "<link") {
 		t.Errorf("HTML: %d SVGs (want 10 distributions + 2 privacy plots), or external resources", strings.Count(html, "<svg"))
+	}
+	if !strings.Contains(html, "683 rows; k = 20;") || !strings.Contains(html, "Preset <b>default</b>") || !strings.Contains(html, "membership inference AUC") {
+		t.Error("HTML lacks the settings or the membership check")
 	}
 	if strings.Contains(html, "anonymous: yes") || !strings.Contains(html, "no overall verdict") {
 		t.Error("the report must not give a global verdict")

@@ -28,36 +28,60 @@
 // The neighbour search is an exact k-d tree on the first NCP components:
 // O(n log n) for low NCP, not O(n²).
 //
+// # Settings
+//
+// Presets name the settings a release is made with and what they
+// reproduce: "default" (mdtwin's: kinds as inferred, 5 components, k = 20)
+// and "paper" (the avatar paper's for its breast-cancer table: columns with
+// ≤ 10 values categorical, 2 components, k = 20), whose published figures
+// the report sets beside ours when the table is that table.
+//
 // # Privacy and utility
 //
 // Evaluate builds a Report: distance-based privacy metrics (Distances:
-// hidden rate, local cloaking, distance to closest record, nearest-neighbour
-// distance ratio), Anonymeter-style attacks against a held-out control set
-// (Attacks: singling out, linkability, attribute inference), each a Check
-// with its own threshold and verdict — never one overall "anonymous"
-// verdict, since none of these metrics bounds real attacks — and utility:
-// per-variable Hellinger distance, the correlation-matrix difference and a
-// downstream logistic regression (train on avatars, test on originals,
-// against train on originals). Report encodes to JSON and WriteHTML writes a
+// hidden rate; local cloaking by the paper's definition, ties counted,
+// beside the strict count; distance to closest record; nearest-neighbour
+// distance ratio, undefined where the nearest originals are duplicates;
+// the exact-copy rate against the originals' own duplicate rate), and
+// attacks on an evaluation release made from part of the table with the
+// rest held out: Anonymeter-style singling out, linkability and attribute
+// inference (Attacks) and a distance-based membership inference
+// (MembershipInference: AUC and TPR at 1 % and 10 % FPR with bootstrap
+// intervals). Each criterion is a Check with its own threshold and a
+// Verdict; an estimate's verdict is decided on its 95 % interval, with
+// enough attacks planned for a stated width, and is pass, fail or
+// inconclusive. There is never one overall "anonymous" verdict, since none
+// of these metrics bounds real attacks. Utility: per-variable Hellinger
+// distance, the correlation-matrix difference and a downstream logistic
+// regression (train on avatars, test on originals, against train on
+// originals); a figure that cannot be computed is reported as not
+// computed, never as 0. Report encodes to JSON and WriteHTML writes a
 // self-contained page with inline SVG plots.
 //
 // # Matching
 //
 // MatchPatient selects reference patients (real or avatars) for a query
 // patient by filters and by distance in the FAMD space of the query's
-// variables, and summarises their outcomes (means and quantiles, modality
-// shares, a Kaplan–Meier curve read at chosen times).
+// variables — keeping every candidate tied at the cut-off, or drawing
+// among them with a seed, and saying so — and summarises their outcomes
+// beside the whole reference's: means and quantiles, modality shares with
+// Wilson intervals, Kaplan–Meier curves with Greenwood bands read at chosen
+// times, and a match-quality ratio (the K-th distance against the
+// reference's typical K-th distance).
 //
 // # Usage
 //
 //	t, err := cohort.ReadFile("table.csv", cohort.ReadOptions{}) // or table.parquet
-//	av, err := cohort.Generate(ctx, t, cohort.AvatarOptions{K: 20, Seed: 1})
-//	rep, err := cohort.Evaluate(ctx, t, av, cohort.EvalOptions{K: 20, Seed: 1})
+//	p, _ := cohort.PresetNamed("paper")
+//	t = p.Apply(t)
+//	av, err := cohort.Generate(ctx, t, cohort.AvatarOptions{K: p.K, NCP: p.NCP, Seed: 1})
+//	rep, err := cohort.Evaluate(ctx, t, av, cohort.EvalOptions{K: p.K, NCP: p.NCP, Seed: 1, Preset: p.Name})
 //	av.Table.WriteCSV(out)   // never release av.Source: it undoes the shuffle
 //	rep.WriteHTML(html)
 //
-// From the command line: mdtwin synth TABLE.csv --k 20 --out DIR, and
-// mdtwin match REFERENCE.csv --patient NAME=VALUE,... --outcome COL. The
+// From the command line: mdtwin synth TABLE.csv --preset paper --out DIR
+// (or --k 20), and mdtwin match REFERENCE.csv --patient NAME=VALUE,...
+// --outcome COL. The
 // model "avatar" (package models/avatar) runs the method in studies, so
 // that sweeps over k and seeds go through mdtwin run (example:
 // scenarios/examples/avatar-k-sweep.toml).

@@ -9,24 +9,36 @@ import (
 	"strings"
 )
 
-// WriteHTML writes the report as one self-contained HTML page: settings,
-// warnings, each privacy check with its threshold and verdict, the attack
-// risks, utility figures and the original and avatar distributions side by
-// side as inline SVG. No script, stylesheet or font is fetched.
+// WriteHTML writes the report as one self-contained HTML page: the
+// settings and the published figures they are comparable with, warnings,
+// each privacy check with its value (and interval), threshold and verdict,
+// the attacks and the membership inference with their intervals, utility
+// figures — "not computed" where a figure could not be computed, never 0 —
+// and the original and avatar distributions side by side as inline SVG. No
+// script, stylesheet or font is fetched.
 func (r *Report) WriteHTML(w io.Writer) error {
 	type dist struct {
 		Histogram
 		Hellinger float64
 		SVG       template.HTML
 	}
+	type checkRow struct {
+		Check
+		Shown string // the value as shown, with its interval
+	}
 	data := struct {
 		*Report
+		CheckRows []checkRow
 		Dists     []dist
 		LCSVG     template.HTML
 		DCRSVG    template.HTML
 		Variance  string
 		Threshold float64
-	}{Report: r, Threshold: AttackRiskThreshold}
+		AUCLimit  float64
+	}{Report: r, Threshold: AttackRiskThreshold, AUCLimit: MembershipAUCThreshold}
+	for _, c := range r.Checks {
+		data.CheckRows = append(data.CheckRows, checkRow{c, shownValue(c)})
+	}
 	for _, h := range r.Distributions {
 		data.Dists = append(data.Dists, dist{h, h.Hellinger(), barChart(h.Labels, [][]float64{h.Original, h.Avatar}, "share of rows")})
 	}
@@ -72,58 +84,106 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return reportTemplate.Execute(w, data)
 }
 
+// shownValue formats a check's value with its interval, or says why it
+// has none.
+func shownValue(c Check) string {
+	switch {
+	case c.Value == nil && c.Verdict == Undefined:
+		return "undefined"
+	case c.Value == nil:
+		return "not computed"
+	case c.Low != nil && c.High != nil:
+		return fmt.Sprintf("%s [%s, %s]", fmt4(*c.Value), fmt4(*c.Low), fmt4(*c.High))
+	}
+	return fmt4(*c.Value)
+}
+
+func fmt4(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
+
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f":   func(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) },
+	"f":   fmt4,
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) },
+	"fp": func(x *float64) string {
+		if x == nil {
+			return "not computed"
+		}
+		return fmt4(*x)
+	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Avatar release report</title>
 <style>
-body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-.pass{color:#0a6b0a;font-weight:bold}.fail{color:#b00020;font-weight:bold}.warn{background:#fff4d6;padding:.5em}
+body{font-family:system-ui,sans-serif;max-width:74em;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+.pass{color:#0a6b0a;font-weight:bold}.fail{color:#b00020;font-weight:bold}.other{color:#8a5a00;font-weight:bold}
+.warn{background:#fff4d6;padding:.5em}.note{font-size:.85em;color:#555}
 .grid{display:flex;flex-wrap:wrap;gap:1em}.grid figure{margin:0}figcaption{font-size:.9em}
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em}
 </style></head><body>
 <h1>Avatar release report</h1>
-<p>{{.Method}}. {{.Rows}} rows; k = {{.K}}; neighbours searched on {{.NCP}} components (variance {{.Variance}}); seed {{.Seed}}.
+<p>{{.Method}}. {{.Rows}} rows; k = {{.K}}; neighbours searched on {{.NCP}} components (variance {{.Variance}}); privacy distances measured on {{.Distances.Components}} components; seed {{.Seed}}.
 {{if .NotReleased}}Identifier columns not projected and not released: {{range $i, $c := .NotReleased}}{{if $i}}, {{end}}{{$c}}{{end}}.{{end}}</p>
+
+<h2>Settings</h2>
+<p>Preset <b>{{.Settings.Name}}</b>: {{.Settings.Doc}}.{{if gt .Settings.CategoricalUpTo 0}} Columns with at most {{.Settings.CategoricalUpTo}} distinct values were made categorical.{{end}}</p>
+{{if .Comparable}}<table id="comparable"><caption>Comparable published figures</caption><tr><th>figure</th><th>published</th><th>this release</th><th>table</th><th>source</th></tr>
+{{range .Comparable}}<tr><td>{{.Metric}}</td><td>{{f .Value}}</td><td>{{f .Ours}}</td><td>{{.Table}}</td><td>{{.Source}}</td></tr>{{end}}</table>{{end}}
+<p class="note" id="comparable-note">{{.ComparableNote}}</p>
 <table><tr><th>column</th><th>kind</th></tr>{{range .Schema}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td></tr>{{end}}</table>
 {{range .Warnings}}<p class="warn">Warning: {{.}}</p>{{end}}
 
 <h2>Privacy checks</h2>
-<p>Each check has its own threshold and verdict. There is no overall verdict: these metrics do not prove a release anonymous (see Limits).</p>
-<table><tr><th>metric</th><th>protects against</th><th>value</th><th>threshold</th><th>verdict</th><th>threshold from</th></tr>
-{{range .Checks}}<tr><td>{{.Metric}}</td><td>{{.Criterion}}</td><td>{{f .Value}}</td><td>{{.Op}} {{f .Threshold}}</td>
-<td>{{if .Pass}}<span class="pass">pass</span>{{else}}<span class="fail">fail</span>{{end}}</td><td>{{.Source}}</td></tr>{{end}}</table>
-<p>Also: median count of other originals closer than the own avatar {{f .Distances.RecordsMedian}};
-originals with no closer avatar or record {{f .Distances.EmptyRate}} %; avatars at distance 0 from an original {{f .Distances.DCRZeroRate}} %.</p>
+<p>Each check has its own threshold and verdict. A check on an estimate (attack risks, membership AUC) is decided on its
+95 % interval: <i>pass</i> when the whole interval is on the safe side, <i>fail</i> when it is all on the other side,
+<i>inconclusive</i> when it straddles the threshold (more records are needed; it does not pass). <i>undefined</i> and
+<i>not computed</i> do not pass either. There is no overall verdict: these metrics do not prove a release anonymous (see Limits).</p>
+<table id="checks"><tr><th>metric</th><th>protects against</th><th>value [95 % interval]</th><th>threshold</th><th>verdict</th><th>threshold from</th></tr>
+{{range .CheckRows}}<tr><td>{{.Metric}}{{if .Note}}<div class="note">{{.Note}}</div>{{end}}</td><td>{{.Criterion}}</td><td>{{.Shown}}</td><td>{{.Op}} {{f .Threshold}}</td>
+<td>{{if .Pass}}<span class="pass">pass</span>{{else if eq .Verdict "fail"}}<span class="fail">fail</span>{{else}}<span class="other">{{.Verdict}}</span>{{end}}</td><td>{{.Source}}</td></tr>{{end}}</table>
+<p>Also: local cloaking counting only avatars strictly closer than the own avatar, median {{f .Distances.LocalCloakingStrictMedian}};
+median count of other originals at most as far as the own avatar {{f .Distances.RecordsMedian}};
+originals with no other avatar or record that close {{f .Distances.EmptyRate}} %; avatars at distance 0 from an original
+in the projected space {{f .Distances.DCRZeroRate}} %; avatars identical to an original row {{f .Distances.ExactCopyRate}} %.</p>
 <div class="grid">
-<figure>{{.LCSVG}}<figcaption>Local cloaking: other avatars closer to an original than its own avatar
+<figure>{{.LCSVG}}<figcaption>Local cloaking (ties counted): other avatars at most as far from an original as its own avatar
 (quantiles 0/5/25/50/75/95/100 %: {{range .LocalCloakingQuantiles}}{{f .}} {{end}})</figcaption></figure>
 <figure>{{.DCRSVG}}<figcaption>Distance of each avatar to the closest original, projected space
 (quantiles: {{range .DCRQuantiles}}{{f .}} {{end}})</figcaption></figure>
 </div>
 
 <h2>Attacks (Anonymeter-style)</h2>
-{{if .Attacks}}<p>{{.Evaluation.Note}}: {{.Evaluation.TrainRows}} train and {{.Evaluation.ControlRows}} control rows.
-Rates are Wilson estimates with 95 % intervals; risk = (main − control)/(1 − control), threshold &lt; {{f .Threshold}}.</p>
-<table><tr><th>attack</th><th>target</th><th>main rate</th><th>control rate</th><th>baseline rate</th><th>risk [95 % CI]</th></tr>
-{{range .Attacks}}<tr><td>{{.Attack}}</td><td>{{.Target}}</td><td>{{pct .Main.Value}} [{{pct .Main.Low}}, {{pct .Main.High}}] of {{.Main.N}}</td>
-<td>{{pct .Control.Value}} [{{pct .Control.Low}}, {{pct .Control.High}}]</td><td>{{pct .Baseline.Value}}</td>
-<td>{{f .Risk}} [{{f .RiskLow}}, {{f .RiskHigh}}]</td></tr>{{end}}</table>{{else}}<p>Not run.</p>{{end}}
+{{if .Attacks}}<p>{{.Evaluation.Note}}: {{.Evaluation.TrainRows}} train and {{.Evaluation.ControlRows}} control rows; {{.Evaluation.Attacks}} attacks
+per check, planned for a risk interval of ±{{f .Evaluation.HalfWidth}}.
+Rates are Wilson estimates with 95 % intervals; risk = (main − control)/(1 − control) with its 95 % interval (MOVER-R), threshold &lt; {{f .Threshold}}.</p>
+<table id="attacks"><tr><th>attack</th><th>target</th><th>main rate</th><th>control rate</th><th>baseline rate</th><th>risk [95 % CI]</th><th>verdict</th></tr>
+{{range .Attacks}}<tr><td>{{.Attack}}{{if .Requested}} ({{.Generated}} of {{.Requested}} predicates){{end}}{{if .Note}}<div class="note">{{.Note}}</div>{{end}}</td><td>{{.Target}}</td><td>{{pct .Main.Value}} [{{pct .Main.Low}}, {{pct .Main.High}}] of {{.Main.N}}</td>
+<td>{{pct .Control.Value}} [{{pct .Control.Low}}, {{pct .Control.High}}] of {{.Control.N}}</td><td>{{pct .Baseline.Value}}</td>
+<td>{{f .Risk}} [{{f .RiskLow}}, {{f .RiskHigh}}]</td><td>{{.Verdict}}</td></tr>{{end}}</table>{{else}}<p>Not computed.</p>{{end}}
+
+<h2>Membership inference</h2>
+{{with .Membership}}<p>Distance attack: a record is guessed a member when the release holds a record close to it (score: minus the
+distance to the closest released record, first 10 FAMD components of the release). {{.Members}} members (rows the evaluation
+release was made from) and {{.NonMembers}} non-members (held-out rows); 95 % percentile bootstrap intervals of {{.Bootstrap}} resamples.</p>
+<table id="membership"><tr><th>figure</th><th>value [95 % CI]</th><th>a coin</th></tr>
+<tr><td>AUC</td><td>{{f .AUC.Value}} [{{f .AUC.Low}}, {{f .AUC.High}}]</td><td>0.5</td></tr>
+<tr><td>TPR at 1 % FPR</td><td>{{f .TPR1.Value}} [{{f .TPR1.Low}}, {{f .TPR1.High}}]</td><td>0.01</td></tr>
+<tr><td>TPR at 10 % FPR</td><td>{{f .TPR10.Value}} [{{f .TPR10.Low}}, {{f .TPR10.High}}]</td><td>0.1</td></tr>
+<tr><td>exact row in the release: members</td><td>{{pct .ExactMember.Value}} [{{pct .ExactMember.Low}}, {{pct .ExactMember.High}}]</td><td rowspan="2">equal shares</td></tr>
+<tr><td>exact row in the release: non-members</td><td>{{pct .ExactNonMember.Value}} [{{pct .ExactNonMember.Low}}, {{pct .ExactNonMember.High}}]</td></tr>
+</table><p>Verdict ({{.Verdict}}): AUC interval against &lt; {{f $.AUCLimit}}. {{.Note}}.</p>{{else}}<p>Not computed.</p>{{end}}
 
 <h2>Utility</h2>
 <p>Hellinger distance per variable: mean {{f .Utility.HellingerMean}}, sd {{f .Utility.HellingerStd}}.
-Pearson correlation |original − avatar| over {{len .Utility.CorrelationColumns}} columns: mean {{f .Utility.CorrelationMean}}, max {{f .Utility.CorrelationMax}}.</p>
+Pearson correlation |original − avatar| over {{len .Utility.CorrelationColumns}} columns: {{if .Utility.CorrelationMean}}mean {{fp .Utility.CorrelationMean}}, max {{fp .Utility.CorrelationMax}}{{else}}{{.Utility.CorrelationNote}}{{end}}.</p>
 {{with .Utility.Downstream}}<p>Downstream task: logistic regression of {{.Target}} (positive class {{.Positive}}) on {{.Features}} encoded features,
-tested on {{.TestRows}} held-out originals: AUC {{f .AUCOriginal}} trained on originals, {{f .AUCAvatar}} trained on avatars.</p>{{end}}
+tested on {{.TestRows}} held-out originals: AUC {{f .AUCOriginal}} trained on originals, {{f .AUCAvatar}} trained on avatars.</p>{{else}}<p>Downstream task: {{.Utility.DownstreamNote}}.</p>{{end}}
 <p class="legend">Distributions:<span style="background:#4c72b0"></span>original<span style="background:#dd8452"></span>avatar</p>
 <div class="grid">{{range .Dists}}<figure>{{.SVG}}<figcaption>{{.Variable}} (Hellinger {{f .Hellinger}})</figcaption></figure>{{end}}</div>
 
 <h2>Limits</h2>
 <p>Distance- and similarity-based metrics do not bound real attacks: reconstruction and membership-inference attacks
 have succeeded against synthetic data that passed them (Ganev &amp; De Cristofaro, arXiv 2312.05114; Stadler et al.,
-USENIX Security 2022; arXiv 2510.15083). The thresholds are indicative. Small k (≤ 2) gives avatars close to their originals.</p>
+USENIX Security 2022; arXiv 2510.15083). The thresholds are indicative. Small k (≤ 2) gives avatars close to their originals.
+The attacks and the membership inference measure an evaluation release made from part of the table, with the same settings.</p>
 </body></html>
 `))
 

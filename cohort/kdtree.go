@@ -1,7 +1,6 @@
 package cohort
 
 import (
-	"cmp"
 	"slices"
 )
 
@@ -17,7 +16,11 @@ type kdTree struct {
 	dim   int
 	pts   []float64 // n × dim, row-major
 	perm  []int32   // point indices, grouped by node
+	pos   []int32   // pos[p] is the place of point p in perm
 	nodes []kdNode
+	// box holds each node's bounding box: for node id, box[id·2·dim:]
+	// the dim lower bounds then the dim upper bounds.
+	box []float64
 }
 
 type kdNode struct {
@@ -37,18 +40,41 @@ func newKDTree(pts []float64, dim int) *kdTree {
 		t.perm[i] = int32(i)
 	}
 	t.nodes = make([]kdNode, 0, 2*n/kdLeafSize+1)
+	t.box = make([]float64, 0, 2*dim*(2*n/kdLeafSize+1))
 	if n > 0 {
 		t.build(0, n)
 	}
+	t.pos = make([]int32, n)
+	for k, p := range t.perm {
+		t.pos[p] = int32(k)
+	}
 	return t
+}
+
+// boxDist2 returns the squared distances from q to the nearest and to the
+// farthest corner of node id's bounding box.
+func (t *kdTree) boxDist2(id int32, q []float64) (near, far float64) {
+	b := t.box[int(id)*2*t.dim : (int(id)+1)*2*t.dim]
+	for j, x := range q {
+		lo, hi := b[j], b[t.dim+j]
+		dl, dh := x-lo, hi-x
+		switch {
+		case dl < 0:
+			near += dl * dl
+		case dh < 0:
+			near += dh * dh
+		}
+		far += max(dl*dl, dh*dh)
+	}
+	return near, far
 }
 
 func (t *kdTree) build(lo, hi int) int32 {
 	id := int32(len(t.nodes))
 	t.nodes = append(t.nodes, kdNode{lo: int32(lo), hi: int32(hi), left: -1, right: -1})
-	if hi-lo <= kdLeafSize {
-		return id
-	}
+	start := len(t.box)
+	t.box = append(t.box, make([]float64, 2*t.dim)...)
+	box := t.box[start:]
 	best, spread := 0, 0.0
 	for d := 0; d < t.dim; d++ {
 		mn, mx := t.pts[int(t.perm[lo])*t.dim+d], t.pts[int(t.perm[lo])*t.dim+d]
@@ -56,20 +82,19 @@ func (t *kdTree) build(lo, hi int) int32 {
 			x := t.pts[int(p)*t.dim+d]
 			mn, mx = min(mn, x), max(mx, x)
 		}
+		box[d], box[t.dim+d] = mn, mx
 		if mx-mn > spread {
 			best, spread = d, mx-mn
 		}
 	}
+	if hi-lo <= kdLeafSize {
+		return id
+	}
 	if spread == 0 {
 		return id // all points coincide
 	}
-	slices.SortFunc(t.perm[lo:hi], func(a, b int32) int {
-		if c := cmp.Compare(t.pts[int(a)*t.dim+best], t.pts[int(b)*t.dim+best]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	})
 	mid := (lo + hi) / 2
+	t.selectNth(lo, hi, mid, best)
 	split := t.pts[int(t.perm[mid])*t.dim+best]
 	left := t.build(lo, mid)
 	right := t.build(mid, hi)
@@ -221,4 +246,120 @@ func (t *kdTree) countCloser(q []float64, r2 float64, inclusive bool, skip int, 
 	}
 	walk(0)
 	return min(count, limit)
+}
+
+// withinCount is the state of one countWithin walk.
+type withinCount struct {
+	q             []float64
+	r2            float64
+	skip          int32
+	limit         int
+	strict, close int
+}
+
+// countWithin returns the number of points strictly closer to q than √r2
+// and the number at most that far (ties counted), leaving out skip (-1 for
+// none). The walk stops once limit points at most that far are found, so
+// both counts are exact below limit.
+func (t *kdTree) countWithin(q []float64, r2 float64, skip int, limit int) (strict, within int) {
+	if len(t.nodes) == 0 || limit <= 0 {
+		return 0, 0
+	}
+	w := withinCount{q: q, r2: r2, skip: int32(skip), limit: limit}
+	t.walkWithin(0, &w)
+	return w.strict, min(w.close, limit)
+}
+
+func (t *kdTree) walkWithin(id int32, w *withinCount) {
+	if w.close >= w.limit {
+		return
+	}
+	nd := &t.nodes[id]
+	// A large node whose whole box is strictly closer is counted without
+	// visiting its points (small ones are cheaper to scan).
+	if k := int(nd.hi - nd.lo); k >= 8*kdLeafSize {
+		if _, farD2 := t.boxDist2(id, w.q); farD2 < w.r2 {
+			if w.skip >= 0 && t.pos[w.skip] >= nd.lo && t.pos[w.skip] < nd.hi {
+				k--
+			}
+			w.close += k
+			w.strict += k
+			return
+		}
+	}
+	if nd.left < 0 {
+		for _, p := range t.perm[nd.lo:nd.hi] {
+			if p == w.skip {
+				continue
+			}
+			row := t.pts[int(p)*t.dim : int(p)*t.dim+t.dim]
+			var d2 float64
+			for j, x := range row {
+				d := x - w.q[j]
+				d2 += d * d
+			}
+			if d2 <= w.r2 {
+				w.close++
+				if d2 < w.r2 {
+					w.strict++
+				}
+			}
+		}
+		return
+	}
+	diff := w.q[nd.dim] - nd.split
+	near, far := nd.left, nd.right
+	if diff >= 0 {
+		near, far = nd.right, nd.left
+	}
+	t.walkWithin(near, w)
+	if diff*diff <= w.r2 {
+		t.walkWithin(far, w)
+	}
+}
+
+// keyLess orders points by their coordinate d, then by index: a strict
+// total order, so the median split is the same whatever the algorithm.
+func (t *kdTree) keyLess(a, b int32, d int) bool {
+	xa, xb := t.pts[int(a)*t.dim+d], t.pts[int(b)*t.dim+d]
+	return xa < xb || (xa == xb && a < b)
+}
+
+// selectNth reorders perm[lo:hi] so that perm[k] is the point of rank k−lo
+// in keyLess order, the points before it smaller and those after larger
+// (Hoare's quickselect with a median-of-three pivot): O(hi − lo) on
+// average, where sorting the node would cost O((hi − lo)·log(hi − lo)).
+func (t *kdTree) selectNth(lo, hi, k, d int) {
+	p := t.perm
+	for hi-lo > 1 {
+		m := lo + (hi-lo)/2
+		// Median of three into p[m].
+		if t.keyLess(p[m], p[lo], d) {
+			p[m], p[lo] = p[lo], p[m]
+		}
+		if t.keyLess(p[hi-1], p[lo], d) {
+			p[hi-1], p[lo] = p[lo], p[hi-1]
+		}
+		if t.keyLess(p[hi-1], p[m], d) {
+			p[hi-1], p[m] = p[m], p[hi-1]
+		}
+		pivot := p[m]
+		p[m], p[hi-1] = p[hi-1], p[m]
+		store := lo
+		for i := lo; i < hi-1; i++ {
+			if t.keyLess(p[i], pivot, d) {
+				p[i], p[store] = p[store], p[i]
+				store++
+			}
+		}
+		p[store], p[hi-1] = p[hi-1], p[store]
+		switch {
+		case k == store:
+			return
+		case k < store:
+			hi = store
+		default:
+			lo = store + 1
+		}
+	}
 }

@@ -69,6 +69,9 @@ type Options struct {
 	// SMART, when set, makes the dashboard a SMART on FHIR app that EHRs
 	// launch and embed (see SMART).
 	SMART *SMART
+	// ReferenceCohorts are the cohorts the similar-patients panel offers
+	// (similar.go); nil: DefaultReferenceCohorts.
+	ReferenceCohorts []ReferenceCohort
 }
 
 // Server is the dashboard: an http.Handler. Close stops its runs.
@@ -85,6 +88,7 @@ type Server struct {
 	pages       map[string]*template.Template
 	smart       *SMART
 	smartState  *smartState
+	cohorts     []ReferenceCohort
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -158,7 +162,7 @@ func New(opt Options) (*Server, error) {
 		tokenName: cmp.Or(opt.TokenName, "--token"), storeTokens: opt.StoreTokens,
 		failures: newFailures(cmp.Or(opt.MaxFailures, 10), cmp.Or(opt.FailureWindow, 15*time.Minute)),
 		workers:  max(opt.Workers, 1), log: opt.Log, slot: make(chan struct{}, 1), jobs: map[string]*job{},
-		pages: map[string]*template.Template{}, smart: opt.SMART,
+		pages: map[string]*template.Template{}, smart: opt.SMART, cohorts: opt.ReferenceCohorts,
 		smartState: &smartState{pending: map[string]*smart.Pending{}, sessions: map[string]*smartSession{}}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -167,7 +171,7 @@ func New(opt Options) (*Server, error) {
 	funcs := template.FuncMap{"day": day, "short": func(h string) string { return h[:min(len(h), 12)] },
 		"add": func(a, b float64) float64 { return a + b }, "sub": func(a, b float64) float64 { return a - b }, "trunc": trunc, "plural": plural}
 	for _, p := range []string{"patients.html", "patient.html", "job.html", "error.html"} {
-		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p)
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/similar.html", "templates/"+p)
 		if err != nil {
 			return nil, err
 		}
@@ -474,7 +478,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	slices.SortFunc(jobs, func(a, b jobStatus) int { n, _ := strconv.Atoi(a.ID); m, _ := strconv.Atoi(b.ID); return m - n })
 	s.render(w, http.StatusOK, "patient.html", map[string]any{
 		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
-		"Examples": s.examples(), "Jobs": jobs, "SMART": s.sessionUser(r, pid),
+		"Examples": s.examples(), "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
 	})
 }
 
@@ -489,7 +493,7 @@ func (s *Server) examples() []exampleRow {
 			continue
 		}
 		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
-		if err != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain" && sc.Study.Model != "atrial") {
+		if err != nil || sc.Cohort != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain" && sc.Study.Model != "atrial") {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)

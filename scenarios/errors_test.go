@@ -48,9 +48,9 @@ var parseErrorCases = []struct {
 
 	// Unknown keys.
 	{"unknown/top level", "repeats = 3\n" + head,
-		`s.toml:1:1: unknown key "repeats" at top level, expected one of: study, params, inputs, sweep, backend, patient, calibrate`},
+		`s.toml:1:1: unknown key "repeats" at top level, expected one of: study, params, inputs, sweep, backend, patient, calibrate, cohort`},
 	{"unknown/top-level table", head + "[sweeps]\ndesign = \"grid\"\n",
-		`s.toml:5:1: unknown key "sweeps" at top level, expected one of: study, params, inputs, sweep, backend, patient, calibrate`},
+		`s.toml:5:1: unknown key "sweeps" at top level, expected one of: study, params, inputs, sweep, backend, patient, calibrate, cohort`},
 	{"unknown/study", "[study]\nname = \"s\"\nmodel = \"pk\"\nreplicate = 2\nseed = 1\nfoo = 1\n",
 		`s.toml:4:1: unknown key "replicate" in [study], expected one of: name, model, seed, replicates, output, doc`},
 	{"unknown/study dotted", "study.name = \"s\"\nstudy.  model = \"pk\"\nstudy.Seed = 1\n",

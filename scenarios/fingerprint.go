@@ -57,6 +57,14 @@ func (s *Scenario) Fingerprint() (Fingerprint, error) {
 	if s.Patient != nil {
 		f.Parts["[patient]"] = canonicalHash(map[string]any{"id": s.Patient.ID, "store": s.Patient.Store})
 	}
+	// The tables the scenario reads itself: their bytes are hashed when
+	// read, so a change names the file.
+	if s.Sweep != nil && s.Sweep.Posterior != nil {
+		f.Files[s.Sweep.Posterior.File] = s.Sweep.Posterior.SHA256
+	}
+	if s.Cohort != nil {
+		f.Files[s.Cohort.Table] = s.Cohort.SHA256
+	}
 	var paths []string
 	collectStrings(s.Params, &paths)
 	collectStrings(inputs, &paths)

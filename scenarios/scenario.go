@@ -35,6 +35,7 @@ type Scenario struct {
 	Patient *Patient        // nil when absent: a generic study
 	// Calibrate is the [calibrate] table (see calibrate.go); nil when absent.
 	Calibrate *Calibration
+	Cohort    *Cohort // nil when absent: the model draws its patients (see cohort.go)
 
 	loc        *locator   // key positions in the source
 	keys       []toml.Key // every key, in file order
@@ -123,7 +124,7 @@ const (
 const MaxRuns = 10_000_000
 
 var (
-	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient", "calibrate"}
+	topKeys     = []string{"study", "params", "inputs", "sweep", "backend", "patient", "calibrate", "cohort"}
 	studyKeys   = []string{"name", "model", "seed", "replicates", "output", "doc"}
 	sweepKeys   = []string{"design", "samples", "params", "posterior"}
 	patientKeys = []string{"id", "store"}
@@ -182,7 +183,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if k, bad := s.firstUnknown(nil, raw, topKeys); bad {
 		return nil, s.Errorf([]string{k}, "unknown key %q at top level, expected one of: %s", k, strings.Join(topKeys, ", "))
 	}
-	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient, s.parseCalibrate} {
+	for _, step := range []func(map[string]any) error{s.parseStudy, s.parseParams, s.parseInputs, s.parseSweep, s.parseBackend, s.parsePatient, s.parseCalibrate, s.parseCohort} {
 		if err := step(raw); err != nil {
 			return nil, err
 		}

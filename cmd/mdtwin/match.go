@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -31,8 +30,11 @@ func (a *app) matchCommand() *cobra.Command {
 		Short: "Find the reference patients (real or avatars) most like a patient and summarise their outcomes",
 		Long: "match selects patients of REFERENCE like a query patient: --filter conditions (column=value, !=, <, <=, >, >=)\n" +
 			"keep candidates, then the --k candidates nearest to the patient's values (--patient or the first row of\n" +
-			"--patient-file) in the FAMD space of those columns are kept. It summarises the --outcome columns over\n" +
-			"them and, with --time and --event, prints a Kaplan–Meier curve read at the --at times.",
+			"--patient-file) in the FAMD space of those columns are kept — every candidate tied at the cut-off too, or\n" +
+			"--ties seeded to draw among them — and the match quality (k-th distance against the reference's typical\n" +
+			"k-th distance) is given. It summarises the --outcome columns over them (shares with 95 % Wilson intervals)\n" +
+			"beside the whole reference (the population baseline) and, with --time and --event, reads Kaplan–Meier\n" +
+			"curves with 95 % Greenwood bands at the --at times.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{fmt.Errorf("match takes one reference table, got %d arguments", len(args))}
@@ -60,6 +62,9 @@ func (a *app) matchCommand() *cobra.Command {
 			}
 			if (opt.Time == "") != (opt.Event == "") {
 				return &usageError{fmt.Errorf("--time and --event go together")}
+			}
+			if opt.Ties != cohort.TiesKeep && opt.Ties != cohort.TiesSeeded {
+				return &usageError{fmt.Errorf("--ties %q: expected keep or seeded", opt.Ties)}
 			}
 			ref, err := tf.readTable(args[0])
 			if err != nil {
@@ -107,6 +112,8 @@ func (a *app) matchCommand() *cobra.Command {
 	cmd.Flags().StringVar(&opt.Time, "time", "", "follow-up time column for a Kaplan–Meier curve")
 	cmd.Flags().StringVar(&opt.Event, "event", "", "event indicator column (0/1 or two modalities) for the Kaplan–Meier curve")
 	cmd.Flags().Float64SliceVar(&opt.Horizons, "at", nil, "times to read the survival curve at, e.g. 2,5")
+	cmd.Flags().StringVar(&opt.Ties, "ties", cohort.TiesKeep, "reference patients tied at the cut-off of the k nearest: keep (all of them) or seeded (draw among them with --seed)")
+	cmd.Flags().Uint64Var(&opt.Seed, "seed", 1, "seed of --ties seeded and of the match-quality sample")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
@@ -140,6 +147,13 @@ func printMatch(a *app, ref string, res *cohort.MatchResult, opt cohort.MatchOpt
 	} else {
 		fmt.Fprintf(w, "; all kept (no patient values given):\n")
 	}
+	if t := res.Ties; t != nil && t.AtCutoff > 1 {
+		if t.Rule == cohort.TiesSeeded {
+			fmt.Fprintf(w, "  %d reference patients tie at the cut-off (%d closer): %d drawn among them with seed %d\n", t.AtCutoff, t.Closer, t.Kept, opt.Seed)
+		} else {
+			fmt.Fprintf(w, "  %d reference patients tie at the cut-off (%d closer): all kept\n", t.AtCutoff, t.Closer)
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  line of %s\tdistance\n", ref)
 	shown := res.Matches
@@ -153,22 +167,44 @@ func printMatch(a *app, ref string, res *cohort.MatchResult, opt cohort.MatchOpt
 	if len(res.Matches) > len(shown) {
 		fmt.Fprintf(w, "  … and %d more (--json lists all)\n", len(res.Matches)-len(shown))
 	}
-	for _, o := range res.Outcomes {
+	if q := res.Quality; q != nil {
+		fmt.Fprintf(w, "match quality: k-th distance %.3g, %.2f× the reference's typical k-th distance (%.3g, median over %d patients)\n",
+			q.KthDistance, q.Ratio, q.TypicalKth, q.Sample)
+	}
+	pop := res.Population
+	for i, o := range res.Outcomes {
+		var base cohort.OutcomeSummary
+		if pop != nil && i < len(pop.Outcomes) {
+			base = pop.Outcomes[i]
+		}
 		if o.Numeric != nil {
-			fmt.Fprintf(w, "%s: n %d, mean %.4g (sd %.4g), median %.4g [IQR %.4g–%.4g]\n", o.Variable, o.N, o.Numeric.Mean, o.Numeric.SD, o.Numeric.Median, o.Numeric.Q1, o.Numeric.Q3)
+			fmt.Fprintf(w, "%s: n %d, mean %.4g (sd %.4g), median %.4g [IQR %.4g–%.4g]", o.Variable, o.N, o.Numeric.Mean, o.Numeric.SD, o.Numeric.Median, o.Numeric.Q1, o.Numeric.Q3)
+			if base.Numeric != nil {
+				fmt.Fprintf(w, "; all %d: mean %.4g, median %.4g", base.N, base.Numeric.Mean, base.Numeric.Median)
+			}
+			fmt.Fprintln(w)
 			continue
 		}
 		var parts []string
-		for _, k := range slices.Sorted(maps.Keys(o.Shares)) {
-			parts = append(parts, fmt.Sprintf("%s %.1f %%", k, 100*o.Shares[k]))
+		for j, sh := range o.Shares {
+			part := fmt.Sprintf("%s %.1f %% [%.1f, %.1f]", sh.Level, 100*sh.Share, 100*sh.Low, 100*sh.High)
+			if j < len(base.Shares) {
+				part += fmt.Sprintf(" (all: %.1f %%)", 100*base.Shares[j].Share)
+			}
+			parts = append(parts, part)
 		}
 		fmt.Fprintf(w, "%s: n %d, %s\n", o.Variable, o.N, strings.Join(parts, ", "))
 	}
-	for _, p := range res.AtHorizons {
-		fmt.Fprintf(w, "Kaplan–Meier S(%s) = %.3f (%d at risk; %s/%s)\n", models.FormatFloat(p.Time), p.Survival, p.AtRisk, opt.Time, opt.Event)
+	for i, p := range res.AtHorizons {
+		fmt.Fprintf(w, "Kaplan–Meier S(%s) = %.3f [%.3f, %.3f] (%d at risk; %s/%s)", models.FormatFloat(p.Time), p.Survival, p.Low, p.High, p.AtRisk, opt.Time, opt.Event)
+		if pop != nil && i < len(pop.AtHorizons) {
+			b := pop.AtHorizons[i]
+			fmt.Fprintf(w, "; all: %.3f [%.3f, %.3f]", b.Survival, b.Low, b.High)
+		}
+		fmt.Fprintln(w)
 	}
 	if len(res.AtHorizons) == 0 && len(res.Curve) > 0 {
 		last := res.Curve[len(res.Curve)-1]
-		fmt.Fprintf(w, "Kaplan–Meier: %d event times; S(%s) = %.3f\n", len(res.Curve), models.FormatFloat(last.Time), last.Survival)
+		fmt.Fprintf(w, "Kaplan–Meier: %d event times; S(%s) = %.3f [%.3f, %.3f]\n", len(res.Curve), models.FormatFloat(last.Time), last.Survival, last.Low, last.High)
 	}
 }

@@ -16,14 +16,18 @@
 //	[sweep.params]
 //	k = [5, 10, 20, 40]
 //
-// One run reads the table named in [inputs] (see Inputs), makes one avatar
-// per row with cohort.Generate (Guillaudeux et al., npj Digit Med
-// 2023;6:37) seeded with the run's seed, judges the release with
-// cohort.Evaluate (same seed) and returns the privacy and utility figures
-// as scalar outputs: hidden rate, local cloaking, distance to closest
-// record, nearest-neighbour distance ratio, the Anonymeter-style attack
-// risks, Hellinger distances, the correlation difference and the
-// downstream AUCs. With a run folder (and save_avatars, the default) it
+// One run reads the table named in [inputs] (see Inputs), applies the
+// preset's column kinds (cohort.Presets: "default", or "paper" for the
+// avatar paper's settings), makes one avatar per row with cohort.Generate
+// (Guillaudeux et al., npj Digit Med 2023;6:37) seeded with the run's
+// seed, judges the release with cohort.Evaluate (same seed) and returns the
+// privacy and utility figures as scalar outputs: hidden rate, local
+// cloaking (ties counted, and strict), distance to closest record,
+// nearest-neighbour distance ratio (NaN when undefined), the exact-copy
+// rate, the Anonymeter-style attack risks with the upper bounds of their
+// intervals, the membership-inference AUC and TPRs, Hellinger distances,
+// the correlation difference and the downstream AUCs; a figure that was
+// not computed is NaN, never 0. With a run folder (and save_avatars, the default) it
 // also writes avatars.csv, report.json and report.html there, as
 // `mdtwin synth` does; the pairing of avatars with originals is never
 // written.
@@ -66,7 +70,7 @@ var (
 // and outputs.
 const (
 	Name    = "avatar"
-	Version = "1.0.0"
+	Version = "2.0.0"
 )
 
 // Inputs is the model's structured input: the scenario's [inputs] table,
@@ -129,14 +133,18 @@ func descriptor(kMax float64) models.Descriptor {
 	return models.Descriptor{
 		Name: Name, Version: Version, Doc: doc,
 		Params: []models.Param{
-			{Name: "k", Kind: models.Int, Default: int64(min(20, kMax)), Min: b(1), Max: b(kMax),
-				Doc: "neighbours per avatar: larger k, more privacy and less utility (the avatar paper uses 20; k ≤ 2 is warned about); below the table's number of rows"},
-			{Name: "ncp", Kind: models.Int, Default: int64(cohort.DefaultNCP), Min: b(1), Max: b(1000),
-				Doc: "projected components the neighbours and the distance metrics use (capped at the number of components)"},
-			{Name: "control_fraction", Kind: models.Float, Default: 0.2, Min: b(0.01), Max: b(0.9),
-				Doc: "share of rows held out as the attacks' control set and the downstream test set"},
-			{Name: "attacks", Kind: models.Int, Default: int64(500), Min: b(1), Max: b(1e6),
-				Doc: "targets per Anonymeter-style attack (capped at the control set's size)"},
+			{Name: "preset", Kind: models.String, Default: "default", Choices: presetNames(),
+				Doc: "named settings (cohort.Presets): default (mdtwin's: kinds as inferred, 5 components, k = 20) or paper (the avatar paper's for its breast-cancer table: columns with ≤ 10 values categorical, 2 components, k = 20), paper-aids; k and ncp set here override the preset's"},
+			{Name: "k", Kind: models.Int, Default: int64(0), Min: b(0), Max: b(kMax),
+				Doc: "neighbours per avatar: larger k, more privacy and less utility (the avatar paper uses 20; k ≤ 2 is warned about); below the table's number of rows; 0: the preset's"},
+			{Name: "ncp", Kind: models.Int, Default: int64(0), Min: b(0), Max: b(1000),
+				Doc: "projected components the neighbours are searched in (capped at the number of components; the distance metrics use 5); 0: the preset's"},
+			{Name: "control_fraction", Kind: models.Float, Default: 0.0, Min: b(0), Max: b(0.9),
+				Doc: "share of rows held out as the attacks' control set (the membership attack's non-members) and the downstream test set; 0: as many as the planned attacks need, 20 % to 50 % of the rows"},
+			{Name: "attacks", Kind: models.Int, Default: int64(0), Min: b(0), Max: b(1e6),
+				Doc: "targets per attack (capped at the control set's size); 0: as many as a risk interval of ±half_width needs"},
+			{Name: "half_width", Kind: models.Float, Default: cohort.DefaultRiskHalfWidth, Min: b(0.005), Max: b(0.5),
+				Doc: "planned half-width of the 95 % interval of each attack's risk; every attack verdict is decided on that interval"},
 			{Name: "save_avatars", Kind: models.Bool, Default: true,
 				Doc: "write avatars.csv, report.json and report.html in the run's folder"},
 		},
@@ -147,14 +155,25 @@ func descriptor(kMax float64) models.Descriptor {
 			{Name: "local_cloaking_empty_rate_percent", Unit: "%", Doc: "share of originals with no other avatar nor original closer than their own avatar"},
 			{Name: "dcr_median", Doc: "median distance of an avatar to the closest original, FAMD space (indicative target > 0.2)"},
 			{Name: "dcr_zero_rate_percent", Unit: "%", Doc: "share of avatars at distance 0 from an original"},
-			{Name: "nndr_median", Doc: "median ratio of an avatar's closest to second-closest original distance (indicative target > 0.3)"},
-			{Name: "singling_out_risk", Doc: "Anonymeter-style singling-out risk in [0, 1] (threshold < 0.1); NaN when the table is too small for a control set"},
-			{Name: "linkability_risk", Doc: "Anonymeter-style linkability risk in [0, 1] (threshold < 0.1); NaN when not run"},
-			{Name: "inference_risk", Doc: "Anonymeter-style attribute-inference risk in [0, 1], the largest over the secrets (threshold < 0.1); NaN when not run"},
+			{Name: "nndr_median", Doc: "median ratio of an avatar's closest to second-closest original distance, undefined ratios (two originals at distance 0) ranked lowest (indicative target > 0.3); NaN when the median is undefined"},
+			{Name: "nndr_undefined_rate_percent", Unit: "%", Doc: "share of avatars whose two closest originals are both at distance 0 (NNDR undefined)"},
+			{Name: "local_cloaking_strict_median", Doc: "median number of other avatars strictly closer to an original than its own avatar (ties not counted)"},
+			{Name: "exact_copy_rate_percent", Unit: "%", Doc: "share of avatars identical to an original row on every released column (checked against the originals' own duplicate rate)"},
+			{Name: "membership_auc", Doc: "AUC of the distance-based membership-inference attack (0.5: chance; threshold < 0.55 on its interval); NaN when not run"},
+			{Name: "membership_auc_ci_low", Doc: "lower bound of the membership AUC's 95 % bootstrap interval"},
+			{Name: "membership_auc_ci_high", Doc: "upper bound of the membership AUC's 95 % bootstrap interval"},
+			{Name: "membership_tpr_at_1_percent_fpr", Doc: "true-positive rate of the membership attack at 1 % false-positive rate"},
+			{Name: "membership_tpr_at_10_percent_fpr", Doc: "true-positive rate of the membership attack at 10 % false-positive rate"},
+			{Name: "singling_out_risk", Doc: "Anonymeter-style singling-out risk in [0, 1] (threshold < 0.1 on its interval); NaN when not computed"},
+			{Name: "singling_out_risk_ci_high", Doc: "upper bound of the singling-out risk's 95 % interval"},
+			{Name: "linkability_risk", Doc: "Anonymeter-style linkability risk in [0, 1] (threshold < 0.1 on its interval); NaN when not computed"},
+			{Name: "linkability_risk_ci_high", Doc: "upper bound of the linkability risk's 95 % interval"},
+			{Name: "inference_risk", Doc: "Anonymeter-style attribute-inference risk in [0, 1], of the secret with the highest upper bound (threshold < 0.1 on its interval); NaN when not computed"},
+			{Name: "inference_risk_ci_high", Doc: "upper bound of that inference risk's 95 % interval"},
 			{Name: "hellinger_mean", Doc: "mean over variables of the Hellinger distance between original and avatar distributions, in [0, 1]"},
 			{Name: "hellinger_std", Doc: "standard deviation over variables of the Hellinger distance"},
-			{Name: "correlation_diff_mean", Doc: "mean |Pearson r(originals) − r(avatars)| over pairs of variables"},
-			{Name: "correlation_diff_max", Doc: "largest |Pearson r(originals) − r(avatars)| over pairs of variables"},
+			{Name: "correlation_diff_mean", Doc: "mean |Pearson r(originals) − r(avatars)| over pairs of variables; NaN when fewer than two columns have a Pearson correlation"},
+			{Name: "correlation_diff_max", Doc: "largest |Pearson r(originals) − r(avatars)| over pairs of variables; NaN when not computed"},
 			{Name: "auc_original", Doc: "downstream logistic regression trained on original rows, AUC on held-out originals; NaN when there is no downstream task"},
 			{Name: "auc_avatar", Doc: "the same trained on avatars of the training rows; NaN when there is no downstream task"},
 			{Name: "auc_ratio", Doc: "auc_avatar / auc_original; NaN when there is no downstream task"},
@@ -216,7 +235,18 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		return models.Result{}, err
 	}
 	p := spec.Params
+	preset, err := cohort.PresetNamed(p.String("preset"))
+	if err != nil {
+		return models.Result{}, &models.ParamError{Model: Name, Param: "preset", Value: p.String("preset"), Msg: err.Error()}
+	}
+	t = preset.Apply(t)
 	k, ncp := int(p.Int("k")), int(p.Int("ncp"))
+	if k == 0 {
+		k = preset.K
+	}
+	if ncp == 0 {
+		ncp = preset.NCP
+	}
 	if k >= t.Rows() {
 		return models.Result{}, &models.ParamError{Model: Name, Param: "k", Value: p.Int("k"),
 			Msg: fmt.Sprintf("expected fewer than the %d rows of %s", t.Rows(), in.Table)}
@@ -227,8 +257,8 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		return models.Result{}, err
 	}
 	models.Report(obs, 0.3, "evaluating privacy and utility")
-	rep, err := cohort.Evaluate(ctx, t, av, cohort.EvalOptions{K: k, NCP: ncp, Seed: spec.Seed,
-		ControlFraction: p.Float("control_fraction"), NAttacks: int(p.Int("attacks")),
+	rep, err := cohort.Evaluate(ctx, t, av, cohort.EvalOptions{K: k, NCP: ncp, Seed: spec.Seed, Preset: preset.Name,
+		ControlFraction: p.Float("control_fraction"), NAttacks: int(p.Int("attacks")), HalfWidth: p.Float("half_width"),
 		Secrets: in.Secrets, Target: in.Target})
 	if err != nil {
 		return models.Result{}, err
@@ -245,40 +275,74 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 }
 
 // Scalars returns the model's outputs from a report: NaN for figures the
-// report does not hold (attacks not run, no downstream task).
+// report does not hold (not computed, undefined).
 func Scalars(rep *cohort.Report) map[string]float64 {
 	nan := math.NaN()
 	d := rep.Distances
+	val := func(p *float64) float64 {
+		if p == nil {
+			return nan
+		}
+		return *p
+	}
 	s := map[string]float64{
 		"hidden_rate_percent":               d.HiddenRate,
 		"local_cloaking_median":             d.LocalCloakingMedian,
+		"local_cloaking_strict_median":      d.LocalCloakingStrictMedian,
 		"local_cloaking_records_median":     d.RecordsMedian,
 		"local_cloaking_empty_rate_percent": d.EmptyRate,
 		"dcr_median":                        d.DCRMedian,
 		"dcr_zero_rate_percent":             d.DCRZeroRate,
-		"nndr_median":                       d.NNDRMedian,
+		"nndr_median":                       val(d.NNDRMedian),
+		"nndr_undefined_rate_percent":       d.NNDRUndefinedRate,
+		"exact_copy_rate_percent":           d.ExactCopyRate,
 		"singling_out_risk":                 nan,
+		"singling_out_risk_ci_high":         nan,
 		"linkability_risk":                  nan,
+		"linkability_risk_ci_high":          nan,
 		"inference_risk":                    nan,
+		"inference_risk_ci_high":            nan,
+		"membership_auc":                    nan,
+		"membership_auc_ci_low":             nan,
+		"membership_auc_ci_high":            nan,
+		"membership_tpr_at_1_percent_fpr":   nan,
+		"membership_tpr_at_10_percent_fpr":  nan,
 		"hellinger_mean":                    rep.Utility.HellingerMean,
 		"hellinger_std":                     rep.Utility.HellingerStd,
-		"correlation_diff_mean":             rep.Utility.CorrelationMean,
-		"correlation_diff_max":              rep.Utility.CorrelationMax,
+		"correlation_diff_mean":             val(rep.Utility.CorrelationMean),
+		"correlation_diff_max":              val(rep.Utility.CorrelationMax),
 		"auc_original":                      nan,
 		"auc_avatar":                        nan,
 		"auc_ratio":                         nan,
 	}
 	for _, a := range rep.Attacks {
-		name := a.Attack + "_risk"
-		if v, ok := s[name]; ok && (math.IsNaN(v) || a.Risk > v) {
-			s[name] = a.Risk
+		if a.Verdict == cohort.NotComputed {
+			continue
 		}
+		name := a.Attack + "_risk"
+		// Of several inference secrets, the one whose interval reaches
+		// highest.
+		if hi, ok := s[name+"_ci_high"]; ok && (math.IsNaN(hi) || a.RiskHigh > hi) {
+			s[name], s[name+"_ci_high"] = a.Risk, a.RiskHigh
+		}
+	}
+	if m := rep.Membership; m != nil {
+		s["membership_auc"], s["membership_auc_ci_low"], s["membership_auc_ci_high"] = m.AUC.Value, m.AUC.Low, m.AUC.High
+		s["membership_tpr_at_1_percent_fpr"], s["membership_tpr_at_10_percent_fpr"] = m.TPR1.Value, m.TPR10.Value
 	}
 	if dd := rep.Utility.Downstream; dd != nil {
 		s["auc_original"], s["auc_avatar"] = dd.AUCOriginal, dd.AUCAvatar
 		s["auc_ratio"] = dd.AUCAvatar / dd.AUCOriginal
 	}
 	return s
+}
+
+func presetNames() []string {
+	var out []string
+	for _, p := range cohort.Presets {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 // write writes the avatars and the report in dir and returns their names.

@@ -3,7 +3,9 @@ package avatar_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,8 +54,33 @@ func (c configured) Run(ctx context.Context, spec models.RunSpec, obs models.Obs
 	return c.Model.Run(ctx, spec, obs)
 }
 
+// TestConformance runs the conformance suite on a table of continuous
+// columns and a binary outcome, where every output is defined for every
+// preset. (On the breast-cancer table some outputs are NaN by design: the
+// median NNDR is undefined when most avatars sit on duplicated originals,
+// and the paper preset leaves no Pearson correlation to compare; see
+// TestExampleKSweep.)
 func TestConformance(t *testing.T) {
-	pluginsdktest.Conformance(t, configured{in: inputs(t, `,"target":"Class"`)})
+	path := filepath.Join(t.TempDir(), "continuous.csv")
+	rng := rand.New(rand.NewPCG(16, 16))
+	var b strings.Builder
+	b.WriteString("age,bmi,sbp,ldl,sex,event\n")
+	for range 400 {
+		z := rng.NormFloat64()
+		age, bmi := 55+10*z+5*rng.NormFloat64(), 27+3*rng.NormFloat64()
+		sbp, ldl := 120+0.6*(age-55)+8*rng.NormFloat64(), 3.2+0.4*rng.NormFloat64()
+		sex := rng.IntN(2)
+		event := 0
+		if 0.08*(age-55)+0.1*(sbp-120)/8+rng.NormFloat64() > 0.5 {
+			event = 1
+		}
+		fmt.Fprintf(&b, "%.2f,%.2f,%.1f,%.3f,%d,%d\n", age, bmi, sbp, ldl, sex, event)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(path)
+	pluginsdktest.Conformance(t, configured{in: json.RawMessage(`{"table":` + string(js) + `,"target":"event","secrets":["event"]}`)})
 }
 
 // TestExampleKSweep loads the shipped scenario from the repository root
@@ -99,7 +126,12 @@ func TestExampleKSweep(t *testing.T) {
 			t.Errorf("%d outputs, want %d", len(s), len(d.Outputs))
 		}
 		for _, o := range d.Outputs {
-			if v, ok := s[o.Name]; !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			v, ok := s[o.Name]
+			// The median NNDR is undefined (NaN) when more than half the
+			// avatars sit on an original that has a duplicate — at k ≥ 20
+			// on this table, whose rows repeat (issue 16).
+			undefined := o.Name == "nndr_median" && math.IsNaN(v) && s["nndr_undefined_rate_percent"] >= 50
+			if !ok || (math.IsNaN(v) && !undefined) || math.IsInf(v, 0) {
 				t.Errorf("k=%d: output %s = %v", r.Params.Int("k"), o.Name, v)
 			}
 		}

@@ -86,6 +86,8 @@ type definition struct {
 	// otherTherapy; and the years already on it at time 0.
 	therapy0 int
 	yearsOn0 float64
+	// patients are the [inputs] patients; nil: drawn from the baseline.
+	patients []startState
 }
 
 // The baseline therapies that are not in therapyNames.
@@ -109,6 +111,9 @@ func compile(inputs []byte) (*definition, error) {
 	index := map[string]int{}
 	for i, n := range d.therapyNames {
 		index[n] = i
+	}
+	if d.patients, err = parsePatients(in.Patients, in.MaxAge); err != nil {
+		return nil, err
 	}
 	d.therapy0, d.yearsOn0 = noTherapy, in.Baseline.YearsOnTherapy
 	switch th := in.Baseline.Therapy; th {

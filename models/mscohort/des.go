@@ -132,6 +132,10 @@ func (pt *patient) baseline() (female bool, age float64, edss int, course Course
 	if u4 < w.v.spmsShare {
 		course = SPMS
 	}
+	if ps := w.d.patients; len(ps) > 0 { // the draws above are made all the same
+		p := ps[pt.id%len(ps)]
+		return p.female, p.age, p.edss, p.course
+	}
 	return
 }
 

@@ -116,6 +116,9 @@ type rawInputs struct {
 	} `json:"psa"`
 	Therapies  map[string]rawTherapy `json:"therapies"`
 	Strategies []rawStrategy         `json:"strategies"`
+	// Patients lists the patients of the cohort one by one (see
+	// parsePatients); absent, they are drawn from Baseline.
+	Patients json.RawMessage `json:"patients"`
 }
 
 type rawTherapy struct {
@@ -146,7 +149,7 @@ type rawLine struct {
 // would otherwise silently keep its default.
 var schema = map[string][]string{
 	"inputs": {"currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "max_age",
-		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies"},
+		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},

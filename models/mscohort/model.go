@@ -151,6 +151,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	var res models.Result
 	switch mode := setting(spec.Params, ParamMode, ModeDES); mode {
 	case ModeCohort:
+		if len(w.d.patients) > 0 {
+			return models.Result{}, &InputError{Where: "inputs.patients", Msg: errCohortPatients}
+		}
 		if accs, err = w.cohort(ctx); err != nil {
 			return models.Result{}, err
 		}
