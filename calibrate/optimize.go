@@ -350,18 +350,6 @@ type optimRound struct {
 	Evals []optimEval
 }
 
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // finishOptimisation picks the best start, computes the Hessian at its
 // optimum (one study), draws the Laplace approximation N(θ̂, H⁻¹) into
 // posterior.csv, writes trace.csv, runs the predictive study and writes

@@ -77,24 +77,14 @@ type calibrationSummary struct {
 	} `json:"params"`
 	Correlations [][]float64 `json:"correlations"`
 	Targets      []struct {
-		Name   string `json:"name"`
-		Source string `json:"source"`
-		Output string `json:"output"`
-		Table  string `json:"table"`
-		Key    string `json:"key_column"`
-		Cells  []struct {
-			Key    *float64 `json:"key"`
-			Column string   `json:"column"`
-			Obs    float64  `json:"observed"`
-			SE     *float64 `json:"se"`
-			Mean   *float64 `json:"predicted_mean"`
-			Q025   *float64 `json:"predicted_q025"`
-			Q50    *float64 `json:"predicted_q50"`
-			Q975   *float64 `json:"predicted_q975"`
-			Z      *float64 `json:"z"`
-		} `json:"cells"`
-		RMSZ   *float64 `json:"rms_z"`
-		Within *bool    `json:"within_95"`
+		Name   string    `json:"name"`
+		Source string    `json:"source"`
+		Output string    `json:"output"`
+		Table  string    `json:"table"`
+		Key    string    `json:"key_column"`
+		Cells  []fitCell `json:"cells"`
+		RMSZ   *float64  `json:"rms_z"`
+		Within *bool     `json:"within_95"`
 	} `json:"targets"`
 	Predictive *struct {
 		Runs   int `json:"runs"`
@@ -488,9 +478,9 @@ func zPlot(rows []fitRow) (template.HTML, error) {
 	return svgSized(p, plotWidth, vg.Length(math.Max(2.2, 0.35*n+1))*vg.Inch)
 }
 
-// tableFitPlot draws a table target against its key: observed with error
-// bars, predicted median and 95 % band, one series per column.
-func tableFitPlot(name, tableName, key string, cells []struct {
+// fitCell is one observed cell of a target with its posterior-predictive
+// summary (calibration.json's targets[].cells[]).
+type fitCell struct {
 	Key    *float64 `json:"key"`
 	Column string   `json:"column"`
 	Obs    float64  `json:"observed"`
@@ -500,7 +490,11 @@ func tableFitPlot(name, tableName, key string, cells []struct {
 	Q50    *float64 `json:"predicted_q50"`
 	Q975   *float64 `json:"predicted_q975"`
 	Z      *float64 `json:"z"`
-}) (template.HTML, error) {
+}
+
+// tableFitPlot draws a table target against its key: observed with error
+// bars, predicted median and 95 % band, one series per column.
+func tableFitPlot(name, tableName, key string, cells []fitCell) (template.HTML, error) {
 	byCol := map[string][]int{}
 	var cols []string
 	for i, cl := range cells {
