@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -68,57 +70,84 @@ var sbcPriors = []struct {
 // parameter, the posterior's weighted fraction of particles below θ̃ — the
 // rank of θ̃ among the posterior draws, scaled to [0, 1]: uniform when the
 // inference is right.
+//
+// The replications run four at a time (each one's studies spend most of
+// their wall time writing their ledgers); each is seeded by its index, so
+// the ranks do not depend on the order they finish in.
 func sbcRanks(t testing.TB, reps, particles int) [][]float64 {
-	m := sparsePK{}
 	ranks := make([][]float64, len(sbcPriors))
+	for a := range ranks {
+		ranks[a] = make([]float64, reps)
+	}
 	dir := t.TempDir()
+	errs := make([]error, reps)
+	slots := make(chan struct{}, 4)
+	var wg sync.WaitGroup
 	for r := range reps {
-		rng := rand.New(rand.NewPCG(20181804, uint64(r)))
-		truth := make([]float64, len(sbcPriors))
-		var src strings.Builder
-		fmt.Fprintf(&src, "[study]\nname = \"sbc\"\nmodel = \"sparsepk\"\nseed = %d\n[calibrate]\nacceptance = \"stochastic\"\nparticles = %d\nkernel_scale = 1\npredictive = 0\n[calibrate.params]\n", 1000+r, particles)
-		for a, p := range sbcPriors {
-			truth[a] = math.Exp(p.mu + p.sigma*rng.NormFloat64())
-			fmt.Fprintf(&src, "%s = { dist = \"lognormal\", mu = %v, sigma = %v }\n", p.name, p.mu, p.sigma)
-		}
-		ind := pk.Individual{CL: truth[0], V: truth[1], Ka: truth[2]}
-		prof, err := pk.Simulate(context.Background(), ind, pk.Regimen{Dose: 100, F: 1, NDoses: 1, Tau: 12}, 12, 0.5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, tt := range sbcTimes {
-			c := prof.Conc[int(math.Round(tt/0.5))] * math.Exp(0.15*rng.NormFloat64())
-			fmt.Fprintf(&src, "[[calibrate.targets]]\noutput = \"c%d\"\nobserved = %v\nscale = \"log\"\nse = 0.15\n", k, c)
-		}
-		sc, err := scenarios.Parse(filepath.Join(dir, "sbc.toml"), []byte(src.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(dir, strconv.Itoa(r))
-		if _, err := Run(context.Background(), sc, Options{OutDir: out, Model: m.Describe(), Workers: 2, BackendKind: "inproc",
-			NewBackend: func(string) (workers.Backend, error) { return inproc.New(m, 2), nil }}); err != nil {
-			t.Fatal(err)
-		}
-		post, err := os.ReadFile(filepath.Join(out, PosteriorFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		below := make([]float64, len(sbcPriors))
-		for _, line := range strings.Split(strings.TrimSpace(string(post)), "\n")[1:] {
-			f := strings.Split(line, ",")
-			w, _ := strconv.ParseFloat(f[1], 64)
-			for a := range sbcPriors {
-				if v, _ := strconv.ParseFloat(f[4+a], 64); v < truth[a] {
-					below[a] += w
-				}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			below, err := sbcReplication(dir, r, particles)
+			for a := range below {
+				ranks[a][r] = below[a]
 			}
-		}
-		for a := range sbcPriors {
-			ranks[a] = append(ranks[a], below[a])
-		}
-		os.RemoveAll(out)
+			errs[r] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	return ranks
+}
+
+// sbcReplication runs SBC replication r in a folder below dir and returns,
+// per parameter, the posterior's weighted fraction of particles below the
+// drawn truth.
+func sbcReplication(dir string, r, particles int) ([]float64, error) {
+	m := sparsePK{}
+	rng := rand.New(rand.NewPCG(20181804, uint64(r)))
+	truth := make([]float64, len(sbcPriors))
+	var src strings.Builder
+	fmt.Fprintf(&src, "[study]\nname = \"sbc\"\nmodel = \"sparsepk\"\nseed = %d\n[calibrate]\nacceptance = \"stochastic\"\nparticles = %d\nkernel_scale = 1\npredictive = 0\n[calibrate.params]\n", 1000+r, particles)
+	for a, p := range sbcPriors {
+		truth[a] = math.Exp(p.mu + p.sigma*rng.NormFloat64())
+		fmt.Fprintf(&src, "%s = { dist = \"lognormal\", mu = %v, sigma = %v }\n", p.name, p.mu, p.sigma)
+	}
+	ind := pk.Individual{CL: truth[0], V: truth[1], Ka: truth[2]}
+	prof, err := pk.Simulate(context.Background(), ind, pk.Regimen{Dose: 100, F: 1, NDoses: 1, Tau: 12}, 12, 0.5)
+	if err != nil {
+		return nil, err
+	}
+	for k, tt := range sbcTimes {
+		c := prof.Conc[int(math.Round(tt/0.5))] * math.Exp(0.15*rng.NormFloat64())
+		fmt.Fprintf(&src, "[[calibrate.targets]]\noutput = \"c%d\"\nobserved = %v\nscale = \"log\"\nse = 0.15\n", k, c)
+	}
+	sc, err := scenarios.Parse(filepath.Join(dir, "sbc.toml"), []byte(src.String()))
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(dir, strconv.Itoa(r))
+	if _, err := Run(context.Background(), sc, Options{OutDir: out, Model: m.Describe(), Workers: 2, BackendKind: "inproc",
+		NewBackend: func(string) (workers.Backend, error) { return inproc.New(m, 2), nil }}); err != nil {
+		return nil, err
+	}
+	post, err := os.ReadFile(filepath.Join(out, PosteriorFile))
+	if err != nil {
+		return nil, err
+	}
+	below := make([]float64, len(sbcPriors))
+	for _, line := range strings.Split(strings.TrimSpace(string(post)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		w, _ := strconv.ParseFloat(f[1], 64)
+		for a := range sbcPriors {
+			if v, _ := strconv.ParseFloat(f[4+a], 64); v < truth[a] {
+				below[a] += w
+			}
+		}
+	}
+	os.RemoveAll(out)
+	return below, nil
 }
 
 // chiSquareUniform returns Pearson's χ² of the ranks binned into bins equal
