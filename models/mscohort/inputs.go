@@ -19,7 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed data/defaults.toml data/lifetable_us_2015.csv
+//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cases/*.toml
 var dataFS embed.FS
 
 // NEDSS is the number of EDSS states: 0, 1, …, 9 (state k stands for EDSS k
@@ -63,6 +63,9 @@ func inputErr(where, format string, args ...any) *InputError {
 
 // rawInputs is the inputs table as decoded; see data/defaults.toml.
 type rawInputs struct {
+	// ReferenceCase is the name of the reference case the inputs start
+	// from (cases.go); "" for the defaults alone.
+	ReferenceCase   string          `json:"reference_case"`
 	Currency        string          `json:"currency"`
 	WTP             float64         `json:"wtp"`
 	WTPGrid         json.RawMessage `json:"wtp_grid"`
@@ -148,7 +151,7 @@ type rawLine struct {
 // The keys each table accepts, for "unknown key" errors: a misspelt key
 // would otherwise silently keep its default.
 var schema = map[string][]string{
-	"inputs": {"currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "max_age",
+	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "max_age",
 		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
@@ -338,6 +341,27 @@ func parseInputs(inputs json.RawMessage) (*rawInputs, error) {
 		var user map[string]any
 		if err := json.Unmarshal(s, &user); err != nil {
 			return nil, inputErr("inputs", "not a table: %v", err)
+		}
+		if rc, ok := user["reference_case"]; ok {
+			name, ok := rc.(string)
+			if !ok {
+				return nil, inputErr("inputs", "reference_case must be a string, expected one of: %s", strings.Join(ReferenceCases(), ", "))
+			}
+			c, err := LoadReferenceCase(name)
+			if err != nil {
+				return nil, err
+			}
+			ov, err := c.overlay(def)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range []string{"therapies", "strategies"} {
+				if v, ok := ov[k]; ok { // a case's therapies and strategies replace the defaults'
+					merged[k] = v
+					delete(ov, k)
+				}
+			}
+			merge(merged, ov)
 		}
 		merge(merged, user)
 	}
