@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // world is everything a run's patients share: the run's numbers turned into
@@ -166,9 +168,12 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 					leave += pj
 					tot += -math.Log1p(-m[e][j]) * rhr(j)
 				}
-				if leave > 1+rowTolerance {
-					return nil, fmt.Errorf("%s, row %q: with hazard ratios %s on worsening and %s on improvement the annual probabilities of leaving sum to %s > 1",
-						c, edssName(e), fmtNum(worse), fmtNum(better), fmtNum(leave))
+				// Only annual timing reads the probabilities: in continuous
+				// timing the rates are a valid generator for every ratio.
+				if w.annual && leave > 1+rowTolerance {
+					return nil, &models.InputError{Model: Name, Msg: fmt.Sprintf(
+						"edss_timing = \"annual\": %s, row %q: hazard ratios %s on worsening and %s on improvement (the product of nh_worsening_hr, the band's nh_worsening_hr_*/nh_within_hr_*, nh_improvement_hr and the therapy's hr) make the annual probabilities of leaving sum to %s > 1; expected smaller ratios, or edss_timing = \"continuous\", whose rates are valid for every ratio",
+						c, edssName(e), fmtNum(worse), fmtNum(better), fmtNum(leave))}
 				}
 				if math.IsInf(tot, 1) {
 					return nil, fmt.Errorf("%s, row %q: a transition probability of 1 has an infinite rate in continuous timing; use edss_timing = \"annual\"", c, edssName(e))
