@@ -158,7 +158,8 @@ func readMx(t *testing.T, file string, col int) []float64 {
 //	LY  = Σ_k S_k·(1 − e^{−λ_k})/λ_k
 //	LYd = Σ_k S_k·e^{−ρk}·(1 − e^{−(λ_k+ρ)})/(λ_k+ρ)
 //
-// to the horizon age 100; relapses = ARR·LY, cost_disc = (c_EDSS +
+// to the horizon age 100 (annual discounting, the UK case's: LYd = Σ_k
+// S_k·(1+r)^(−k)·(1 − e^{−λ_k})/λ_k); relapses = ARR·LY, cost_disc = (c_EDSS +
 // ARR·c_relapse)·LYd, qaly_disc = (u_EDSS − ARR·disutility·duration)·LYd.
 // The cohort integrates within 1e-7 (cohort.go), so the tolerance is 1e-6
 // relative.
@@ -177,9 +178,10 @@ func TestReferenceCaseLifeExpectancy(t *testing.T) {
 		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006, Irish relapse
 		// cost, ICER-2017 utility; us_icer: data/defaults.toml).
 		smr, arr, cost, relCost, util, loss, r float64
+		annual                                 bool
 	}{
-		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000, 1395, 0.6946, 0.076 * 0.5, 0.035},
-		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03},
+		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000, 1395, 0.6946, 0.076 * 0.5, 0.035, true},
+		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03, false},
 	} {
 		edss := make([]float64, NEDSS)
 		edss[tc.edss] = 1
@@ -201,7 +203,11 @@ func TestReferenceCaseLifeExpectancy(t *testing.T) {
 		for k := 0; tc.age+float64(k) < 100; k++ {
 			lam := tc.smr * mx[int(tc.age)+k]
 			ly += s * -math.Expm1(-lam) / lam
-			lyd += s * math.Exp(-rho*float64(k)) * -math.Expm1(-(lam + rho)) / (lam + rho)
+			if tc.annual {
+				lyd += s * math.Exp(-rho*float64(k)) * -math.Expm1(-lam) / lam
+			} else {
+				lyd += s * math.Exp(-rho*float64(k)) * -math.Expm1(-(lam + rho)) / (lam + rho)
+			}
 			s *= math.Exp(-lam)
 		}
 		p := tc.strategy + "_"

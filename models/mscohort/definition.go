@@ -250,6 +250,10 @@ const (
 	ModeCohort       = "cohort"
 	TimingContinuous = "continuous"
 	TimingAnnual     = "annual"
+	// The discounting conventions of [inputs] discounting (des.go,
+	// discounter).
+	DiscountContinuous = "continuous"
+	DiscountAnnual     = "annual"
 )
 
 func (d *definition) descriptor() models.Descriptor {

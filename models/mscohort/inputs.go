@@ -71,8 +71,10 @@ type rawInputs struct {
 	WTPGrid         json.RawMessage `json:"wtp_grid"`
 	DiscountCosts   float64         `json:"discount_costs"`
 	DiscountEffects float64         `json:"discount_effects"`
-	MaxAge          float64         `json:"max_age"`
-	NaturalHistory  struct {
+	// Discounting is the convention: DiscountContinuous or DiscountAnnual.
+	Discounting    string  `json:"discounting"`
+	MaxAge         float64 `json:"max_age"`
+	NaturalHistory struct {
 		RRMS        [][]float64 `json:"rrms"`
 		SPMS        [][]float64 `json:"spms"`
 		ToSPMS      []float64   `json:"to_spms"`
@@ -151,7 +153,7 @@ type rawLine struct {
 // The keys each table accepts, for "unknown key" errors: a misspelt key
 // would otherwise silently keep its default.
 var schema = map[string][]string{
-	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "max_age",
+	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "discounting", "max_age",
 		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
@@ -491,6 +493,10 @@ func (in *rawInputs) validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	if in.Discounting != DiscountContinuous && in.Discounting != DiscountAnnual {
+		return inputErr("inputs", "discounting = %q, expected %q (an outcome at time t weighs e^(−ρt), ρ = ln(1+r)) or %q (an outcome in year k of follow-up weighs 1/(1+r)^k, k = 0, 1, …)",
+			in.Discounting, DiscountContinuous, DiscountAnnual)
 	}
 	if in.Baseline.AgeMin != math.Trunc(in.Baseline.AgeMin) || in.Baseline.AgeMax != math.Trunc(in.Baseline.AgeMax) {
 		return inputErr("inputs.baseline", "age_min and age_max must be whole years")

@@ -13,11 +13,14 @@ import (
 // world is everything a run's patients share: the run's numbers turned into
 // the rates and tables the simulation reads, for every strategy.
 type world struct {
-	d       *definition
-	v       values
-	annual  bool    // EDSS and SPMS conversion at yearly assessments
-	horizon float64 // years; +Inf: lifetime
-	maxAge  float64
+	d      *definition
+	v      values
+	annual bool // EDSS and SPMS conversion at yearly assessments
+	// annualDiscount: outcomes of year k discounted by 1/(1+r)^k ([inputs]
+	// discounting = "annual"); else continuously (des.go, discounter).
+	annualDiscount bool
+	horizon        float64 // years; +Inf: lifetime
+	maxAge         float64
 
 	nClass int // therapy classes: one per therapy, then "no therapy"
 	// Continuous timing: the total rate of leaving EDSS e, and the
@@ -113,7 +116,7 @@ func (w *world) idx(c Course, k, e int) int { return (int(c)*w.nClass+k)*NEDSS +
 // newWorld builds the run's tables from v. timing is TimingContinuous or
 // TimingAnnual; horizon 0 means lifetime.
 func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (*world, error) {
-	w := &world{d: d, v: v, annual: timing == TimingAnnual, horizon: horizon, maxAge: maxAge}
+	w := &world{d: d, v: v, annual: timing == TimingAnnual, horizon: horizon, maxAge: maxAge, annualDiscount: d.raw.Discounting == DiscountAnnual}
 	if horizon <= 0 {
 		w.horizon = math.Inf(1)
 	}
