@@ -252,3 +252,40 @@ func TestReferenceCaseSummaryListsInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceCasesDESAgreesWithCohort: for both reference cases (their
+// whole starting population, each case's discounting convention) the DES
+// agrees with the cohort within 4 standard errors, as desAgreesWithCohort
+// checks for the defaults; one timing (continuous, the cases' default).
+func TestReferenceCasesDESAgreesWithCohort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("DES of 10 × 2,000 patients per case")
+	}
+	const runs, n = 10, 2000
+	for _, name := range ReferenceCases() {
+		inputs := mustJSON(t, map[string]any{"reference_case": name})
+		cohort := run(t, inputs, map[string]any{ParamMode: ModeCohort}, 1)
+		sum, sum2 := map[string]float64{}, map[string]float64{}
+		for r := range runs {
+			for k, v := range run(t, inputs, map[string]any{ParamPatients: int64(n)}, uint64(300+r)) {
+				sum[k] += v
+				sum2[k] += v * v
+			}
+		}
+		checked := 0
+		for k, want := range cohort {
+			if k == "patient_years" || strings.HasSuffix(k, "_icer") || strings.HasPrefix(k, "nh_") {
+				continue
+			}
+			mean := sum[k] / runs
+			se := math.Sqrt(max(0, sum2[k]/runs-mean*mean) / (runs - 1))
+			if d := math.Abs(mean - want); d > 4*se+1e-6*math.Abs(want) {
+				t.Errorf("%s: %s: DES %.6g ± %.3g (SE), cohort %.6g: %.1f SE apart", name, k, mean, se, want, d/se)
+			}
+			checked++
+		}
+		if checked < 20 {
+			t.Fatalf("%s: compared only %d outputs", name, checked)
+		}
+	}
+}
