@@ -86,8 +86,15 @@
 // discount rate and rr/hr are numbers or strings holding an expression:
 // numbers, the parameters of [inputs.params], the variable cycle (the
 // 1-based number of the cycle the value is used in, for values that change
-// with time), + - * / (or − × ÷), parentheses and the functions exp, log,
-// min, max. Nothing else: no conditionals, no code.
+// with time), + - * / (or − × ÷), ^ (power, right-associative; -a^2 is
+// −(a²)), parentheses, one comparison < <= > >= == != (or ≤ ≥ ≠; 1 when
+// true, 0 when false) and the functions exp, log, abs, floor, min, max,
+// mod(a, b) = a − b·floor(a/b), and if(c, a, b): a when c is not 0, else b
+// (only that branch is evaluated). Nothing else: no loops, no code. A
+// treatment effect for the first two cycles, a cost every third cycle:
+//
+//	"if(cycle <= 2, rr, 1) * 350/1734"
+//	"if(mod(cycle - 1, 3) == 0, c_scan, 0)"
 //
 // The model's descriptor (DescribeInputs) lists the declared parameters,
 // then the built-in ones:
