@@ -156,7 +156,7 @@ func (d *definition) instantiate(vals []float64, psa bool, seed uint64) (*instan
 	}
 
 	// Values of the trace points.
-	w := hta.CycleWeights(d.correction, d.cycles)
+	w := d.cycleWeights()
 	in.point = make([][]float64, len(d.strategies))
 	in.entry = make([][]float64, len(d.strategies))
 	for s := range d.strategies {
@@ -387,13 +387,16 @@ func (d *definition) perCycle(s int, v env) (perCycleValues, error) {
 // cycle ending at t (the rest belongs to the cycle starting at t). With
 // "end" counting a point stands for the cycle that ends there, with
 // "beginning" counting for the one that starts there; the within-cycle
-// corrections split an inner point equally between its two cycles.
+// corrections and user-given weights split an inner point equally between
+// its two cycles.
 func (d *definition) leftShare(t int) float64 {
 	switch {
 	case t == 0:
 		return 0
 	case t == d.cycles:
 		return 1
+	case d.weights != nil:
+		return 0.5
 	case d.correction == hta.None:
 		return 1
 	case d.correction == hta.Beginning:

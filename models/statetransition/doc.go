@@ -26,6 +26,8 @@
 //	cycle_years = 1                      # cycle length in years (default 1)
 //	counting = "end"                     # end (default) | beginning | life-table
 //	correction = "none"                  # none (default) | half-cycle | trapezoid | simpson
+//	# weights = [0.5, 1, …, 1, 0.5]      # or the weights of trace points 0..cycles, by hand
+//	                                     # (instead of counting and correction)
 //	discount_costs = 0.06                # annual rates (default 0); numbers or expressions
 //	discount_effects = 0.0
 //	currency = "GBP"                     # unit of the cost outputs (optional)
@@ -141,11 +143,13 @@
 //	half-cycle   w = ½, 1, …, 1, ½    (Sonnenberg & Beck 1993)
 //	trapezoid    w = ½, 1, …, 1, ½    (hesim trapz)
 //	simpson      w = ⅓, ⁴⁄₃, ⅔, …, ⁴⁄₃, ⅓  (Elbasha & Chhatwal 2016; 3/8 rule at the end for odd n)
+//	weights      w as given: cycles + 1 finite numbers (any quadrature or
+//	             convention a published model used, e.g. Boole's rule)
 //
 // When values change from cycle to cycle, v̄_t is the value of the cycle a
 // trace point stands for: the cycle ending at t with end counting, the one
 // starting at t with beginning counting, and the mean of the two for an
-// inner point under a correction (so the trapezoid gives
+// inner point under a correction or given weights (so the trapezoid gives
 // Σ_k v_k·(x_{k−1} + x_k)/2, as heemod's life-table method does). One-off
 // values on entering state j during cycle k are counted at the end of the
 // cycle, on the flow into j from the other states:

@@ -66,7 +66,7 @@ const (
 
 var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
-		"discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp"}
+		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
 	derivedKey = []string{"base", "rr", "hr", "apply_to"}
 	periodKeys = []string{"from", "to", "matrix"}
@@ -86,6 +86,7 @@ type definition struct {
 	cycles     int
 	cycleYears float64
 	correction hta.Correction // the trace-point weights (counting and correction together)
+	weights    []float64      // user-given trace-point weights (the weights key); nil: correction's
 	discCosts  *expr
 	discEffect *expr
 	currency   string
@@ -420,6 +421,24 @@ func (d *definition) readTime(t table) error {
 	if err != nil || c == hta.Beginning {
 		return errorf(t.where, "correction must be one of: none, half-cycle, trapezoid, simpson; got %q (for beginning counting write counting = \"beginning\")", corr)
 	}
+	if v, ok := t.m["weights"]; ok {
+		if t.m["counting"] != nil || t.m["correction"] != nil {
+			return errorf(t.where, "weights and counting or correction: give one; weights are the trace points' weights, which counting and correction otherwise set")
+		}
+		xs, ok := v.([]any)
+		if !ok || len(xs) != d.cycles+1 {
+			return errorf(t.where, "weights must be a list of %d numbers, the weights of trace points 0..%d (cycles + 1), got %s", d.cycles+1, d.cycles, describe(v))
+		}
+		d.weights = make([]float64, len(xs))
+		for i, x := range xs {
+			f, ok := x.(float64)
+			if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+				return errorf(t.where, "weights[%d] must be a finite number, got %s", i, describe(x))
+			}
+			d.weights[i] = f
+		}
+		return d.readDiscount(t)
+	}
 	switch {
 	case counting != countEnd && counting != countBeginning && counting != countLifeTable:
 		return errorf(t.where, "counting must be one of: end, beginning, life-table; got %q", counting)
@@ -434,6 +453,20 @@ func (d *definition) readTime(t table) error {
 	default:
 		d.correction = hta.None
 	}
+	return d.readDiscount(t)
+}
+
+// cycleWeights returns the weights of trace points 0..cycles: the
+// user-given weights, or those of the counting convention or correction.
+func (d *definition) cycleWeights() []float64 {
+	if d.weights != nil {
+		return d.weights
+	}
+	return hta.CycleWeights(d.correction, d.cycles)
+}
+
+// readDiscount reads the discount rates.
+func (d *definition) readDiscount(t table) error {
 	for _, r := range []struct {
 		key string
 		dst **expr
@@ -452,6 +485,7 @@ func (d *definition) readTime(t table) error {
 		}
 		*r.dst = e
 	}
+	var err error
 	d.currency, err = t.str("currency", "")
 	return err
 }
