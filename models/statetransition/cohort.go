@@ -270,7 +270,8 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 		return p, nil
 	}
 
-	// Derived: scale the off-diagonal cells of base, complement on the diagonal.
+	// Derived: scale the off-diagonal cells of base, give the set cells
+	// their values, complement on the diagonal.
 	f := md.factor.eval(v)
 	key := "rr"
 	if md.hr {
@@ -297,6 +298,13 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 				}
 				if x > 1 {
 					return nil, errorf(md.where, "%s%s: %s %s makes probability %s into %s, above 1", d.rowCol(i, j), note, key, md.factor.describe(f), fmtNum(base.p[i*n+j]), fmtNum(x))
+				}
+			}
+			for _, c := range md.set {
+				if c.i == i && c.j == j {
+					if x = c.e.eval(v); !(x >= 0 && x <= 1) {
+						return nil, errorf(md.where, "set: %s%s: probability %s is outside [0, 1]", d.rowCol(i, j), note, c.e.describe(x))
+					}
 				}
 			}
 			p[i*n+j] = x

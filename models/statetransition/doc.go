@@ -45,6 +45,8 @@
 //	[inputs.matrices.comb]               # derived from another matrix
 //	base = "mono"
 //	rr = "rr"                            # or hr = …; apply_to = "all" | "upper" | "lower"
+//	# set = { A = { D = "p_ad" } }       # cells given their own value (after rr/hr, which
+//	                                     # may then be left out); never the diagonal
 //
 //	[inputs.transitions]                 # the matrix of each strategy in each cycle
 //	monotherapy = "mono"                 # one matrix for every cycle
@@ -81,6 +83,7 @@
 //
 //	rr   p'_ij = rr·p_ij                   (a relative risk on the probability)
 //	hr   p'_ij = 1 − (1 − p_ij)^hr         (a hazard ratio on the rate −ln(1 − p_ij))
+//	set  p'_ij = the value given            (for the cells named, after rr or hr)
 //
 // # Expressions and parameters
 //

@@ -68,7 +68,7 @@ var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
 		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
-	derivedKey = []string{"base", "rr", "hr", "apply_to"}
+	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
 	costKeys   = []string{"name", "strategies", "from", "to", "per_cycle", "on_entry"}
 	utilKeys   = []string{"name", "strategies", "from", "to", "weights", "on_entry"}
@@ -125,7 +125,15 @@ type matrixDef struct {
 	hr     bool        // derived: factor is a hazard ratio (else a relative risk)
 	factor *expr       // derived
 	apply  string      // derived: applyAll, applyUpper, applyLower
+	set    []setCell   // derived: cells given their own value after scaling
 	cycle  bool        // its values depend on the cycle number
+}
+
+// setCell is a cell of a derived matrix overridden by set: row i, column
+// j (never the diagonal, which is the complement).
+type setCell struct {
+	i, j int
+	e    *expr
 }
 
 // valueItem is one entry of [[inputs.costs]] or [[inputs.utilities]].
@@ -573,15 +581,23 @@ func (d *definition) readMatrices(t table) error {
 			bases[i] = b
 			_, hasRR := raw["rr"]
 			_, hasHR := raw["hr"]
-			if hasRR == hasHR {
-				return errorf(where, "give one of rr (relative risk on each probability) or hr (hazard ratio on each rate)")
+			_, hasSet := raw["set"]
+			if hasRR && hasHR || !hasRR && !hasHR && !hasSet {
+				return errorf(where, "give one of rr (relative risk on each probability) or hr (hazard ratio on each rate), and or set (cells given their own value)")
 			}
 			key := "rr"
 			if hasHR {
 				key, md.hr = "hr", true
 			}
-			if md.factor, err = d.cellExpr(where, key, raw[key]); err != nil {
+			if !hasRR && !hasHR {
+				md.factor = constExpr(1)
+			} else if md.factor, err = d.cellExpr(where, key, raw[key]); err != nil {
 				return err
+			}
+			if hasSet {
+				if md.set, err = d.readSet(where, raw["set"]); err != nil {
+					return err
+				}
 			}
 			if md.apply, err = mtab.str("apply_to", applyAll); err != nil {
 				return err
@@ -625,6 +641,41 @@ func (d *definition) readMatrices(t table) error {
 	return nil
 }
 
+// readSet reads a derived matrix's set: { row = { column = value } },
+// rows and columns named by state, values numbers or expressions.
+func (d *definition) readSet(where string, v any) ([]setCell, error) {
+	rows, ok := v.(map[string]any)
+	if !ok {
+		return nil, errorf(where, "set must be a table { row = { column = value } } of states, got %s", describe(v))
+	}
+	var out []setCell
+	for _, rn := range sortedKeys(rows) {
+		i, ok := d.stateIndex[rn]
+		if !ok {
+			return nil, errorf(where, "set: unknown state %q, expected one of: %s", rn, strings.Join(d.states, ", "))
+		}
+		cols, ok := rows[rn].(map[string]any)
+		if !ok {
+			return nil, errorf(where, "set.%s must be a table { column = value }, got %s", rn, describe(rows[rn]))
+		}
+		for _, cn := range sortedKeys(cols) {
+			j, ok := d.stateIndex[cn]
+			if !ok {
+				return nil, errorf(where, "set.%s: unknown state %q, expected one of: %s", rn, cn, strings.Join(d.states, ", "))
+			}
+			if i == j {
+				return nil, errorf(where, "set.%s.%s: the diagonal is the complement of the row and cannot be set", rn, cn)
+			}
+			e, err := d.cellExpr(where, "set."+rn+"."+cn, cols[cn])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, setCell{i, j, e})
+		}
+	}
+	return out, nil
+}
+
 func without(names []string, name string) []string {
 	out := make([]string, 0, len(names))
 	for _, n := range names {
@@ -638,6 +689,11 @@ func without(names []string, name string) []string {
 func (d *definition) matrixUsesCycle(md *matrixDef) bool {
 	switch md.kind {
 	case kindDerived:
+		for _, c := range md.set {
+			if c.e.cycle {
+				return true
+			}
+		}
 		return md.factor.cycle || d.matrixUsesCycle(d.matrices[md.base])
 	case kindCounts:
 		return false

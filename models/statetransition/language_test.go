@@ -96,3 +96,55 @@ func TestUserWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedMatrixSetCells: a matrix derived from another with its
+// progressions halved and one cell given its own value. By hand, with base
+// rows A = (0.7, 0.2, 0.1), B = (0, 0.8, 0.2): the derived rows are
+// A = (0.6, 0.1, 0.3 set), B = (0, 0.9, 0.1); from A the alive occupancy
+// is 0.6 + 0.1 after one cycle and 0.36 + (0.06 + 0.09) after two, so 1.21
+// life-years with end counting.
+func TestDerivedMatrixSetCells(t *testing.T) {
+	const def = `
+[inputs]
+states = ["A", "B", "C"]
+dead = ["C"]
+initial = "A"
+strategies = ["base", "derived"]
+cycles = 2
+
+[inputs.params]
+p_ac = 0.3
+
+[inputs.matrices.m]
+probs = [[0.7, 0.2, 0.1], [0, 0.8, 0.2], [0, 0, 1]]
+
+[inputs.matrices.d]
+base = "m"
+rr = 0.5
+%s
+
+[inputs.transitions]
+base = "m"
+derived = "d"
+`
+	out := mustRun(t, inputsOf(t, fmtSprintf(def, `set = { A = { C = "p_ac" } }`)), nil)
+	if got := out["derived_ly"]; relErr(got, 1.21) > 1e-14 {
+		t.Errorf("life-years %.15g, by hand 1.21", got)
+	}
+	// set alone keeps the other cells: A = (0.6, 0.2, 0.2 set), B as the
+	// base; alive 0.6 + 0.2 after one cycle, 0.36 + (0.12 + 0.16) after two.
+	out = mustRun(t, inputsOf(t, replaceOnce(t, fmtSprintf(def, `set = { A = { C = 0.2 } }`), "rr = 0.5\n", "")), nil)
+	if got := out["derived_ly"]; relErr(got, 0.8+0.36+0.12+0.16) > 1e-14 {
+		t.Errorf("set alone: life-years %.15g, by hand 1.44", got)
+	}
+	for _, c := range []struct{ set, want string }{
+		{`set = { A = { A = 0.5 } }`, "set.A.A: the diagonal is the complement of the row and cannot be set"},
+		{`set = { A = { X = 0.5 } }`, `set.A: unknown state "X"`},
+		{`set = { A = { C = 1.5 } }`, `set: row "A", column "C": probability 1.5 is outside [0, 1]`},
+	} {
+		_, err := Model{}.DescribeInputs(inputsOf(t, fmtSprintf(def, c.set)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.set, err)
+		}
+	}
+}
