@@ -323,6 +323,7 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 type perCycleValues struct {
 	cost, util           [][]float64 // [k-1][i]: cost per cycle; utility weight per year
 	entryCost, entryQALY [][]float64 // [k-1][j]
+	start                []float64   // [i]: cost at time 0 of starting in state i
 	hasEntry             bool
 }
 
@@ -385,6 +386,23 @@ func (d *definition) perCycle(s int, v env) (perCycleValues, error) {
 	if err := add(d.costs, pc.cost, pc.entryCost, true); err != nil {
 		return pc, err
 	}
+	pc.start = make([]float64, n)
+	v[len(d.params)] = 0 // at_start is at time 0, before cycle 1
+	for _, it := range d.costs {
+		if !it.strategies[s] {
+			continue
+		}
+		for i, e := range it.atStart {
+			if e == nil {
+				continue
+			}
+			x := e.eval(v)
+			if !(x >= 0) || math.IsInf(x, 0) {
+				return pc, errorf(it.where, "at_start, state %q: cost %s is not a finite number >= 0", d.states[i], e.describe(x))
+			}
+			pc.start[i] += x
+		}
+	}
 	if err := add(d.utilities, pc.util, pc.entryQALY, false); err != nil {
 		return pc, err
 	}
@@ -439,6 +457,10 @@ func (d *definition) pointValues(pc perCycleValues, w []float64, rates [2]float6
 			}
 			q := out[(t*n+i)*nq:][:nq]
 			q[qCost], q[qCostU] = w[t]*dc*cost, w[t]*cost
+			if t == 0 { // at_start: once, undiscounted, whatever the weights
+				q[qCost] += pc.start[i]
+				q[qCostU] += pc.start[i]
+			}
 			q[qEffect], q[qEffectU] = w[t]*de*util, w[t]*util
 			q[qLY], q[qLYU] = w[t]*de*ly, w[t]*ly
 		}

@@ -63,6 +63,11 @@
 //	per_cycle = { A = "c_zido + c_lam", B = "c_zido + c_lam", C = "c_zido + c_lam" }
 //	on_entry = { C = 500 }               # one-off cost on entering a state from another
 //
+//	[[inputs.costs]]
+//	name = "diagnosis"
+//	at_start = { A = 1200 }              # one-off cost at time 0 in the initial state:
+//	                                     # undiscounted, whatever the counting or weights
+//
 //	[[inputs.utilities]]                 # optional; with it effects are QALYs, without
 //	weights = { A = 0.85, B = 0.7, C = 0.5 } # it life-years. Weights are per year;
 //	on_entry = { C = -0.05 }             # on_entry is a one-off QALY change
@@ -158,6 +163,9 @@
 // cycle, on the flow into j from the other states:
 //
 //	E = Σ_{k=1..n} (1+r)^(−k·Δ) · Σ_j (x_k(j) − x_{k−1}(j)·P_k(j, j)) · e_k(j)
+//
+// and start-up costs (at_start) once, at time 0, on the initial occupancy:
+// S = Σ_i x_0(i) · s(i), whatever the weights w_0.
 //
 // # The cohort engine
 //

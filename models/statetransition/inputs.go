@@ -70,7 +70,7 @@ var (
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
 	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
-	costKeys   = []string{"name", "strategies", "from", "to", "per_cycle", "on_entry"}
+	costKeys   = []string{"name", "strategies", "from", "to", "per_cycle", "on_entry", "at_start"}
 	utilKeys   = []string{"name", "strategies", "from", "to", "weights", "on_entry"}
 	wtpKeys    = []string{"from", "to", "points"}
 	nameRE     = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -143,6 +143,7 @@ type valueItem struct {
 	from, to   int    // cycles, inclusive
 	perCycle   []*expr
 	onEntry    []*expr
+	atStart    []*expr // costs: a one-off cost at time 0 in the initial state
 }
 
 // table is a JSON object at a key path, for reading with messages.
@@ -954,7 +955,7 @@ func (d *definition) readItems(t table, key, perKey string, keys []string) ([]*v
 		for _, f := range []struct {
 			key string
 			dst *[]*expr
-		}{{perKey, &item.perCycle}, {"on_entry", &item.onEntry}} {
+		}{{perKey, &item.perCycle}, {"on_entry", &item.onEntry}, {"at_start", &item.atStart}} {
 			st, ok, err := it.sub(f.key)
 			if err != nil {
 				return nil, err
@@ -973,8 +974,15 @@ func (d *definition) readItems(t table, key, perKey string, keys []string) ([]*v
 				}
 			}
 		}
-		if item.perCycle == nil && item.onEntry == nil {
-			return nil, errorf(where, "give %s (a value per state and cycle) or on_entry (a one-off value on entering a state), or both", perKey)
+		if item.perCycle == nil && item.onEntry == nil && item.atStart == nil {
+			return nil, errorf(where, "give %s (a value per state and cycle), on_entry (a one-off value on entering a state) or at_start (costs: a one-off cost at time 0), or several", perKey)
+		}
+		if item.atStart != nil {
+			for _, k := range []string{"from", "to"} {
+				if _, ok := it.m[k]; ok && item.perCycle == nil && item.onEntry == nil {
+					return nil, errorf(where, "%s applies to cycles, and at_start is at time 0, before the first cycle; leave %s out", k, k)
+				}
+			}
 		}
 		items[i] = item
 	}

@@ -1,6 +1,7 @@
 package statetransition
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -145,6 +146,47 @@ derived = "d"
 		_, err := Model{}.DescribeInputs(inputsOf(t, fmtSprintf(def, c.set)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v", c.set, err)
+		}
+	}
+}
+
+// TestStartCosts: a cost at time 0 (at_start) is counted once, undiscounted,
+// under every counting convention. By hand, with 100 a cycle alive,
+// survival 0.9 a cycle and costs discounted at 3.5 %: end counting gives
+// 1000 + Σ_{t=1..4} 100·(0.9/1.035)^t, beginning 1000 + Σ_{t=0..3} of the
+// same, half-cycle the mean of the two.
+func TestStartCosts(t *testing.T) {
+	const costs = `
+[[inputs.costs]]
+name = "care"
+per_cycle = { alive = 100 }
+
+[[inputs.costs]]
+name = "start-up"
+at_start = { alive = 1000 }
+`
+	var end, beginning float64
+	for t := range 5 {
+		x := 100 * math.Pow(0.9/1.035, float64(t))
+		if t > 0 {
+			end += x
+		}
+		if t < 4 {
+			beginning += x
+		}
+	}
+	for _, c := range []struct {
+		line string
+		want float64
+	}{
+		{`counting = "end"`, 1000 + end},
+		{`counting = "beginning"`, 1000 + beginning},
+		{`correction = "half-cycle"`, 1000 + (end+beginning)/2},
+	} {
+		def := fmtSprintf(survival, c.line+"\ndiscount_costs = 0.035") + costs
+		out := mustRun(t, inputsOf(t, def), nil)
+		if got := out["only_cost"]; relErr(got, c.want) > 1e-13 {
+			t.Errorf("%s: cost %.12g, by hand %.12g", c.line, got, c.want)
 		}
 	}
 }
