@@ -53,13 +53,17 @@ type instance struct {
 const psaStream = 0x73742d707361 | 1<<63
 
 // instantiate evaluates d with the parameter values vals (in declaration
-// order). With psa, every matrix given as counts has each row drawn from
-// Dirichlet(counts) with PCG(seed, psaStream), matrices in name order.
+// order). With psa, the parameters of each [[inputs.mvn]] group are drawn
+// jointly (mvn.go), then every matrix given as counts has each row drawn
+// from Dirichlet(counts) with PCG(seed, psaStream), matrices in name order.
 func (d *definition) instantiate(vals []float64, psa bool, seed uint64) (*instance, error) {
 	n := len(d.states)
 	in := &instance{d: d, n: n}
 	v := make(env, len(d.params)+1)
 	copy(v, vals)
+	if psa {
+		d.drawMVN(v, seed) // [[inputs.mvn]]: jointly drawn parameters
+	}
 
 	// Initial distribution.
 	in.init = make([]float64, n)

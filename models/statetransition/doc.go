@@ -68,6 +68,13 @@
 //	at_start = { A = 1200 }              # one-off cost at time 0 in the initial state:
 //	                                     # undiscounted, whatever the counting or weights
 //
+//	[[inputs.mvn]]                       # parameters drawn jointly when psa = true
+//	params = ["b0", "b1"]                # declared parameters (each in one group at most)
+//	mean = [-5.49, -0.38]                # μ
+//	cov = [[0.04, -0.01], [-0.01, 0.02]] # Σ, symmetric positive definite: x = μ + L·z,
+//	                                     # Σ = L·Lᵀ (Cholesky), z standard normal;
+//	                                     # with psa = false the parameters keep their values
+//
 //	[[inputs.utilities]]                 # optional; with it effects are QALYs, without
 //	weights = { A = 0.85, B = 0.7, C = 0.5 } # it life-years. Weights are per year;
 //	on_entry = { C = -0.05 }             # on_entry is a one-off QALY change
@@ -111,7 +118,8 @@
 //
 //	mode        "cohort" (default) or "micro"
 //	n_patients  individuals simulated in micro mode (default 1000)
-//	psa         draw the rows given as counts from Dirichlet(counts) with the run's seed
+//	psa         draw each [[inputs.mvn]] group jointly and the rows given as counts
+//	            from Dirichlet(counts), with the run's seed
 //	save_trace  return the state occupancy of each strategy as table trace_<strategy>
 //
 // so [params] and [sweep.params] of the scenario set and vary them like the

@@ -66,7 +66,7 @@ const (
 
 var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
-		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp"}
+		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
 	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
@@ -99,6 +99,7 @@ type definition struct {
 	utilities  []*valueItem // nil without [inputs.utilities]
 	qaly       bool         // effects are QALYs (utilities given), else life-years
 	wtp        []float64
+	mvn        []mvnGroup // parameters drawn jointly in a probabilistic run
 }
 
 // paramDef is a parameter declared in [inputs.params].
@@ -265,7 +266,7 @@ func compile(inputs json.RawMessage) (*definition, error) {
 	}
 	d := &definition{stateIndex: map[string]int{}}
 	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTime, d.readInitial,
-		d.readMatrices, d.readTransitions, d.readValues, d.readWTP}
+		d.readMatrices, d.readTransitions, d.readValues, d.readWTP, d.readMVN}
 	for _, step := range steps {
 		if err := step(t); err != nil {
 			return nil, err
@@ -340,7 +341,7 @@ func (d *definition) readParams(t table) error {
 			return errorf(pt.where, "parameter name %q must match %s", name, nameRE)
 		}
 		if reserved(name) {
-			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: exp, log, min, max)", name, strings.Join(builtinNames, ", "))
+			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: %s)", name, strings.Join(builtinNames, ", "), strings.Join(sortedKeys(functions), ", "))
 		}
 		p := paramDef{name: name}
 		switch v := pt.m[name].(type) {
