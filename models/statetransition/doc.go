@@ -107,11 +107,23 @@
 // −(a²)), parentheses, one comparison < <= > >= == != (or ≤ ≥ ≠; 1 when
 // true, 0 when false) and the functions exp, log, abs, floor, min, max,
 // mod(a, b) = a − b·floor(a/b), and if(c, a, b): a when c is not 0, else b
-// (only that branch is evaluated). Nothing else: no loops, no code. A
-// treatment effect for the first two cycles, a cost every third cycle:
+// (only that branch is evaluated), and lookup(table, x) of a table of
+// [inputs.tables]. Nothing else: no loops, no code. A treatment effect for
+// the first two cycles, a cost every third cycle:
 //
 //	"if(cycle <= 2, rr, 1) * 350/1734"
 //	"if(mod(cycle - 1, 3) == 0, c_scan, 0)"
+//
+// With [inputs] age (the cohort's age at the start, years) the variable
+// age is the age at the start of the cycle a value is used in, age +
+// (cycle − 1)·cycle_years, so a life table follows the cohort:
+//
+//	age = 40
+//	[inputs.tables.qx_female]            # a step function: y[i] for x[i] <= x < x[i+1],
+//	x = [40, 41, 42]                     # y[0] below x[0], the last y beyond the last x
+//	y = [0.0009, 0.0010, 0.0011]
+//	# a cell: "if(female, lookup(qx_female, age), lookup(qx_male, age))"
+//	# with a parameter female (1 or 0) and a table per sex
 //
 // The model's descriptor (DescribeInputs) lists the declared parameters,
 // then the built-in ones:

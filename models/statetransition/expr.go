@@ -170,6 +170,10 @@ func constExpr(f float64) *expr { return &expr{root: number(f), konst: true} }
 type scope struct {
 	index map[string]int
 	names []string // declared, in env order
+	// tables are the look-up tables of [inputs.tables], by name; age the
+	// cohort's age ([inputs] age), nil when not given.
+	tables map[string]*lookupTable
+	age    *ageVar
 }
 
 func (s *scope) cycleIndex() int { return len(s.names) }
@@ -431,6 +435,13 @@ func (p *parser) primary() (node, error) {
 		if t.text == cycleName {
 			p.cycle, p.names = true, true
 			return ref(p.sc.cycleIndex()), nil
+		}
+		if t.text == ageName && p.sc.age != nil {
+			p.cycle, p.names = true, true
+			return ageNode{a: p.sc.age, cycle: ref(p.sc.cycleIndex())}, nil
+		}
+		if t.text == lookupName {
+			return p.lookup(t)
 		}
 		i, ok := p.sc.index[t.text]
 		if !ok {

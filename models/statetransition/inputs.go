@@ -66,7 +66,7 @@ const (
 
 var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
-		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn"}
+		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn", "tables", "age"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
 	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
@@ -265,7 +265,7 @@ func compile(inputs json.RawMessage) (*definition, error) {
 		return nil, err
 	}
 	d := &definition{stateIndex: map[string]int{}}
-	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTime, d.readInitial,
+	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTables, d.readTime, d.readInitial,
 		d.readMatrices, d.readTransitions, d.readValues, d.readWTP, d.readMVN}
 	for _, step := range steps {
 		if err := step(t); err != nil {
@@ -326,7 +326,7 @@ func (d *definition) readStrategies(t table) error {
 // reserved names may not be declared as parameters.
 func reserved(name string) bool {
 	_, fn := functions[name]
-	return fn || name == cycleName || slices.Contains(builtinNames, name)
+	return fn || name == cycleName || name == lookupName || slices.Contains(builtinNames, name)
 }
 
 func (d *definition) readParams(t table) error {
@@ -341,7 +341,7 @@ func (d *definition) readParams(t table) error {
 			return errorf(pt.where, "parameter name %q must match %s", name, nameRE)
 		}
 		if reserved(name) {
-			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: %s)", name, strings.Join(builtinNames, ", "), strings.Join(sortedKeys(functions), ", "))
+			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: %s)", name, strings.Join(builtinNames, ", "), strings.Join(append(sortedKeys(functions), lookupName), ", "))
 		}
 		p := paramDef{name: name}
 		switch v := pt.m[name].(type) {

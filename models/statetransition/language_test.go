@@ -190,3 +190,67 @@ at_start = { alive = 1000 }
 		}
 	}
 }
+
+// lifeTableDef: alive → dead with the probability of a life table by age
+// and sex, the cohort aged 40 at the start; %s is cycle_years.
+const lifeTableDef = `
+[inputs]
+states = ["alive", "dead"]
+dead = ["dead"]
+initial = "alive"
+strategies = ["only"]
+cycles = 4
+cycle_years = %s
+age = 40
+
+[inputs.params]
+female = 1
+
+[inputs.tables.qx_f]
+x = [0, 41, 42, 43]
+y = [0.1, 0.2, 0.3, 0.4]
+
+[inputs.tables.qx_m]
+x = [0]
+y = [0.2]
+
+[inputs.matrices.m]
+probs = [["C", "if(female, lookup(qx_f, age), lookup(qx_m, age))"], [0, 1]]
+
+[inputs.transitions]
+only = "m"
+`
+
+// TestLifeTableLookup: the age advances by cycle_years each cycle and
+// lookup reads the step function. By hand (end counting, life-years =
+// cycle_years × the alive share after each cycle): women with annual
+// cycles meet q = 0.1, 0.2, 0.3, 0.4, so 0.9 + 0.72 + 0.504 + 0.3024;
+// men q = 0.2 throughout, 0.8 + 0.64 + 0.512 + 0.4096; women with
+// half-year cycles are 40, 40.5, 41, 41.5: q = 0.1, 0.1, 0.2, 0.2, so
+// 0.5·(0.9 + 0.81 + 0.648 + 0.5184).
+func TestLifeTableLookup(t *testing.T) {
+	for _, c := range []struct {
+		dt     string
+		female float64
+		want   float64
+	}{
+		{"1", 1, 0.9 + 0.72 + 0.504 + 0.3024},
+		{"1", 0, 0.8 + 0.64 + 0.512 + 0.4096},
+		{"0.5", 1, 0.5 * (0.9 + 0.81 + 0.648 + 0.5184)},
+	} {
+		out := mustRun(t, inputsOf(t, fmtSprintf(lifeTableDef, c.dt)), map[string]any{"female": c.female})
+		if got := out["only_ly_undisc"]; relErr(got, c.want) > 1e-14 {
+			t.Errorf("cycle_years %s, female %v: life-years %.15g, by hand %.15g", c.dt, c.female, got, c.want)
+		}
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"x = [0, 41, 42, 43]", "x = [0, 41, 41, 43]", "x must increase: x[2] = 41 after 41"},
+		{`lookup(qx_m, age)`, `lookup(qx_z, age)`, "lookup's first argument must be a table of [inputs.tables] (qx_f, qx_m)"},
+		{"age = 40\n", "", `unknown name "age"`},
+	} {
+		_, err := Model{}.DescribeInputs(inputsOf(t, replaceOnce(t, fmtSprintf(lifeTableDef, "1"), c.old, c.new)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.new, err, c.want)
+		}
+	}
+}
