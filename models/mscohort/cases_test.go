@@ -289,3 +289,21 @@ func TestReferenceCasesDESAgreesWithCohort(t *testing.T) {
 		}
 	}
 }
+
+// FuzzInputs feeds arbitrary JSON to the inputs reader (defaults, a
+// reference case, the scenario's [inputs]): it must not panic, and an
+// error must be one line.
+func FuzzInputs(f *testing.F) {
+	for _, s := range []string{`{}`, `{"reference_case": "uk_nice"}`, `{"reference_case": "us_icer", "wtp": 5}`,
+		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		if _, err := parseInputs(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+			t.Fatalf("error is not one line: %q", err)
+		}
+	})
+}
