@@ -97,6 +97,20 @@
 //	hr   p'_ij = 1 − (1 − p_ij)^hr         (a hazard ratio on the rate −ln(1 − p_ij))
 //	set  p'_ij = the value given            (for the cells named, after rr or hr)
 //
+// # Tunnel states
+//
+// A state whose rows or values depend on how long the cohort has been in
+// it is written once and expanded:
+//
+//	tunnels = { sick = 3 }               # sick becomes sick_1, sick_2, sick_3
+//
+// Entering sick enters sick_1; staying in sick_τ moves to sick_(τ+1); sick_3
+// keeps those in it three cycles or more. In the rows of sick (probs or
+// counts matrices) and its per-cycle costs and utilities the variable
+// tunnel is τ, e.g. "if(tunnel == 1, 0.3, 0.1)"; on_entry and at_start of
+// sick count in sick_1. Traces and messages name the positions. A rates
+// or derived matrix over a tunnel state is refused (write it as probs).
+//
 // # Expressions and parameters
 //
 // A cell of a probs or rates matrix, a cost, a utility, an initial share, a

@@ -83,7 +83,7 @@ func TestBadInputs(t *testing.T) {
 		{"initial shares", `initial = "H"`, `initial = [0.5, 0.4, 0]`,
 			`inputs.initial: the shares sum to 0.9, expected 1 (within 1e-9)`},
 		{"unknown key", `cycles = 5`, `cycles = 5
-horizon = 5`, `inputs: unknown key "horizon", expected one of: states, dead, initial, strategies, cycles, cycle_years, counting, correction, weights, discount_costs, discount_effects, currency, params, matrices, transitions, costs, utilities, wtp, mvn, tables, age`},
+horizon = 5`, `inputs: unknown key "horizon", expected one of: states, dead, initial, strategies, cycles, cycle_years, counting, correction, weights, discount_costs, discount_effects, currency, params, matrices, transitions, costs, utilities, wtp, mvn, tables, age, tunnels`},
 		{"unknown matrix", `usual = "m"`, `usual = "mm"`,
 			`inputs.transitions.usual: unknown matrix "mm", expected one of: m, treated`},
 		{"unknown strategy", `usual = "m"`, `usual = "m"

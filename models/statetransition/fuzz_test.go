@@ -58,7 +58,7 @@ func FuzzDescribeInputs(f *testing.F) {
 		f.Add([]byte(sc.Inputs))
 	}
 	f.Add([]byte(`{"states":["well","dead"],"strategies":["a"],"matrices":{"a":[[0.9,0.1],[0,1]]},"cycles":3}`))
-	for _, def := range []string{fmtSprintf(lifeTableDef, "1"), mvnDef, chancellorWithIf, fmtSprintf(survival, "weights = [0.25, 0.5, 1, 2, 0.25]")} {
+	for _, def := range []string{fmtSprintf(lifeTableDef, "1"), mvnDef, chancellorWithIf, tunnelDef, fmtSprintf(survival, "weights = [0.25, 0.5, 1, 2, 0.25]")} {
 		sc, err := scenarios.Parse("seed.toml", []byte("[study]\nname = \"t\"\nmodel = \"statetransition\"\nseed = 1\n\n"+def))
 		if err != nil {
 			f.Fatal(err)

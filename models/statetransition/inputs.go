@@ -66,7 +66,7 @@ const (
 
 var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
-		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn", "tables", "age"}
+		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn", "tables", "age", "tunnels"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
 	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
@@ -264,6 +264,9 @@ func compile(inputs json.RawMessage) (*definition, error) {
 	if err := t.only(inputKeys); err != nil {
 		return nil, err
 	}
+	if err := expandTunnels(m); err != nil {
+		return nil, err
+	}
 	d := &definition{stateIndex: map[string]int{}}
 	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTables, d.readTime, d.readInitial,
 		d.readMatrices, d.readTransitions, d.readValues, d.readWTP, d.readMVN}
@@ -326,7 +329,7 @@ func (d *definition) readStrategies(t table) error {
 // reserved names may not be declared as parameters.
 func reserved(name string) bool {
 	_, fn := functions[name]
-	return fn || name == cycleName || name == lookupName || slices.Contains(builtinNames, name)
+	return fn || name == cycleName || name == lookupName || name == tunnelName || slices.Contains(builtinNames, name)
 }
 
 func (d *definition) readParams(t table) error {

@@ -254,3 +254,89 @@ func TestLifeTableLookup(t *testing.T) {
 		}
 	}
 }
+
+// tunnelDef: well → sick → dead, where the chance of dying when sick falls
+// after the first cycle of the illness and care costs more in it.
+const tunnelDef = `
+[inputs]
+states = ["well", "sick", "dead"]
+dead = ["dead"]
+initial = "well"
+strategies = ["only"]
+cycles = 6
+discount_costs = 0.035
+tunnels = { sick = 2 }
+
+[inputs.matrices.m]
+probs = [
+  ["C", 0.2, 0.05],
+  [0.1, "C", "if(tunnel == 1, 0.3, 0.1)"],
+  [0, 0, 1],
+]
+
+[inputs.transitions]
+only = "m"
+
+[[inputs.costs]]
+name = "care"
+per_cycle = { sick = "if(tunnel == 1, 5000, 1000)" }
+on_entry = { sick = 300 }
+`
+
+// tunnelByHand is tunnelDef with the two positions of sick written out by
+// hand, as analysts did without tunnels: entering sick is entering sick_1,
+// staying moves sick_1 to sick_2, and sick_2 keeps those who stay.
+const tunnelByHand = `
+[inputs]
+states = ["well", "sick_1", "sick_2", "dead"]
+dead = ["dead"]
+initial = "well"
+strategies = ["only"]
+cycles = 6
+discount_costs = 0.035
+
+[inputs.matrices.m]
+probs = [
+  ["C", 0.2, 0, 0.05],
+  [0.1, 0, "C", 0.3],
+  [0.1, 0, "C", 0.1],
+  [0, 0, 0, 1],
+]
+
+[inputs.transitions]
+only = "m"
+
+[[inputs.costs]]
+name = "care"
+per_cycle = { sick_1 = 5000, sick_2 = 1000 }
+on_entry = { sick_1 = 300 }
+`
+
+// TestTunnelStates: the tunnel definition gives exactly the outputs of the
+// model written out by hand, and its trace names the positions.
+func TestTunnelStates(t *testing.T) {
+	got := mustRun(t, inputsOf(t, tunnelDef), nil)
+	want := mustRun(t, inputsOf(t, tunnelByHand), nil)
+	for k, w := range want {
+		if relErr(got[k], w) > 1e-15 {
+			t.Errorf("%s = %.15g, by hand %.15g", k, got[k], w)
+		}
+	}
+	res, err := runWith(t, inputsOf(t, tunnelDef), map[string]any{ParamSaveTrace: true}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols := strings.Join(res.Tables[0].Columns, ","); cols != "t,years,well,sick_1,sick_2,dead" {
+		t.Errorf("trace columns %s", cols)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"tunnels = { sick = 2 }", "tunnels = { ill = 2 }", `inputs.tunnels: unknown state "ill"`},
+		{"tunnels = { sick = 2 }", "tunnels = { sick = 1.5 }", "sick: number 1.5, expected a whole number of cycles from 2 to 1000"},
+		{"probs = [", "rates = [", "a rates matrix cannot have tunnel states"},
+	} {
+		_, err := Model{}.DescribeInputs(inputsOf(t, replaceOnce(t, tunnelDef, c.old, c.new)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.new, err, c.want)
+		}
+	}
+}
