@@ -120,3 +120,39 @@ func TestDiscountingConventions(t *testing.T) {
 		t.Errorf("bad convention: %v", err)
 	}
 }
+
+// TestAdverseEventsAndCarer: adverse events' cost and QALY loss per year on
+// a therapy, and the carer's loss by EDSS, against the closed form of
+// TestDiscountingConventions (nobody moves or dies for 10 years at EDSS 2,
+// continuous discounting at 3.5 %): cost = (4,531 + drug 1,000 + AE 700) ×
+// LYd, QALYs = (0.7802 − AE 0.02 − carer 0.1) × LYd.
+func TestAdverseEventsAndCarer(t *testing.T) {
+	identity := make([][]float64, NEDSS)
+	for i := range identity {
+		identity[i] = make([]float64, NEDSS)
+		identity[i][i] = 1
+	}
+	carer := make([]float64, NEDSS)
+	carer[2] = 0.1
+	inputs := mustJSON(t, map[string]any{
+		"discount_costs": 0.035, "discount_effects": 0.035,
+		"natural_history": map[string]any{"rrms": identity, "to_spms": make([]float64, NEDSS), "relapse_rrms": make([]float64, NEDSS)},
+		"mortality":       map[string]any{"female_mx": []float64{0, 0}, "male_mx": []float64{0, 0}},
+		"baseline":        map[string]any{"age_mean": 40, "age_sd": 0, "edss": []float64{0, 0, 1, 0, 0, 0, 0, 0, 0, 0}},
+		"utilities":       map[string]any{"carer_edss": carer},
+		"therapies": map[string]any{"ofatumumab": map[string]any{"cost": 1000, "admin_cost": 0, "discontinuation": 0,
+			"ae_cost": 700, "ae_disutility": 0.02}},
+		"strategies": strategies("treated", lines(therapy("ofatumumab"))),
+	})
+	rho := math.Log(1.035)
+	lyd := -math.Expm1(-10*rho) / rho
+	for _, mode := range []string{ModeCohort, ModeDES} {
+		out := run(t, inputs, map[string]any{ParamMode: mode, ParamHorizon: 10.0, ParamPatients: int64(4)}, 1)
+		for name, w := range map[string]float64{"treated_cost_disc": (4531 + 1000 + 700) * lyd, "treated_drug_cost_disc": 1000 * lyd,
+			"treated_qaly_disc": (0.7802 - 0.02 - 0.1) * lyd} {
+			if got := out[name]; math.Abs(got-w) > 1e-7*w {
+				t.Errorf("%s: %s = %.10g, closed form %.10g", mode, name, got, w)
+			}
+		}
+	}
+}

@@ -95,6 +95,9 @@ type rawInputs struct {
 		SPMSDecrement     float64   `json:"spms_decrement"`
 		RelapseDisutility float64   `json:"relapse_disutility"`
 		RelapseDuration   float64   `json:"relapse_duration"`
+		// CarerEDSS is the carer's utility loss per year by EDSS, counted
+		// against the patient's QALYs (0: no carer effect).
+		CarerEDSS []float64 `json:"carer_edss"`
 	} `json:"utilities"`
 	Baseline struct {
 		Female  float64   `json:"female"`
@@ -134,6 +137,10 @@ type rawTherapy struct {
 	Cost            float64 `json:"cost"`
 	AdminCost       float64 `json:"admin_cost"`
 	Discontinuation float64 `json:"discontinuation"`
+	// AECost and AEDisutility are the adverse events' cost and QALY loss
+	// per year on the therapy.
+	AECost       float64 `json:"ae_cost"`
+	AEDisutility float64 `json:"ae_disutility"`
 }
 
 type rawStrategy struct {
@@ -158,10 +165,10 @@ var schema = map[string][]string{
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},
-	"inputs.utilities":            {"edss", "spms_decrement", "relapse_disutility", "relapse_duration"},
+	"inputs.utilities":            {"edss", "spms_decrement", "relapse_disutility", "relapse_duration", "carer_edss"},
 	"inputs.baseline":             {"female", "age_mean", "age_sd", "age_min", "age_max", "edss", "spms", "therapy", "years_on_therapy"},
 	"inputs.psa":                  {"ess_rrms", "ess_spms", "ess_to_spms", "relapse_cv", "cost_cv", "utility_se", "smr_se_log", "discontinuation_cv"},
-	"inputs.therapies.*":          {"hr", "rr", "hr_se_log", "rr_se_log", "cost", "admin_cost", "discontinuation"},
+	"inputs.therapies.*":          {"hr", "rr", "hr_se_log", "rr_se_log", "cost", "admin_cost", "discontinuation", "ae_cost", "ae_disutility"},
 	"inputs.strategies[]":         {"name", "lines", "stop_at_spms", "stop_edss", "on_discontinuation"},
 	"inputs.strategies[].lines[]": {"therapy", "switch_at", "max_years"},
 	"inputs.wtp_grid":             {"from", "to", "points"},
@@ -480,6 +487,7 @@ func (in *rawInputs) validate() error {
 		checkRange("inputs.utilities", "spms_decrement", in.Utilities.SPMSDecrement, -1, 1),
 		checkRange("inputs.utilities", "relapse_disutility", in.Utilities.RelapseDisutility, 0, 2),
 		checkRange("inputs.utilities", "relapse_duration", in.Utilities.RelapseDuration, 0, 1),
+		checkVector("inputs.utilities.carer_edss", "carer utility loss", in.Utilities.CarerEDSS, 0, 2),
 		checkVector("inputs.baseline.edss", "share", in.Baseline.EDSS, 0, 1),
 		checkRange("inputs.baseline", "female", in.Baseline.Female, 0, 1),
 		checkRange("inputs.baseline", "spms: share", in.Baseline.SPMS, 0, 1),
@@ -548,7 +556,8 @@ func (in *rawInputs) validate() error {
 			key string
 			v   float64
 		}{{"hr", t.HR}, {"rr", t.RR}, {"hr_se_log", t.HRSELog}, {"rr_se_log", t.RRSELog},
-			{"cost", t.Cost}, {"admin_cost", t.AdminCost}, {"discontinuation", t.Discontinuation}} {
+			{"cost", t.Cost}, {"admin_cost", t.AdminCost}, {"discontinuation", t.Discontinuation},
+			{"ae_cost", t.AECost}, {"ae_disutility", t.AEDisutility}} {
 			what := c.key
 			if c.key == "discontinuation" {
 				what = "discontinuation: rate"

@@ -54,6 +54,8 @@ type plan struct {
 	rr       []float64 // relapse rate ratio per slot
 	disc     []float64 // discontinuation rate per slot
 	drugCost []float64 // drug + administration cost per year per slot
+	aeCost   []float64 // adverse events' cost per year per slot
+	aeDis    []float64 // adverse events' QALY loss per year per slot
 	off      int       // the "off" slot
 }
 
@@ -219,12 +221,15 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		for _, l := range s.lines {
 			if l.therapy < 0 {
 				p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+				p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 				continue
 			}
 			t := v.therapies[l.therapy]
 			p.class, p.rr, p.disc, p.drugCost = append(p.class, l.therapy), append(p.rr, t.rr), append(p.disc, t.disc), append(p.drugCost, t.cost+t.admin)
+			p.aeCost, p.aeDis = append(p.aeCost, t.aeCost), append(p.aeDis, t.aeDis)
 		}
 		p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+		p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 		w.plans = append(w.plans, p)
 	}
 	return w, nil
@@ -310,4 +315,21 @@ func (w *world) initial(p *plan, c Course, e int) (slot int, lineStart float64) 
 		lineStart = 0
 	}
 	return slot, lineStart
+}
+
+// stateCost returns the cost per year in EDSS e on slot of plan p: by EDSS
+// (× edss_cost_scale), the drug and its administration, adverse events.
+func (w *world) stateCost(p *plan, e, slot int) float64 {
+	return w.v.costEDSS[e]*w.v.edssCostScale + p.drugCost[slot] + p.aeCost[slot]
+}
+
+// stateUtility returns the QALYs per year in (c, e) on slot of plan p: the
+// utility by EDSS, less the SPMS decrement, the therapy's adverse events
+// and the carer's loss.
+func (w *world) stateUtility(p *plan, c Course, e, slot int) float64 {
+	u := w.v.utilEDSS[e] - p.aeDis[slot] - w.v.carer[e]
+	if c == SPMS {
+		u -= w.v.spmsDec
+	}
+	return u
 }
