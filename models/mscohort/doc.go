@@ -99,8 +99,10 @@
 // # Costs and effects
 //
 // Each state accrues, per year, the cost by EDSS (× edss_cost_scale) plus
-// the drug, administration and monitoring cost of the therapy, and the
-// utility by EDSS minus the SPMS decrement; a relapse costs relapse_cost and
+// the drug, administration and monitoring cost of the therapy and its
+// adverse events' cost (ae_cost), and the utility by EDSS minus the SPMS
+// decrement, the therapy's adverse events' loss (ae_disutility) and the
+// carer's loss by EDSS (carer_edss); a relapse costs relapse_cost and
 // loses relapse_disutility × relapse_duration QALYs. With [inputs]
 // discounting = "continuous" (the default) time in a state is discounted
 // continuously (hta.DiscountedTime), one-off amounts at their time
