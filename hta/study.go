@@ -36,6 +36,22 @@ type Summary[S any] struct {
 	CEAF       []string       `json:"ceaf,omitempty"` // strategy with the highest expected NMB at each WTP
 	EVPI       []float64      `json:"evpi,omitempty"` // per person, at each WTP
 	CEPlane    []CEPlane      `json:"ce_plane,omitempty"`
+	// ReferenceCase names the sourced set of inputs the study ran on, and
+	// Inputs lists each input with its provenance; both empty when the
+	// model's inputs come from no reference case.
+	ReferenceCase string        `json:"reference_case,omitempty"`
+	Inputs        []InputSource `json:"inputs,omitempty"`
+}
+
+// InputSource is one input of a model and where its value comes from, for
+// the inputs table of an HTA report.
+type InputSource struct {
+	Key    string `json:"key"`             // the input's name, e.g. "natural_history.relapse_rrms"
+	Value  string `json:"value"`           // its value, as written (JSON)
+	Status string `json:"status"`          // sourced, alternative, derived, calibrated, assumed or choice
+	Source string `json:"source"`          // the full reference, "" when assumed or a choice
+	Where  string `json:"where,omitempty"` // table, section or page in the source
+	Note   string `json:"note,omitempty"`  // why (assumed, alternative) or how (derived, calibrated)
 }
 
 // Increment compares a strategy with the first one: the mean and 95 %

@@ -72,6 +72,14 @@ func htaSection(h *htaSummary) (section, error) {
 		}
 		s.Tables = append(s.Tables, it)
 	}
+	if len(h.Inputs) > 0 {
+		it := table{ID: "inputs", Caption: "Inputs of reference case " + h.ReferenceCase + ": value, status (sourced, alternative source, derived, calibrated, assumed, choice) and source",
+			Head: []string{"input", "value", "status", "source", "where", "note"}}
+		for _, r := range h.Inputs {
+			it.Rows = append(it.Rows, []string{r.Key, r.Value, r.Status, r.Source, r.Where, r.Note})
+		}
+		s.Tables = append(s.Tables, it)
+	}
 	if len(h.CEPlane) > 0 {
 		svg, err := cePlanePlot(h.CEPlane, cur, eff)
 		if err != nil {

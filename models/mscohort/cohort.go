@@ -256,6 +256,9 @@ func (cr *cohortRun) weights(t int) []float64 {
 	cr.wbuf[0] = wt
 	if cr.ch == 0 {
 		at := float64(k) + float64(j)*h
+		if cr.w.annualDiscount {
+			at = float64(k) // the whole cycle k, its end point included, at 1/(1+r)^k
+		}
 		cr.wbuf[1], cr.wbuf[2] = wt*hta.DiscountFactor(cr.w.v.discC, at), wt*hta.DiscountFactor(cr.w.v.discE, at)
 	}
 	return cr.wbuf[:]

@@ -29,6 +29,7 @@ type values struct {
 	rrms, spms                  [NEDSS][NEDSS]float64
 	toSPMS, relRR, relSP, smr   [NEDSS]float64
 	costEDSS, utilEDSS          [NEDSS]float64
+	carer                       [NEDSS]float64 // carer utility loss per year by EDSS
 	costRelapse                 float64
 	spmsDec, relDisutil, relDur float64
 	discC, discE, wtp           float64
@@ -46,6 +47,7 @@ type values struct {
 // therapyValues are one therapy's numbers.
 type therapyValues struct {
 	hr, rr, cost, admin, disc float64
+	aeCost, aeDis             float64 // adverse events: cost and QALY loss per year on it
 }
 
 // line is one therapy line of a strategy.
@@ -161,6 +163,7 @@ func compile(inputs []byte) (*definition, error) {
 	copy(v.smr[:], in.Mortality.SMR)
 	copy(v.costEDSS[:], in.Costs.EDSS)
 	copy(v.utilEDSS[:], in.Utilities.EDSS)
+	copy(v.carer[:], in.Utilities.CarerEDSS)
 	copy(v.baseEDSS[:], in.Baseline.EDSS)
 	v.costRelapse = in.Costs.Relapse
 	v.spmsDec, v.relDisutil, v.relDur = in.Utilities.SPMSDecrement, in.Utilities.RelapseDisutility, in.Utilities.RelapseDuration
@@ -170,7 +173,8 @@ func compile(inputs []byte) (*definition, error) {
 	v.nhBand, v.nhWithin, v.nhImprovement, v.relScale = [nBands]float64{1, 1, 1, 1}, [nBands]float64{1, 1, 1, 1}, 1, 1
 	for _, n := range d.therapyNames {
 		t := in.Therapies[n]
-		v.therapies = append(v.therapies, therapyValues{hr: t.HR, rr: t.RR, cost: t.Cost, admin: t.AdminCost, disc: t.Discontinuation})
+		v.therapies = append(v.therapies, therapyValues{hr: t.HR, rr: t.RR, cost: t.Cost, admin: t.AdminCost, disc: t.Discontinuation,
+			aeCost: t.AECost, aeDis: t.AEDisutility})
 	}
 	return d, nil
 }
@@ -250,6 +254,10 @@ const (
 	ModeCohort       = "cohort"
 	TimingContinuous = "continuous"
 	TimingAnnual     = "annual"
+	// The discounting conventions of [inputs] discounting (des.go,
+	// discounter).
+	DiscountContinuous = "continuous"
+	DiscountAnnual     = "annual"
 )
 
 func (d *definition) descriptor() models.Descriptor {

@@ -115,7 +115,7 @@ type patient struct {
 }
 
 func newPatient(w *world, seed uint64) *patient {
-	return &patient{w: w, st: des.NewStreams(seed, nStreams), dc: newDiscounter(w.v.discC), de: newDiscounter(w.v.discE),
+	return &patient{w: w, st: des.NewStreams(seed, nStreams), dc: newDiscounter(w.v.discC, w.annualDiscount), de: newDiscounter(w.v.discE, w.annualDiscount),
 		sameRate: w.v.discC == w.v.discE}
 }
 
@@ -165,7 +165,8 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 		return
 	}
 	pt.t0 = 0
-	pt.dc.f0, pt.de.f0 = 1, 1
+	pt.dc.reset()
+	pt.de.reset()
 	pt.to6, pt.to7 = -1, -1
 	pt.markMilestones(0)
 	pt.edssC, pt.convC, pt.stopC = clock{}, clock{}, clock{}
@@ -255,27 +256,49 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 	}
 }
 
-// discounter discounts continuously at an annual rate r incrementally:
-// it keeps the factor e^(−ρ·t0) of the last time t0, so that
+// discounter discounts at an annual rate r incrementally, in one of two
+// conventions ([inputs] discounting):
 //
-//	∫_{t0}^{t1} e^(−ρt) dt = (e^(−ρ·t0) − e^(−ρ·t1))/ρ,   ρ = ln(1+r),
+// continuous (the default): an outcome at time t has the factor e^(−ρ·t),
+// ρ = ln(1+r), so a constant flow over [t0, t1] is worth
 //
-// costs one exponential per event. This is hta.DiscountedTime (and the
-// factor hta.DiscountFactor) evaluated by differences; the tests check the
-// two agree. With r = 0 it returns t1 − t0 exactly.
+//	∫_{t0}^{t1} e^(−ρt) dt = (e^(−ρ·t0) − e^(−ρ·t1))/ρ;
+//
+// the discounter keeps the factor of the last time t0, so that this costs
+// one exponential per event. This is hta.DiscountedTime (and the factor
+// hta.DiscountFactor) evaluated by differences; the tests check the two
+// agree.
+//
+// annual: an outcome in year k of follow-up (k ≤ t < k+1, k = 0, 1, …) has
+// the factor 1/(1+r)^k — the first year undiscounted, as an annual-cycle
+// Markov model that discounts each cycle's outcomes as at the cycle's
+// start — so a flow over [t0, t1] is worth G(t1) − G(t0) with
+//
+//	G(t) = Σ_{k<n} w^k + (t − n)·w^n = (1 − w^n)/(1 − w) + (t − n)·w^n,   w = 1/(1+r), n = ⌊t⌋.
+//
+// With r = 0 both return t1 − t0 exactly.
 type discounter struct {
 	rho, f0 float64
+	annual  bool
+	g0      float64 // annual: G of the last time
 }
 
-func newDiscounter(r float64) discounter {
+func newDiscounter(r float64, annual bool) discounter {
 	hta.DiscountFactor(r, 0) // panics on a rate <= −1, as hta does
-	return discounter{rho: math.Log1p(r), f0: 1}
+	return discounter{rho: math.Log1p(r), f0: 1, annual: annual}
 }
 
-// factor returns e^(−ρ·t) (hta.DiscountFactor).
+// reset makes time 0 the last time.
+func (d *discounter) reset() { d.f0, d.g0 = 1, 0 }
+
+// factor returns the discount factor of an outcome at time t:
+// e^(−ρ·t) (hta.DiscountFactor), or e^(−ρ·⌊t⌋) in annual discounting.
 func (d *discounter) factor(t float64) float64 {
 	if d.rho == 0 {
 		return 1
+	}
+	if d.annual {
+		return math.Exp(-d.rho * math.Floor(t))
 	}
 	return math.Exp(-d.rho * t)
 }
@@ -285,6 +308,13 @@ func (d *discounter) factor(t float64) float64 {
 func (d *discounter) advance(t0, t1, f1 float64) float64 {
 	if d.rho == 0 {
 		return t1 - t0
+	}
+	if d.annual {
+		n := math.Floor(t1)
+		g1 := -math.Expm1(-d.rho*n)/-math.Expm1(-d.rho) + (t1-n)*f1
+		v := g1 - d.g0
+		d.g0 = g1
+		return v
 	}
 	v := (d.f0 - f1) / d.rho
 	d.f0 = f1

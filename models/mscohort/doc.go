@@ -99,11 +99,15 @@
 // # Costs and effects
 //
 // Each state accrues, per year, the cost by EDSS (× edss_cost_scale) plus
-// the drug, administration and monitoring cost of the therapy, and the
-// utility by EDSS minus the SPMS decrement; a relapse costs relapse_cost and
-// loses relapse_disutility × relapse_duration QALYs. Time in a state is
-// discounted continuously (hta.DiscountedTime), one-off amounts at their
-// time (hta.DiscountFactor).
+// the drug, administration and monitoring cost of the therapy and its
+// adverse events' cost (ae_cost), and the utility by EDSS minus the SPMS
+// decrement, the therapy's adverse events' loss (ae_disutility) and the
+// carer's loss by EDSS (carer_edss); a relapse costs relapse_cost and
+// loses relapse_disutility × relapse_duration QALYs. With [inputs]
+// discounting = "continuous" (the default) time in a state is discounted
+// continuously (hta.DiscountedTime), one-off amounts at their time
+// (hta.DiscountFactor); with "annual" everything in year k of follow-up
+// (k ≤ t < k+1) weighs 1/(1+r)^k, the first year undiscounted.
 //
 // # Outputs
 //
@@ -173,5 +177,9 @@
 // data/defaults.toml holds the default inputs, each number with its source
 // (or marked as assumed); data/lifetable_us_2015.csv the US life table. A
 // scenario's [inputs] overrides any table or key; mistakes are reported as
-// an *InputError naming the table, row and column.
+// an *InputError naming the table, row and column. [inputs]
+// reference_case = "uk_nice" or "us_icer" starts from a reference case
+// (data/cases/*.toml; cases.go): every input with its value and status —
+// sourced, alternative, derived, calibrated, assumed or choice — and its
+// source or reason, listed in the study summary's inputs and the report.
 package mscohort

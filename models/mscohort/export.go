@@ -166,11 +166,8 @@ func (w *world) tables(recs []*recorder, runID string, seed uint64) ([]EventRow,
 						segEnd = pr[k+1].time
 					}
 					if a, b := math.Max(s.time, y0), math.Min(segEnd, y1); b > a {
-						u := v.utilEDSS[s.edss]
-						if Course(s.course) == SPMS {
-							u -= v.spmsDec
-						}
-						row.Cost += (b - a) * (v.costEDSS[s.edss]*v.edssCostScale + p.drugCost[s.slot])
+						u := w.stateUtility(p, Course(s.course), int(s.edss), int(s.slot))
+						row.Cost += (b - a) * w.stateCost(p, int(s.edss), int(s.slot))
 						row.QALY += (b - a) * u
 					}
 				}

@@ -89,7 +89,7 @@ func TestZeroDiscountRate(t *testing.T) {
 // short intervals, not absolute).
 func TestDiscounterMatchesHTA(t *testing.T) {
 	for _, r := range []float64{0, 0.015, 0.035, 0.06} {
-		d := newDiscounter(r)
+		d := newDiscounter(r, false)
 		t0 := 0.0
 		for _, t1 := range []float64{0.001, 0.5, 1, 3.25, 3.2500001, 10, 40, 77.7} {
 			got := d.advance(t0, t1, d.factor(t1))

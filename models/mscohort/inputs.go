@@ -19,7 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed data/defaults.toml data/lifetable_us_2015.csv
+//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cases/*.toml
 var dataFS embed.FS
 
 // NEDSS is the number of EDSS states: 0, 1, …, 9 (state k stands for EDSS k
@@ -63,13 +63,18 @@ func inputErr(where, format string, args ...any) *InputError {
 
 // rawInputs is the inputs table as decoded; see data/defaults.toml.
 type rawInputs struct {
+	// ReferenceCase is the name of the reference case the inputs start
+	// from (cases.go); "" for the defaults alone.
+	ReferenceCase   string          `json:"reference_case"`
 	Currency        string          `json:"currency"`
 	WTP             float64         `json:"wtp"`
 	WTPGrid         json.RawMessage `json:"wtp_grid"`
 	DiscountCosts   float64         `json:"discount_costs"`
 	DiscountEffects float64         `json:"discount_effects"`
-	MaxAge          float64         `json:"max_age"`
-	NaturalHistory  struct {
+	// Discounting is the convention: DiscountContinuous or DiscountAnnual.
+	Discounting    string  `json:"discounting"`
+	MaxAge         float64 `json:"max_age"`
+	NaturalHistory struct {
 		RRMS        [][]float64 `json:"rrms"`
 		SPMS        [][]float64 `json:"spms"`
 		ToSPMS      []float64   `json:"to_spms"`
@@ -90,6 +95,9 @@ type rawInputs struct {
 		SPMSDecrement     float64   `json:"spms_decrement"`
 		RelapseDisutility float64   `json:"relapse_disutility"`
 		RelapseDuration   float64   `json:"relapse_duration"`
+		// CarerEDSS is the carer's utility loss per year by EDSS, counted
+		// against the patient's QALYs (0: no carer effect).
+		CarerEDSS []float64 `json:"carer_edss"`
 	} `json:"utilities"`
 	Baseline struct {
 		Female  float64   `json:"female"`
@@ -129,6 +137,10 @@ type rawTherapy struct {
 	Cost            float64 `json:"cost"`
 	AdminCost       float64 `json:"admin_cost"`
 	Discontinuation float64 `json:"discontinuation"`
+	// AECost and AEDisutility are the adverse events' cost and QALY loss
+	// per year on the therapy.
+	AECost       float64 `json:"ae_cost"`
+	AEDisutility float64 `json:"ae_disutility"`
 }
 
 type rawStrategy struct {
@@ -148,15 +160,15 @@ type rawLine struct {
 // The keys each table accepts, for "unknown key" errors: a misspelt key
 // would otherwise silently keep its default.
 var schema = map[string][]string{
-	"inputs": {"currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "max_age",
+	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "discounting", "max_age",
 		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},
-	"inputs.utilities":            {"edss", "spms_decrement", "relapse_disutility", "relapse_duration"},
+	"inputs.utilities":            {"edss", "spms_decrement", "relapse_disutility", "relapse_duration", "carer_edss"},
 	"inputs.baseline":             {"female", "age_mean", "age_sd", "age_min", "age_max", "edss", "spms", "therapy", "years_on_therapy"},
 	"inputs.psa":                  {"ess_rrms", "ess_spms", "ess_to_spms", "relapse_cv", "cost_cv", "utility_se", "smr_se_log", "discontinuation_cv"},
-	"inputs.therapies.*":          {"hr", "rr", "hr_se_log", "rr_se_log", "cost", "admin_cost", "discontinuation"},
+	"inputs.therapies.*":          {"hr", "rr", "hr_se_log", "rr_se_log", "cost", "admin_cost", "discontinuation", "ae_cost", "ae_disutility"},
 	"inputs.strategies[]":         {"name", "lines", "stop_at_spms", "stop_edss", "on_discontinuation"},
 	"inputs.strategies[].lines[]": {"therapy", "switch_at", "max_years"},
 	"inputs.wtp_grid":             {"from", "to", "points"},
@@ -339,6 +351,27 @@ func parseInputs(inputs json.RawMessage) (*rawInputs, error) {
 		if err := json.Unmarshal(s, &user); err != nil {
 			return nil, inputErr("inputs", "not a table: %v", err)
 		}
+		if rc, ok := user["reference_case"]; ok {
+			name, ok := rc.(string)
+			if !ok {
+				return nil, inputErr("inputs", "reference_case must be a string, expected one of: %s", strings.Join(ReferenceCases(), ", "))
+			}
+			c, err := LoadReferenceCase(name)
+			if err != nil {
+				return nil, err
+			}
+			ov, err := c.overlay(def)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range []string{"therapies", "strategies"} {
+				if v, ok := ov[k]; ok { // a case's therapies and strategies replace the defaults'
+					merged[k] = v
+					delete(ov, k)
+				}
+			}
+			merge(merged, ov)
+		}
 		merge(merged, user)
 	}
 	if err := checkKeys(merged, "inputs", "inputs"); err != nil {
@@ -454,6 +487,7 @@ func (in *rawInputs) validate() error {
 		checkRange("inputs.utilities", "spms_decrement", in.Utilities.SPMSDecrement, -1, 1),
 		checkRange("inputs.utilities", "relapse_disutility", in.Utilities.RelapseDisutility, 0, 2),
 		checkRange("inputs.utilities", "relapse_duration", in.Utilities.RelapseDuration, 0, 1),
+		checkVector("inputs.utilities.carer_edss", "carer utility loss", in.Utilities.CarerEDSS, 0, 2),
 		checkVector("inputs.baseline.edss", "share", in.Baseline.EDSS, 0, 1),
 		checkRange("inputs.baseline", "female", in.Baseline.Female, 0, 1),
 		checkRange("inputs.baseline", "spms: share", in.Baseline.SPMS, 0, 1),
@@ -467,6 +501,10 @@ func (in *rawInputs) validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	if in.Discounting != DiscountContinuous && in.Discounting != DiscountAnnual {
+		return inputErr("inputs", "discounting = %q, expected %q (an outcome at time t weighs e^(−ρt), ρ = ln(1+r)) or %q (an outcome in year k of follow-up weighs 1/(1+r)^k, k = 0, 1, …)",
+			in.Discounting, DiscountContinuous, DiscountAnnual)
 	}
 	if in.Baseline.AgeMin != math.Trunc(in.Baseline.AgeMin) || in.Baseline.AgeMax != math.Trunc(in.Baseline.AgeMax) {
 		return inputErr("inputs.baseline", "age_min and age_max must be whole years")
@@ -518,7 +556,8 @@ func (in *rawInputs) validate() error {
 			key string
 			v   float64
 		}{{"hr", t.HR}, {"rr", t.RR}, {"hr_se_log", t.HRSELog}, {"rr_se_log", t.RRSELog},
-			{"cost", t.Cost}, {"admin_cost", t.AdminCost}, {"discontinuation", t.Discontinuation}} {
+			{"cost", t.Cost}, {"admin_cost", t.AdminCost}, {"discontinuation", t.Discontinuation},
+			{"ae_cost", t.AECost}, {"ae_disutility", t.AEDisutility}} {
 			what := c.key
 			if c.key == "discontinuation" {
 				what = "discontinuation: rate"

@@ -262,11 +262,8 @@ func (w *world) totals(si int, a *accum) Totals {
 		slot := st % ns
 		ce := st / ns
 		c, e := Course(ce/NEDSS), ce%NEDSS
-		cost := v.costEDSS[e]*v.edssCostScale + p.drugCost[slot]
-		u := v.utilEDSS[e]
-		if c == SPMS {
-			u -= v.spmsDec
-		}
+		cost := w.stateCost(p, e, slot)
+		u := w.stateUtility(p, c, e, slot)
 		t.CostDisc += a.occC[st]*cost + a.relC[st]*v.costRelapse
 		t.Cost += a.occU[st]*cost + a.relU[st]*v.costRelapse
 		t.DrugCostDisc += a.occC[st] * p.drugCost[slot]

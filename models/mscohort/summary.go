@@ -39,6 +39,11 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 	wtp := d.raw.WTP
 	sm := &Summary{Currency: d.raw.Currency, Effect: "QALY", WTPRef: &wtp, Strategies: []StrategySummary{},
 		Frontier: []hta.FrontierJSON{}, Increments: []hta.Increment{}}
+	if sm.ReferenceCase = d.raw.ReferenceCase; sm.ReferenceCase != "" {
+		if sm.Inputs, err = caseInputs(sm.ReferenceCase); err != nil {
+			return nil, err
+		}
+	}
 	var costs, effects, nmbs [][]float64
 	done := []models.RunSummary{}
 	for _, r := range runs {
@@ -87,4 +92,30 @@ func ownOutput(d *definition, s, name string) bool {
 		}
 	}
 	return true
+}
+
+// caseInputs lists the reference case's inputs with their provenance (an
+// entry without a value shows the value of data/defaults.toml).
+func caseInputs(name string) ([]hta.InputSource, error) {
+	rc, err := LoadReferenceCase(name)
+	if err != nil {
+		return nil, err
+	}
+	def, err := defaults()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hta.InputSource, 0, len(rc.Inputs))
+	for _, in := range rc.Inputs {
+		v := in.Value
+		if v == nil {
+			v, _ = lookup(def, in.Key)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hta.InputSource{Key: in.Key, Value: string(b), Status: in.Status, Source: rc.Sources[in.Source], Where: in.Where, Note: in.Note})
+	}
+	return out, nil
 }

@@ -6,16 +6,21 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // world is everything a run's patients share: the run's numbers turned into
 // the rates and tables the simulation reads, for every strategy.
 type world struct {
-	d       *definition
-	v       values
-	annual  bool    // EDSS and SPMS conversion at yearly assessments
-	horizon float64 // years; +Inf: lifetime
-	maxAge  float64
+	d      *definition
+	v      values
+	annual bool // EDSS and SPMS conversion at yearly assessments
+	// annualDiscount: outcomes of year k discounted by 1/(1+r)^k ([inputs]
+	// discounting = "annual"); else continuously (des.go, discounter).
+	annualDiscount bool
+	horizon        float64 // years; +Inf: lifetime
+	maxAge         float64
 
 	nClass int // therapy classes: one per therapy, then "no therapy"
 	// Continuous timing: the total rate of leaving EDSS e, and the
@@ -49,6 +54,8 @@ type plan struct {
 	rr       []float64 // relapse rate ratio per slot
 	disc     []float64 // discontinuation rate per slot
 	drugCost []float64 // drug + administration cost per year per slot
+	aeCost   []float64 // adverse events' cost per year per slot
+	aeDis    []float64 // adverse events' QALY loss per year per slot
 	off      int       // the "off" slot
 }
 
@@ -111,7 +118,7 @@ func (w *world) idx(c Course, k, e int) int { return (int(c)*w.nClass+k)*NEDSS +
 // newWorld builds the run's tables from v. timing is TimingContinuous or
 // TimingAnnual; horizon 0 means lifetime.
 func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (*world, error) {
-	w := &world{d: d, v: v, annual: timing == TimingAnnual, horizon: horizon, maxAge: maxAge}
+	w := &world{d: d, v: v, annual: timing == TimingAnnual, horizon: horizon, maxAge: maxAge, annualDiscount: d.raw.Discounting == DiscountAnnual}
 	if horizon <= 0 {
 		w.horizon = math.Inf(1)
 	}
@@ -166,9 +173,12 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 					leave += pj
 					tot += -math.Log1p(-m[e][j]) * rhr(j)
 				}
-				if leave > 1+rowTolerance {
-					return nil, fmt.Errorf("%s, row %q: with hazard ratios %s on worsening and %s on improvement the annual probabilities of leaving sum to %s > 1",
-						c, edssName(e), fmtNum(worse), fmtNum(better), fmtNum(leave))
+				// Only annual timing reads the probabilities: in continuous
+				// timing the rates are a valid generator for every ratio.
+				if w.annual && leave > 1+rowTolerance {
+					return nil, &models.InputError{Model: Name, Msg: fmt.Sprintf(
+						"edss_timing = \"annual\": %s, row %q: hazard ratios %s on worsening and %s on improvement (the product of nh_worsening_hr, the band's nh_worsening_hr_*/nh_within_hr_*, nh_improvement_hr and the therapy's hr) make the annual probabilities of leaving sum to %s > 1; expected smaller ratios, or edss_timing = \"continuous\", whose rates are valid for every ratio",
+						c, edssName(e), fmtNum(worse), fmtNum(better), fmtNum(leave))}
 				}
 				if math.IsInf(tot, 1) {
 					return nil, fmt.Errorf("%s, row %q: a transition probability of 1 has an infinite rate in continuous timing; use edss_timing = \"annual\"", c, edssName(e))
@@ -211,12 +221,15 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		for _, l := range s.lines {
 			if l.therapy < 0 {
 				p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+				p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 				continue
 			}
 			t := v.therapies[l.therapy]
 			p.class, p.rr, p.disc, p.drugCost = append(p.class, l.therapy), append(p.rr, t.rr), append(p.disc, t.disc), append(p.drugCost, t.cost+t.admin)
+			p.aeCost, p.aeDis = append(p.aeCost, t.aeCost), append(p.aeDis, t.aeDis)
 		}
 		p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+		p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 		w.plans = append(w.plans, p)
 	}
 	return w, nil
@@ -302,4 +315,21 @@ func (w *world) initial(p *plan, c Course, e int) (slot int, lineStart float64) 
 		lineStart = 0
 	}
 	return slot, lineStart
+}
+
+// stateCost returns the cost per year in EDSS e on slot of plan p: by EDSS
+// (× edss_cost_scale), the drug and its administration, adverse events.
+func (w *world) stateCost(p *plan, e, slot int) float64 {
+	return w.v.costEDSS[e]*w.v.edssCostScale + p.drugCost[slot] + p.aeCost[slot]
+}
+
+// stateUtility returns the QALYs per year in (c, e) on slot of plan p: the
+// utility by EDSS, less the SPMS decrement, the therapy's adverse events
+// and the carer's loss.
+func (w *world) stateUtility(p *plan, c Course, e, slot int) float64 {
+	u := w.v.utilEDSS[e] - p.aeDis[slot] - w.v.carer[e]
+	if c == SPMS {
+		u -= w.v.spmsDec
+	}
+	return u
 }

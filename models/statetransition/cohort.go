@@ -53,13 +53,17 @@ type instance struct {
 const psaStream = 0x73742d707361 | 1<<63
 
 // instantiate evaluates d with the parameter values vals (in declaration
-// order). With psa, every matrix given as counts has each row drawn from
-// Dirichlet(counts) with PCG(seed, psaStream), matrices in name order.
+// order). With psa, the parameters of each [[inputs.mvn]] group are drawn
+// jointly (mvn.go), then every matrix given as counts has each row drawn
+// from Dirichlet(counts) with PCG(seed, psaStream), matrices in name order.
 func (d *definition) instantiate(vals []float64, psa bool, seed uint64) (*instance, error) {
 	n := len(d.states)
 	in := &instance{d: d, n: n}
 	v := make(env, len(d.params)+1)
 	copy(v, vals)
+	if psa {
+		d.drawMVN(v, seed) // [[inputs.mvn]]: jointly drawn parameters
+	}
 
 	// Initial distribution.
 	in.init = make([]float64, n)
@@ -156,7 +160,7 @@ func (d *definition) instantiate(vals []float64, psa bool, seed uint64) (*instan
 	}
 
 	// Values of the trace points.
-	w := hta.CycleWeights(d.correction, d.cycles)
+	w := d.cycleWeights()
 	in.point = make([][]float64, len(d.strategies))
 	in.entry = make([][]float64, len(d.strategies))
 	for s := range d.strategies {
@@ -270,7 +274,8 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 		return p, nil
 	}
 
-	// Derived: scale the off-diagonal cells of base, complement on the diagonal.
+	// Derived: scale the off-diagonal cells of base, give the set cells
+	// their values, complement on the diagonal.
 	f := md.factor.eval(v)
 	key := "rr"
 	if md.hr {
@@ -299,6 +304,13 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 					return nil, errorf(md.where, "%s%s: %s %s makes probability %s into %s, above 1", d.rowCol(i, j), note, key, md.factor.describe(f), fmtNum(base.p[i*n+j]), fmtNum(x))
 				}
 			}
+			for _, c := range md.set {
+				if c.i == i && c.j == j {
+					if x = c.e.eval(v); !(x >= 0 && x <= 1) {
+						return nil, errorf(md.where, "set: %s%s: probability %s is outside [0, 1]", d.rowCol(i, j), note, c.e.describe(x))
+					}
+				}
+			}
 			p[i*n+j] = x
 			others += x
 		}
@@ -315,6 +327,7 @@ func (d *definition) evalMatrix(md *matrixDef, k int, v env, base *matrixValue, 
 type perCycleValues struct {
 	cost, util           [][]float64 // [k-1][i]: cost per cycle; utility weight per year
 	entryCost, entryQALY [][]float64 // [k-1][j]
+	start                []float64   // [i]: cost at time 0 of starting in state i
 	hasEntry             bool
 }
 
@@ -377,6 +390,23 @@ func (d *definition) perCycle(s int, v env) (perCycleValues, error) {
 	if err := add(d.costs, pc.cost, pc.entryCost, true); err != nil {
 		return pc, err
 	}
+	pc.start = make([]float64, n)
+	v[len(d.params)] = 0 // at_start is at time 0, before cycle 1
+	for _, it := range d.costs {
+		if !it.strategies[s] {
+			continue
+		}
+		for i, e := range it.atStart {
+			if e == nil {
+				continue
+			}
+			x := e.eval(v)
+			if !(x >= 0) || math.IsInf(x, 0) {
+				return pc, errorf(it.where, "at_start, state %q: cost %s is not a finite number >= 0", d.states[i], e.describe(x))
+			}
+			pc.start[i] += x
+		}
+	}
 	if err := add(d.utilities, pc.util, pc.entryQALY, false); err != nil {
 		return pc, err
 	}
@@ -387,13 +417,16 @@ func (d *definition) perCycle(s int, v env) (perCycleValues, error) {
 // cycle ending at t (the rest belongs to the cycle starting at t). With
 // "end" counting a point stands for the cycle that ends there, with
 // "beginning" counting for the one that starts there; the within-cycle
-// corrections split an inner point equally between its two cycles.
+// corrections and user-given weights split an inner point equally between
+// its two cycles.
 func (d *definition) leftShare(t int) float64 {
 	switch {
 	case t == 0:
 		return 0
 	case t == d.cycles:
 		return 1
+	case d.weights != nil:
+		return 0.5
 	case d.correction == hta.None:
 		return 1
 	case d.correction == hta.Beginning:
@@ -428,6 +461,10 @@ func (d *definition) pointValues(pc perCycleValues, w []float64, rates [2]float6
 			}
 			q := out[(t*n+i)*nq:][:nq]
 			q[qCost], q[qCostU] = w[t]*dc*cost, w[t]*cost
+			if t == 0 { // at_start: once, undiscounted, whatever the weights
+				q[qCost] += pc.start[i]
+				q[qCostU] += pc.start[i]
+			}
 			q[qEffect], q[qEffectU] = w[t]*de*util, w[t]*util
 			q[qLY], q[qLYU] = w[t]*de*ly, w[t]*ly
 		}

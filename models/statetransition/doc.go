@@ -26,6 +26,8 @@
 //	cycle_years = 1                      # cycle length in years (default 1)
 //	counting = "end"                     # end (default) | beginning | life-table
 //	correction = "none"                  # none (default) | half-cycle | trapezoid | simpson
+//	# weights = [0.5, 1, …, 1, 0.5]      # or the weights of trace points 0..cycles, by hand
+//	                                     # (instead of counting and correction)
 //	discount_costs = 0.06                # annual rates (default 0); numbers or expressions
 //	discount_effects = 0.0
 //	currency = "GBP"                     # unit of the cost outputs (optional)
@@ -43,6 +45,8 @@
 //	[inputs.matrices.comb]               # derived from another matrix
 //	base = "mono"
 //	rr = "rr"                            # or hr = …; apply_to = "all" | "upper" | "lower"
+//	# set = { A = { D = "p_ad" } }       # cells given their own value (after rr/hr, which
+//	                                     # may then be left out); never the diagonal
 //
 //	[inputs.transitions]                 # the matrix of each strategy in each cycle
 //	monotherapy = "mono"                 # one matrix for every cycle
@@ -58,6 +62,18 @@
 //	to = 2
 //	per_cycle = { A = "c_zido + c_lam", B = "c_zido + c_lam", C = "c_zido + c_lam" }
 //	on_entry = { C = 500 }               # one-off cost on entering a state from another
+//
+//	[[inputs.costs]]
+//	name = "diagnosis"
+//	at_start = { A = 1200 }              # one-off cost at time 0 in the initial state:
+//	                                     # undiscounted, whatever the counting or weights
+//
+//	[[inputs.mvn]]                       # parameters drawn jointly when psa = true
+//	params = ["b0", "b1"]                # declared parameters (each in one group at most)
+//	mean = [-5.49, -0.38]                # μ
+//	cov = [[0.04, -0.01], [-0.01, 0.02]] # Σ, symmetric positive definite: x = μ + L·z,
+//	                                     # Σ = L·Lᵀ (Cholesky), z standard normal;
+//	                                     # with psa = false the parameters keep their values
 //
 //	[[inputs.utilities]]                 # optional; with it effects are QALYs, without
 //	weights = { A = 0.85, B = 0.7, C = 0.5 } # it life-years. Weights are per year;
@@ -79,6 +95,21 @@
 //
 //	rr   p'_ij = rr·p_ij                   (a relative risk on the probability)
 //	hr   p'_ij = 1 − (1 − p_ij)^hr         (a hazard ratio on the rate −ln(1 − p_ij))
+//	set  p'_ij = the value given            (for the cells named, after rr or hr)
+//
+// # Tunnel states
+//
+// A state whose rows or values depend on how long the cohort has been in
+// it is written once and expanded:
+//
+//	tunnels = { sick = 3 }               # sick becomes sick_1, sick_2, sick_3
+//
+// Entering sick enters sick_1; staying in sick_τ moves to sick_(τ+1); sick_3
+// keeps those in it three cycles or more. In the rows of sick (probs or
+// counts matrices) and its per-cycle costs and utilities the variable
+// tunnel is τ, e.g. "if(tunnel == 1, 0.3, 0.1)"; on_entry and at_start of
+// sick count in sick_1. Traces and messages name the positions. A rates
+// or derived matrix over a tunnel state is refused (write it as probs).
 //
 // # Expressions and parameters
 //
@@ -86,15 +117,35 @@
 // discount rate and rr/hr are numbers or strings holding an expression:
 // numbers, the parameters of [inputs.params], the variable cycle (the
 // 1-based number of the cycle the value is used in, for values that change
-// with time), + - * / (or − × ÷), parentheses and the functions exp, log,
-// min, max. Nothing else: no conditionals, no code.
+// with time), + - * / (or − × ÷), ^ (power, right-associative; -a^2 is
+// −(a²)), parentheses, one comparison < <= > >= == != (or ≤ ≥ ≠; 1 when
+// true, 0 when false) and the functions exp, log, abs, floor, min, max,
+// mod(a, b) = a − b·floor(a/b), and if(c, a, b): a when c is not 0, else b
+// (only that branch is evaluated), and lookup(table, x) of a table of
+// [inputs.tables]. Nothing else: no loops, no code. A treatment effect for
+// the first two cycles, a cost every third cycle:
+//
+//	"if(cycle <= 2, rr, 1) * 350/1734"
+//	"if(mod(cycle - 1, 3) == 0, c_scan, 0)"
+//
+// With [inputs] age (the cohort's age at the start, years) the variable
+// age is the age at the start of the cycle a value is used in, age +
+// (cycle − 1)·cycle_years, so a life table follows the cohort:
+//
+//	age = 40
+//	[inputs.tables.qx_female]            # a step function: y[i] for x[i] <= x < x[i+1],
+//	x = [40, 41, 42]                     # y[0] below x[0], the last y beyond the last x
+//	y = [0.0009, 0.0010, 0.0011]
+//	# a cell: "if(female, lookup(qx_female, age), lookup(qx_male, age))"
+//	# with a parameter female (1 or 0) and a table per sex
 //
 // The model's descriptor (DescribeInputs) lists the declared parameters,
 // then the built-in ones:
 //
 //	mode        "cohort" (default) or "micro"
 //	n_patients  individuals simulated in micro mode (default 1000)
-//	psa         draw the rows given as counts from Dirichlet(counts) with the run's seed
+//	psa         draw each [[inputs.mvn]] group jointly and the rows given as counts
+//	            from Dirichlet(counts), with the run's seed
 //	save_trace  return the state occupancy of each strategy as table trace_<strategy>
 //
 // so [params] and [sweep.params] of the scenario set and vary them like the
@@ -134,16 +185,21 @@
 //	half-cycle   w = ½, 1, …, 1, ½    (Sonnenberg & Beck 1993)
 //	trapezoid    w = ½, 1, …, 1, ½    (hesim trapz)
 //	simpson      w = ⅓, ⁴⁄₃, ⅔, …, ⁴⁄₃, ⅓  (Elbasha & Chhatwal 2016; 3/8 rule at the end for odd n)
+//	weights      w as given: cycles + 1 finite numbers (any quadrature or
+//	             convention a published model used, e.g. Boole's rule)
 //
 // When values change from cycle to cycle, v̄_t is the value of the cycle a
 // trace point stands for: the cycle ending at t with end counting, the one
 // starting at t with beginning counting, and the mean of the two for an
-// inner point under a correction (so the trapezoid gives
+// inner point under a correction or given weights (so the trapezoid gives
 // Σ_k v_k·(x_{k−1} + x_k)/2, as heemod's life-table method does). One-off
 // values on entering state j during cycle k are counted at the end of the
 // cycle, on the flow into j from the other states:
 //
 //	E = Σ_{k=1..n} (1+r)^(−k·Δ) · Σ_j (x_k(j) − x_{k−1}(j)·P_k(j, j)) · e_k(j)
+//
+// and start-up costs (at_start) once, at time 0, on the initial occupancy:
+// S = Σ_i x_0(i) · s(i), whatever the weights w_0.
 //
 // # The cohort engine
 //

@@ -83,7 +83,7 @@ func TestBadInputs(t *testing.T) {
 		{"initial shares", `initial = "H"`, `initial = [0.5, 0.4, 0]`,
 			`inputs.initial: the shares sum to 0.9, expected 1 (within 1e-9)`},
 		{"unknown key", `cycles = 5`, `cycles = 5
-horizon = 5`, `inputs: unknown key "horizon", expected one of: states, dead, initial, strategies, cycles, cycle_years, counting, correction, discount_costs, discount_effects, currency, params, matrices, transitions, costs, utilities, wtp`},
+horizon = 5`, `inputs: unknown key "horizon", expected one of: states, dead, initial, strategies, cycles, cycle_years, counting, correction, weights, discount_costs, discount_effects, currency, params, matrices, transitions, costs, utilities, wtp, mvn, tables, age, tunnels`},
 		{"unknown matrix", `usual = "m"`, `usual = "mm"`,
 			`inputs.transitions.usual: unknown matrix "mm", expected one of: m, treated`},
 		{"unknown strategy", `usual = "m"`, `usual = "m"
@@ -108,7 +108,7 @@ per_cycle`, `inputs.costs[1] (drug): to must be an integer from 1 to 5, got numb
 		{"bases in a loop", `probs = [["C", "p_hs", 0.05], [0, "C", 0.3], [0, 0, 1]]`, `base = "treated"
 rr = 1`, `inputs.matrices.m: the bases form a loop: m → treated → m`},
 		{"reserved parameter", `rr = 0.5`, `mode = 0.5`,
-			`inputs.params: parameter name "mode" is reserved (built-in parameters: mode, n_patients, psa, save_trace; variable: cycle; functions: exp, log, min, max)`},
+			`inputs.params: parameter name "mode" is reserved (built-in parameters: mode, n_patients, psa, save_trace; variable: cycle; functions: abs, exp, floor, if, log, max, min, mod, lookup)`},
 		{"default out of bounds", `default = 0.2, min`, `default = 1.2, min`,
 			`inputs.params.p_hs: default 1.2 is outside [min, max]`},
 		{"discount rate", `discount_costs = 0.035`, `discount_costs = -0.01`,

@@ -12,17 +12,22 @@ import (
 // expr is a compiled cell of the model: a number, or an arithmetic
 // expression over the declared parameters and the cycle number.
 //
-// The language is deliberately small (no eval, no conditionals):
+// The language is deliberately small (no eval, no loops, no code):
 //
-//	expr    = term { ("+" | "-") term }
+//	expr    = sum [ cmp sum ]
+//	cmp     = "<" | "<=" | ">" | ">=" | "==" | "!="     (1 if true, else 0)
+//	sum     = term { ("+" | "-") term }
 //	term    = unary { ("*" | "/") unary }
-//	unary   = ("-" | "+") unary | primary
+//	unary   = ("-" | "+") unary | power
+//	power   = primary [ "^" unary ]                    (right-associative: 2^3^2 = 2^9)
 //	primary = number | name | func "(" expr { "," expr } ")" | "(" expr ")"
-//	func    = exp | log | min | max
+//	func    = exp | log | abs | floor | min | max | mod | if
 //
 // where a name is a declared parameter or "cycle" (the 1-based number of the
-// cycle the value is used in). "−", "×" and "÷" may be written for "-", "*"
-// and "/".
+// cycle the value is used in). "−", "×", "÷", "≤", "≥" and "≠" may be written
+// for "-", "*", "/", "<=", ">=" and "!=". if(c, a, b) is a when c is not 0,
+// else b, and evaluates only the branch it returns; mod(a, b) is
+// a − b·floor(a/b) (the sign of b, as spreadsheets' MOD); -a^2 is −(a²).
 type expr struct {
 	src   string // as written; "" for a plain number
 	root  node
@@ -94,13 +99,47 @@ func (b binary) eval(v env) float64 {
 		return l - r
 	case '*':
 		return l * r
+	case '/':
+		return l / r
+	case '^':
+		return math.Pow(l, r)
 	}
-	return l / r
+	var ok bool
+	switch b.op {
+	case '<':
+		ok = l < r
+	case 'l':
+		ok = l <= r
+	case '>':
+		ok = l > r
+	case 'g':
+		ok = l >= r
+	case '=':
+		ok = l == r
+	case 'n':
+		ok = l != r
+	}
+	if ok {
+		return 1
+	}
+	return 0
 }
 
 func (c call) eval(v env) float64 {
 	x := c.args[0].eval(v)
 	switch c.fn {
+	case "if":
+		if x != 0 {
+			return c.args[1].eval(v)
+		}
+		return c.args[2].eval(v)
+	case "abs":
+		return math.Abs(x)
+	case "floor":
+		return math.Floor(x)
+	case "mod":
+		y := c.args[1].eval(v)
+		return x - y*math.Floor(x/y)
 	case "exp":
 		return math.Exp(x)
 	case "log":
@@ -118,7 +157,7 @@ func (c call) eval(v env) float64 {
 }
 
 // functions maps each function to its number of arguments (-2: two or more).
-var functions = map[string]int{"exp": 1, "log": 1, "min": -2, "max": -2}
+var functions = map[string]int{"exp": 1, "log": 1, "abs": 1, "floor": 1, "min": -2, "max": -2, "mod": 2, "if": 3}
 
 // cycleName is the variable that holds the cycle number.
 const cycleName = "cycle"
@@ -131,6 +170,10 @@ func constExpr(f float64) *expr { return &expr{root: number(f), konst: true} }
 type scope struct {
 	index map[string]int
 	names []string // declared, in env order
+	// tables are the look-up tables of [inputs.tables], by name; age the
+	// cohort's age ([inputs] age), nil when not given.
+	tables map[string]*lookupTable
+	age    *ageVar
 }
 
 func (s *scope) cycleIndex() int { return len(s.names) }
@@ -142,7 +185,7 @@ func parseExpr(src string, sc *scope) (*expr, error) {
 	if p.tok.kind == tEOF {
 		return nil, fmt.Errorf("empty expression %q: expected a number, a parameter or an arithmetic expression", src)
 	}
-	root, err := p.sum()
+	root, err := p.compare()
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +206,7 @@ const (
 	tEOF tokKind = iota
 	tNum
 	tName
-	tOp // + - * / ( ) ,
+	tOp // + - * / ^ ( ) , and the comparisons (op: < l > g = n)
 	tBad
 )
 
@@ -180,7 +223,7 @@ func (t token) String() string {
 	case tEOF:
 		return "end of expression"
 	case tOp:
-		return fmt.Sprintf("%q", string(t.op))
+		return fmt.Sprintf("%q", t.text)
 	}
 	return quoteClip(t.text)
 }
@@ -262,19 +305,49 @@ func (p *parser) next() {
 		p.tok = token{kind: tName, text: p.src[start:end], pos: start}
 		p.pos = end
 	default:
-		op := map[rune]byte{'+': '+', '-': '-', '−': '-', '*': '*', '×': '*', '/': '/', '÷': '/', '(': '(', ')': ')', ',': ','}[r]
+		op := map[rune]byte{'+': '+', '-': '-', '−': '-', '*': '*', '×': '*', '/': '/', '÷': '/', '^': '^', '(': '(', ')': ')', ',': ',',
+			'<': '<', '>': '>', '≤': 'l', '≥': 'g', '≠': 'n'}[r]
 		p.pos += w
+		if p.pos < len(p.src) && p.src[p.pos] == '=' { // <= >= == !=
+			if two := map[rune]byte{'<': 'l', '>': 'g', '=': '=', '!': 'n'}[r]; two != 0 {
+				op = two
+				p.pos++
+			}
+		}
 		if op == 0 {
-			p.tok = token{kind: tBad, text: string(r), pos: start}
+			p.tok = token{kind: tBad, text: p.src[start:p.pos], pos: start}
 			return
 		}
-		p.tok = token{kind: tOp, op: op, text: string(r), pos: start}
+		p.tok = token{kind: tOp, op: op, text: p.src[start:p.pos], pos: start}
 	}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func (p *parser) isOp(op byte) bool { return p.tok.kind == tOp && p.tok.op == op }
+
+// isCompare reports whether op is a comparison.
+func isCompare(op byte) bool { return strings.IndexByte("<l>g=n", op) >= 0 }
+
+func (p *parser) compare() (node, error) {
+	l, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tOp || !isCompare(p.tok.op) {
+		return l, nil
+	}
+	op := p.tok.op
+	p.next()
+	r, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tOp && isCompare(p.tok.op) {
+		return nil, p.errorf("comparisons do not chain (a < b < c); write them apart, e.g. (a < b) * (b < c)")
+	}
+	return binary{op: op, l: l, r: r}, nil
+}
 
 func (p *parser) sum() (node, error) {
 	l, err := p.term()
@@ -312,7 +385,7 @@ func (p *parser) term() (node, error) {
 
 func (p *parser) unary() (node, error) {
 	if !p.isOp('-') && !p.isOp('+') {
-		return p.primary()
+		return p.power()
 	}
 	if err := p.enter(); err != nil {
 		return nil, err
@@ -325,6 +398,25 @@ func (p *parser) unary() (node, error) {
 		return x, err
 	}
 	return neg{x}, nil
+}
+
+// power parses primary [ "^" unary ]: right-associative, and binding
+// tighter than a leading sign (-a^2 = −(a²)).
+func (p *parser) power() (node, error) {
+	x, err := p.primary()
+	if err != nil || !p.isOp('^') {
+		return x, err
+	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	p.next()
+	y, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	return binary{op: '^', l: x, r: y}, nil
 }
 
 func (p *parser) primary() (node, error) {
@@ -344,6 +436,13 @@ func (p *parser) primary() (node, error) {
 			p.cycle, p.names = true, true
 			return ref(p.sc.cycleIndex()), nil
 		}
+		if t.text == ageName && p.sc.age != nil {
+			p.cycle, p.names = true, true
+			return ageNode{a: p.sc.age, cycle: ref(p.sc.cycleIndex())}, nil
+		}
+		if t.text == lookupName {
+			return p.lookup(t)
+		}
 		i, ok := p.sc.index[t.text]
 		if !ok {
 			p.tok = t // position the message at the name
@@ -358,7 +457,7 @@ func (p *parser) primary() (node, error) {
 			}
 			defer func() { p.depth-- }()
 			p.next()
-			x, err := p.sum()
+			x, err := p.compare()
 			if err != nil {
 				return nil, err
 			}
@@ -378,7 +477,7 @@ func (p *parser) badToken() error {
 	if t := p.tok.text; isDigit(t[0]) || t[0] == '.' {
 		return p.errorf("bad number %s", quoteClip(t))
 	}
-	return p.errorf("unexpected character %q; expected numbers, parameter names, + - * / ( ) and exp, log, min, max", p.tok.text)
+	return p.errorf("unexpected character %q; expected numbers, parameter names, + - * / ^ ( ), comparisons (< <= > >= == !=) and exp, log, abs, floor, min, max, mod, if", p.tok.text)
 }
 
 func (p *parser) call(fn token, nargs int) (node, error) {
@@ -392,7 +491,7 @@ func (p *parser) call(fn token, nargs int) (node, error) {
 	p.next()
 	var args []node
 	for {
-		a, err := p.sum()
+		a, err := p.compare()
 		if err != nil {
 			return nil, err
 		}

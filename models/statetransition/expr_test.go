@@ -31,6 +31,29 @@ func TestExpr(t *testing.T) {
 		{"min(a, b_2, 1)", 0.5, false, false},
 		{"max(a, cycle)", 4, true, false},
 		{" a*b_2 ", 1.5, false, false},
+		// Comparisons, conditionals and the other functions (a = 3,
+		// b_2 = 0.5, cycle = 4), each value worked by hand.
+		{"a ^ 2", 9, false, false},
+		{"2 ^ 3 ^ 2", 512, false, true}, // right-associative: 2^9
+		{"-a ^ 2", -9, false, false},    // −(3²)
+		{"2 ^ -1", 0.5, false, true},    // a sign in the exponent
+		{"a * 2 ^ 2", 12, false, false}, // ^ before *
+		{"cycle <= 2", 0, true, false},  // 4 ≤ 2 is false
+		{"cycle > 2", 1, true, false},
+		{"a == 3", 1, false, false},
+		{"a != 3", 0, false, false},
+		{"a ≥ 3", 1, false, false},
+		{"b_2 < a + 1", 1, false, false}, // 0.5 < 4: arithmetic first
+		{"if(cycle <= 2, 0.509, 1)", 1, true, false},
+		{"if(cycle > 2, a, 1 / 0)", 3, true, false}, // the other branch is not evaluated
+		{"if(0, 1, 2)", 2, false, true},
+		{"abs(b_2 - a)", 2.5, false, false},
+		{"floor(a / 2)", 1, false, false},
+		{"floor(-b_2)", -1, false, false},
+		{"mod(cycle, 3)", 1, true, false}, // 4 = 1·3 + 1
+		{"mod(-1, 3)", 2, false, true},    // −1 − 3·floor(−1/3) = −1 + 3
+		{"mod(cycle - 1, 2) == 0", 0, true, false},
+		{"max(0, min(1, a - 2.5))", 0.5, false, false},
 	}
 	for _, c := range cases {
 		e, err := parseExpr(c.src, sc)
@@ -51,7 +74,9 @@ func TestExprErrors(t *testing.T) {
 		{"a +", `in "a +" at character 4: expected a number, a parameter or "(", got end of expression`},
 		{"a b", `in "a b" at character 3: unexpected "b"`},
 		{"(a", `in "(a" at character 3: expected ")", got end of expression`},
-		{"a ^ 2", `in "a ^ 2" at character 3: unexpected character "^"; expected numbers, parameter names, + - * / ( ) and exp, log, min, max`},
+		{"a = 2", `in "a = 2" at character 3: unexpected character "="; expected numbers, parameter names, + - * / ^ ( ), comparisons (< <= > >= == !=) and exp, log, abs, floor, min, max, mod, if`},
+		{"a < 2 < 3", `in "a < 2 < 3" at character 7: comparisons do not chain (a < b < c); write them apart, e.g. (a < b) * (b < c)`},
+		{"if(a, 1)", `in "if(a, 1)": if takes 3 argument, got 2`},
 		{"1.2.3", `in "1.2.3" at character 1: bad number "1.2.3"`},
 		{"x * 2", `in "x * 2" at character 1: unknown name "x"; expected a parameter declared in [inputs.params] (a) or "cycle"`},
 		{"exp(1, 2)", `in "exp(1, 2)": exp takes 1 argument, got 2`},

@@ -16,10 +16,15 @@ import (
 // accepts must evaluate without panicking.
 func FuzzParseExpr(f *testing.F) {
 	for _, s := range []string{"1", "1.5e-3", "a + b_2 * 2", "(a + b_2) * 2", "-a + +2", "2 × a ÷ 4 − 1",
-		"1 - exp(-0.1 * cycle)", "log(a)", "min(a, b_2, 1)", "max(a, cycle)", "a ^ 2", "1.2.3", "exp 2", ""} {
+		"1 - exp(-0.1 * cycle)", "log(a)", "min(a, b_2, 1)", "max(a, cycle)", "a ^ 2", "1.2.3", "exp 2", "",
+		"if(cycle <= 2, a, 1 / 0)", "2 ^ 3 ^ 2", "mod(-1, 3) == 0", "abs(floor(b_2 - a)) != 1", "a < 2 < 3",
+		"lookup(t, age)", "lookup(t, a) * if(age >= 41, 2, 1)", "lookup(z, 1)"} {
 		f.Add(s)
 	}
-	sc := &scope{index: map[string]int{"a": 0, "b_2": 1}, names: []string{"a", "b_2"}}
+	years := 1.0
+	sc := &scope{index: map[string]int{"a": 0, "b_2": 1}, names: []string{"a", "b_2"},
+		tables: map[string]*lookupTable{"t": {name: "t", x: []float64{0, 41}, y: []float64{0.1, 0.2}}},
+		age:    &ageVar{start: 40, dt: &years}}
 	f.Fuzz(func(t *testing.T, src string) {
 		e, err := parseExpr(src, sc)
 		if err != nil {
@@ -53,6 +58,13 @@ func FuzzDescribeInputs(f *testing.F) {
 		f.Add([]byte(sc.Inputs))
 	}
 	f.Add([]byte(`{"states":["well","dead"],"strategies":["a"],"matrices":{"a":[[0.9,0.1],[0,1]]},"cycles":3}`))
+	for _, def := range []string{fmtSprintf(lifeTableDef, "1"), mvnDef, chancellorWithIf, tunnelDef, fmtSprintf(survival, "weights = [0.25, 0.5, 1, 2, 0.25]")} {
+		sc, err := scenarios.Parse("seed.toml", []byte("[study]\nname = \"t\"\nmodel = \"statetransition\"\nseed = 1\n\n"+def))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(sc.Inputs))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !json.Valid(data) {
 			return // the scenario loader hands the model JSON it made itself

@@ -66,11 +66,11 @@ const (
 
 var (
 	inputKeys = []string{"states", "dead", "initial", "strategies", "cycles", "cycle_years", "counting", "correction",
-		"discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp"}
+		"weights", "discount_costs", "discount_effects", "currency", "params", "matrices", "transitions", "costs", "utilities", "wtp", "mvn", "tables", "age", "tunnels"}
 	paramKeys  = []string{"default", "unit", "min", "max", "doc"}
-	derivedKey = []string{"base", "rr", "hr", "apply_to"}
+	derivedKey = []string{"base", "rr", "hr", "apply_to", "set"}
 	periodKeys = []string{"from", "to", "matrix"}
-	costKeys   = []string{"name", "strategies", "from", "to", "per_cycle", "on_entry"}
+	costKeys   = []string{"name", "strategies", "from", "to", "per_cycle", "on_entry", "at_start"}
 	utilKeys   = []string{"name", "strategies", "from", "to", "weights", "on_entry"}
 	wtpKeys    = []string{"from", "to", "points"}
 	nameRE     = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -86,6 +86,7 @@ type definition struct {
 	cycles     int
 	cycleYears float64
 	correction hta.Correction // the trace-point weights (counting and correction together)
+	weights    []float64      // user-given trace-point weights (the weights key); nil: correction's
 	discCosts  *expr
 	discEffect *expr
 	currency   string
@@ -98,6 +99,7 @@ type definition struct {
 	utilities  []*valueItem // nil without [inputs.utilities]
 	qaly       bool         // effects are QALYs (utilities given), else life-years
 	wtp        []float64
+	mvn        []mvnGroup // parameters drawn jointly in a probabilistic run
 }
 
 // paramDef is a parameter declared in [inputs.params].
@@ -124,7 +126,15 @@ type matrixDef struct {
 	hr     bool        // derived: factor is a hazard ratio (else a relative risk)
 	factor *expr       // derived
 	apply  string      // derived: applyAll, applyUpper, applyLower
+	set    []setCell   // derived: cells given their own value after scaling
 	cycle  bool        // its values depend on the cycle number
+}
+
+// setCell is a cell of a derived matrix overridden by set: row i, column
+// j (never the diagonal, which is the complement).
+type setCell struct {
+	i, j int
+	e    *expr
 }
 
 // valueItem is one entry of [[inputs.costs]] or [[inputs.utilities]].
@@ -134,6 +144,7 @@ type valueItem struct {
 	from, to   int    // cycles, inclusive
 	perCycle   []*expr
 	onEntry    []*expr
+	atStart    []*expr // costs: a one-off cost at time 0 in the initial state
 }
 
 // table is a JSON object at a key path, for reading with messages.
@@ -253,9 +264,12 @@ func compile(inputs json.RawMessage) (*definition, error) {
 	if err := t.only(inputKeys); err != nil {
 		return nil, err
 	}
+	if err := expandTunnels(m); err != nil {
+		return nil, err
+	}
 	d := &definition{stateIndex: map[string]int{}}
-	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTime, d.readInitial,
-		d.readMatrices, d.readTransitions, d.readValues, d.readWTP}
+	steps := []func(table) error{d.readStates, d.readStrategies, d.readParams, d.readTables, d.readTime, d.readInitial,
+		d.readMatrices, d.readTransitions, d.readValues, d.readWTP, d.readMVN}
 	for _, step := range steps {
 		if err := step(t); err != nil {
 			return nil, err
@@ -315,7 +329,7 @@ func (d *definition) readStrategies(t table) error {
 // reserved names may not be declared as parameters.
 func reserved(name string) bool {
 	_, fn := functions[name]
-	return fn || name == cycleName || slices.Contains(builtinNames, name)
+	return fn || name == cycleName || name == lookupName || name == tunnelName || slices.Contains(builtinNames, name)
 }
 
 func (d *definition) readParams(t table) error {
@@ -330,7 +344,7 @@ func (d *definition) readParams(t table) error {
 			return errorf(pt.where, "parameter name %q must match %s", name, nameRE)
 		}
 		if reserved(name) {
-			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: exp, log, min, max)", name, strings.Join(builtinNames, ", "))
+			return errorf(pt.where, "parameter name %q is reserved (built-in parameters: %s; variable: cycle; functions: %s)", name, strings.Join(builtinNames, ", "), strings.Join(append(sortedKeys(functions), lookupName), ", "))
 		}
 		p := paramDef{name: name}
 		switch v := pt.m[name].(type) {
@@ -420,6 +434,24 @@ func (d *definition) readTime(t table) error {
 	if err != nil || c == hta.Beginning {
 		return errorf(t.where, "correction must be one of: none, half-cycle, trapezoid, simpson; got %q (for beginning counting write counting = \"beginning\")", corr)
 	}
+	if v, ok := t.m["weights"]; ok {
+		if t.m["counting"] != nil || t.m["correction"] != nil {
+			return errorf(t.where, "weights and counting or correction: give one; weights are the trace points' weights, which counting and correction otherwise set")
+		}
+		xs, ok := v.([]any)
+		if !ok || len(xs) != d.cycles+1 {
+			return errorf(t.where, "weights must be a list of %d numbers, the weights of trace points 0..%d (cycles + 1), got %s", d.cycles+1, d.cycles, describe(v))
+		}
+		d.weights = make([]float64, len(xs))
+		for i, x := range xs {
+			f, ok := x.(float64)
+			if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+				return errorf(t.where, "weights[%d] must be a finite number, got %s", i, describe(x))
+			}
+			d.weights[i] = f
+		}
+		return d.readDiscount(t)
+	}
 	switch {
 	case counting != countEnd && counting != countBeginning && counting != countLifeTable:
 		return errorf(t.where, "counting must be one of: end, beginning, life-table; got %q", counting)
@@ -434,6 +466,20 @@ func (d *definition) readTime(t table) error {
 	default:
 		d.correction = hta.None
 	}
+	return d.readDiscount(t)
+}
+
+// cycleWeights returns the weights of trace points 0..cycles: the
+// user-given weights, or those of the counting convention or correction.
+func (d *definition) cycleWeights() []float64 {
+	if d.weights != nil {
+		return d.weights
+	}
+	return hta.CycleWeights(d.correction, d.cycles)
+}
+
+// readDiscount reads the discount rates.
+func (d *definition) readDiscount(t table) error {
 	for _, r := range []struct {
 		key string
 		dst **expr
@@ -452,6 +498,7 @@ func (d *definition) readTime(t table) error {
 		}
 		*r.dst = e
 	}
+	var err error
 	d.currency, err = t.str("currency", "")
 	return err
 }
@@ -539,15 +586,23 @@ func (d *definition) readMatrices(t table) error {
 			bases[i] = b
 			_, hasRR := raw["rr"]
 			_, hasHR := raw["hr"]
-			if hasRR == hasHR {
-				return errorf(where, "give one of rr (relative risk on each probability) or hr (hazard ratio on each rate)")
+			_, hasSet := raw["set"]
+			if hasRR && hasHR || !hasRR && !hasHR && !hasSet {
+				return errorf(where, "give one of rr (relative risk on each probability) or hr (hazard ratio on each rate), and or set (cells given their own value)")
 			}
 			key := "rr"
 			if hasHR {
 				key, md.hr = "hr", true
 			}
-			if md.factor, err = d.cellExpr(where, key, raw[key]); err != nil {
+			if !hasRR && !hasHR {
+				md.factor = constExpr(1)
+			} else if md.factor, err = d.cellExpr(where, key, raw[key]); err != nil {
 				return err
+			}
+			if hasSet {
+				if md.set, err = d.readSet(where, raw["set"]); err != nil {
+					return err
+				}
 			}
 			if md.apply, err = mtab.str("apply_to", applyAll); err != nil {
 				return err
@@ -591,6 +646,41 @@ func (d *definition) readMatrices(t table) error {
 	return nil
 }
 
+// readSet reads a derived matrix's set: { row = { column = value } },
+// rows and columns named by state, values numbers or expressions.
+func (d *definition) readSet(where string, v any) ([]setCell, error) {
+	rows, ok := v.(map[string]any)
+	if !ok {
+		return nil, errorf(where, "set must be a table { row = { column = value } } of states, got %s", describe(v))
+	}
+	var out []setCell
+	for _, rn := range sortedKeys(rows) {
+		i, ok := d.stateIndex[rn]
+		if !ok {
+			return nil, errorf(where, "set: unknown state %q, expected one of: %s", rn, strings.Join(d.states, ", "))
+		}
+		cols, ok := rows[rn].(map[string]any)
+		if !ok {
+			return nil, errorf(where, "set.%s must be a table { column = value }, got %s", rn, describe(rows[rn]))
+		}
+		for _, cn := range sortedKeys(cols) {
+			j, ok := d.stateIndex[cn]
+			if !ok {
+				return nil, errorf(where, "set.%s: unknown state %q, expected one of: %s", rn, cn, strings.Join(d.states, ", "))
+			}
+			if i == j {
+				return nil, errorf(where, "set.%s.%s: the diagonal is the complement of the row and cannot be set", rn, cn)
+			}
+			e, err := d.cellExpr(where, "set."+rn+"."+cn, cols[cn])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, setCell{i, j, e})
+		}
+	}
+	return out, nil
+}
+
 func without(names []string, name string) []string {
 	out := make([]string, 0, len(names))
 	for _, n := range names {
@@ -604,6 +694,11 @@ func without(names []string, name string) []string {
 func (d *definition) matrixUsesCycle(md *matrixDef) bool {
 	switch md.kind {
 	case kindDerived:
+		for _, c := range md.set {
+			if c.e.cycle {
+				return true
+			}
+		}
 		return md.factor.cycle || d.matrixUsesCycle(d.matrices[md.base])
 	case kindCounts:
 		return false
@@ -864,7 +959,7 @@ func (d *definition) readItems(t table, key, perKey string, keys []string) ([]*v
 		for _, f := range []struct {
 			key string
 			dst *[]*expr
-		}{{perKey, &item.perCycle}, {"on_entry", &item.onEntry}} {
+		}{{perKey, &item.perCycle}, {"on_entry", &item.onEntry}, {"at_start", &item.atStart}} {
 			st, ok, err := it.sub(f.key)
 			if err != nil {
 				return nil, err
@@ -883,8 +978,15 @@ func (d *definition) readItems(t table, key, perKey string, keys []string) ([]*v
 				}
 			}
 		}
-		if item.perCycle == nil && item.onEntry == nil {
-			return nil, errorf(where, "give %s (a value per state and cycle) or on_entry (a one-off value on entering a state), or both", perKey)
+		if item.perCycle == nil && item.onEntry == nil && item.atStart == nil {
+			return nil, errorf(where, "give %s (a value per state and cycle), on_entry (a one-off value on entering a state) or at_start (costs: a one-off cost at time 0), or several", perKey)
+		}
+		if item.atStart != nil {
+			for _, k := range []string{"from", "to"} {
+				if _, ok := it.m[k]; ok && item.perCycle == nil && item.onEntry == nil {
+					return nil, errorf(where, "%s applies to cycles, and at_start is at time 0, before the first cycle; leave %s out", k, k)
+				}
+			}
 		}
 		items[i] = item
 	}

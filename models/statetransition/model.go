@@ -56,7 +56,7 @@ func builtinParams() []models.Param {
 		{Name: ParamPatients, Kind: models.Int, Default: int64(1000), Min: b(1), Max: b(1e7),
 			Doc: "number of individuals simulated in micro mode"},
 		{Name: ParamPSA, Kind: models.Bool, Default: false,
-			Doc: "probabilistic run: each row of a matrix given as counts is drawn from Dirichlet(counts) with the run's seed"},
+			Doc: "probabilistic run: each [[inputs.mvn]] group of parameters is drawn jointly from its multivariate normal, and each row of a matrix given as counts from Dirichlet(counts), with the run's seed"},
 		{Name: ParamSaveTrace, Kind: models.Bool, Default: false,
 			Doc: "write the state occupancy of each strategy at trace points 0..cycles as table trace_<strategy>"},
 	}

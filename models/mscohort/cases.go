@@ -1,0 +1,199 @@
+package mscohort
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// A reference case is a complete, sourced set of inputs shipped as a data
+// file (data/cases/<name>.toml) that a scenario selects by name:
+//
+//	[inputs]
+//	reference_case = "uk_nice"
+//
+// The inputs are then the defaults (data/defaults.toml), overlaid with the
+// case, overlaid with the rest of the scenario's [inputs]. A case's
+// therapies and strategies replace the defaults' wholesale (a case is
+// priced in its own currency). Every input of the case is one [[input]]
+// entry that gives its key, its value (absent: the value of
+// data/defaults.toml, whose source the entry then states), and its status:
+//
+//	sourced      read in the source named (source, where)
+//	alternative  read in a source, but not the one the case asks for (a US
+//	             set in the UK case, say); note says why
+//	derived      computed from sourced numbers; note gives the computation
+//	calibrated   fitted to sourced targets; note names them
+//	assumed      no source; note gives the reason
+//	choice       the analyst's choice that defines the decision problem
+//	             (strategies, threshold grid); note says what it is
+//
+// The report's inputs table (Summary.Inputs) lists every entry.
+
+// caseStatuses are the statuses an input of a reference case may have.
+var caseStatuses = []string{"sourced", "alternative", "derived", "calibrated", "assumed", "choice"}
+
+// ReferenceCase is a parsed reference-case file.
+type ReferenceCase struct {
+	Name      string            `toml:"name" json:"name"`
+	Title     string            `toml:"title" json:"title"`
+	PriceYear string            `toml:"price_year" json:"price_year"`
+	Sources   map[string]string `toml:"sources" json:"sources"`
+	Inputs    []CaseInput       `toml:"input" json:"inputs"`
+}
+
+// CaseInput is one input of a reference case and its provenance.
+type CaseInput struct {
+	Key    string `toml:"key" json:"key"`       // dotted path in [inputs], e.g. "natural_history.relapse_rrms"
+	Value  any    `toml:"value" json:"value"`   // nil: the value of data/defaults.toml
+	SE     any    `toml:"se" json:"se"`         // standard error(s) the source gives, for the record
+	Status string `toml:"status" json:"status"` // one of caseStatuses
+	Source string `toml:"source" json:"source"` // a key of Sources
+	Where  string `toml:"where" json:"where"`   // table, section or page in the source
+	Note   string `toml:"note" json:"note"`
+}
+
+// lifeTableKey is the case key that names a life-table file of data/
+// (columns age,female,male); it sets mortality.female_mx and male_mx.
+const lifeTableKey = "mortality.life_table"
+
+// ReferenceCases returns the names of the shipped reference cases, sorted.
+func ReferenceCases() []string {
+	ents, err := dataFS.ReadDir("data/cases")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".toml"); ok {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// LoadReferenceCase reads and checks the shipped reference case name.
+func LoadReferenceCase(name string) (*ReferenceCase, error) {
+	names := ReferenceCases()
+	if !slices.Contains(names, name) {
+		return nil, inputErr("inputs", "reference_case = %q is not a shipped case, expected one of: %s", name, strings.Join(names, ", "))
+	}
+	b, err := dataFS.ReadFile("data/cases/" + name + ".toml")
+	if err != nil {
+		return nil, err
+	}
+	return parseReferenceCase("data/cases/"+name+".toml", b)
+}
+
+// parseReferenceCase decodes a case file and checks that every input has a
+// known key, a status, and the source or reason its status asks for.
+func parseReferenceCase(file string, b []byte) (*ReferenceCase, error) {
+	var rc ReferenceCase
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(&rc)
+	if err != nil {
+		return nil, fmt.Errorf("mscohort: %s: %w", file, err)
+	}
+	for _, k := range md.Undecoded() {
+		// Values decoded into any report their inner keys as undecoded.
+		if len(k) > 2 && k[0] == "input" && (k[1] == "value" || k[1] == "se") {
+			continue
+		}
+		return nil, fmt.Errorf("mscohort: %s: unknown key %q", file, k.String())
+	}
+	bad := func(i int, format string, args ...any) error {
+		return fmt.Errorf("mscohort: %s: input %d (%s): %s", file, i+1, rc.Inputs[i].Key, fmt.Sprintf(format, args...))
+	}
+	if rc.Name == "" || rc.Title == "" {
+		return nil, fmt.Errorf("mscohort: %s: name and title are required", file)
+	}
+	seen := map[string]bool{}
+	for i, in := range rc.Inputs {
+		if in.Key == "" {
+			return nil, bad(i, "no key")
+		}
+		if seen[in.Key] {
+			return nil, bad(i, "key given twice")
+		}
+		seen[in.Key] = true
+		if !slices.Contains(caseStatuses, in.Status) {
+			return nil, bad(i, "status %q, expected one of: %s", in.Status, strings.Join(caseStatuses, ", "))
+		}
+		switch in.Status {
+		case "sourced", "alternative", "derived", "calibrated":
+			if _, ok := rc.Sources[in.Source]; !ok {
+				return nil, bad(i, "status %q needs a source from [sources], got %q", in.Status, in.Source)
+			}
+		}
+		switch in.Status {
+		case "alternative", "derived", "calibrated", "assumed", "choice":
+			if strings.TrimSpace(in.Note) == "" {
+				return nil, bad(i, "status %q needs a note (why, or how it was computed)", in.Status)
+			}
+		}
+	}
+	return &rc, nil
+}
+
+// overlay returns the case as an [inputs] table; an entry without a value
+// takes the value of def (the decoded data/defaults.toml).
+func (rc *ReferenceCase) overlay(def map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for _, in := range rc.Inputs {
+		value := in.Value
+		if value == nil {
+			var ok bool
+			if value, ok = lookup(def, in.Key); !ok {
+				return nil, fmt.Errorf("mscohort: reference case %s: input %q has no value and data/defaults.toml none either", rc.Name, in.Key)
+			}
+		}
+		if in.Key == lifeTableKey {
+			file, _ := value.(string)
+			f, err := dataFS.Open("data/" + file)
+			if err != nil {
+				return nil, fmt.Errorf("mscohort: reference case %s: life table %q: %w", rc.Name, file, err)
+			}
+			female, male, err := readLifeTable(f)
+			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("mscohort: data/%s: %w", file, err)
+			}
+			mort, _ := out["mortality"].(map[string]any)
+			if mort == nil {
+				mort = map[string]any{}
+				out["mortality"] = mort
+			}
+			mort["female_mx"], mort["male_mx"] = toAny(female), toAny(male)
+			continue
+		}
+		m := out
+		path := strings.Split(in.Key, ".")
+		for _, p := range path[:len(path)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[path[len(path)-1]] = deepCopy(value)
+	}
+	return out, nil
+}
+
+// lookup returns the value at a dotted path of a decoded table.
+func lookup(m map[string]any, key string) (any, bool) {
+	path := strings.Split(key, ".")
+	for _, p := range path[:len(path)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		m = sub
+	}
+	v, ok := m[path[len(path)-1]]
+	return v, ok
+}

@@ -1,0 +1,309 @@
+package mscohort
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// caseKeys lists the inputs a reference case must give: every key of the
+// inputs table except the life table's two columns (given as
+// mortality.life_table), the listed patients and the case's own name;
+// every therapy's keys; strategies and wtp_grid as wholes.
+func caseKeys(t *testing.T, in *rawInputs) []string {
+	t.Helper()
+	var keys []string
+	for _, k := range schema["inputs"] {
+		switch k {
+		case "reference_case", "patients":
+		case "natural_history", "costs", "utilities", "baseline", "psa":
+			for _, sub := range schema["inputs."+k] {
+				keys = append(keys, k+"."+sub)
+			}
+		case "mortality":
+			keys = append(keys, "mortality.smr", lifeTableKey)
+		case "therapies":
+			for _, name := range sortedKeys(in.Therapies) {
+				for _, sub := range schema["inputs.therapies.*"] {
+					keys = append(keys, "therapies."+name+"."+sub)
+				}
+			}
+		default:
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// TestReferenceCasesAreSourced checks that each shipped case parses (the
+// parser refuses an input without a status, a sourced input without a
+// source from [sources], and an assumed one without its reason), that it
+// gives every input of the model (so no number falls back to an unlisted
+// default), and that the model compiles with it.
+func TestReferenceCasesAreSourced(t *testing.T) {
+	names := ReferenceCases()
+	if !slices.Equal(names, []string{"uk_nice", "us_icer"}) {
+		t.Fatalf("cases %v", names)
+	}
+	for _, name := range names {
+		rc, err := LoadReferenceCase(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs := mustJSON(t, map[string]any{"reference_case": name})
+		in, err := parseInputs(inputs)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if in.ReferenceCase != name {
+			t.Errorf("%s: reference_case %q", name, in.ReferenceCase)
+		}
+		given := map[string]bool{}
+		for _, e := range rc.Inputs {
+			given[e.Key] = true
+		}
+		for _, k := range caseKeys(t, in) {
+			if !given[k] {
+				t.Errorf("%s: input %s has no entry (value and source)", name, k)
+			}
+		}
+		if _, err := (Model{}).DescribeInputs(inputs); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The UK case's numbers are the ones read (ms-inputs.md §2.1, §4.3, §5.1).
+	in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": "uk_nice"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Currency != "GBP" || in.DiscountCosts != 0.035 || in.NaturalHistory.RelapseRRMS[0] != 0.890 || in.Mortality.SMR[9] != 6.45 ||
+		in.Therapies["ofatumumab"].Cost != 19469 || len(in.Therapies) != 1 || len(in.Strategies) != 2 {
+		t.Errorf("uk_nice inputs: %+v", in)
+	}
+	// 365.25/28 pens a year at £1,492.50 (NICE TA699 §2.3) is £19,469.
+	if got := math.Round(365.25 / 28 * 1492.50); got != 19469 {
+		t.Errorf("ofatumumab annual cost %v", got)
+	}
+	// The relapse-rate CV 0.30 is SE/rate of the NICE set at every EDSS.
+	rc, _ := LoadReferenceCase("uk_nice")
+	for _, e := range rc.Inputs {
+		if e.Key == "natural_history.relapse_rrms" {
+			for i, se := range e.SE.([]any) {
+				if cv := se.(float64) / e.Value.([]any)[i].(float64); math.Abs(cv-0.30) > 0.0051 {
+					t.Errorf("EDSS %d: SE/rate %v, expected 0.30 (two published digits)", i, cv)
+				}
+			}
+		}
+	}
+	// A scenario's [inputs] still overrides the case.
+	in, err = parseInputs(mustJSON(t, map[string]any{"reference_case": "uk_nice", "wtp": 20000}))
+	if err != nil || in.WTP != 20000 {
+		t.Errorf("override: %v, wtp %v", err, in.WTP)
+	}
+}
+
+func TestReferenceCaseErrors(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"no status", "name='x'\ntitle='x'\n[[input]]\nkey='wtp'\nvalue=1\n", `status ""`},
+		{"no source", "name='x'\ntitle='x'\n[[input]]\nkey='wtp'\nvalue=1\nstatus='sourced'\n", "needs a source"},
+		{"unknown source", "name='x'\ntitle='x'\n[sources]\na='A'\n[[input]]\nkey='wtp'\nvalue=1\nstatus='derived'\nsource='b'\nnote='n'\n", "needs a source"},
+		{"assumed without reason", "name='x'\ntitle='x'\n[[input]]\nkey='wtp'\nvalue=1\nstatus='assumed'\n", "needs a note"},
+		{"twice", "name='x'\ntitle='x'\n[[input]]\nkey='wtp'\nstatus='choice'\nnote='n'\n[[input]]\nkey='wtp'\nstatus='choice'\nnote='n'\n", "twice"},
+		{"unknown key", "name='x'\ntitle='x'\nauthor='me'\n", "unknown key"},
+	} {
+		if _, err := parseReferenceCase("x.toml", []byte(tc.text)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	_, err := parseInputs(json.RawMessage(`{"reference_case": "fr_has"}`))
+	if err == nil || !strings.Contains(err.Error(), `reference_case = "fr_has" is not a shipped case, expected one of: uk_nice, us_icer`) {
+		t.Errorf("unknown case: %v", err)
+	}
+}
+
+// readMx reads a life-table CSV of data/ (age,female,male) with its own
+// parser: column col (1 female, 2 male).
+func readMx(t *testing.T, file string, col int) []float64 {
+	t.Helper()
+	b, err := os.ReadFile("data/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mx []float64
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) != 3 || strings.HasPrefix(line, "#") || f[0] == "age" {
+			continue
+		}
+		x, err := strconv.ParseFloat(f[col], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mx = append(mx, x)
+	}
+	return mx
+}
+
+// TestReferenceCaseLifeExpectancy runs each case with the EDSS frozen
+// (identity matrix, no conversion to SPMS) and checks the cohort's
+// life-years, relapses, costs and QALYs against a hand computation from
+// the case's life table and mortality multiplier. With the death hazard
+// λ_k = SMR·m(a0+k) constant over year k of follow-up, survival S_{k+1} =
+// S_k·e^{−λ_k} and, continuously discounted at ρ = ln(1+r),
+//
+//	LY  = Σ_k S_k·(1 − e^{−λ_k})/λ_k
+//	LYd = Σ_k S_k·e^{−ρk}·(1 − e^{−(λ_k+ρ)})/(λ_k+ρ)
+//
+// to the horizon age 100 (annual discounting, the UK case's: LYd = Σ_k
+// S_k·(1+r)^(−k)·(1 − e^{−λ_k})/λ_k); relapses = ARR·LY, cost_disc = (c_EDSS +
+// ARR·c_relapse)·LYd, qaly_disc = (u_EDSS − ARR·disutility·duration)·LYd.
+// The cohort integrates within 1e-7 (cohort.go), so the tolerance is 1e-6
+// relative.
+func TestReferenceCaseLifeExpectancy(t *testing.T) {
+	identity := make([][]float64, NEDSS)
+	for i := range identity {
+		identity[i] = make([]float64, NEDSS)
+		identity[i][i] = 1
+	}
+	for _, tc := range []struct {
+		name, strategy, table string
+		female                bool
+		age                   float64
+		edss                  int
+		// The case's numbers at that EDSS, as written in its data file
+		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006, Irish relapse
+		// cost, ICER-2017 utility; us_icer: data/defaults.toml).
+		smr, arr, cost, relCost, util, loss, r float64
+		annual                                 bool
+	}{
+		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000, 1395, 0.6946, 0.076 * 0.5, 0.035, true},
+		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03, false},
+	} {
+		edss := make([]float64, NEDSS)
+		edss[tc.edss] = 1
+		female := 0.0
+		col := 2
+		if tc.female {
+			female, col = 1, 1
+		}
+		inputs := mustJSON(t, map[string]any{
+			"reference_case":  tc.name,
+			"natural_history": map[string]any{"rrms": identity, "to_spms": make([]float64, NEDSS)},
+			"baseline":        map[string]any{"age_mean": tc.age, "age_sd": 0, "female": female, "spms": 0, "edss": edss},
+		})
+		out := run(t, inputs, map[string]any{ParamMode: ModeCohort}, 1)
+		mx := readMx(t, tc.table, col)
+		rho := math.Log1p(tc.r)
+		var ly, lyd float64
+		s := 1.0
+		for k := 0; tc.age+float64(k) < 100; k++ {
+			lam := tc.smr * mx[int(tc.age)+k]
+			ly += s * -math.Expm1(-lam) / lam
+			if tc.annual {
+				lyd += s * math.Exp(-rho*float64(k)) * -math.Expm1(-lam) / lam
+			} else {
+				lyd += s * math.Exp(-rho*float64(k)) * -math.Expm1(-(lam + rho)) / (lam + rho)
+			}
+			s *= math.Exp(-lam)
+		}
+		p := tc.strategy + "_"
+		for _, c := range []struct {
+			out  string
+			want float64
+		}{
+			{"ly", ly}, {"ly_disc", lyd}, {"relapses", tc.arr * ly},
+			{"cost_disc", (tc.cost + tc.arr*tc.relCost) * lyd},
+			{"qaly_disc", (tc.util - tc.arr*tc.loss) * lyd},
+		} {
+			if got := out[p+c.out]; math.Abs(got-c.want) > 1e-6*math.Abs(c.want) {
+				t.Errorf("%s %s%s = %.9g, hand computation %.9g", tc.name, p, c.out, got, c.want)
+			}
+		}
+	}
+}
+
+// TestReferenceCaseSummaryListsInputs checks that the study summary (and so
+// the report's inputs table) lists every input of the case with its
+// provenance: the full reference for each sourced one, the reason for each
+// assumed one.
+func TestReferenceCaseSummaryListsInputs(t *testing.T) {
+	for _, name := range ReferenceCases() {
+		inputs := mustJSON(t, map[string]any{"reference_case": name})
+		s, err := Model{}.Summarize(inputs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := s.(*Summary)
+		rc, _ := LoadReferenceCase(name)
+		if sm.ReferenceCase != name || len(sm.Inputs) != len(rc.Inputs) {
+			t.Fatalf("%s: case %q, %d inputs, want %d", name, sm.ReferenceCase, len(sm.Inputs), len(rc.Inputs))
+		}
+		for _, in := range sm.Inputs {
+			if in.Value == "" || in.Value == "null" {
+				t.Errorf("%s: %s has no value", name, in.Key)
+			}
+			if in.Status != "assumed" && in.Status != "choice" && in.Source == "" || in.Status == "assumed" && in.Note == "" {
+				t.Errorf("%s: %s (%s) has neither source nor reason", name, in.Key, in.Status)
+			}
+		}
+	}
+}
+
+// TestReferenceCasesDESAgreesWithCohort: for both reference cases (their
+// whole starting population, each case's discounting convention) the DES
+// agrees with the cohort within 4 standard errors, as desAgreesWithCohort
+// checks for the defaults; one timing (continuous, the cases' default).
+func TestReferenceCasesDESAgreesWithCohort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("DES of 10 × 2,000 patients per case")
+	}
+	const runs, n = 10, 2000
+	for _, name := range ReferenceCases() {
+		inputs := mustJSON(t, map[string]any{"reference_case": name})
+		cohort := run(t, inputs, map[string]any{ParamMode: ModeCohort}, 1)
+		sum, sum2 := map[string]float64{}, map[string]float64{}
+		for r := range runs {
+			for k, v := range run(t, inputs, map[string]any{ParamPatients: int64(n)}, uint64(300+r)) {
+				sum[k] += v
+				sum2[k] += v * v
+			}
+		}
+		checked := 0
+		for k, want := range cohort {
+			if k == "patient_years" || strings.HasSuffix(k, "_icer") || strings.HasPrefix(k, "nh_") {
+				continue
+			}
+			mean := sum[k] / runs
+			se := math.Sqrt(max(0, sum2[k]/runs-mean*mean) / (runs - 1))
+			if d := math.Abs(mean - want); d > 4*se+1e-6*math.Abs(want) {
+				t.Errorf("%s: %s: DES %.6g ± %.3g (SE), cohort %.6g: %.1f SE apart", name, k, mean, se, want, d/se)
+			}
+			checked++
+		}
+		if checked < 20 {
+			t.Fatalf("%s: compared only %d outputs", name, checked)
+		}
+	}
+}
+
+// FuzzInputs feeds arbitrary JSON to the inputs reader (defaults, a
+// reference case, the scenario's [inputs]): it must not panic, and an
+// error must be one line.
+func FuzzInputs(f *testing.F) {
+	for _, s := range []string{`{}`, `{"reference_case": "uk_nice"}`, `{"reference_case": "us_icer", "wtp": 5}`,
+		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		if _, err := parseInputs(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+			t.Fatalf("error is not one line: %q", err)
+		}
+	})
+}

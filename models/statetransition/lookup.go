@@ -1,0 +1,158 @@
+package statetransition
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Look-up tables and the cohort's age.
+//
+//	age = 40                        # the cohort's age at the start of cycle 1 (years)
+//
+//	[inputs.tables.qx_female]       # a step function of x: y[i] for x[i] <= x < x[i+1]
+//	x = [40, 41, 42]                # increasing; y[0] below x[0], the last y beyond the last x
+//	y = [0.0009, 0.0010, 0.0011]
+//
+// and in an expression lookup(qx_female, age): the variable age is the
+// age at the start of the cycle the value is used in, age + (cycle − 1)·
+// cycle_years, so it advances with the cohort; a life table by age and sex
+// is two tables and if(female, lookup(qx_female, age), lookup(qx_male,
+// age)) with a parameter female.
+
+const (
+	lookupName = "lookup"
+	ageName    = "age"
+)
+
+// lookupTable is one [inputs.tables] entry.
+type lookupTable struct {
+	name string
+	x, y []float64
+}
+
+// at returns y[i] for the last x[i] <= x (y[0] below x[0]).
+func (t *lookupTable) at(x float64) float64 {
+	i := sort.SearchFloat64s(t.x, x) // first x[i] >= x
+	if i < len(t.x) && t.x[i] == x {
+		return t.y[i]
+	}
+	return t.y[max(i-1, 0)]
+}
+
+// ageVar is the cohort's age: start + (cycle − 1)·years per cycle.
+type ageVar struct {
+	start float64
+	dt    *float64 // definition.cycleYears, read after the tables
+}
+
+type (
+	lookupNode struct {
+		t *lookupTable
+		x node
+	}
+	ageNode struct {
+		a     *ageVar
+		cycle node
+	}
+)
+
+func (l lookupNode) eval(v env) float64 { return l.t.at(l.x.eval(v)) }
+
+// eval: values used at time 0 (cycle 0: start-up costs) see the start age.
+func (a ageNode) eval(v env) float64 {
+	return a.a.start + math.Max(a.cycle.eval(v)-1, 0)*(*a.a.dt)
+}
+
+// lookup parses lookup(table, x); the name token has been read.
+func (p *parser) lookup(fn token) (node, error) {
+	if !p.isOp('(') {
+		return nil, p.errorf("function lookup needs its arguments in parentheses, got %s", p.tok)
+	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	p.next()
+	t := p.tok
+	tab, ok := p.sc.tables[t.text]
+	if t.kind != tName || !ok {
+		return nil, p.errorf("lookup's first argument must be a table of [inputs.tables] (%s), got %s", strings.Join(sortedKeys(p.sc.tables), ", "), t)
+	}
+	p.next()
+	if !p.isOp(',') {
+		return nil, p.errorf("expected \",\" after the table in lookup, got %s", p.tok)
+	}
+	p.next()
+	x, err := p.compare()
+	if err != nil {
+		return nil, err
+	}
+	if !p.isOp(')') {
+		return nil, p.errorf("lookup takes a table and one value, got %s", p.tok)
+	}
+	p.next()
+	p.names = true
+	return lookupNode{t: tab, x: x}, nil
+}
+
+// readTables reads [inputs.tables] and [inputs] age into the scope.
+func (d *definition) readTables(t table) error {
+	d.scope.tables = map[string]*lookupTable{}
+	if v, ok := t.m["age"]; ok {
+		f, ok := v.(float64)
+		if !ok || !(f >= 0) || math.IsInf(f, 0) {
+			return errorf(t.where, "age must be the cohort's age at the start in years, a number >= 0, got %s", describe(v))
+		}
+		d.scope.age = &ageVar{start: f, dt: &d.cycleYears}
+	}
+	tt, ok, err := t.sub("tables")
+	if err != nil || !ok {
+		return err
+	}
+	for _, name := range sortedKeys(tt.m) {
+		where := tt.at(name)
+		if !nameRE.MatchString(name) || reserved(name) || slices.Contains(d.scope.names, name) || name == lookupName || name == ageName {
+			return errorf(where, "table name %q must match %s and not be a parameter, function or variable", name, nameRE)
+		}
+		m, ok := tt.m[name].(map[string]any)
+		if !ok {
+			return errorf(where, "must be a table {x, y}, got %s", describe(tt.m[name]))
+		}
+		tab := table{where: where, m: m}
+		if err := tab.only([]string{"x", "y"}); err != nil {
+			return err
+		}
+		lt := &lookupTable{name: name}
+		for _, c := range []struct {
+			key string
+			dst *[]float64
+		}{{"x", &lt.x}, {"y", &lt.y}} {
+			xs, ok := m[c.key].([]any)
+			if !ok || len(xs) == 0 || len(xs) > maxTableRows {
+				return errorf(where, "%s must be a list of 1 to %d numbers, got %s", c.key, maxTableRows, describe(m[c.key]))
+			}
+			for i, x := range xs {
+				f, ok := x.(float64)
+				if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+					return errorf(where, "%s[%d] must be a finite number, got %s", c.key, i, describe(x))
+				}
+				*c.dst = append(*c.dst, f)
+			}
+		}
+		if len(lt.x) != len(lt.y) {
+			return errorf(where, "x has %d values and y %d; expected as many", len(lt.x), len(lt.y))
+		}
+		for i := 1; i < len(lt.x); i++ {
+			if !(lt.x[i] > lt.x[i-1]) {
+				return errorf(where, "x must increase: x[%d] = %s after %s", i, fmtNum(lt.x[i]), fmtNum(lt.x[i-1]))
+			}
+		}
+		d.scope.tables[name] = lt
+	}
+	return nil
+}
+
+// maxTableRows bounds a look-up table.
+const maxTableRows = 100000
