@@ -441,7 +441,7 @@ type output struct {
 // exampleRow is a bundled scenario the run form offers.
 type exampleRow struct {
 	File, Name, Model, Doc string
-	Patients               int64 // its n_patients, 0 when it has none
+	Patients               int64  // its n_patients, 0 when it has none
 	Why                    string // why it cannot be personalised for this patient, "" when it can
 }
 
