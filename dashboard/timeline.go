@@ -183,8 +183,12 @@ func (tl *timeline) x(t time.Time) float64 {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // ticks puts a tick on 1 January every 1, 2, 5, 10, ... years, at most 12.
-func (tl *timeline) ticks() {
-	years := tl.t1.Year() - tl.t0.Year() + 1
+func (tl *timeline) ticks() { tl.Ticks = yearTicks(tl.t0, tl.t1, tl.x) }
+
+// yearTicks returns the ticks on 1 January every 1, 2, 5, 10, ... years
+// (at most 12) from t0 to t1, at x(date).
+func yearTicks(t0, t1 time.Time, x func(time.Time) float64) []tick {
+	years := t1.Year() - t0.Year() + 1
 	step := 1
 	for _, s := range []int{1, 2, 5, 10, 20, 50} {
 		step = s
@@ -192,16 +196,18 @@ func (tl *timeline) ticks() {
 			break
 		}
 	}
-	for y := tl.t0.Year(); y <= tl.t1.Year(); y++ {
+	var out []tick
+	for y := t0.Year(); y <= t1.Year(); y++ {
 		if y%step != 0 {
 			continue
 		}
 		t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-		if t.Before(tl.t0) || t.After(tl.t1) {
+		if t.Before(t0) || t.After(t1) {
 			continue
 		}
-		tl.Ticks = append(tl.Ticks, tick{X: tl.x(t), Label: strconv.Itoa(y)})
+		out = append(out, tick{X: x(t), Label: strconv.Itoa(y)})
 	}
+	return out
 }
 
 // span returns the bar from start to stop (” or unreadable: open, to the
