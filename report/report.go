@@ -81,6 +81,12 @@ func studySections(st *StudyOutputs) ([]section, error) {
 			return nil, err
 		}
 		secs = append(secs, s)
+	case "atrial":
+		s, err := atrialSections(st)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, s...)
 	case "brain":
 		s, err := brainSections(st)
 		if err != nil {
