@@ -163,3 +163,38 @@ func forecasts(rec *patient.Record) []*forecastChart {
 	}
 	return out
 }
+
+// studyPicture is the main picture of a stored atrial or brain study
+// (report.MainFigure), shown above the predictions table.
+type studyPicture struct {
+	ID, Study, Model, PatientID string
+	PredictionID                int64
+	report.Figure
+}
+
+// studyPictures returns the picture of each atrial and brain study stored
+// for rec, newest first; a study whose folder cannot be read is skipped.
+func studyPictures(rec *patient.Record) []studyPicture {
+	var out []studyPicture
+	for i := len(rec.Studies) - 1; i >= 0; i-- {
+		st := rec.Studies[i]
+		if st.Model != "atrial" && st.Model != "brain" {
+			continue
+		}
+		k := slices.IndexFunc(rec.Predictions, func(p patient.Prediction) bool { return p.StudyID == st.ID })
+		if k < 0 {
+			continue
+		}
+		so, err := report.LoadStudy(st.Output)
+		if err != nil {
+			continue
+		}
+		f, ok, err := report.MainFigure(so)
+		if err != nil || !ok {
+			continue
+		}
+		out = append(out, studyPicture{ID: fmt.Sprintf("picture-%d", st.ID), Study: st.Name, Model: st.Model,
+			PatientID: rec.Patient.ID, PredictionID: rec.Predictions[k].ID, Figure: f})
+	}
+	return out
+}

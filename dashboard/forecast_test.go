@@ -55,7 +55,8 @@ func TestForecastChartAxis(t *testing.T) {
 
 // TestPatientPageForecast: MS-0001's page draws the stored MS forecast
 // (report/testdata/ms-patient: strategies a and b, both in EDSS state 2
-// at year 0) on the patient's EDSS axis, with the report one click away.
+// at year 0) on the patient's EDSS axis, and a brain study's onset chart,
+// each with the report one click away.
 func TestPatientPageForecast(t *testing.T) {
 	f := newFixture(t, "")
 	ctx := context.Background()
@@ -75,6 +76,15 @@ func TestPatientPageForecast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A brain study (report/testdata/vep): its onset chart is the picture.
+	vep, _ := filepath.Abs(filepath.Join("..", "report", "testdata", "vep"))
+	bid, err := w.AddStudy(ctx, patient.Study{Name: "vep", Model: "brain", ModelVersion: "1", Output: vep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.AddPrediction(ctx, patient.Prediction{PatientID: f.ms, StudyID: bid, RunID: "r000000", Outputs: map[string]float64{"x": 1}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +94,7 @@ func TestPatientPageForecast(t *testing.T) {
 		fmt.Sprintf(`href="/patients/%s/predictions/%d/report">Full report</a>`, f.ms, pid),
 		`<g class="strategy" data-strategy="a">`, `<g class="strategy" data-strategy="b">`,
 		"index 2018-07-03", "<title>2018-07-03: EDSS 2.5</title>",
+		fmt.Sprintf(`<figure class="picture" id="picture-%d" data-model="brain">`, bid), "First seizure onset of each region",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

@@ -481,7 +481,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	offered, absent := s.examplesFor(rec)
 	s.render(w, http.StatusOK, "patient.html", map[string]any{
 		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
-		"Forecasts": forecasts(rec), "Examples": offered, "Absent": absent, "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
+		"Forecasts": forecasts(rec), "Pictures": studyPictures(rec), "Examples": offered, "Absent": absent, "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
 	})
 }
 
