@@ -17,7 +17,7 @@ const (
 	fcTop        = 14.0
 	fcPlotH      = 190.0 // EDSS 0 at fcTop+fcPlotH, 10 at fcTop
 	fcLeft       = 48.0
-	fcRight      = 180.0 // legend column
+	fcRight      = 290.0 // legend column
 	fcMaxYears   = 10    // years of forecast drawn; the report has them all
 	fcEDSSMaxVal = 10.0
 )

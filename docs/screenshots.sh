@@ -38,7 +38,7 @@ shoot() { # url png width height
 section() {
 	[ -f "$1" ] || { echo "screenshots.sh: no $1" >&2; return 0; }
 	sed "s|</head>|<style>section:not(#$2){display:none}</style></head>|" "$1" > "$tmp/$2.html"
-	shoot "file://$PWD/$tmp/$2.html" "$3" 1000 "$4"
+	shoot "file://$tmp/$2.html" "$3" 1000 "$4"
 }
 
 go build -o "$tmp/mdtwin" ./cmd/mdtwin
@@ -54,6 +54,6 @@ done
 ms=$(ls -d "$demo"/ms-forecast-* | sort | head -n 1)
 pid=${ms##*/ms-forecast-}
 shoot "http://127.0.0.1:$port/patients/$pid" docs/dashboard-patient.png 1040 900
-section "$ms/report.html" edss-forecast docs/report-ms.png 640
-for d in "$demo"/atrial-*/round-01; do section "$d/report.html" atrial-map docs/atrial-map.png 600; done
-for d in "$demo"/vep-*; do section "$d/report.html" onsets docs/brain-onsets.png 560; done
+section "$ms/report.html" edss-forecast docs/report-ms.png 760
+for d in "$demo"/atrial-*/round-01; do section "$d/report.html" atrial-map docs/atrial-map.png 800; done
+for d in "$demo"/vep-*; do section "$d/report.html" onsets docs/brain-onsets.png 760; done

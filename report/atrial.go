@@ -90,10 +90,10 @@ func atrialSections(st *StudyOutputs) ([]section, error) {
 		return nil, err
 	}
 	s := section{ID: "atrial-map", Title: "Atrial map",
-		Notes: []string{fmt.Sprintf("The atrium from %s, %d nodes and %d triangles, seen from two opposite sides along its thinnest axis (orthographic, lit from the viewer). %d re-entrant drivers over the study's runs.",
-			source, len(m.Points), m.NumCells(), len(drivers))},
+		Notes: []string{fmt.Sprintf("The atrium from %s, %d nodes and %d triangles, seen from two opposite sides along its thinnest axis (orthographic, lit from the viewer). %s over the study's runs.",
+			source, len(m.Points), m.NumCells(), plural(len(drivers), "re-entrant driver", "re-entrant drivers"))},
 		Figures: []figure{{ID: "atrial-map-plot", SVG: svg,
-			Caption: "Tissue (beige), non-conducting fibrotic tissue (grey), ablation lesions (red) and the drivers' phase-singularity positions (blue rings; hover for run and rotations)."}}}
+			Caption: "Tissue (beige), non-conducting fibrotic tissue (grey), ablation lesions (red) and the drivers' phase-singularity positions (blue rings, dashed when behind the wall; hover for run and rotations)."}}}
 	return []section{s}, nil
 }
 
@@ -143,12 +143,17 @@ func atrialMap(m *mesh.Mesh, blocked, lesion *mesh.Field, drivers []atrialDriver
 		for _, d := range drivers {
 			x, y, depth := proj(d.Pos)
 			ix, iy := int(x), int(y)
-			// Visible when no surface is more than 2 mm in front of it.
-			if ix < 0 || iy < 0 || ix >= atrialViewW || iy >= atrialViewH || depth < zbuf[iy*atrialViewW+ix]-2 {
+			if ix < 0 || iy < 0 || ix >= atrialViewW || iy >= atrialViewH {
 				continue
 			}
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="6" fill="none" stroke="#0050b4" stroke-width="2.5"><title>driver of run %s, %.2g rotations</title></circle>`,
-				float64(x0)+x, y, template.HTMLEscapeString(d.Run), d.Rotations)
+			// Visible when no surface is more than 2 mm in front of it;
+			// a hidden driver is drawn dashed, seen through the wall.
+			style, where := `stroke-width="2.5"`, ""
+			if depth < zbuf[iy*atrialViewW+ix]-2 {
+				style, where = `stroke-width="1.5" stroke-dasharray="3 2" stroke-opacity="0.8"`, ", behind the wall in this view"
+			}
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="6" fill="none" stroke="#0050b4" %s><title>driver of run %s, %.2g rotations%s</title></circle>`,
+				float64(x0)+x, y, style, template.HTMLEscapeString(d.Run), d.Rotations, where)
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -248,4 +253,12 @@ func rasterise(m *mesh.Mesh, proj func(mgl64.Vec3) (float64, float64, float64), 
 		}
 	}
 	return img, zbuf
+}
+
+// plural writes n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
