@@ -51,13 +51,13 @@ const (
 // folder (the repository root): third-party data kept out of the binary
 // (see their PROVENANCE.md files).
 const (
-	demoSource      = "urn:example:mdtwin-demo"
-	demoAFPatient   = "AF-0001"
-	demoEPPatient   = "EP-0001"
-	demoAtrialMesh  = "mesh/testdata/atrium.vtp"
-	demoConnectome  = "models/brain/testdata/connectivity_76.zip"
-	demoSEEG        = "models/brain/testdata/seeg_588.txt"
-	demoEZHypothesi = "demo_ez_hypothesis.toml" // in the samples
+	demoSource       = "urn:example:mdtwin-demo"
+	demoAFPatient    = "AF-0001"
+	demoEPPatient    = "EP-0001"
+	demoAtrialMesh   = "mesh/testdata/atrium.vtp"
+	demoConnectome   = "models/brain/testdata/connectivity_76.zip"
+	demoSEEG         = "models/brain/testdata/seeg_588.txt"
+	demoEZHypothesis = "demo_ez_hypothesis.toml" // in the samples
 )
 
 // demoFlags are demo's own flags.
@@ -234,7 +234,7 @@ func (a *app) demoIngest(ctx context.Context, out, data string) (*store.Patients
 		{af, filepath.Join(data, demoAtrialMesh), embodiment.AssetAtrialMesh, "2021-06-14", "left-atrium surface mesh (LGE MRI segmentation)"},
 		{ep, filepath.Join(data, demoConnectome), embodiment.AssetConnectome, "2022-10-03", "structural connectome, 76 regions"},
 		{ep, filepath.Join(data, demoSEEG), embodiment.AssetSEEGContacts, "2022-10-03", "SEEG contacts of the implantation"},
-		{ep, filepath.Join(samples, demoEZHypothesi), embodiment.AssetEZHypothesis, "2022-10-17", "EZ hypothesis and candidate resections"},
+		{ep, filepath.Join(samples, demoEZHypothesis), embodiment.AssetEZHypothesis, "2022-10-17", "EZ hypothesis and candidate resections"},
 	}
 	for _, as := range assets {
 		if _, err := os.Stat(as.file); err != nil {
