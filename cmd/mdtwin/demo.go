@@ -41,6 +41,10 @@ const (
 	// in round 2) and two rounds, so that round 1's driver is ablated and
 	// the lesions tested in round 2. On 2 idle cores the example measured
 	// about 5.7 s per site and round, so this step takes about 2 min.
+	// `time go run ./cmd/mdtwin demo` on the 2-core development machine,
+	// shared with other jobs (load average 6–12): 7 min 27 s wall, 3 min
+	// 35 s user CPU, the atrial step most of it; the same 2 drivers and 2
+	// lesions (25.2 mm²) as with the example's 12 sites.
 	demoAtrialSites  = 10
 	demoAtrialRounds = 2
 	demoBrain        = "vep-resection.toml"
