@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"mesh":       {"mesh"},
 	"examples":   {"examples", "models"},
 	"patient":    {"patient", "store", "models", "scenarios", "mesh"},
-	"report":     {"report", "patient", "store", "models", "engine", "hta"},
+	"report":     {"report", "patient", "store", "models", "engine", "hta", "mesh"}, // mesh: atrial outputs are meshes (lat.vtu, plan.vtu)
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort"},

@@ -300,3 +300,32 @@ func TestNamedTokensAndRateLimit(t *testing.T) {
 		t.Errorf("revoked token: %d", code)
 	}
 }
+
+// TestRunFormOffersApplicableScenarios: the run form offers only the
+// scenarios whose model's embodiment accepts the record (MS-0001 has EDSS
+// visits and a relapsing course but no atrial mesh or connectome; the
+// Synthea patient has none of them) and says why the others are absent.
+func TestRunFormOffersApplicableScenarios(t *testing.T) {
+	f := newFixture(t, "")
+	_, ms := get(t, f.http.URL+"/patients/"+f.ms)
+	form, absent, _ := strings.Cut(ms, `id="absent-scenarios"`)
+	for _, want := range []string{`<option value="ms-ofatumumab-first-vs-delayed.toml"`, `<option value="ms-natural-history.toml"`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("MS patient: the form lacks %s", want)
+		}
+	}
+	for _, not := range []string{`<option value="af-ablation.toml"`, `<option value="vep-resection.toml"`} {
+		if strings.Contains(form, not) {
+			t.Errorf("MS patient: the form offers %s", not)
+		}
+	}
+	for _, want := range []string{`<li data-file="af-ablation.toml">`, "no atrial mesh asset in the record", `<li data-file="vep-resection.toml">`} {
+		if !strings.Contains(absent, want) {
+			t.Errorf("MS patient: the reasons lack %q", want)
+		}
+	}
+	_, syn := get(t, f.http.URL+"/patients/"+f.synthea)
+	if strings.Contains(syn, `<option value="ms-ofatumumab`) || !strings.Contains(syn, `id="no-scenario"`) || !strings.Contains(syn, "no EDSS observation") {
+		t.Errorf("Synthea patient: MS scenarios offered, or no reason given")
+	}
+}

@@ -9,10 +9,15 @@
 // by the server):
 //
 //	GET  /                                   patients, with search (?q= words in id, sex, dates)
-//	GET  /patients/{pid}                     the timeline: encounters, conditions and therapies as
-//	                                         bars, procedures, imaging and assets on one time axis;
-//	                                         one chart per numeric observation code (EDSS first);
-//	                                         the predictions with links to their reports; the run form
+//	GET  /patients/{pid}                     the predictions first, each drawn with its model's main
+//	                                         picture (MS: the observed EDSS and each strategy's
+//	                                         forecast mean and 90 % band on one time axis; atrial: the
+//	                                         atrial map; brain: the seizure onsets) and its report a
+//	                                         click away; the timeline: encounters, conditions and
+//	                                         therapies as bars, relapses as episodes, procedures,
+//	                                         imaging and assets on one time axis; one chart per
+//	                                         numeric observation code (EDSS first); the run form,
+//	                                         offering only the scenarios the record can personalise
 //	POST /patients/{pid}/runs                run a bundled scenario (scenarios/examples) for the patient
 //	GET  /jobs/{id}, /api/jobs/{id}          the run's progress, as a page and as JSON (polled)
 //	GET  /patients/{pid}/predictions/{id}/report

@@ -45,7 +45,7 @@ func TestDeviceAndPROSeries(t *testing.T) {
 		`<figure class="series" data-code="http://loinc.org|41950-7" data-group="device">`,
 		`<div class="series-group" id="series-prom"><h3>Patient-reported outcomes</h3>`,
 		`<figure class="series" data-code="http://loinc.org|44261-6" data-group="prom">`,
-		`PHQ-9 total score (0–27)`, `/(24.h) · last 8183 · 60 values`, `{score} · last 5 · 4 values`,
+		`PHQ-9 total score (0–27)`, `/(24 h) · last 8183 · 60 values`, `score · last 5 · 4 values`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

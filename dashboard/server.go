@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/patient/smart"
 	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -440,7 +441,8 @@ type output struct {
 // exampleRow is a bundled scenario the run form offers.
 type exampleRow struct {
 	File, Name, Model, Doc string
-	Patients               int64 // its n_patients, 0 when it has none
+	Patients               int64  // its n_patients, 0 when it has none
+	Why                    string // why it cannot be personalised for this patient, "" when it can
 }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
@@ -476,9 +478,10 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	slices.SortFunc(jobs, func(a, b jobStatus) int { n, _ := strconv.Atoi(a.ID); m, _ := strconv.Atoi(b.ID); return m - n })
+	offered, absent := s.examplesFor(rec)
 	s.render(w, http.StatusOK, "patient.html", map[string]any{
 		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
-		"Examples": s.examples(), "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
+		"Forecasts": forecasts(rec), "Pictures": studyPictures(rec), "Examples": offered, "Absent": absent, "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
 	})
 }
 
@@ -500,6 +503,30 @@ func (s *Server) examples() []exampleRow {
 		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n})
 	}
 	return out
+}
+
+// examplesFor splits the bundled scenarios into those whose model's
+// embodiment can personalise them from rec (offered) and the others
+// (absent, each with the embodiment's reason): an MS forecast needs EDSS
+// visits and a relapsing course, an atrial study an atrial mesh, a brain
+// study a connectome and an implantation.
+func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow) {
+	for _, e := range s.examples() {
+		data, err := examples.FS.ReadFile(e.File)
+		if err == nil {
+			var sc *scenarios.Scenario
+			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil {
+				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
+			}
+		}
+		if err != nil {
+			e.Why = strings.TrimPrefix(err.Error(), "patient "+rec.Patient.ID+": ")
+			absent = append(absent, e)
+			continue
+		}
+		offered = append(offered, e)
+	}
+	return offered, absent
 }
 
 func (s *Server) example(name string) ([]byte, error) {

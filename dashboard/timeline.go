@@ -183,8 +183,12 @@ func (tl *timeline) x(t time.Time) float64 {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // ticks puts a tick on 1 January every 1, 2, 5, 10, ... years, at most 12.
-func (tl *timeline) ticks() {
-	years := tl.t1.Year() - tl.t0.Year() + 1
+func (tl *timeline) ticks() { tl.Ticks = yearTicks(tl.t0, tl.t1, tl.x) }
+
+// yearTicks returns the ticks on 1 January every 1, 2, 5, 10, ... years
+// (at most 12) from t0 to t1, at x(date).
+func yearTicks(t0, t1 time.Time, x func(time.Time) float64) []tick {
+	years := t1.Year() - t0.Year() + 1
 	step := 1
 	for _, s := range []int{1, 2, 5, 10, 20, 50} {
 		step = s
@@ -192,16 +196,18 @@ func (tl *timeline) ticks() {
 			break
 		}
 	}
-	for y := tl.t0.Year(); y <= tl.t1.Year(); y++ {
+	var out []tick
+	for y := t0.Year(); y <= t1.Year(); y++ {
 		if y%step != 0 {
 			continue
 		}
 		t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-		if t.Before(tl.t0) || t.After(tl.t1) {
+		if t.Before(t0) || t.After(t1) {
 			continue
 		}
-		tl.Ticks = append(tl.Ticks, tick{X: tl.x(t), Label: strconv.Itoa(y)})
+		out = append(out, tick{X: x(t), Label: strconv.Itoa(y)})
 	}
+	return out
 }
 
 // span returns the bar from start to stop (” or unreadable: open, to the
@@ -228,11 +234,34 @@ func (tl *timeline) lanes(rec *patient.Record) {
 		}
 	}
 	var conds []row
+	var relapses row
+	n := 0
 	for _, c := range rec.Conditions {
-		label := c.Code.Primary().Display
+		label := conceptLabel(c.Code)
+		if isRelapse(c.Code) {
+			// A relapse is an episode: drawn from onset to recovery, or
+			// as a mark at its onset when the recovery is not recorded,
+			// never as a condition that goes on.
+			t0, ok := parseTime(c.Onset)
+			if !ok {
+				continue
+			}
+			n++
+			if _, closed := parseTime(c.Abatement); closed {
+				b, _ := tl.span(c.Onset, c.Abatement, fmt.Sprintf("%s: %s – %s", label, day(c.Onset), day(c.Abatement)), "relapse")
+				relapses.Bars = append(relapses.Bars, b)
+			} else {
+				relapses.Marks = append(relapses.Marks, mark{X: tl.x(t0), Title: fmt.Sprintf("%s: %s (recovery not recorded)", label, day(c.Onset))})
+			}
+			continue
+		}
 		if b, ok := tl.span(c.Onset, c.Abatement, fmt.Sprintf("%s: %s – %s", label, day(c.Onset), orOpen(day(c.Abatement))), "condition"); ok {
 			conds = append(conds, row{Label: label, Bars: []bar{b}})
 		}
+	}
+	if n > 0 {
+		relapses.Label = plural(n, "MS relapse", "MS relapses")
+		conds = append(conds, relapses)
 	}
 	var ther []row
 	var vacc row
@@ -366,7 +395,8 @@ func (tl *timeline) series(rec *patient.Record) {
 		if hi == lo {
 			lo, hi = lo-1, hi+1
 		}
-		s := series{Code: k, Label: cmp.Or(g.label, g.code.Code), Group: g.kind, Unit: g.unit, H: seriesH + 16,
+		unit := readableUnit(g.unit)
+		s := series{Code: k, Label: cmp.Or(g.label, g.code.Code), Group: g.kind, Unit: unit, H: seriesH + 16,
 			Min: fmtValue(lo), Max: fmtValue(hi), Last: fmtValue(g.vals[len(g.vals)-1])}
 		var pts []string
 		for i, t := range g.times {
@@ -374,7 +404,7 @@ func (tl *timeline) series(rec *patient.Record) {
 			y := round1(8 + (hi-g.vals[i])/(hi-lo)*seriesH)
 			pts = append(pts, fmt.Sprintf("%g,%g", x, y))
 			if len(g.times) <= maxDots {
-				s.Dots = append(s.Dots, dot{X: x, Y: y, Title: fmt.Sprintf("%s: %s %s", g.when[i], fmtValue(g.vals[i]), g.unit)})
+				s.Dots = append(s.Dots, dot{X: x, Y: y, Title: strings.TrimSpace(fmt.Sprintf("%s: %s %s", g.when[i], fmtValue(g.vals[i]), unit))})
 			}
 		}
 		s.Points, s.N = strings.Join(pts, " "), len(g.times)
@@ -392,6 +422,61 @@ func (tl *timeline) series(rec *patient.Record) {
 		}
 	}
 }
+
+// isRelapse reports whether a condition is an MS relapse.
+func isRelapse(c patient.Coded) bool {
+	return slices.ContainsFunc(c, func(cd patient.Code) bool { return cd.System == patient.SystemMS && cd.Code == patient.CodeRelapse })
+}
+
+// conceptLabel names a coded concept for a row label: the first coding's
+// display text, else the name of the first coding the terminology's
+// mapping to OMOP knows, else the primary coding's vocabulary (or system)
+// and code. It is empty only for a concept without any code.
+func conceptLabel(c patient.Coded) string {
+	for _, cd := range c {
+		if d := strings.TrimSpace(cd.Display); d != "" {
+			return d
+		}
+	}
+	for _, cd := range c {
+		if oc, ok := terminology.OMOP(cd.System, cd.Code); ok && oc.Name != "" {
+			return oc.Name
+		}
+	}
+	p := c.Primary()
+	return strings.TrimSpace(cmp.Or(terminology.Vocabulary(p.System), p.System) + " " + p.Code)
+}
+
+// readableUnit writes a UCUM unit as people read it: an annotation without
+// its braces ({score} → score), the multiplication dot as a space after a
+// number and as · otherwise, square brackets dropped (mm[Hg] → mmHg), the
+// exponents 2 and 3 of a unit as superscripts (m2 → m²) and the unity 1 as
+// nothing.
+func readableUnit(ucum string) string {
+	if ucum == "1" {
+		return ""
+	}
+	var b strings.Builder
+	r := []rune(ucum)
+	for i, c := range r {
+		switch {
+		case c == '{' || c == '}' || c == '[' || c == ']':
+		case c == '.' && i > 0 && i+1 < len(r):
+			if r[i-1] >= '0' && r[i-1] <= '9' {
+				b.WriteRune(' ')
+			} else {
+				b.WriteRune('·')
+			}
+		case (c == '2' || c == '3') && i > 0 && isUnitLetter(r[i-1]) && (i+1 == len(r) || r[i+1] < '0' || r[i+1] > '9'):
+			b.WriteRune(map[rune]rune{'2': '²', '3': '³'}[c])
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+func isUnitLetter(c rune) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
 func fmtValue(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
 

@@ -16,6 +16,9 @@
 //     runs saved trajectories (save_trajectories = true writes
 //     runs/<id>/panel.csv), else the per-strategy table of years to EDSS 6
 //     and 7, relapses, QALYs and costs;
+//   - for atrial: a map of the atrium from two opposite sides with its
+//     non-conducting tissue, the ablation lesions (the OPTIMA loop's
+//     plan.vtu, else a run's lat.vtu) and the drivers of every run;
 //   - for brain: the effect of each resection (seizing and recruited
 //     regions, first onset) and the onset chart and table of every run
 //     (runs/<id>/onsets.csv).

@@ -139,6 +139,32 @@ func (fc *edssForecast) series() []bandSeries {
 	return out
 }
 
+// EDSSBand is one strategy's EDSS forecast of an mscohort study: by whole
+// year since the start, the mean EDSS state of the simulated patients
+// alive and the 5th and 95th percentiles of their states (state k is
+// mscohort's EDSS state k: floor of the EDSS, at most 9).
+type EDSSBand struct {
+	Strategy       string
+	Years          []float64
+	Mean, P05, P95 []float64
+}
+
+// EDSSForecast returns the EDSS forecast per strategy of an mscohort study
+// whose runs saved trajectories (runs/<id>/panel.csv, pooled over runs),
+// in the order the strategies first appear; nil when no run saved them.
+// The report's EDSS forecast figure draws the same numbers.
+func EDSSForecast(st *StudyOutputs) ([]EDSSBand, error) {
+	fc, err := readPanels(st)
+	if err != nil || fc == nil {
+		return nil, err
+	}
+	var out []EDSSBand
+	for _, b := range fc.series() {
+		out = append(out, EDSSBand{Strategy: b.Name, Years: b.X, Mean: b.Mean, P05: b.Lo, P95: b.Hi})
+	}
+	return out, nil
+}
+
 // msSection is the EDSS forecast of an mscohort study, or its per-strategy
 // table when the runs saved no trajectories.
 func msSection(st *StudyOutputs, strategies []string) (section, error) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html/template"
 	"io"
 	"slices"
 	"strconv"
@@ -81,6 +82,12 @@ func studySections(st *StudyOutputs) ([]section, error) {
 			return nil, err
 		}
 		secs = append(secs, s)
+	case "atrial":
+		s, err := atrialSections(st)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, s...)
 	case "brain":
 		s, err := brainSections(st)
 		if err != nil {
@@ -195,4 +202,40 @@ func firstOf(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// Figure is a figure of a report: an id, a caption and its inline SVG.
+type Figure struct {
+	ID, Caption string
+	SVG         template.HTML
+}
+
+// MainFigure returns the main picture of a study, as its report draws it:
+// for atrial, the atrial map; for brain, the seizure onsets of each run;
+// for mscohort, the EDSS forecast. ok is false when the study's model has
+// none or its runs saved nothing to draw.
+func MainFigure(st *StudyOutputs) (f Figure, ok bool, err error) {
+	var secs []section
+	switch st.Manifest.Model {
+	case "atrial":
+		secs, err = atrialSections(st)
+	case "brain":
+		secs, err = brainSections(st)
+	case "mscohort":
+		var s section
+		s, err = msSection(st, nil)
+		secs = []section{s}
+	}
+	if err != nil {
+		return f, false, err
+	}
+	for _, s := range secs {
+		for _, fg := range s.Figures {
+			switch fg.ID {
+			case "atrial-map-plot", "onset-map", "edss-forecast-plot":
+				return Figure{ID: fg.ID, Caption: fg.Caption, SVG: fg.SVG}, true, nil
+			}
+		}
+	}
+	return f, false, nil
 }

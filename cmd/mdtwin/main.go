@@ -89,6 +89,7 @@ type app struct {
 	stdout, stderr io.Writer
 	verbose        bool
 	logJSON        bool
+	quiet          bool // log warnings and errors only (the demo's studies, unless verbose)
 }
 
 func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
@@ -97,6 +98,8 @@ func (a *app) logger() *slog.Logger {
 	level := slog.LevelInfo
 	if a.verbose {
 		level = slog.LevelDebug
+	} else if a.quiet {
+		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if a.logJSON {

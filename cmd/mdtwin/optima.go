@@ -61,13 +61,33 @@ func (a *app) optimaCommand() *cobra.Command {
 }
 
 func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) error {
-	log := a.logger()
-	r, err := a.resolve(sc, f)
+	plan, out, err := a.optimaPlan(ctx, sc, f, rounds)
 	if err != nil {
 		return err
 	}
+	for _, rd := range plan.Rounds {
+		fmt.Fprintf(a.stdout, "round %d: %d sites, %d runs inducible, %d drivers, %d lesions added\n",
+			rd.Round, len(rd.Sites), len(rd.InducibleRuns), len(rd.Drivers), rd.LesionsAdded)
+	}
+	fmt.Fprintf(a.stdout, "optima %s: %s after %d rounds", sc.Study.Name, plan.Outcome, len(plan.Rounds))
+	if plan.Resumed > 0 {
+		fmt.Fprintf(a.stdout, " (%d finished before this session)", plan.Resumed)
+	}
+	fmt.Fprintf(a.stdout, "; %d lesions, %.1f mm²\noutputs in %s: plan.json, plan.vtu, round-NN/\n",
+		len(plan.Lesions), plan.TotalLesionAreaMM2, out)
+	return nil
+}
+
+// optimaPlan runs the OPTIMA loop for sc and returns its plan and the
+// output folder it is written in.
+func (a *app) optimaPlan(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) (*optima.Plan, string, error) {
+	log := a.logger()
+	r, err := a.resolve(sc, f)
+	if err != nil {
+		return nil, "", err
+	}
 	if r.model == nil {
-		return &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
+		return nil, "", &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
 	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
 		backend, err := newBackend(rsc, f, r, log)
@@ -87,19 +107,9 @@ func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags,
 			if rounds > 0 {
 				again = fmt.Sprintf(" --rounds %d", rounds)
 			}
-			return &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s%s --resume", sc.File, r.out, again)}
+			return nil, "", &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s%s --resume", sc.File, r.out, again)}
 		}
-		return err
+		return nil, "", err
 	}
-	for _, rd := range plan.Rounds {
-		fmt.Fprintf(a.stdout, "round %d: %d sites, %d runs inducible, %d drivers, %d lesions added\n",
-			rd.Round, len(rd.Sites), len(rd.InducibleRuns), len(rd.Drivers), rd.LesionsAdded)
-	}
-	fmt.Fprintf(a.stdout, "optima %s: %s after %d rounds", sc.Study.Name, plan.Outcome, len(plan.Rounds))
-	if plan.Resumed > 0 {
-		fmt.Fprintf(a.stdout, " (%d finished before this session)", plan.Resumed)
-	}
-	fmt.Fprintf(a.stdout, "; %d lesions, %.1f mm²\noutputs in %s: plan.json, plan.vtu, round-NN/\n",
-		len(plan.Lesions), plan.TotalLesionAreaMM2, r.out)
-	return nil
+	return plan, r.out, nil
 }
