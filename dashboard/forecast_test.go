@@ -85,6 +85,11 @@ func TestPatientPageForecast(t *testing.T) {
 	if _, err := w.AddPrediction(ctx, patient.Prediction{PatientID: f.ms, StudyID: bid, RunID: "r000000", Outputs: map[string]float64{"x": 1}}); err != nil {
 		t.Fatal(err)
 	}
+	// One prediction for the Synthea patient: its record line counts it in
+	// the singular.
+	if _, err := w.AddPrediction(ctx, patient.Prediction{PatientID: f.synthea, StudyID: bid, RunID: "r000000", Outputs: map[string]float64{"x": 1}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +100,16 @@ func TestPatientPageForecast(t *testing.T) {
 		`<g class="strategy" data-strategy="a">`, `<g class="strategy" data-strategy="b">`,
 		"index 2018-07-03", "<title>2018-07-03: EDSS 2.5</title>",
 		fmt.Sprintf(`<figure class="picture" id="picture-%d" data-model="brain">`, bid), "First seizure onset of each region",
+		" · 2 predictions</dd>", // counts in the singular when one
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
 	_, syn := get(t, f.http.URL+"/patients/"+f.synthea)
+	if !strings.Contains(syn, " · 1 prediction</dd>") {
+		t.Errorf("the Synthea patient's record line does not count its one prediction in the singular")
+	}
 	if strings.Contains(syn, `<figure class="forecast"`) {
 		t.Errorf("a forecast on the page of a patient without one")
 	}
