@@ -198,6 +198,9 @@ func printSynth(a *app, table string, av *cohort.Avatars, rep *cohort.Report, ou
 	for _, c := range rep.Comparable {
 		fmt.Fprintf(w, "  comparable: %-40s %10.4g  (published %g, %s)\n", c.Metric, c.Ours, c.Value, c.Table)
 	}
+	if m := rep.Settings.Measured; m != nil && len(rep.Comparable) > 0 {
+		fmt.Fprintf(w, "  (comparable hidden rate and local cloaking measured %s)\n", m.Doc)
+	}
 	if len(rep.Comparable) == 0 {
 		fmt.Fprintf(w, "  %s\n", rep.ComparableNote)
 	}
