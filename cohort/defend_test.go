@@ -55,6 +55,13 @@ func TestLocalCloakingCountsTies(t *testing.T) {
 	if m.LocalCloaking[1] != 4 || m.LocalCloakingStrict[1] != 4 || m.LocalCloakingRecords[1] != 2 {
 		t.Errorf("original 100: %d, %d, %d; want 4, 4, 2", m.LocalCloaking[1], m.LocalCloakingStrict[1], m.LocalCloakingRecords[1])
 	}
+	// Every distance check states its definition (issue 16: a verdict
+	// says what it measured).
+	for _, c := range distanceChecks(m) {
+		if c.Note == "" {
+			t.Errorf("check %q has no definition", c.Metric)
+		}
+	}
 	// Only a tie at the own avatar: original 0 with avatars 2 (own) and
 	// −2 — found with probability 1/2 by the hidden rate's tie rule.
 	orig = oneColumn(0, 100, -100)

@@ -298,11 +298,11 @@ func Evaluate(ctx context.Context, orig *Table, av *Avatars, opt EvalOptions) (*
 func distanceChecks(dm *DistanceMetrics) []Check {
 	lc := check(MetricLocalCloaking, "inference", dm.LocalCloakingMedian, ">", 5, vendor)
 	lc.Note = fmt.Sprintf("the avatar paper's definition (avatars at most as far as the own avatar, ties counted); counting only avatars strictly closer: median %g", dm.LocalCloakingStrictMedian)
-	checks := []Check{
-		check(MetricHiddenRate, "inference", dm.HiddenRate, ">", 90, vendor),
-		lc,
-		check("median distance to closest record", "singling out", dm.DCRMedian, ">", 0.2, vendor+"; our scale: FAMD space of standardised variables"),
-	}
+	hr := check(MetricHiddenRate, "inference", dm.HiddenRate, ">", 90, vendor)
+	hr.Note = fmt.Sprintf("the share of originals whose nearest avatar, on %d projected components, is not their own — a distance-based linkage that guesses wrong; an original with m other avatars exactly as close as its own counts as found with probability 1/(m+1) (avatar-paper hidden_rate.py)", dm.Components)
+	dcr := check("median distance to closest record", "singling out", dm.DCRMedian, ">", 0.2, vendor+"; our scale: FAMD space of standardised variables")
+	dcr.Note = fmt.Sprintf("per avatar, the Euclidean distance to the closest original on %d projected components (avatar-paper dcr_nndr.py); %.1f %% of avatars are at distance 0 from an original", dm.Components, dm.DCRZeroRate)
+	checks := []Check{hr, lc, dcr}
 	nndr := Check{Metric: "median closest distance ratio (NNDR)", Criterion: "singling out", Op: ">", Threshold: 0.3, Source: vendor}
 	if dm.NNDRMedian == nil {
 		nndr.Verdict = Undefined
