@@ -534,3 +534,24 @@ func TestEvaluateDeterministic(t *testing.T) {
 		t.Error("the report depends on the number of workers")
 	}
 }
+
+// An error naming a user's column or value is one line even when the name
+// holds a line break (a CSV header or a quoted --patient-file field can);
+// found by FuzzSimilarPanel (dashboard/testdata/fuzz/FuzzSimilarPanel).
+func TestMatchErrorsOneLine(t *testing.T) {
+	ref := NewTable(Column{Name: "0\r0", Kind: Continuous, Num: []float64{1, 2, 3}})
+	for _, tc := range []struct {
+		q   map[string]string
+		opt MatchOptions
+	}{
+		{nil, MatchOptions{Outcomes: []string{"relapse_2y"}}},
+		{map[string]string{"a\nb": "1"}, MatchOptions{}},
+		{map[string]string{"0\r0": "x\ny"}, MatchOptions{}},
+		{nil, MatchOptions{Filters: []Filter{{Column: "c\nd", Op: "=", Value: "1"}}}},
+	} {
+		_, err := MatchPatient(ref, tc.q, tc.opt)
+		if err == nil || strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("%v %+v: error %q, want one line", tc.q, tc.opt, err)
+		}
+	}
+}
