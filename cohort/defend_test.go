@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -53,6 +54,13 @@ func TestLocalCloakingCountsTies(t *testing.T) {
 	// are closer (98, 99, 98, 95), none tied; originals 0 and 200 (100) too.
 	if m.LocalCloaking[1] != 4 || m.LocalCloakingStrict[1] != 4 || m.LocalCloakingRecords[1] != 2 {
 		t.Errorf("original 100: %d, %d, %d; want 4, 4, 2", m.LocalCloaking[1], m.LocalCloakingStrict[1], m.LocalCloakingRecords[1])
+	}
+	// Every distance check states its definition (issue 16: a verdict
+	// says what it measured).
+	for _, c := range distanceChecks(m) {
+		if c.Note == "" {
+			t.Errorf("check %q has no definition", c.Metric)
+		}
 	}
 	// Only a tie at the own avatar: original 0 with avatars 2 (own) and
 	// −2 — found with probability 1/2 by the hidden rate's tie rule.
@@ -144,7 +152,12 @@ func TestROCFigures(t *testing.T) {
 // Membership inference (issue 16): a release drawn independently of the
 // members gives an AUC whose interval covers 0.5; a release that copies
 // the members gives an AUC far above 0.5, and members' exact rows are in
-// it while non-members' are not.
+// it while non-members' are not. The bootstrap interval's width is checked
+// against the analytic one: under no leak the AUC (a Mann–Whitney
+// statistic) of n₁ = n₂ = 600 targets has standard error
+// √((n₁ + n₂ + 1)/(12·n₁·n₂)) = 0.01667 (Mann & Whitney 1947; no ties), so a
+// 95 % interval is 2·1.96·0.01667 = 0.065 wide; ±0.02 allows for the
+// bootstrap's own spread.
 func TestMembershipInference(t *testing.T) {
 	all := mixedTable(4000, 21)
 	members, nonMembers := all.Subset(seq(0, 1500)), all.Subset(seq(1500, 3000))
@@ -154,8 +167,9 @@ func TestMembershipInference(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("independent: AUC %.3f [%.3f, %.3f], TPR@1%% %.3f, TPR@10%% %.3f", m.AUC.Value, m.AUC.Low, m.AUC.High, m.TPR1.Value, m.TPR10.Value)
-	if !(m.AUC.Low < 0.5 && m.AUC.High > 0.5) || m.Verdict != Pass || m.AUC.High-m.AUC.Low > 0.15 {
-		t.Errorf("independent release: AUC %+v, verdict %s; want an interval covering 0.5 and a pass", m.AUC, m.Verdict)
+	width := 2 * 1.959963984540054 * math.Sqrt(1201.0/(12*600*600))
+	if !(m.AUC.Low < 0.5 && m.AUC.High > 0.5) || m.Verdict != Pass || math.Abs(m.AUC.High-m.AUC.Low-width) > 0.02 {
+		t.Errorf("independent release: AUC %+v, verdict %s; want an interval covering 0.5, %.3f ± 0.02 wide, and a pass", m.AUC, m.Verdict, width)
 	}
 	m, err = MembershipInference(context.Background(), members, nonMembers, members, MembershipOptions{Targets: 600, Seed: 1})
 	if err != nil {
@@ -220,12 +234,78 @@ func TestSinglingOutPredicates(t *testing.T) {
 	}
 }
 
+// readPaperRelease reads the avatar paper's own published release of the
+// breast-cancer table (k = 20; row i is the avatar of original row i), as
+// read from the file.
+func readPaperRelease(t testing.TB) *Table {
+	t.Helper()
+	f, err := os.Open("testdata/breast_cancer_wisconsin_avatarized_k20.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tb, err := ReadCSV(f, "wbcd-avatars", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// Our metrics, applied to the avatar paper's own published release of the
+// breast-cancer table and measured as its companion notebook measures it
+// (avatar-paper notebooks/messageAB_WBCD.r: metrics$fit(data, avatar,
+// nf = 2), features as numbers, Class a factor), give the published
+// figures: hidden rate 92.7 % (published to 1 decimal: ±0.05), median local
+// cloaking 24 with ties counted (the paper's abstract; exact) and mean
+// Hellinger distance 0.030 (3 decimals: ±0.0005). The strict count gives
+// 11, not 24: only ties counted reproduce the paper. Measured on 5
+// components of an all-categorical projection — our own checks' way — the
+// same release gives other figures (92.1 %, 21), which is why the report
+// re-measures before comparing.
+func TestPaperReleaseFigures(t *testing.T) {
+	p, _ := PresetNamed("paper")
+	orig := p.Apply(readWBCD(t))
+	rel := p.Apply(readPaperRelease(t))
+	src := seq(0, rel.Rows())
+	av := &Avatars{Table: rel, Source: src}
+	dm, err := measureAs(context.Background(), orig, av, *p.Measured, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Report{}
+	r.utility(orig, rel)
+	t.Logf("paper's release: hidden rate %.3f %%, local cloaking %g (strict %g), Hellinger %.4f", dm.HiddenRate, dm.LocalCloakingMedian, dm.LocalCloakingStrictMedian, r.Utility.HellingerMean)
+	if math.Abs(dm.HiddenRate-92.7) > 0.05 || dm.LocalCloakingMedian != 24 || math.Abs(r.Utility.HellingerMean-0.030) > 0.0005 {
+		t.Errorf("paper's release: %.3f %%, %g, %.4f; want 92.7, 24, 0.030", dm.HiddenRate, dm.LocalCloakingMedian, r.Utility.HellingerMean)
+	}
+	if dm.LocalCloakingStrictMedian != 11 {
+		t.Errorf("strict local cloaking %g, want 11", dm.LocalCloakingStrictMedian)
+	}
+	// Through the report: the comparable figures are these.
+	av.Model, _ = FitFAMD(orig)
+	own, err := Distances(context.Background(), orig, av, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Distances = *own
+	if err := r.compare(context.Background(), orig, av, p, 1); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Comparable) != 3 || r.Comparable[0].Ours != dm.HiddenRate || r.Comparable[1].Ours != 24 || !strings.Contains(r.ComparableNote, "messageAB_WBCD.r") {
+		t.Errorf("comparable %+v, note %q", r.Comparable, r.ComparableNote)
+	}
+	if math.Abs(own.HiddenRate-92.08) > 0.01 || own.LocalCloakingMedian != 21 {
+		t.Errorf("own measurement %.3f %%, %g; want 92.08, 21", own.HiddenRate, own.LocalCloakingMedian)
+	}
+}
+
 // The paper preset reproduces the avatar paper's breast-cancer figures
-// (issue 16): published hidden rate 92.7 %, median local cloaking 24 (ties
-// counted) and mean Hellinger distance 0.030 for one release. Tolerances
-// cover the spread over seeds of one release each (measured over seeds
-// 1–8: 92.9–93.8 %, 20–22, 0.034–0.044): ±1.5 percentage points, ±5, and
-// ≤ 0.045.
+// with releases of our own (issue 16): published hidden rate 92.7 %,
+// median local cloaking 24 (ties counted) and mean Hellinger distance
+// 0.030 for one release, measured the paper's way (TestPaperReleaseFigures).
+// Tolerances cover the spread over seeds of one release each (measured
+// over seeds 1–8: 93.4–94.2 %, 21–25, Hellinger 0.034–0.044): ±1.5
+// percentage points, ±5, and ≤ 0.045.
 func TestPaperPresetReproducesWBCD(t *testing.T) {
 	p, err := PresetNamed("paper")
 	if err != nil {
@@ -251,13 +331,16 @@ func TestPaperPresetReproducesWBCD(t *testing.T) {
 		}
 		r := &Report{Distances: *m}
 		r.utility(tb, av.Table)
-		r.compare(tb, p)
-		t.Logf("seed %d: hidden rate %.2f %%, local cloaking %g (strict %g), Hellinger %.4f", seed, m.HiddenRate, m.LocalCloakingMedian, m.LocalCloakingStrictMedian, r.Utility.HellingerMean)
-		if math.Abs(m.HiddenRate-92.7) > 1.5 || math.Abs(m.LocalCloakingMedian-24) > 5 || r.Utility.HellingerMean > 0.045 {
-			t.Errorf("seed %d: %.2f %%, %g, %.4f; want 92.7 ± 1.5, 24 ± 5, ≤ 0.045", seed, m.HiddenRate, m.LocalCloakingMedian, r.Utility.HellingerMean)
+		if err := r.compare(context.Background(), tb, av, p, 0); err != nil {
+			t.Fatal(err)
 		}
-		if len(r.Comparable) != 3 || r.Comparable[1].Value != 24 || r.Comparable[1].Ours != m.LocalCloakingMedian {
-			t.Errorf("comparable figures: %+v", r.Comparable)
+		if len(r.Comparable) != 3 || r.Comparable[1].Value != 24 || r.Comparable[2].Ours != r.Utility.HellingerMean {
+			t.Fatalf("comparable figures: %+v", r.Comparable)
+		}
+		hr, lc, h := r.Comparable[0].Ours, r.Comparable[1].Ours, r.Comparable[2].Ours
+		t.Logf("seed %d: hidden rate %.2f %%, local cloaking %g, Hellinger %.4f (own checks: %.2f %%, %g)", seed, hr, lc, h, m.HiddenRate, m.LocalCloakingMedian)
+		if math.Abs(hr-92.7) > 1.5 || math.Abs(lc-24) > 5 || h > 0.045 {
+			t.Errorf("seed %d: %.2f %%, %g, %.4f; want 92.7 ± 1.5, 24 ± 5, ≤ 0.045", seed, hr, lc, h)
 		}
 		// The correlation difference of an all-categorical table is not
 		// computed (only Class has a Pearson correlation), and says so.
@@ -268,7 +351,9 @@ func TestPaperPresetReproducesWBCD(t *testing.T) {
 	// The default settings are not comparable with the published figures.
 	r := &Report{}
 	def, _ := PresetNamed("default")
-	r.compare(readWBCD(t), def)
+	if err := r.compare(context.Background(), readWBCD(t), nil, def, 1); err != nil {
+		t.Fatal(err)
+	}
 	if len(r.Comparable) != 0 || !strings.Contains(r.ComparableNote, "no published figure") {
 		t.Errorf("default: %+v %q", r.Comparable, r.ComparableNote)
 	}
@@ -447,5 +532,26 @@ func TestEvaluateDeterministic(t *testing.T) {
 	}
 	if a, b := report(1), report(3); a != b {
 		t.Error("the report depends on the number of workers")
+	}
+}
+
+// An error naming a user's column or value is one line even when the name
+// holds a line break (a CSV header or a quoted --patient-file field can);
+// found by FuzzSimilarPanel (dashboard/testdata/fuzz/FuzzSimilarPanel).
+func TestMatchErrorsOneLine(t *testing.T) {
+	ref := NewTable(Column{Name: "0\r0", Kind: Continuous, Num: []float64{1, 2, 3}})
+	for _, tc := range []struct {
+		q   map[string]string
+		opt MatchOptions
+	}{
+		{nil, MatchOptions{Outcomes: []string{"relapse_2y"}}},
+		{map[string]string{"a\nb": "1"}, MatchOptions{}},
+		{map[string]string{"0\r0": "x\ny"}, MatchOptions{}},
+		{nil, MatchOptions{Filters: []Filter{{Column: "c\nd", Op: "=", Value: "1"}}}},
+	} {
+		_, err := MatchPatient(ref, tc.q, tc.opt)
+		if err == nil || strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("%v %+v: error %q, want one line", tc.q, tc.opt, err)
+		}
 	}
 }

@@ -34,7 +34,10 @@
 // reproduce: "default" (mdtwin's: kinds as inferred, 5 components, k = 20)
 // and "paper" (the avatar paper's for its breast-cancer table: columns with
 // ≤ 10 values categorical, 2 components, k = 20), whose published figures
-// the report sets beside ours when the table is that table.
+// the report sets beside ours when the table is that table — ours measured
+// as the paper measured its own (2 components, features as numbers), a
+// measurement that gives the published figures back from the paper's own
+// published release.
 //
 // # Privacy and utility
 //

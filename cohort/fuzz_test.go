@@ -3,6 +3,7 @@ package cohort
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"runtime/metrics"
 	"strings"
@@ -112,5 +113,100 @@ func FuzzReadParquet(f *testing.F) {
 		fuzzTable(t, "f.parquet", budget, func() (*Table, error) {
 			return ReadParquet(bytes.NewReader(data), int64(len(data)), "f.parquet", ReadOptions{})
 		})
+	})
+}
+
+// FuzzMatchPatient matches a query patient against a reference table read
+// from arbitrary CSV bytes (what `mdtwin match` and the dashboard's
+// similar-patients panel do with a user's reference file): the query takes
+// the values of one of the table's rows on up to three columns, the last
+// column is the outcome, and when the table has two numeric columns more
+// they are the follow-up time and the event. Whatever the table, matching
+// returns an error or a result whose figures are consistent: no more
+// matches than candidates, at least min(K, candidates) of them, shares and
+// survival within [0, 1] inside their intervals, survival not increasing.
+func FuzzMatchPatient(f *testing.F) {
+	wbcd, err := os.ReadFile("testdata/breast_cancer_wisconsin.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(wbcd[:2048], uint8(3), uint8(5), uint8(0))
+	f.Add([]byte(mixedCSV), uint8(2), uint8(3), uint8(1))
+	f.Add([]byte("sex,age,t,e,relapse\nF,30,1,1,yes\nF,30,2,0,no\nM,40,2,1,no\nF,31,3,1,yes\nM,50,4,0,no\n"), uint8(1), uint8(2), uint8(1))
+	f.Add([]byte("x,y\n1,a\n1,a\n1,a\n2,b\n"), uint8(0), uint8(1), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, row, k, seeded uint8) {
+		if len(data) > 1<<14 {
+			return
+		}
+		ref, err := ReadCSV(bytes.NewReader(data), "ref.csv", ReadOptions{})
+		if err != nil {
+			return
+		}
+		cols := projected(ref)
+		if len(cols) < 2 {
+			return
+		}
+		r := int(row) % ref.Rows()
+		query := map[string]string{}
+		for _, name := range cols[:min(3, len(cols)-1)] {
+			if c := ref.Column(name); !c.Missing(r) {
+				query[name] = c.String(r)
+			}
+		}
+		opt := MatchOptions{K: 1 + int(k)%12, Outcomes: []string{cols[len(cols)-1]}, Seed: uint64(row)}
+		if seeded%2 == 1 {
+			opt.Ties = TiesSeeded
+		}
+		var numeric []string
+		for _, name := range cols {
+			if ref.Column(name).Kind.numeric() && len(query) > 0 && query[name] == "" {
+				numeric = append(numeric, name)
+			}
+		}
+		if len(numeric) >= 2 {
+			opt.Time, opt.Event, opt.Horizons = numeric[0], numeric[1], []float64{1, 2}
+		}
+		res, err := MatchPatient(ref, query, opt)
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("error of more than one line: %q", err)
+			}
+			return
+		}
+		if len(res.Matches) > res.Candidates || len(res.Matches) < min(opt.K, res.Candidates) && len(res.Features) > 0 {
+			t.Fatalf("%d matches of %d candidates with K = %d", len(res.Matches), res.Candidates, opt.K)
+		}
+		if opt.Ties == TiesSeeded && len(res.Features) > 0 && len(res.Matches) != min(opt.K, res.Candidates) {
+			t.Fatalf("seeded ties: %d matches, want %d", len(res.Matches), min(opt.K, res.Candidates))
+		}
+		for _, m := range res.Matches {
+			if m.Row < 0 || m.Row >= ref.Rows() || math.IsNaN(m.Distance) || m.Distance < 0 {
+				t.Fatalf("match %+v", m)
+			}
+		}
+		groups := [][]OutcomeSummary{res.Outcomes}
+		curves := [][]SurvivalPoint{res.Curve, res.AtHorizons}
+		if res.Population != nil {
+			groups = append(groups, res.Population.Outcomes)
+			curves = append(curves, res.Population.Curve, res.Population.AtHorizons)
+		}
+		for _, g := range groups {
+			for _, o := range g {
+				for _, s := range o.Shares {
+					if !(0 <= s.Low && s.Low <= s.Share && s.Share <= s.High && s.High <= 1) {
+						t.Fatalf("%s share %+v", o.Variable, s)
+					}
+				}
+			}
+		}
+		for _, c := range curves {
+			prev := 1.0
+			for _, p := range c {
+				if !(0 <= p.Low && p.Low <= p.Survival && p.Survival <= p.High && p.High <= 1) || p.Survival > prev {
+					t.Fatalf("survival point %+v after %v", p, prev)
+				}
+				prev = p.Survival
+			}
+		}
 	})
 }

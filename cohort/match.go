@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Filter is a condition on one column of a reference table, e.g.
@@ -29,13 +30,31 @@ func ParseFilter(s string) (Filter, error) {
 	return Filter{}, fmt.Errorf("filter %q: expected column=value, column!=value, column<value, column<=value, column>value or column>=value", s)
 }
 
-func (f Filter) String() string { return f.Column + f.Op + f.Value }
+func (f Filter) String() string { return shown(f.Column + f.Op + f.Value) }
+
+// shown returns s as it is when it prints on one line, else quoted, so
+// that an error naming a user's column or value stays one line.
+func shown(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// shownNames lists names for an error message, each as shown returns it.
+func shownNames(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = shown(n)
+	}
+	return strings.Join(out, ", ")
+}
 
 // keep returns which rows of t satisfy f. Missing values never do.
 func (f Filter) keep(t *Table) ([]bool, error) {
 	c := t.Column(f.Column)
 	if c == nil {
-		return nil, fmt.Errorf("filter %s: no column %q (columns: %s)", f, f.Column, strings.Join(t.Names(), ", "))
+		return nil, fmt.Errorf("filter %s: no column %q (columns: %s)", f, f.Column, shownNames(t.Names()))
 	}
 	out := make([]bool, t.Rows())
 	if !c.Kind.numeric() {
@@ -259,7 +278,7 @@ func MatchPatient(ref *Table, query map[string]string, opt MatchOptions) (*Match
 	excluded := map[string]bool{opt.Time: true, opt.Event: true}
 	for _, o := range opt.Outcomes {
 		if ref.Column(o) == nil {
-			return nil, fmt.Errorf("outcome %q: no such column (columns: %s)", o, strings.Join(ref.Names(), ", "))
+			return nil, fmt.Errorf("outcome %q: no such column (columns: %s)", o, shownNames(ref.Names()))
 		}
 		excluded[o] = true
 	}
@@ -267,11 +286,11 @@ func MatchPatient(ref *Table, query map[string]string, opt MatchOptions) (*Match
 		c := ref.Column(name)
 		switch {
 		case c == nil:
-			return nil, fmt.Errorf("patient value %s: no such column in the reference (columns: %s)", name, strings.Join(ref.Names(), ", "))
+			return nil, fmt.Errorf("patient value %s: no such column in the reference (columns: %s)", shown(name), shownNames(ref.Names()))
 		case excluded[name]:
-			return nil, fmt.Errorf("patient value %s: %q is an outcome, it cannot be matched on", name, name)
+			return nil, fmt.Errorf("patient value %s: %q is an outcome, it cannot be matched on", shown(name), name)
 		case c.Kind == Identifier:
-			return nil, fmt.Errorf("patient value %s: %q is an identifier column", name, name)
+			return nil, fmt.Errorf("patient value %s: %q is an identifier column", shown(name), name)
 		}
 	}
 	for _, c := range ref.Columns {
@@ -428,12 +447,12 @@ func queryTable(ref *Table, names []string, query map[string]string) (*Table, er
 		case c.Kind.numeric():
 			x, err := parseValue(c, v)
 			if err != nil {
-				return nil, fmt.Errorf("patient value %s=%s: %v", name, v, err)
+				return nil, fmt.Errorf("patient value %s: %v", shown(name+"="+v), err)
 			}
 			nc.Num = []float64{x}
 		default:
 			if c.Level(v) < 0 {
-				return nil, fmt.Errorf("patient value %s=%s: unknown modality, expected one of %q", name, v, c.Levels)
+				return nil, fmt.Errorf("patient value %s: unknown modality, expected one of %q", shown(name+"="+v), c.Levels)
 			}
 			nc.Cat, nc.Levels = []int{0}, []string{v}
 		}

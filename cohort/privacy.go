@@ -14,13 +14,11 @@ const LocalCloakingLimit = 4000
 
 // MetricNCP is the number of projected components the distance-based
 // privacy metrics use (at most the projection's width), whatever the number
-// the avatars were made with: Octopize's metrics use min(5, width). With it
-// the "paper" preset (avatars made on 2 components) gives, on the
-// breast-cancer table, hidden rates of 92.9–93.8 %, median local cloaking
-// 20–22 and mean Hellinger distances 0.034–0.044 over seeds 1–8, against the
-// published 92.7 %, 24 and 0.030; measured on the same 2 components it gives
-// 91.2–92.0 % and 10–11 (the companion notebook's figure calls the metrics
-// with nf = 2, but only 5 components reproduce the published local cloaking).
+// the avatars were made with: Octopize's metrics use min(5, width). The
+// avatar paper's published breast-cancer figures were measured otherwise
+// (2 components of a projection with the features as numbers; see
+// Preset.Measured), so a report compares with them on a second measurement
+// made their way, not on these.
 const MetricNCP = 5
 
 // DistanceMetrics are the distance-based privacy metrics of a release,
@@ -84,18 +82,24 @@ type DistanceMetrics struct {
 // Distances computes the distance-based privacy metrics of a release made
 // from orig. av.Source pairs avatars with originals.
 func Distances(ctx context.Context, orig *Table, av *Avatars, workers int) (*DistanceMetrics, error) {
+	return distancesOn(ctx, orig, av.Table, av.Source, av.Model, min(MetricNCP, av.Model.Components()), workers)
+}
+
+// distancesOn computes the distance-based privacy metrics of release (row
+// r the avatar of original source[r]) on the first ncp components of
+// model, a projection fitted to orig.
+func distancesOn(ctx context.Context, orig, release *Table, source []int, model *Projection, ncp, workers int) (*DistanceMetrics, error) {
 	n := orig.Rows()
-	if av.Table.Rows() != n || len(av.Source) != n {
-		return nil, fmt.Errorf("cohort: %d avatars for %d originals", av.Table.Rows(), n)
+	if release.Rows() != n || len(source) != n {
+		return nil, fmt.Errorf("cohort: %d avatars for %d originals", release.Rows(), n)
 	}
-	ncp := min(MetricNCP, av.Model.Components())
-	co := av.Model.Transform(orig, ncp)
-	ca := av.Model.Transform(av.Table, ncp)
+	co := model.Transform(orig, ncp)
+	ca := model.Transform(release, ncp)
 	_, dim := co.Dims()
 	po, pa := denseRows(co), denseRows(ca)
 	treeO, treeA := newKDTree(po, dim), newKDTree(pa, dim)
 	own := make([]int, n) // own[i] = avatar of original i
-	for r, i := range av.Source {
+	for r, i := range source {
 		own[i] = r
 	}
 	m := &DistanceMetrics{Components: ncp,
@@ -161,7 +165,7 @@ func Distances(ctx context.Context, orig *Table, av *Avatars, workers int) (*Dis
 	m.DCRMedian = quantile(m.DCR, 0.5)
 	m.NNDRMedian = medianUndefinedLowest(m.NNDR)
 	cols := projected(orig)
-	m.ExactCopyRate, m.OriginalDuplicateRate = exactCopies(orig.Select(cols), av.Table.Select(cols))
+	m.ExactCopyRate, m.OriginalDuplicateRate = exactCopies(orig.Select(cols), release.Select(cols))
 	return m, nil
 }
 

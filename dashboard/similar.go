@@ -135,6 +135,13 @@ func (s *Server) similar(r *http.Request, rec *patient.Record) *similarPanel {
 		s.log.Error("reference cohort", "cohort", p.Chosen.Name, "error_type", fmt.Sprintf("%T", err))
 		return p
 	}
+	p.match(ref, query)
+	return p
+}
+
+// match matches the patient's values query against the reference table
+// ref and fills the panel's figures, or its Problem.
+func (p *similarPanel) match(ref *cohort.Table, query map[string]string) {
 	for name := range query {
 		if ref.Column(name) == nil {
 			delete(query, name) // a cohort without the column: match on the others
@@ -148,7 +155,7 @@ func (s *Server) similar(r *http.Request, rec *patient.Record) *similarPanel {
 		Time: "worsening_years", Event: "worsening", Horizons: similarHorizons})
 	if err != nil {
 		p.Problem = "no match: " + err.Error()
-		return p
+		return
 	}
 	p.Result = res
 	p.Rows = similarRows(res)
@@ -159,7 +166,6 @@ func (s *Server) similar(r *http.Request, rec *patient.Record) *similarPanel {
 	if t := res.Ties; t != nil && t.AtCutoff > 1 {
 		p.Ties = fmt.Sprintf("%d reference patients tie at the cut-off of the %d nearest; all are kept", t.AtCutoff, SimilarK)
 	}
-	return p
 }
 
 // msQuery reads the matching features from an MS record: sex, age at the

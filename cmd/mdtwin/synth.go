@@ -198,6 +198,9 @@ func printSynth(a *app, table string, av *cohort.Avatars, rep *cohort.Report, ou
 	for _, c := range rep.Comparable {
 		fmt.Fprintf(w, "  comparable: %-40s %10.4g  (published %g, %s)\n", c.Metric, c.Ours, c.Value, c.Table)
 	}
+	if m := rep.Settings.Measured; m != nil && len(rep.Comparable) > 0 {
+		fmt.Fprintf(w, "  (comparable hidden rate and local cloaking measured %s)\n", m.Doc)
+	}
 	if len(rep.Comparable) == 0 {
 		fmt.Fprintf(w, "  %s\n", rep.ComparableNote)
 	}
@@ -216,6 +219,7 @@ func printSynth(a *app, table string, av *cohort.Avatars, rep *cohort.Report, ou
 		}
 		fmt.Fprintf(w, "  %-12s  %-40s %-26s (threshold %s %.4g)\n", verdict, c.Metric, value, c.Op, c.Threshold)
 	}
+	fmt.Fprintf(w, "  local cloaking counting only avatars strictly closer than the own one (not the paper's definition): median %g\n", rep.Distances.LocalCloakingStrictMedian)
 	if m := rep.Membership; m != nil {
 		fmt.Fprintf(w, "  membership: TPR %.3f at 1 %% FPR, %.3f at 10 %% FPR; exact rows in the release: members %.1f %%, non-members %.1f %%\n",
 			m.TPR1.Value, m.TPR10.Value, 100*m.ExactMember.Value, 100*m.ExactNonMember.Value)

@@ -139,7 +139,7 @@ func TestSynthPaperPreset(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"preset paper: k = 20, 2 components", "comparable: hidden rate, %", "(published 92.7,",
-		"comparable: median local cloaking (ties counted)", "(published 24,", "membership inference AUC", "correlation |Δ| mean not computed"} {
+		"comparable: median local cloaking (ties counted)", "(published 24,", "measured as the paper's companion notebook measures them", "strictly closer than the own one (not the paper's definition): median", "membership inference AUC", "correlation |Δ| mean not computed"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
