@@ -230,9 +230,9 @@ func TestVEPCandidatesSampled(t *testing.T) {
 	}
 }
 
-// The VEP example at a reduced size — 0.5 s of brain time (the onsets of
-// the EZ, 76–160 ms, lie well inside it; the other candidates are censored
-// at 500 ms) and 100 particles: the EZ regions get a posterior mean x0
+// The VEP example at a reduced size — 0.3 s of brain time (the onsets of
+// the EZ, 76–160 ms, lie inside it; the other candidates are censored at
+// 300 ms) and 100 particles: the EZ regions get a posterior mean x0
 // above the isolated 2-D Epileptor's threshold (brain.Threshold2D, ≈ −2.06),
 // every other candidate below it, and the truth lies in the 90 % interval
 // of every x0 and of the coupling.
@@ -245,8 +245,8 @@ func TestVEPInversionExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := strings.ReplaceAll(string(b), "observed = 2000", "observed = 500")
-	for _, r := range [][2]string{{"duration = 2000.0", "duration = 500.0"}, {"particles = 300", "particles = 100"}, {"predictive = 50", "predictive = 0"}} {
+	src := strings.ReplaceAll(string(b), "observed = 2000", "observed = 300")
+	for _, r := range [][2]string{{"duration = 2000.0", "duration = 300.0"}, {"particles = 300", "particles = 100"}, {"predictive = 50", "predictive = 0"}} {
 		if !strings.Contains(src, r[0]) {
 			t.Fatalf("vep-inversion.toml has no %q", r[0])
 		}
