@@ -406,3 +406,44 @@ var msConflict = map[string]string{
 	"nh_p_mild_to_moderate":    "MSBase mild → moderate, against Harding's median to EDSS 4",
 	"nh_median_years_to_edss4": "Harding's median to EDSS 4, against MSBase mild → moderate",
 }
+
+// The MS natural-history example at a reduced size (40 particles, 3
+// populations, 10 predictive runs): it runs end to end through the
+// example's own scenario — the model's natural-history outputs as
+// targets, runs the band hazard ratios make impossible dropped as failed
+// proposals — and its calibration.json holds the eight parameters and the
+// fit to all ten targets. (The full calibration's result is checked by
+// TestMSNaturalHistoryCalibrated.)
+func TestMSNaturalHistoryExample(t *testing.T) {
+	t.Chdir("..")
+	b, err := os.ReadFile("scenarios/examples/ms-natural-history.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	for _, r := range [][2]string{{"particles = 300", "particles = 40"}, {"max_populations = 30", "max_populations = 3"}, {"predictive = 100", "predictive = 10"}} {
+		if !strings.Contains(src, r[0]) {
+			t.Fatalf("ms-natural-history.toml has no %q", r[0])
+		}
+		src = strings.Replace(src, r[0], r[1], 1)
+	}
+	sc, err := scenarios.Parse("scenarios/examples/ms-natural-history.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	res, err := calibrateBuiltin(t, sc, 2, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, dir)
+	t.Logf("%d populations, %d simulations: %s", res.Steps, res.Simulations, res.Stop)
+	if res.Stop != StopPopulations || res.Steps != 3 || len(s.Params) != 8 || len(s.Targets) != 10 {
+		t.Fatalf("stopped because %q after %d populations, %d parameters, %d targets; want %q, 3, 8, 10", res.Stop, res.Steps, len(s.Params), len(s.Targets), StopPopulations)
+	}
+	for _, tg := range s.Targets {
+		if len(tg.Cells) != 1 || tg.Cells[0].Mean == nil {
+			t.Errorf("%s: no posterior-predictive fit", tg.Name)
+		}
+	}
+}
