@@ -73,3 +73,19 @@ se = 0.1
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/sim")
 }
+
+// BenchmarkPKIndividual calibrates the shipped PK example in full (1,000
+// particles to temperature 1, 200 posterior-predictive runs) on 2
+// in-process workers: the target is ≤ 10 s on 2 cores.
+//
+//	go test -run '^$' -bench PKIndividual -benchtime 1x ./calibrate
+func BenchmarkPKIndividual(b *testing.B) {
+	sc := example(b, "pk-individual.toml")
+	for i := 0; b.Loop(); i++ {
+		res, err := calibrateBuiltin(b, sc, 2, filepath.Join(b.TempDir(), fmt.Sprint(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Simulations), "sims")
+	}
+}

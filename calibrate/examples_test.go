@@ -311,3 +311,139 @@ func TestCalibrationFolderLocked(t *testing.T) {
 		t.Fatalf("after the lock is released: %v", err)
 	}
 }
+
+// The calibrated MS natural history that ships with mscohort
+// (models/mscohort/data/calibration/posterior.csv, made by `mdtwin
+// calibrate scenarios/examples/ms-natural-history.toml`; the full
+// calibration, 188,870 simulations, is too long for go test): the model,
+// run at every particle of that posterior with the example's parameters
+// and inputs, reproduces a target within its stated uncertainty when the
+// weighted posterior-predictive mean lies within 1.96 standard errors of
+// the observed value (inside the 95 % interval its source reports, or the
+// assumed SE says). Eight of the ten targets are; the two in msConflict
+// are not, because their sources disagree under the model's
+// time-homogeneous band transitions (data/calibration/README.md): the test
+// also holds that finding — both predicted below the observed value — so
+// that a change that resolves it, or moves it, is seen and documented.
+func TestMSNaturalHistoryCalibrated(t *testing.T) {
+	t.Chdir("..")
+	sc, err := scenarios.Load("scenarios/examples/ms-natural-history.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := builtin.Registry().Lookup("mscohort")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := m.(models.Configurable).DescribeInputs(sc.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("models/mscohort/data/calibration/posterior.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	head := strings.Split(lines[0], ",")
+	if len(head) != 4+len(sc.Calibrate.Params) || len(lines) < 2 {
+		t.Fatalf("posterior.csv: header %v, %d rows; want 4 + %d columns", head, len(lines)-1, len(sc.Calibrate.Params))
+	}
+	pred := map[string]float64{}
+	var total float64
+	for _, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		w, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			t.Fatalf("posterior.csv: weight %q: %v", f[1], err)
+		}
+		raw := map[string]any{}
+		for k, v := range sc.Params {
+			raw[k] = v
+		}
+		for a, name := range head[4:] {
+			if raw[name], err = strconv.ParseFloat(f[4+a], 64); err != nil {
+				t.Fatalf("posterior.csv: %s %q: %v", name, f[4+a], err)
+			}
+		}
+		p, err := desc.Resolve(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := m.Run(context.Background(), models.RunSpec{Params: p, Inputs: sc.Inputs, Seed: 1}, nil)
+		if err != nil {
+			t.Fatalf("particle %s: %v", f[0], err)
+		}
+		for _, tg := range sc.Calibrate.Targets {
+			pred[tg.Output] += w * res.Scalars[tg.Output]
+		}
+		total += w
+	}
+	for _, tg := range sc.Calibrate.Targets {
+		got := pred[tg.Output] / total
+		z := (got - tg.Observed) / tg.SE
+		t.Logf("%-26s observed %-7g SE %-7g predicted %.4g (z = %+.2f)", tg.Output, tg.Observed, tg.SE, got, z)
+		if why, ok := msConflict[tg.Output]; ok {
+			if z >= -1.96 {
+				t.Errorf("%s: predicted %.4g, z = %+.2f: no longer the documented conflict (%s); update data/calibration/README.md", tg.Output, got, z, why)
+			}
+			continue
+		}
+		if math.Abs(z) > 1.96 {
+			t.Errorf("%s: the calibrated model predicts %.4g, %.2f SE from the observed %g (%s)", tg.Output, got, z, tg.Observed, tg.Source)
+		}
+	}
+}
+
+// msConflict are the MS natural-history targets that no parameter values
+// of the model reproduce together (models/mscohort/data/calibration/
+// README.md): the assumed default matrix, which gives MSBase's band
+// probabilities exactly in annual timing (TestNaturalHistoryBandsAnnual
+// in models/mscohort), gives a median time from onset to EDSS 4 of 9.6
+// years there (nh_median_years_to_edss4 at the defaults); the South East
+// Wales onset cohort's is 18.2 years. The least-squares optimum (Nelder–Mead, 4 starts) leaves
+// them at −3.4 and −2.4 SE, the posterior at −4.0 and −4.4.
+var msConflict = map[string]string{
+	"nh_p_mild_to_moderate":    "MSBase mild → moderate, against Harding's median to EDSS 4",
+	"nh_median_years_to_edss4": "Harding's median to EDSS 4, against MSBase mild → moderate",
+}
+
+// The MS natural-history example at a reduced size (40 particles, 3
+// populations, 10 predictive runs): it runs end to end through the
+// example's own scenario — the model's natural-history outputs as
+// targets, runs the band hazard ratios make impossible dropped as failed
+// proposals — and its calibration.json holds the eight parameters and the
+// fit to all ten targets. (The full calibration's result is checked by
+// TestMSNaturalHistoryCalibrated.)
+func TestMSNaturalHistoryExample(t *testing.T) {
+	t.Chdir("..")
+	b, err := os.ReadFile("scenarios/examples/ms-natural-history.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	for _, r := range [][2]string{{"particles = 300", "particles = 40"}, {"max_populations = 30", "max_populations = 3"}, {"predictive = 100", "predictive = 10"}} {
+		if !strings.Contains(src, r[0]) {
+			t.Fatalf("ms-natural-history.toml has no %q", r[0])
+		}
+		src = strings.Replace(src, r[0], r[1], 1)
+	}
+	sc, err := scenarios.Parse("scenarios/examples/ms-natural-history.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	res, err := calibrateBuiltin(t, sc, 2, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, dir)
+	t.Logf("%d populations, %d simulations: %s", res.Steps, res.Simulations, res.Stop)
+	if res.Stop != StopPopulations || res.Steps != 3 || len(s.Params) != 8 || len(s.Targets) != 10 {
+		t.Fatalf("stopped because %q after %d populations, %d parameters, %d targets; want %q, 3, 8, 10", res.Stop, res.Steps, len(s.Params), len(s.Targets), StopPopulations)
+	}
+	for _, tg := range s.Targets {
+		if len(tg.Cells) != 1 || tg.Cells[0].Mean == nil {
+			t.Errorf("%s: no posterior-predictive fit", tg.Name)
+		}
+	}
+}

@@ -103,6 +103,12 @@ type kernel struct {
 	chol    mat.Cholesky
 	lower   *mat.TriDense // L with Σ = L Lᵀ
 	logNorm float64       // log of the normal's constant (−½ log|2πΣ|), for completeness of the density
+
+	// For logDensity, which runs N² times a population: L's rows packed
+	// (row a holds L[a][0..a]), and log w_j of the previous population
+	// (−∞ for a zero weight).
+	packed []float64
+	logW   []float64
 }
 
 // newKernel builds the kernel from the previous population.
@@ -149,6 +155,16 @@ func newKernel(prev *Population, scale float64) (*kernel, error) {
 	k.lower = mat.NewTriDense(d, mat.Lower, nil)
 	k.chol.LTo(k.lower)
 	k.logNorm = -0.5*float64(d)*math.Log(2*math.Pi) - 0.5*k.chol.LogDet()
+	k.packed = make([]float64, 0, d*(d+1)/2)
+	for a := range d {
+		for b := 0; b <= a; b++ {
+			k.packed = append(k.packed, k.lower.At(a, b))
+		}
+	}
+	k.logW = make([]float64, n)
+	for j, w := range prev.Weights {
+		k.logW[j] = math.Log(w)
+	}
 	return k, nil
 }
 
@@ -191,17 +207,20 @@ func (k *kernel) logDensity(theta []float64, diff, y, terms []float64) float64 {
 		for a := range d {
 			diff[a] = theta[a] - tj[a]
 		}
-		// Solve L y = diff; the quadratic form is |y|².
+		// Solve L y = diff by forward substitution on the packed rows;
+		// the quadratic form is |y|².
 		var q float64
+		row := k.packed
 		for a := range d {
 			s := diff[a]
 			for b := 0; b < a; b++ {
-				s -= k.lower.At(a, b) * y[b]
+				s -= row[b] * y[b]
 			}
-			y[a] = s / k.lower.At(a, a)
+			y[a] = s / row[a]
 			q += y[a] * y[a]
+			row = row[a+1:]
 		}
-		t := math.Log(k.prev.Weights[j]) - 0.5*q
+		t := k.logW[j] - 0.5*q
 		terms = append(terms, t)
 		best = math.Max(best, t)
 	}
