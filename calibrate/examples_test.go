@@ -22,10 +22,12 @@ import (
 )
 
 // example loads scenarios/examples/name with the replacements old → new
-// applied to its text (each must occur), as a scenario file in place.
+// applied to its text (each must occur, every occurrence replaced), as a
+// scenario file in place; the test runs in the repository root from then on.
 func example(t testing.TB, name string, replace ...string) *scenarios.Scenario {
 	t.Helper()
-	path := filepath.Join("..", "scenarios", "examples", name)
+	t.Chdir("..") // the examples' data paths are relative to the repository root
+	path := filepath.Join("scenarios", "examples", name)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +37,7 @@ func example(t testing.TB, name string, replace ...string) *scenarios.Scenario {
 		if !strings.Contains(src, replace[i]) {
 			t.Fatalf("%s has no %q to replace", name, replace[i])
 		}
-		src = strings.Replace(src, replace[i], replace[i+1], 1)
+		src = strings.ReplaceAll(src, replace[i], replace[i+1])
 	}
 	sc, err := scenarios.Parse(path, []byte(src))
 	if err != nil {
@@ -240,22 +242,8 @@ func TestVEPInversionExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a calibration of the brain model")
 	}
-	t.Chdir("..")
-	b, err := os.ReadFile("scenarios/examples/vep-inversion.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := strings.ReplaceAll(string(b), "observed = 2000", "observed = 300")
-	for _, r := range [][2]string{{"duration = 2000.0", "duration = 300.0"}, {"particles = 300", "particles = 100"}, {"predictive = 50", "predictive = 0"}} {
-		if !strings.Contains(src, r[0]) {
-			t.Fatalf("vep-inversion.toml has no %q", r[0])
-		}
-		src = strings.Replace(src, r[0], r[1], 1)
-	}
-	sc, err := scenarios.Parse("scenarios/examples/vep-inversion.toml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := example(t, "vep-inversion.toml", "observed = 2000", "observed = 300", "duration = 2000.0", "duration = 300.0",
+		"particles = 300", "particles = 100", "predictive = 50", "predictive = 0")
 	dir := filepath.Join(t.TempDir(), "out")
 	res, err := calibrateBuiltin(t, sc, 2, dir)
 	if err != nil {
@@ -415,22 +403,8 @@ var msConflict = map[string]string{
 // fit to all ten targets. (The full calibration's result is checked by
 // TestMSNaturalHistoryCalibrated.)
 func TestMSNaturalHistoryExample(t *testing.T) {
-	t.Chdir("..")
-	b, err := os.ReadFile("scenarios/examples/ms-natural-history.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
-	for _, r := range [][2]string{{"particles = 300", "particles = 40"}, {"max_populations = 30", "max_populations = 3"}, {"predictive = 100", "predictive = 10"}} {
-		if !strings.Contains(src, r[0]) {
-			t.Fatalf("ms-natural-history.toml has no %q", r[0])
-		}
-		src = strings.Replace(src, r[0], r[1], 1)
-	}
-	sc, err := scenarios.Parse("scenarios/examples/ms-natural-history.toml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := example(t, "ms-natural-history.toml", "particles = 300", "particles = 40", "max_populations = 30", "max_populations = 3",
+		"predictive = 100", "predictive = 10")
 	dir := filepath.Join(t.TempDir(), "out")
 	res, err := calibrateBuiltin(t, sc, 2, dir)
 	if err != nil {
