@@ -251,7 +251,29 @@ func TestPayloadsOver4MiB(t *testing.T) {
 	}
 }
 
+// Killing a worker with a batch in flight loses that batch's runs (reported
+// lost, at most one batch) and nothing else. Whether the kill lands while
+// the worker holds a batch depends on timing: killed in the instant between
+// two batches, the process is replaced before the next batch is sent and no
+// run is lost (TestIdleWorkerDeathLosesNoRun covers that path). Each trial
+// checks that no run is lost for good and none runs twice; the test repeats
+// until one kill has hit a batch in flight.
 func TestKilledWorkerLosesNoRun(t *testing.T) {
+	const trials = 5
+	for trial := 1; trial <= trials; trial++ {
+		if lost := killOneWorker(t); lost > 0 || t.Failed() {
+			return
+		}
+		t.Logf("trial %d: the kill landed between two batches (no run lost); again", trial)
+	}
+	t.Errorf("in %d trials no kill hit a batch in flight", trials)
+}
+
+// killOneWorker runs 300 runs on two workers, kills the first worker after
+// 40 outcomes and checks the outcomes; it returns the number of runs
+// reported lost.
+func killOneWorker(t *testing.T) int {
+	t.Helper()
 	b := start(t, plugin.Options{Path: emaxPath, Workers: 2, Batch: 8})
 	// Each run tabulates 5 000 points (a few ms), so batches are in flight
 	// when the worker is killed.
@@ -276,8 +298,8 @@ func TestKilledWorkerLosesNoRun(t *testing.T) {
 		}
 	}
 	checkBitExact(t, specs, tl)
-	if tl.lost == 0 || tl.lost > 8 {
-		t.Errorf("%d runs reported lost, want 1 to 8 (one batch)", tl.lost)
+	if tl.lost > 8 {
+		t.Errorf("%d runs reported lost, want at most 8 (one batch)", tl.lost)
 	}
 	if b.Restarts() != 1 {
 		t.Errorf("%d restarts, want 1", b.Restarts())
@@ -286,6 +308,7 @@ func TestKilledWorkerLosesNoRun(t *testing.T) {
 	if len(after) != 2 || after[0] == killed || after[1] != before[1] {
 		t.Errorf("worker PIDs %v before, %v after killing %d", before, after, killed)
 	}
+	return tl.lost
 }
 
 // A worker process that died while idle is replaced before any run is
