@@ -255,6 +255,14 @@ func TestResumeReattaches(t *testing.T) {
 
 func TestCloseCancelsJobs(t *testing.T) {
 	state := fakeSlurm(t)
+	// The job's tasks wait while the hold file exists, so the job is still
+	// active when Close runs however loaded the machine is (without it, the
+	// tasks could finish first and there would be nothing to cancel).
+	hold := filepath.Join(state, "hold")
+	if err := os.WriteFile(hold, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(hold) })
 	b := newBackend(t, 5)
 	tasks := specs(t, 10, 87600)
 	b.Submit(tasks...)
