@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Defect 5 of issue 20: the store was created 0644 with the
@@ -57,5 +59,44 @@ func TestComponentDeleteUsesIndex(t *testing.T) {
 				t.Errorf("%s: plan %q scans a table", q, plan)
 			}
 		}
+	}
+}
+
+// A process opening the store while another holds it locked for longer
+// than busy_timeout (an ingest's long write under load; CI saw "reading
+// schema version: database is locked" from concurrent ingests) waits for
+// the lock, as a writer does, instead of failing.
+func TestOpenWaitsForLockedStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sqlite")
+	openTestPatients(t, path).Close()
+	holder, err := sql.Open("sqlite", "file:"+path+"?_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	holder.SetMaxOpenConns(1)
+	ctx := context.Background()
+	conn, err := holder.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An exclusive-mode connection keeps its lock once it has written.
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE; CREATE TABLE hold(x); COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	held := 6 * time.Second // > the store's busy_timeout of 5 s
+	go func() {
+		time.Sleep(held)
+		conn.Close()
+		holder.Close()
+	}()
+	start := time.Now()
+	ps, err := OpenPatients(path, "test")
+	if err != nil {
+		t.Fatalf("opening a store held by another connection: %v", err)
+	}
+	ps.Close()
+	if waited := time.Since(start); waited < held-time.Second {
+		t.Errorf("opened after %v although the store was locked for %v", waited, held)
 	}
 }

@@ -292,25 +292,37 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// lockWait bounds how long a writer waits for other writers (other
-// processes ingesting into the same store): each BEGIN IMMEDIATE waits up
-// to busy_timeout, and is retried with a growing pause until lockWait.
+// lockWait bounds how long a process waits for others holding the store
+// (other processes ingesting into it): each statement waits up to
+// busy_timeout, and one that still finds the store locked is retried with
+// a growing pause until lockWait.
 const lockWait = 5 * time.Minute
 
-// beginWrite starts a write transaction, waiting for the lock.
-func beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+// waitBusy runs f until it succeeds, fails with an error other than
+// SQLite's "database is locked", or lockWait has passed.
+func waitBusy(ctx context.Context, f func() error) error {
 	deadline := time.Now().Add(lockWait)
 	for pause := 10 * time.Millisecond; ; pause = min(2*pause, time.Second) {
-		tx, err := db.BeginTx(ctx, nil)
+		err := f()
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return tx, err
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(pause):
 		}
 	}
+}
+
+// beginWrite starts a write transaction, waiting for the lock.
+func beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	var tx *sql.Tx
+	err := waitBusy(ctx, func() (err error) {
+		tx, err = db.BeginTx(ctx, nil)
+		return err
+	})
+	return tx, err
 }
 
 // prepare brings the schema up to date and reads the store's key. Two
@@ -318,8 +330,11 @@ func beginWrite(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
 // the version is read again inside the migration's transaction, so the
 // second finds the schema made.
 func (p *Patients) prepare(ctx context.Context) error {
+	// The first statement of a new connection waits for a store that
+	// another process holds (a connection's pragmas and first read can
+	// find it locked for longer than busy_timeout).
 	var v int
-	if err := p.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	if err := waitBusy(ctx, func() error { return p.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v) }); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	if v > len(patientMigrations) {
@@ -327,7 +342,9 @@ func (p *Patients) prepare(ctx context.Context) error {
 	}
 	if v == len(patientMigrations) {
 		var check string
-		err := p.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&check)
+		err := waitBusy(ctx, func() error {
+			return p.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&check)
+		})
 		if err == nil {
 			key, found, err := loadKey(p.path)
 			if err != nil {
