@@ -61,7 +61,7 @@ const (
 	demoSource       = "urn:example:mdtwin-demo"
 	demoAFPatient    = "AF-0001"
 	demoEPPatient    = "EP-0001"
-	demoAtrialMesh   = "mesh/testdata/atrium.vtp"
+	demoAtrialMesh   = "mesh/testdata/atrium_lge.vtp"
 	demoConnectome   = "models/brain/testdata/connectivity_76.zip"
 	demoSEEG         = "models/brain/testdata/seeg_588.txt"
 	demoEZHypothesis = "demo_ez_hypothesis.toml" // in the samples
