@@ -35,18 +35,11 @@ const (
 	demoMS         = "ms-ofatumumab-first-vs-delayed.toml"
 	demoMSPatients = 200
 	demoAtrial     = "af-ablation.toml"
-	// demoAtrialSites and demoAtrialRounds: the first 10 of the example's
-	// 12 pacing sites (farthest-point sampling is greedy, so these are the
-	// same sites; its comment: site 9 induces a driver in round 1, site 0
-	// in round 2) and two rounds, so that round 1's driver is ablated and
-	// the lesions tested in round 2. On 2 idle cores the example measured
-	// about 5.7 s per site and round, so this step takes about 2 min.
-	// `time go run ./cmd/mdtwin demo` on the 2-core development machine,
-	// shared with other jobs (load average 6–12): 7 min 27 s wall, 3 min
-	// 35 s user CPU, the atrial step most of it; the same 2 drivers and 2
-	// lesions (25.2 mm²) as with the example's 12 sites.
-	demoAtrialSites  = 10
+	// demoAtrialSites, demoAtrialRounds and demoAtrialSeed: the demo's
+	// reduced OPTIMA loop (see demoAtrial).
+	demoAtrialSites  = 4
 	demoAtrialRounds = 2
+	demoAtrialSeed   = 724
 	demoBrain        = "vep-resection.toml"
 	// demoBrainMS is the simulated time of each VEP run: the example's
 	// 6 s, in which the EZ seizes (onset ≈ 1 s) and recruits the PZ.
@@ -71,6 +64,9 @@ const (
 type demoFlags struct {
 	runFlags
 	data string
+	// atrialSites, when > 0, replaces demoAtrialSites (tests run the demo
+	// with fewer sites).
+	atrialSites int
 }
 
 func (a *app) demoCommand() *cobra.Command {
@@ -164,7 +160,11 @@ func (a *app) demo(ctx context.Context, f demoFlags) error {
 	say(3, ms)
 	next := 4
 	if pts.af != "" {
-		s, err := q.demoAtrial(ctx, ps, pts.af, out, f.runFlags)
+		sites := demoAtrialSites
+		if f.atrialSites > 0 {
+			sites = f.atrialSites
+		}
+		s, err := q.demoAtrial(ctx, ps, pts.af, out, sites, f.runFlags)
 		if err != nil {
 			return err
 		}
@@ -317,7 +317,7 @@ func (a *app) demoMS(ctx context.Context, ps *store.Patients, storePath, out str
 // demoAtrial runs the OPTIMA loop on the AF patient's atrium, stores its
 // first round (the induction: one prediction per pacing site) and writes
 // the patient's report.
-func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out string, f runFlags) (demoStep, error) {
+func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out string, sites int, f runFlags) (demoStep, error) {
 	rec, err := ps.Record(ctx, pid)
 	if err != nil {
 		return demoStep{}, err
@@ -336,7 +336,7 @@ func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out strin
 	// The loop's own settings: the example's, with the demo's site and
 	// round counts.
 	sc, err = p.Scenario.Derive(scenarios.Derivation{Why: "demo", Inputs: map[string]any{"optima": map[string]any{
-		"sites": demoAtrialSites, "rounds": demoAtrialRounds, "core_radius_mm": 2.0, "line_width_mm": 1.0, "merge_radius_mm": 5.0}}})
+		"sites": sites, "rounds": demoAtrialRounds, "seed": demoAtrialSeed, "core_radius_mm": 2.0, "line_width_mm": 1.0, "merge_radius_mm": 5.0}}})
 	if err != nil {
 		return demoStep{}, err
 	}
@@ -360,8 +360,13 @@ func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out strin
 	for _, r := range plan.Rounds {
 		drivers += len(r.Drivers)
 	}
-	return demoStep{fmt.Sprintf("Atrial twin: burst pacing from %d sites on patient %s's left atrium (%d rounds): %d re-entrant drivers; %d ablation lesions proposed (%.1f mm²); %s",
-		demoAtrialSites, pid, len(plan.Rounds), drivers, len(plan.Lesions), plan.TotalLesionAreaMM2, plan.Outcome),
+	fib := ""
+	if p.Atrial != nil && p.Atrial.FibrosisField != "" {
+		fib = " (fibrosis from its LGE field)"
+	}
+	return demoStep{fmt.Sprintf("Atrial twin: the OPTIMA loop on patient %s's left atrium%s, burst pacing from %s per round: %s in %s, %s proposed (%.1f mm²); %s",
+		pid, fib, plural(sites, "site", "sites"), plural(drivers, "re-entrant driver", "re-entrant drivers"), plural(len(plan.Rounds), "round", "rounds"),
+		plural(len(plan.Lesions), "ablation lesion", "ablation lesions"), plan.TotalLesionAreaMM2, plan.Outcome),
 		[]string{filepath.Join(round1, "report.html"), filepath.Join(af.out, "plan.json") + " and plan.vtu (lesions, for ParaView)"}}, nil
 }
 
