@@ -216,4 +216,3 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
-
