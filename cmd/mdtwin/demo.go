@@ -35,8 +35,23 @@ const (
 	demoMS         = "ms-ofatumumab-first-vs-delayed.toml"
 	demoMSPatients = 200
 	demoAtrial     = "af-ablation.toml"
-	// demoAtrialSites, demoAtrialRounds and demoAtrialSeed: the demo's
-	// reduced OPTIMA loop (see demoAtrial).
+	// demoAtrialSites, demoAtrialRounds and demoAtrialSeed make the demo's
+	// OPTIMA loop short. af-ablation.toml paces from 12 sites in each of up
+	// to 3 rounds (36 runs of 400 ms on the 10,516-node atrium, about
+	// 3½ min on 2 cores); the demo paces from 4 sites in each of 2 rounds
+	// (8 runs), enough for round 1 to induce a driver and round 2 to test
+	// the lesions proposed for it. The sites are spread by farthest-point
+	// sampling from a first one that the loop's seed draws: seed 724 draws
+	// the node where the full example induced its round-1 driver (its
+	// site 9 of 12), on the same substrate (the AF patient's LGE field is
+	// the example's fibrosis, TestDemoLGEField), so that 4 sites find it.
+	// Result: round 1, 1 driver (2.75 rotations) → 2 lesions (25.2 mm²);
+	// round 2 with them, non-inducible from the 4 sites. The full loop:
+	// `mdtwin optima scenarios/examples/af-ablation.toml`.
+	// `/usr/bin/time -v mdtwin demo` on the 2-core development machine,
+	// shared with other jobs (load average 11–15): 85 s CPU (81.7 s user,
+	// 3.7 s system), 3 min 31 s wall; the atrial step about 95 % of the
+	// CPU (benchmarks/README.md, "Demo (issue 17)").
 	demoAtrialSites  = 4
 	demoAtrialRounds = 2
 	demoAtrialSeed   = 724
@@ -78,12 +93,14 @@ func (a *app) demoCommand() *cobra.Command {
 			"  1. scenarios/examples/" + examples.Demo + " (a 200-patient PK sweep) and its study report;\n" +
 			"  2. ingests the sample patients (patient/testdata: a Synthea FHIR bundle, an invented MS registry, and an\n" +
 			"     invented AF patient and epilepsy patient) into a patient store in the demo's folder, with the AF\n" +
-			"     patient's left-atrium mesh and the epilepsy patient's connectome, SEEG contacts and EZ hypothesis\n" +
+			"     patient's left-atrium mesh with its (synthetic) LGE field and the epilepsy patient's connectome, SEEG\n" +
+			"     contacts and EZ hypothesis\n" +
 			"     (read from --data: " + demoAtrialMesh + ", " + demoConnectome + ", " + demoSEEG + ");\n" +
 			"  3. runs scenarios/examples/" + demoMS + " (" + strconv.Itoa(demoMSPatients) + " simulated futures per strategy) for each\n" +
 			"     patient whose record it fits;\n" +
-			"  4. runs the OPTIMA loop of scenarios/examples/" + demoAtrial + " on the AF patient's atrium (" + strconv.Itoa(demoAtrialSites) + " pacing sites,\n" +
-			"     " + strconv.Itoa(demoAtrialRounds) + " rounds): the drivers it induces and the lesions proposed;\n" +
+			"  4. runs the OPTIMA loop of scenarios/examples/" + demoAtrial + " on the AF patient's atrium, fibrosis from its LGE\n" +
+			"     field, at reduced size (" + strconv.Itoa(demoAtrialSites) + " pacing sites, " + strconv.Itoa(demoAtrialRounds) + " rounds; the example's 12 sites and 3 rounds: mdtwin optima\n" +
+			"     scenarios/examples/" + demoAtrial + "): the drivers it induces and the lesions proposed;\n" +
 			"  5. runs scenarios/examples/" + demoBrain + " for the epilepsy patient: seizure propagation and two virtual resections;\n" +
 			"stores each prediction with its report and prints the command that opens the dashboard on that store.\n" +
 			"Each demo writes a new folder under out/. It prints one line per step (progress bars on a terminal);\n" +
@@ -238,7 +255,7 @@ func (a *app) demoIngest(ctx context.Context, out, data string) (*store.Patients
 	assets := []struct {
 		pid, file, kind, when, desc string
 	}{
-		{af, filepath.Join(data, demoAtrialMesh), embodiment.AssetAtrialMesh, "2021-06-14", "left-atrium surface mesh (LGE MRI segmentation)"},
+		{af, filepath.Join(data, demoAtrialMesh), embodiment.AssetAtrialMesh, "2021-06-14", "left-atrium surface mesh with its LGE image-intensity ratio (IIR; synthetic, see mesh/testdata/PROVENANCE.md)"},
 		{ep, filepath.Join(data, demoConnectome), embodiment.AssetConnectome, "2022-10-03", "structural connectome, 76 regions"},
 		{ep, filepath.Join(data, demoSEEG), embodiment.AssetSEEGContacts, "2022-10-03", "SEEG contacts of the implantation"},
 		{ep, filepath.Join(samples, demoEZHypothesis), embodiment.AssetEZHypothesis, "2022-10-17", "EZ hypothesis and candidate resections"},

@@ -202,7 +202,7 @@ func TestDemo(t *testing.T) {
 	// no EDSS; the three invented MS registry patients get a forecast and a
 	// report.
 	for _, want := range []string{"1. PK sweep: 200 virtual patients", "pk-sweep/results.csv (one row per virtual patient",
-		"2. Patients: 6 ingested", "mesh/testdata/atrium.vtp not found (run the demo from the repository root, or give --data)",
+		"2. Patients: 6 ingested", "mesh/testdata/atrium_lge.vtp not found (run the demo from the repository root, or give --data)",
 		"3. MS twin: ", "for 3 patients with EDSS visits; 3 others have none", "\n  mdtwin serve --store out/demo-"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
