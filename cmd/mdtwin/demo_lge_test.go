@@ -10,6 +10,7 @@ import (
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models/atrial"
 	"github.com/mdtwin/mdtwin/models/atrial/substrate"
+	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
 
@@ -176,7 +177,7 @@ func TestDemoLGEField(t *testing.T) {
 	// And the atrial model's tissue from the field is the example's: the
 	// same non-conducting elements (30 % of the fibrotic ones, drawn with
 	// fibrosis_seed).
-	substrateOf := func(params map[string]any, inputs map[string]any) []bool {
+	substrateOf := func(params map[string]any, inputs map[string]any) (*mesh.Mesh, []bool) {
 		t.Helper()
 		sc, err := embeddedScenario(demoAtrial, nil)
 		if err != nil {
@@ -193,16 +194,24 @@ func TestDemoLGEField(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, mask, err := atrial.Substrate(p, sc.Inputs, scenarios.RunSeed(sc.Study.Seed, 0))
+		m, mask, err := atrial.Substrate(p, sc.Inputs, scenarios.RunSeed(sc.Study.Seed, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return mask
+		return m, mask
 	}
-	example := substrateOf(nil, map[string]any{"mesh": filepath.Join(root, "mesh", "testdata", "atrium.vtp")})
-	personal := substrateOf(map[string]any{"fibrosis_pattern": "none"}, map[string]any{"mesh": path, "fibrosis_field": "IIR"})
+	exampleMesh, example := substrateOf(nil, map[string]any{"mesh": filepath.Join(root, "mesh", "testdata", "atrium.vtp")})
+	personalMesh, personal := substrateOf(map[string]any{"fibrosis_pattern": "none"}, map[string]any{"mesh": path, "fibrosis_field": "IIR"})
 	if !slices.Equal(example, personal) {
 		t.Errorf("the non-conducting elements from the field differ from the example's")
+	}
+	// The demo's first pacing site (optima seed demoAtrialSeed) is the
+	// example's site 9 of 12 (its seed, the study seed 2019), where
+	// af-ablation.toml's comment says round 1 induces its driver.
+	demo := optima.PacingSites(personalMesh, personal, demoAtrialSites, demoAtrialSeed)
+	full := optima.PacingSites(exampleMesh, example, 12, 2019)
+	if len(demo) != demoAtrialSites || len(full) != 12 || demo[0] != full[9] {
+		t.Errorf("the demo's first site %v, the example's site 9 %v", demo[:1], full[9:10])
 	}
 	if math.Abs(fib/area-lgePattern.Density) > 0.02 {
 		t.Errorf("fibrotic %.3f of the area, the pattern's density %v", fib/area, lgePattern.Density)
