@@ -50,8 +50,10 @@ const (
 	// `mdtwin optima scenarios/examples/af-ablation.toml`.
 	// `/usr/bin/time -v mdtwin demo` on the 2-core development machine,
 	// shared with other jobs (load average 11–15): 85 s CPU (81.7 s user,
-	// 3.7 s system), 3 min 31 s wall; the atrial step about 95 % of the
-	// CPU (benchmarks/README.md, "Demo (issue 17)").
+	// 3.7 s system), 3 min 31 s wall; again at load 17–27, 89.7 s CPU,
+	// 6 min 54 s wall. The atrial step is about 90 % of the CPU (the VEP
+	// step 4 s); on 2 idle cores about 45–50 s wall is expected, not
+	// measured (benchmarks/README.md, "Demo (issue 17)").
 	demoAtrialSites  = 4
 	demoAtrialRounds = 2
 	demoAtrialSeed   = 724
