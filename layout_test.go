@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"report":     {"report", "patient", "store", "models", "engine", "hta", "mesh"}, // mesh: atrial outputs are meshes (lat.vtu, plan.vtu)
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
-	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort"},
+	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort", "optima"}, // optima: an atrial example with [inputs.optima] runs its loop
 	"calibrate":  {"calibrate", "engine", "scenarios", "models", "workers", "store", "mesh"},
 }
 

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -154,7 +157,9 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 		return nil, err
 	}
 	set := map[string]any{}
-	if j.Patients > 0 {
+	if _, has := sc.Params["n_patients"]; has && j.Patients > 0 {
+		// Only a scenario with simulated patients takes their number (the
+		// form sends one for every scenario).
 		set["n_patients"] = j.Patients
 	}
 	if _, given := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !given {
@@ -176,6 +181,9 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 	}
 	j.set(func(j *job) { j.notes = p.Notes })
 	out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", sc.Study.Name, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
+	if hasOptima(p.Scenario) {
+		return s.executeOptima(ctx, j, p.Scenario, src, out)
+	}
 	study, err := prediction.InProcess(p.Scenario, out, s.workers)
 	if err != nil {
 		return nil, err
@@ -198,4 +206,55 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 		return nil, err
 	}
 	return prediction.Record(ctx, j.ps, j.PatientID, p.Scenario, rep.OutDir)
+}
+
+// hasOptima reports whether sc is an atrial scenario with [inputs.optima]:
+// its example (af-ablation.toml) means the OPTIMA loop (mdtwin optima), not
+// one atrial run.
+func hasOptima(sc *scenarios.Scenario) bool {
+	if sc.Study.Model != "atrial" {
+		return false
+	}
+	var in map[string]json.RawMessage
+	if json.Unmarshal(sc.Inputs, &in) != nil {
+		return false
+	}
+	_, ok := in["optima"]
+	return ok
+}
+
+// executeOptima runs the OPTIMA loop of the personalised atrial scenario sc
+// in out (round-NN/, plan.json, plan.vtu, as mdtwin optima), each round's
+// study in-process, and stores its first round — the induction, one
+// prediction per pacing site — for the patient, as the demo does; the
+// report's atrial map draws the plan's lesions from out/plan.vtu.
+func (s *Server) executeOptima(ctx context.Context, j *job, sc *scenarios.Scenario, src []byte, out string) ([]int64, error) {
+	j.set(func(j *job) { j.out = out })
+	exec := func(ctx context.Context, rsc *scenarios.Scenario, dir string, resume bool) (engine.Report, error) {
+		study, err := prediction.InProcess(rsc, dir, s.workers)
+		if err != nil {
+			return engine.Report{}, err
+		}
+		study.Progress, study.Log, study.Resume = j, s.log, resume
+		j.set(func(j *job) {
+			j.notes = append(j.notes, fmt.Sprintf("OPTIMA %s: burst pacing from each of the round's sites.", filepath.Base(dir)))
+		})
+		return prediction.Execute(ctx, study)
+	}
+	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: out, Execute: exec, Log: s.log})
+	if err != nil {
+		return nil, err
+	}
+	drivers := 0
+	for _, r := range plan.Rounds {
+		drivers += len(r.Drivers)
+	}
+	j.set(func(j *job) {
+		j.notes = append(j.notes, fmt.Sprintf("OPTIMA plan: %s after %d rounds; %d re-entrant drivers, %d lesions (%.1f mm²); plan.json and plan.vtu in %s.",
+			plan.Outcome, len(plan.Rounds), drivers, len(plan.Lesions), plan.TotalLesionAreaMM2, out))
+	})
+	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
+		return nil, err
+	}
+	return prediction.Record(ctx, j.ps, j.PatientID, sc, filepath.Join(out, plan.Rounds[0].Dir))
 }

@@ -442,6 +442,7 @@ type output struct {
 type exampleRow struct {
 	File, Name, Model, Doc string
 	Patients               int64  // its n_patients, 0 when it has none
+	Optima                 bool   // an atrial scenario with [inputs.optima]: the dashboard runs its OPTIMA loop
 	Why                    string // why it cannot be personalised for this patient, "" when it can
 }
 
@@ -500,7 +501,7 @@ func (s *Server) examples() []exampleRow {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)
-		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n})
+		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: hasOptima(sc)})
 	}
 	return out
 }

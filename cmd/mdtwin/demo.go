@@ -35,18 +35,28 @@ const (
 	demoMS         = "ms-ofatumumab-first-vs-delayed.toml"
 	demoMSPatients = 200
 	demoAtrial     = "af-ablation.toml"
-	// demoAtrialSites and demoAtrialRounds: the first 10 of the example's
-	// 12 pacing sites (farthest-point sampling is greedy, so these are the
-	// same sites; its comment: site 9 induces a driver in round 1, site 0
-	// in round 2) and two rounds, so that round 1's driver is ablated and
-	// the lesions tested in round 2. On 2 idle cores the example measured
-	// about 5.7 s per site and round, so this step takes about 2 min.
-	// `time go run ./cmd/mdtwin demo` on the 2-core development machine,
-	// shared with other jobs (load average 6–12): 7 min 27 s wall, 3 min
-	// 35 s user CPU, the atrial step most of it; the same 2 drivers and 2
-	// lesions (25.2 mm²) as with the example's 12 sites.
-	demoAtrialSites  = 10
+	// demoAtrialSites, demoAtrialRounds and demoAtrialSeed make the demo's
+	// OPTIMA loop short. af-ablation.toml paces from 12 sites in each of up
+	// to 3 rounds (36 runs of 400 ms on the 10,516-node atrium, about
+	// 3½ min on 2 cores); the demo paces from 4 sites in each of 2 rounds
+	// (8 runs), enough for round 1 to induce a driver and round 2 to test
+	// the lesions proposed for it. The sites are spread by farthest-point
+	// sampling from a first one that the loop's seed draws: seed 724 draws
+	// the node where the full example induced its round-1 driver (its
+	// site 9 of 12), on the same substrate (the AF patient's LGE field is
+	// the example's fibrosis, TestDemoLGEField), so that 4 sites find it.
+	// Result: round 1, 1 driver (2.75 rotations) → 2 lesions (25.2 mm²);
+	// round 2 with them, non-inducible from the 4 sites. The full loop:
+	// `mdtwin optima scenarios/examples/af-ablation.toml`.
+	// `/usr/bin/time -v mdtwin demo` on the 2-core development machine,
+	// shared with other jobs (load average 11–15): 85 s CPU (81.7 s user,
+	// 3.7 s system), 3 min 31 s wall; again at load 17–27, 89.7 s CPU,
+	// 6 min 54 s wall. The atrial step is about 90 % of the CPU (the VEP
+	// step 4 s); on 2 idle cores about 45–50 s wall is expected, not
+	// measured (benchmarks/README.md, "Demo (issue 17)").
+	demoAtrialSites  = 4
 	demoAtrialRounds = 2
+	demoAtrialSeed   = 724
 	demoBrain        = "vep-resection.toml"
 	// demoBrainMS is the simulated time of each VEP run: the example's
 	// 6 s, in which the EZ seizes (onset ≈ 1 s) and recruits the PZ.
@@ -61,7 +71,7 @@ const (
 	demoSource       = "urn:example:mdtwin-demo"
 	demoAFPatient    = "AF-0001"
 	demoEPPatient    = "EP-0001"
-	demoAtrialMesh   = "mesh/testdata/atrium.vtp"
+	demoAtrialMesh   = "mesh/testdata/atrium_lge.vtp"
 	demoConnectome   = "models/brain/testdata/connectivity_76.zip"
 	demoSEEG         = "models/brain/testdata/seeg_588.txt"
 	demoEZHypothesis = "demo_ez_hypothesis.toml" // in the samples
@@ -71,6 +81,9 @@ const (
 type demoFlags struct {
 	runFlags
 	data string
+	// atrialSites, when > 0, replaces demoAtrialSites (tests run the demo
+	// with fewer sites).
+	atrialSites int
 }
 
 func (a *app) demoCommand() *cobra.Command {
@@ -82,12 +95,14 @@ func (a *app) demoCommand() *cobra.Command {
 			"  1. scenarios/examples/" + examples.Demo + " (a 200-patient PK sweep) and its study report;\n" +
 			"  2. ingests the sample patients (patient/testdata: a Synthea FHIR bundle, an invented MS registry, and an\n" +
 			"     invented AF patient and epilepsy patient) into a patient store in the demo's folder, with the AF\n" +
-			"     patient's left-atrium mesh and the epilepsy patient's connectome, SEEG contacts and EZ hypothesis\n" +
+			"     patient's left-atrium mesh with its (synthetic) LGE field and the epilepsy patient's connectome, SEEG\n" +
+			"     contacts and EZ hypothesis\n" +
 			"     (read from --data: " + demoAtrialMesh + ", " + demoConnectome + ", " + demoSEEG + ");\n" +
 			"  3. runs scenarios/examples/" + demoMS + " (" + strconv.Itoa(demoMSPatients) + " simulated futures per strategy) for each\n" +
 			"     patient whose record it fits;\n" +
-			"  4. runs the OPTIMA loop of scenarios/examples/" + demoAtrial + " on the AF patient's atrium (" + strconv.Itoa(demoAtrialSites) + " pacing sites,\n" +
-			"     " + strconv.Itoa(demoAtrialRounds) + " rounds): the drivers it induces and the lesions proposed;\n" +
+			"  4. runs the OPTIMA loop of scenarios/examples/" + demoAtrial + " on the AF patient's atrium, fibrosis from its LGE\n" +
+			"     field, at reduced size (" + strconv.Itoa(demoAtrialSites) + " pacing sites, " + strconv.Itoa(demoAtrialRounds) + " rounds; the example's 12 sites and 3 rounds: mdtwin optima\n" +
+			"     scenarios/examples/" + demoAtrial + "): the drivers it induces and the lesions proposed;\n" +
 			"  5. runs scenarios/examples/" + demoBrain + " for the epilepsy patient: seizure propagation and two virtual resections;\n" +
 			"stores each prediction with its report and prints the command that opens the dashboard on that store.\n" +
 			"Each demo writes a new folder under out/. It prints one line per step (progress bars on a terminal);\n" +
@@ -164,7 +179,11 @@ func (a *app) demo(ctx context.Context, f demoFlags) error {
 	say(3, ms)
 	next := 4
 	if pts.af != "" {
-		s, err := q.demoAtrial(ctx, ps, pts.af, out, f.runFlags)
+		sites := demoAtrialSites
+		if f.atrialSites > 0 {
+			sites = f.atrialSites
+		}
+		s, err := q.demoAtrial(ctx, ps, pts.af, out, sites, f.runFlags)
 		if err != nil {
 			return err
 		}
@@ -238,7 +257,7 @@ func (a *app) demoIngest(ctx context.Context, out, data string) (*store.Patients
 	assets := []struct {
 		pid, file, kind, when, desc string
 	}{
-		{af, filepath.Join(data, demoAtrialMesh), embodiment.AssetAtrialMesh, "2021-06-14", "left-atrium surface mesh (LGE MRI segmentation)"},
+		{af, filepath.Join(data, demoAtrialMesh), embodiment.AssetAtrialMesh, "2021-06-14", "left-atrium surface mesh with its LGE image-intensity ratio (IIR; synthetic, see mesh/testdata/PROVENANCE.md)"},
 		{ep, filepath.Join(data, demoConnectome), embodiment.AssetConnectome, "2022-10-03", "structural connectome, 76 regions"},
 		{ep, filepath.Join(data, demoSEEG), embodiment.AssetSEEGContacts, "2022-10-03", "SEEG contacts of the implantation"},
 		{ep, filepath.Join(samples, demoEZHypothesis), embodiment.AssetEZHypothesis, "2022-10-17", "EZ hypothesis and candidate resections"},
@@ -317,7 +336,7 @@ func (a *app) demoMS(ctx context.Context, ps *store.Patients, storePath, out str
 // demoAtrial runs the OPTIMA loop on the AF patient's atrium, stores its
 // first round (the induction: one prediction per pacing site) and writes
 // the patient's report.
-func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out string, f runFlags) (demoStep, error) {
+func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out string, sites int, f runFlags) (demoStep, error) {
 	rec, err := ps.Record(ctx, pid)
 	if err != nil {
 		return demoStep{}, err
@@ -336,7 +355,7 @@ func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out strin
 	// The loop's own settings: the example's, with the demo's site and
 	// round counts.
 	sc, err = p.Scenario.Derive(scenarios.Derivation{Why: "demo", Inputs: map[string]any{"optima": map[string]any{
-		"sites": demoAtrialSites, "rounds": demoAtrialRounds, "core_radius_mm": 2.0, "line_width_mm": 1.0, "merge_radius_mm": 5.0}}})
+		"sites": sites, "rounds": demoAtrialRounds, "seed": demoAtrialSeed, "core_radius_mm": 2.0, "line_width_mm": 1.0, "merge_radius_mm": 5.0}}})
 	if err != nil {
 		return demoStep{}, err
 	}
@@ -360,8 +379,13 @@ func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out strin
 	for _, r := range plan.Rounds {
 		drivers += len(r.Drivers)
 	}
-	return demoStep{fmt.Sprintf("Atrial twin: burst pacing from %d sites on patient %s's left atrium (%d rounds): %d re-entrant drivers; %d ablation lesions proposed (%.1f mm²); %s",
-		demoAtrialSites, pid, len(plan.Rounds), drivers, len(plan.Lesions), plan.TotalLesionAreaMM2, plan.Outcome),
+	fib := ""
+	if p.Atrial != nil && p.Atrial.FibrosisField != "" {
+		fib = " (fibrosis from its LGE field)"
+	}
+	return demoStep{fmt.Sprintf("Atrial twin: the OPTIMA loop on patient %s's left atrium%s, burst pacing from %s per round: %s in %s, %s proposed (%.1f mm²); %s",
+		pid, fib, plural(sites, "site", "sites"), plural(drivers, "re-entrant driver", "re-entrant drivers"), plural(len(plan.Rounds), "round", "rounds"),
+		plural(len(plan.Lesions), "ablation lesion", "ablation lesions"), plan.TotalLesionAreaMM2, plan.Outcome),
 		[]string{filepath.Join(round1, "report.html"), filepath.Join(af.out, "plan.json") + " and plan.vtu (lesions, for ParaView)"}}, nil
 }
 

@@ -57,6 +57,7 @@
   const update = () => {
     const own = sel.selectedOptions[0] && sel.selectedOptions[0].dataset.patients;
     n.placeholder = own && own !== "0" ? "scenario: " + own : "";
+    n.disabled = own === "0"; // a scenario without simulated patients
   };
   sel.addEventListener("change", update);
   update();

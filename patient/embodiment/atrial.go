@@ -81,6 +81,13 @@ func (p *Personalisation) atrial(sc *scenarios.Scenario, rec *patient.Record) er
 		return nil
 	}
 	p.Inputs["fibrosis_field"] = aa.FibrosisField
+	// The patient's field replaces any generated fibrosis of the scenario
+	// (the model takes one or the other).
+	if pat, ok := sc.Params["fibrosis_pattern"]; ok && pat != "none" {
+		p.Params["fibrosis_pattern"] = "none"
+		p.note("Fibrosis from the mesh's LGE intensity-ratio field %q, in place of the scenario's generated %v fibrosis.", aa.FibrosisField, pat)
+		return nil
+	}
 	p.note("Fibrosis from the mesh's LGE intensity-ratio field %q.", aa.FibrosisField)
 	return nil
 }

@@ -88,6 +88,26 @@ func TestPersonaliseAtrialFromMesh(t *testing.T) {
 	if got, want := res.Scalars["fibrotic_fraction"], float64(dense)/float64(m.NumCells()); got != want {
 		t.Errorf("fibrotic_fraction %v, want %v (the patch's share of the elements)", got, want)
 	}
+	// A scenario with generated fibrosis (af-ablation.toml's patchy) takes
+	// the patient's field instead: the model accepts only one of the two.
+	gen, err := scenarios.Parse("af.toml", []byte("[study]\nname = \"af\"\nmodel = \"atrial\"\nseed = 1\n[params]\nduration_ms = 5.0\nsave_lat = false\nfibrosis_pattern = \"patchy\"\nfibrosis_seed = 7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = embodiment.Personalise(gen, rec, embodiment.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Scenario.Params["fibrosis_pattern"]; got != "none" {
+		t.Errorf("fibrosis_pattern %v with the patient's field, want none", got)
+	}
+	if runs, err = p.Scenario.Expand(d); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = (atrial.Model{}).Run(ctx, modelsSpec(runs[0], p.Scenario), nil); err != nil {
+		t.Fatal(err)
+	} else if got, want := res.Scalars["fibrotic_fraction"], float64(dense)/float64(m.NumCells()); got != want {
+		t.Errorf("with the scenario's generated fibrosis replaced: fibrotic_fraction %v, want %v", got, want)
+	}
 	os.Remove(path)
 	if _, err := embodiment.Personalise(sc, rec, embodiment.Options{}); err == nil {
 		t.Error("a missing mesh file must be an error")

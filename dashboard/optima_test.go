@@ -1,0 +1,76 @@
+package dashboard
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/embodiment"
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// TestRunJobOptima: "Run a scenario" with af-ablation.toml runs what the
+// example means — the OPTIMA loop of mdtwin optima (round-01/, plan.json,
+// plan.vtu), not one atrial run — on the patient's atrial mesh (here a
+// 10 × 10 mm sheet, 800 triangles, so the example's 12 sites take seconds),
+// stores round 1's runs as the patient's predictions, and the patient page
+// draws the atrial map. The form's number of simulated patients (200) is
+// ignored: the atrial model has none.
+func TestRunJobOptima(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "")
+	path := filepath.Join(t.TempDir(), "la.vtu")
+	if err := mesh.WriteFile(path, mesh.Sheet(10, 10, 20, 20), mesh.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := patient.FileAsset(path, embodiment.AssetAtrialMesh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PatientID = f.ms
+	w, err := f.ps.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.PutAsset(ctx, store.Ref{Source: "urn:test", ID: "test:la"}, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := get(t, f.http.URL+"/patients/"+f.ms); !strings.Contains(page, `<option value="af-ablation.toml" data-patients="0">af-ablation (atrial, OPTIMA loop)</option>`) {
+		t.Fatalf("the form does not offer af-ablation as an OPTIMA loop")
+	}
+	j, err := f.srv.startJob(f.srv.ps, f.ms, "af-ablation.toml", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st jobStatus
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st = j.status(); st.State == jobDone || st.State == jobFailed {
+			break
+		}
+	}
+	if st.State != jobDone {
+		t.Fatalf("job: %+v", st)
+	}
+	for _, p := range []string{"plan.json", "plan.vtu", "round-01/results.csv"} {
+		if _, err := os.Stat(filepath.Join(j.out, p)); err != nil {
+			t.Errorf("the loop's output: %v", err)
+		}
+	}
+	// af-ablation.toml paces from 12 sites per round: round 1 is 12 runs,
+	// one prediction each.
+	if len(st.Predictions) != 12 || !strings.Contains(strings.Join(st.Notes, "\n"), "OPTIMA plan: ") {
+		t.Errorf("job: %d predictions, notes %q", len(st.Predictions), st.Notes)
+	}
+	_, page := get(t, f.http.URL+"/patients/"+f.ms)
+	if !strings.Contains(page, `<td class="study">af-ablation</td>`) || !strings.Contains(page, `data-model="atrial">`) {
+		t.Errorf("the patient page lacks the atrial prediction or its map")
+	}
+}
