@@ -28,7 +28,10 @@
 // inducibility, cycle length) with tables of the tracks and drivers. Write
 // puts lat.vtu (LAT, APD, activation count per node; CV, fibrosis, lesions
 // and phase-singularity density per element) and, with several ionic sets,
-// ionic_sets.json into the run's folder.
+// ionic_sets.json into the run's folder. With [inputs.electrodes] the run
+// also samples unipolar electrograms at catheter electrodes (and a
+// pseudo-ECG) during Simulate and writes them, with the bipolar ones, to
+// egm.parquet.
 //
 // Runs are deterministic: the only randomness is generated fibrosis, drawn
 // from fibrosis_seed or else the run's seed. Units are mm, ms, mV, σ in

@@ -40,6 +40,8 @@ type Inputs struct {
 	Optima json.RawMessage `json:"optima,omitempty"`
 	// Initial prescribes the initial state (InitialInput).
 	Initial *InitialInput `json:"initial,omitempty"`
+	// Electrodes places recording electrodes (ElectrodesInput).
+	Electrodes *ElectrodesInput `json:"electrodes,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -67,7 +69,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -84,6 +86,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		return in, err
 	}
 	if err := in.Initial.check(); err != nil {
+		return in, err
+	}
+	if err := in.Electrodes.check(); err != nil {
 		return in, err
 	}
 	return in, nil

@@ -127,6 +127,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err := sim.write(spec.Dir, &res); err != nil {
 		return models.Result{}, err
 	}
+	if err := sim.egm.write(spec.Dir, spec, &res); err != nil {
+		return models.Result{}, err
+	}
 	models.Report(obs, 1, "done")
 	return res, nil
 }

@@ -27,6 +27,7 @@ type simulation struct {
 	sub   *runSubstrate
 	lay   *ionicLayout
 	pt    *phaseTracking // nil with phase = none
+	egm   *egmRecorder   // nil without [inputs.electrodes]
 	md    *tissue.Monodomain
 	act   *analysis.Activations
 	steps int
@@ -89,6 +90,9 @@ func newSimulation(spec models.RunSpec) (*simulation, error) {
 	}
 	sim := &simulation{p: p, s: s, sub: sub, lay: lay, pt: pt, steps: steps, trace: p.Bool("save_traces")}
 	if err := sim.newSolver(); err != nil {
+		return nil, err
+	}
+	if sim.egm, err = newEGM(in.Electrodes, s.m, sub.sigma, dt, steps); err != nil {
 		return nil, err
 	}
 	if err := sim.start(in.Initial); err != nil {
@@ -154,6 +158,9 @@ func (sim *simulation) start(initial *InitialInput) error {
 	if sim.trace {
 		sim.sample()
 	}
+	if sim.egm != nil {
+		sim.egm.record(md)
+	}
 	return nil
 }
 
@@ -181,6 +188,9 @@ func (sim *simulation) simulate(ctx context.Context, obs models.Observer) error 
 			sim.sample()
 		}
 		pt.step(n, md)
+		if sim.egm != nil && n%sim.egm.every == 0 {
+			sim.egm.record(md)
+		}
 		if n%report == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -242,6 +252,9 @@ func (sim *simulation) analyse() models.Result {
 	sim.pt.scalars(res.Scalars, act, sim.s.protocol)
 	res.Tables = append(res.Tables, sim.pt.tables()...)
 	res.Tables = append(res.Tables, sim.lay.table(sim.apd)...)
+	if sim.egm != nil {
+		res.Tables = append(res.Tables, sim.egm.table(m, sim.lat))
+	}
 	if sim.trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
 			Columns: []string{"t_ms", "v_site_mv", "v_centre_mv", "v_far_mv"}, Rows: sim.traces})

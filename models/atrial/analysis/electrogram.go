@@ -108,42 +108,81 @@ func NewLeadField(m *mesh.Mesh, sigma func(e int) mesh.Conductivity, electrodes 
 			a[e*k+i] = t.Mul3x1(g[i]).Mul(c)
 		}
 	}
+	// Per element: its centroid and squared diameter, for the far-field test.
+	cen := make([]mgl64.Vec3, ne)
+	diam2 := make([]float64, ne)
+	for e := range ne {
+		c := m.Cell(e)
+		var s mgl64.Vec3
+		for i, v := range c {
+			p := m.Points[v]
+			s = s.Add(p)
+			for _, u := range c[i+1:] {
+				d := p.Sub(m.Points[u])
+				diam2[e] = max(diam2[e], d.Dot(d))
+			}
+		}
+		cen[e] = s.Mul(1 / float64(k))
+	}
 	lf := &LeadField{Electrodes: slices.Clone(electrodes), n: len(m.Points), w: make([]float32, len(electrodes)*len(m.Points))}
-	// Rows are independent: compute them on a few goroutines, each row
-	// wholly by one, so the result does not depend on their number.
+	// Rows are independent: compute them in blocks of up to egmBlock
+	// electrodes per pass over the elements (the element data are read once
+	// per block) on a few goroutines, each row wholly by one and with the
+	// same arithmetic whatever the block, so the result does not depend on
+	// the blocking or the number of goroutines.
+	nb := (len(electrodes) + egmBlock - 1) / egmBlock
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range min(4, max(1, len(electrodes))) {
+	for range min(4, max(1, nb)) {
 		wg.Go(func() {
-			row := make([]float64, len(m.Points))
+			rows := make([]float64, len(m.Points)*egmBlock) // node-major: rows[v·egmBlock + b]
 			var corners [4]mgl64.Vec3
-			for r := range next {
-				clear(row)
-				x := electrodes[r].Position
+			for blk := range next {
+				lo, hi := blk*egmBlock, min(len(electrodes), (blk+1)*egmBlock)
+				clear(rows)
 				for e := range ne {
 					c := m.Cell(e)
-					for i, v := range c {
-						corners[i] = m.Points[v]
-					}
-					q := kernelMean(x, corners[:k], 10)
-					for i, v := range c {
-						row[v] += a[e*k+i].Dot(q)
+					ce, far2 := cen[e], 25*diam2[e]
+					ae := a[e*k : e*k+k]
+					for b := range hi - lo {
+						x := electrodes[lo+b].Position
+						var q mgl64.Vec3
+						// the centroid rule, as kernelMean takes it far away
+						r0, r1, r2 := x[0]-ce[0], x[1]-ce[1], x[2]-ce[2]
+						if d2 := r0*r0 + r1*r1 + r2*r2; d2 > far2 {
+							f := 1 / (d2 * math.Sqrt(d2))
+							q = mgl64.Vec3{r0 * f, r1 * f, r2 * f}
+						} else {
+							for i, v := range c {
+								corners[i] = m.Points[v]
+							}
+							q = kernelMean(x, corners[:k], 10)
+						}
+						for i, v := range c {
+							rows[v*egmBlock+b] += ae[i][0]*q[0] + ae[i][1]*q[1] + ae[i][2]*q[2]
+						}
 					}
 				}
-				w := lf.w[r*lf.n : (r+1)*lf.n]
-				for j, v := range row {
-					w[j] = float32(v)
+				for b := range hi - lo {
+					w := lf.w[(lo+b)*lf.n : (lo+b+1)*lf.n]
+					for j := range w {
+						w[j] = float32(rows[j*egmBlock+b])
+					}
 				}
 			}
 		})
 	}
-	for r := range electrodes {
-		next <- r
+	for blk := range nb {
+		next <- blk
 	}
 	close(next)
 	wg.Wait()
 	return lf, nil
 }
+
+// egmBlock is the number of electrodes whose lead-field rows one pass over
+// the elements computes.
+const egmBlock = 8
 
 // kernelMean returns the mean over the simplex with the given corners
 // (3: triangle, 4: tetrahedron) of (x − y)/|x − y|³, by the centroid rule
