@@ -22,15 +22,24 @@ import (
 //	lat_field = "LAT"                # a point field of the mesh file, ms …
 //	time_ms = 40                     # … and the time of the map the run starts at
 //
+//	checkpoint = "out/run/checkpoint.bin"  # the full state a run with checkpoint_ms wrote
+//
 // with optionally cycle_ms (the paced cycle length sampled; 0 or absent:
 // the shortest of 1.2, 1.5, 2 and 3 × the cell's APD90 after one stimulus
 // from rest, rounded up to 1 ms, that the cell follows 1:1)
 // and beats (the stimuli before the sampled one; default 4). Without
-// [inputs] sites the run has no pacing (the S1/S2 parameters are ignored).
+// [inputs] sites the run has no pacing (the S1/S2 parameters are ignored),
+// except from a checkpoint: the run starts at the checkpoint's time, the
+// checkpoint's pacing pulses still to come continue, and the run paces as
+// it would from rest (S1/S2 parameters, stim_start_ms, or [inputs] sites,
+// at absolute times), so that a run split at a checkpoint and continued
+// with the same parameters equals the unsplit run bit for bit.
+// duration_ms stays the end time.
 type InitialInput struct {
 	Spiral     *SpiralInput `json:"spiral,omitempty"`
 	PhaseField string       `json:"phase_field,omitempty"`
 	LATField   string       `json:"lat_field,omitempty"`
+	Checkpoint string       `json:"checkpoint,omitempty"`
 	TimeMS     float64      `json:"time_ms"`
 	CycleMS    float64      `json:"cycle_ms"`
 	Beats      int          `json:"beats"`
@@ -48,13 +57,13 @@ func (in *InitialInput) check() error {
 		return nil
 	}
 	n := 0
-	for _, set := range []bool{in.Spiral != nil, in.PhaseField != "", in.LATField != ""} {
+	for _, set := range []bool{in.Spiral != nil, in.PhaseField != "", in.LATField != "", in.Checkpoint != ""} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("atrial inputs: initial: give exactly one of spiral, phase_field and lat_field (got %d)", n)
+		return fmt.Errorf("atrial inputs: initial: give exactly one of spiral, phase_field, lat_field and checkpoint (got %d)", n)
 	}
 	if s := in.Spiral; s != nil {
 		if s.Center == nil {
