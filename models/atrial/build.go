@@ -84,7 +84,11 @@ func build(p models.Params, in Inputs) (*setup, error) {
 		}
 	} else if in.Initial == nil || in.Initial.Checkpoint != "" {
 		r := p.Float("stim_radius_mm")
-		s1 := tissue.Site{Center: mgl64.Vec3{p.Float("stim_x_mm"), p.Float("stim_y_mm"), p.Float("stim_z_mm")}, Radius: r, Start: p.Float("stim_start_ms"),
+		start := 0.0
+		if in.Initial != nil {
+			start = in.Initial.PacingStartMS
+		}
+		s1 := tissue.Site{Center: mgl64.Vec3{p.Float("stim_x_mm"), p.Float("stim_y_mm"), p.Float("stim_z_mm")}, Radius: r, Start: start,
 			Duration: p.Float("stim_duration_ms"), Strength: p.Float("stim_strength"),
 			Period: p.Float("bcl_ms"), Count: int(p.Int("n_beats"))}
 		s.protocol = tissue.Protocol{s1}

@@ -430,7 +430,7 @@ func (sim *simulation) restore(c *checkpoint, path string) error {
 // checkpointSetup reads the [inputs.initial] checkpoint, if any, adding
 // its pending pacing sites to the run's protocol (before the solver is
 // built), and sets the step after which the run writes its own
-// (checkpoint_ms), checking that it falls on a step before the end and
+// ([inputs] checkpoint_ms), checking that it falls on a step before the end and
 // that the run has a folder.
 func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpoint, error) {
 	var ck *checkpoint
@@ -441,14 +441,15 @@ func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpo
 		}
 		sim.s.protocol = append(sim.s.protocol, ck.pending(sim.s.protocol)...)
 	}
-	c := sim.p.Float("checkpoint_ms")
+	sim.igbMS = in.IGBMS
+	c := in.CheckpointMS
 	if c == 0 {
 		return ck, nil
 	}
 	dt := sim.p.Float("dt_ms")
 	n := int(math.Round(c / dt))
 	perr := func(msg string) error {
-		return &models.ParamError{Model: Name, Param: "checkpoint_ms", Value: c, Msg: msg}
+		return fmt.Errorf("atrial inputs: checkpoint_ms = %g %s", c, msg)
 	}
 	switch {
 	case math.Abs(float64(n)*dt-c) > 1e-9*c || n < 1:

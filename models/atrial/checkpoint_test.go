@@ -53,15 +53,16 @@ func TestCheckpointSplit(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			base := splitParams(scheme)
 			whole, split, cont := t.TempDir(), t.TempDir(), t.TempDir()
-			resA, err := runCk(t, with(base, "checkpoint_ms", 140.0), "", whole)
+			resA, err := runCk(t, base, `{"checkpoint_ms": 140}`, whole)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := runCk(t, with(base, "checkpoint_ms", 61.0), "", split); err != nil {
+			if _, err := runCk(t, base, `{"checkpoint_ms": 61}`, split); err != nil {
 				t.Fatal(err)
 			}
-			in, _ := json.Marshal(map[string]any{"initial": map[string]any{"checkpoint": filepath.Join(split, atrial.CheckpointFile)}})
-			resB, err := runCk(t, with(base, "checkpoint_ms", 140.0), string(in), cont)
+			ckpt := filepath.Join(split, atrial.CheckpointFile)
+			in, _ := json.Marshal(map[string]any{"initial": map[string]any{"checkpoint": ckpt}, "checkpoint_ms": 140})
+			resB, err := runCk(t, base, string(in), cont)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,8 @@ func TestCheckpointSplit(t *testing.T) {
 			// A continuation whose own pacing never fires (its S1 starts after
 			// the end) still finishes the checkpoint's pending pulse.
 			other := t.TempDir()
-			resC, err := runCk(t, with(base, "stim_x_mm", 6.0, "stim_start_ms", 1000.0), string(in), other)
+			inC, _ := json.Marshal(map[string]any{"initial": map[string]any{"checkpoint": ckpt, "pacing_start_ms": 1000}})
+			resC, err := runCk(t, with(base, "stim_x_mm", 6.0), string(inC), other)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +132,7 @@ func TestCheckpointRefused(t *testing.T) {
 	base := splitParams("explicit")
 	base["duration_ms"] = 20.0
 	dir := t.TempDir()
-	if _, err := runCk(t, with(base, "checkpoint_ms", 10.0), "", dir); err != nil {
+	if _, err := runCk(t, base, `{"checkpoint_ms": 10}`, dir); err != nil {
 		t.Fatal(err)
 	}
 	good, err := os.ReadFile(filepath.Join(dir, atrial.CheckpointFile))
@@ -169,17 +171,19 @@ func TestCheckpointRefused(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		raw  map[string]any
+		raw  string
 		want string
 	}{
-		{with(base, "checkpoint_ms", 10.01), "multiple of dt_ms"},
-		{with(base, "checkpoint_ms", 20.0), "before duration_ms"},
+		{`{"checkpoint_ms": 10.01}`, "multiple of dt_ms"},
+		{`{"checkpoint_ms": 20}`, "before duration_ms"},
+		{`{"checkpoint_ms": -1}`, "expected a finite time"},
+		{`{"initial": {"spiral": {"center": [0, 0, 0], "chirality": 1}, "pacing_start_ms": 5}}`, "pacing_start_ms = 5 goes with checkpoint"},
 	} {
-		if _, err := runCk(t, tc.raw, "", t.TempDir()); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("checkpoint_ms %v: error %v, want %q", tc.raw["checkpoint_ms"], err, tc.want)
+		if _, err := runCk(t, base, tc.raw, t.TempDir()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.raw, err, tc.want)
 		}
 	}
-	if _, err := runCk(t, with(base, "checkpoint_ms", 10.0), "", ""); err == nil || !strings.Contains(err.Error(), "run folder") {
+	if _, err := runCk(t, base, `{"checkpoint_ms": 10}`, ""); err == nil || !strings.Contains(err.Error(), "run folder") {
 		t.Errorf("checkpoint_ms without a folder: %v", err)
 	}
 }

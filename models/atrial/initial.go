@@ -31,8 +31,8 @@ import (
 // [inputs] sites the run has no pacing (the S1/S2 parameters are ignored),
 // except from a checkpoint: the run starts at the checkpoint's time, the
 // checkpoint's pacing pulses still to come continue, and the run paces as
-// it would from rest (S1/S2 parameters, stim_start_ms, or [inputs] sites,
-// at absolute times), so that a run split at a checkpoint and continued
+// it would from rest (S1/S2 parameters with their first pulse at
+// pacing_start_ms, or [inputs] sites, at absolute times), so that a run split at a checkpoint and continued
 // with the same parameters equals the unsplit run bit for bit.
 // duration_ms stays the end time.
 type InitialInput struct {
@@ -40,9 +40,12 @@ type InitialInput struct {
 	PhaseField string       `json:"phase_field,omitempty"`
 	LATField   string       `json:"lat_field,omitempty"`
 	Checkpoint string       `json:"checkpoint,omitempty"`
-	TimeMS     float64      `json:"time_ms"`
-	CycleMS    float64      `json:"cycle_ms"`
-	Beats      int          `json:"beats"`
+	// PacingStartMS, with a checkpoint, is the time of the first S1 pulse
+	// of the parameters' train (default 0), e.g. the checkpoint's time.
+	PacingStartMS float64 `json:"pacing_start_ms,omitempty"`
+	TimeMS        float64 `json:"time_ms"`
+	CycleMS       float64 `json:"cycle_ms"`
+	Beats         int     `json:"beats"`
 }
 
 // SpiralInput is a rotor's phase map (tissue.SpiralPhase).
@@ -75,6 +78,9 @@ func (in *InitialInput) check() error {
 		if !(s.RadiusMM >= 0) {
 			return fmt.Errorf("atrial inputs: initial.spiral: radius_mm %g, expected ≥ 0", s.RadiusMM)
 		}
+	}
+	if in.Checkpoint == "" && in.PacingStartMS != 0 || !(in.PacingStartMS >= 0) || math.IsInf(in.PacingStartMS, 0) {
+		return fmt.Errorf("atrial inputs: initial: pacing_start_ms = %g goes with checkpoint and must be a finite time ≥ 0", in.PacingStartMS)
 	}
 	if in.LATField == "" && in.TimeMS != 0 {
 		return fmt.Errorf("atrial inputs: initial: time_ms goes with lat_field")

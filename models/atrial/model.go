@@ -75,7 +75,6 @@ func descriptor(sets []string) models.Descriptor {
 			{Name: "stim_x_mm", Kind: models.Float, Unit: "mm", Default: 0.0, Doc: "S1 site centre x (ignored when [inputs] lists sites)"},
 			{Name: "stim_y_mm", Kind: models.Float, Unit: "mm", Default: 0.0, Doc: "S1 site centre y"},
 			{Name: "stim_z_mm", Kind: models.Float, Unit: "mm", Default: 0.0, Doc: "S1 site centre z"},
-			{Name: "stim_start_ms", Kind: models.Float, Unit: "ms", Default: 0.0, Min: b(0), Max: b(1e6), Doc: "time of the first S1 pulse (e.g. the time of an [inputs.initial] checkpoint)"},
 			{Name: "stim_radius_mm", Kind: models.Float, Unit: "mm", Default: 1.0, Min: b(0), Max: b(1000), Doc: "S1 (and S2) site radius: nodes within it are stimulated"},
 			{Name: "stim_strength", Kind: models.Float, Unit: "µA/mm³", Default: 50.0, Min: b(0), Max: b(1e5), Doc: "stimulus current per tissue volume (Niederer benchmark: 50)"},
 			{Name: "stim_duration_ms", Kind: models.Float, Unit: "ms", Default: 2.0, Min: b(0.001), Max: b(1000), Doc: "duration of each pulse"},
@@ -90,8 +89,6 @@ func descriptor(sets []string) models.Descriptor {
 			{Name: "save_lat", Kind: models.Bool, Default: true, Doc: "write lat.vtu (first LAT, APD, activation count per node; CV per element) when the run has a folder"},
 			{Name: "threads", Kind: models.Int, Default: int64(1), Min: b(0), Max: b(1024),
 				Doc: "goroutines sharing one run's ionic and explicit diffusion loops (meshes of ≥ 4096 nodes); 0: one per core. Results do not depend on it; keep 1 when a backend runs several runs at once"},
-			{Name: "checkpoint_ms", Kind: models.Float, Unit: "ms", Default: 0.0, Min: b(0), Max: b(1e6),
-				Doc: "write the run's full state at this time (a multiple of dt_ms before duration_ms) to checkpoint.bin in its folder, for [inputs.initial] checkpoint; 0: none"},
 			{Name: "save_traces", Kind: models.Bool, Default: false, Doc: "return table \"traces\": V every 0.5 ms at the pacing site, the centre and the far node"},
 		},
 		Outputs: []models.Output{
@@ -135,6 +132,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	}
 	if sim.ckptStep > 0 {
 		res.Artifacts = append(res.Artifacts, CheckpointFile)
+	}
+	if sim.igbDone {
+		res.Artifacts = append(res.Artifacts, IGBFile)
 	}
 	models.Report(obs, 1, "done")
 	return res, nil

@@ -29,6 +29,8 @@ type simulation struct {
 	pt       *phaseTracking // nil with phase = none
 	egm      *egmRecorder   // nil without [inputs.electrodes]
 	ckptStep int            // write a checkpoint after this step; 0: none
+	igbDone  bool           // vm.igb written
+	igbMS    float64        // [inputs] igb_ms
 	md       *tissue.Monodomain
 	act      *analysis.Activations
 	steps    int
@@ -189,10 +191,16 @@ func (sim *simulation) simulate(ctx context.Context, obs models.Observer, dir st
 	every := max(1, int(math.Round(0.5/md.Dt())))
 	report := max(1, sim.steps/20)
 	recordRanges := md.ForRanges // bound once: no allocation per step
+	igb, err := newIGB(sim.igbMS, md, sim.steps, dir)
+	if err != nil {
+		return err
+	}
+	defer igb.abort() // after close: the file is already renamed
 	for n := md.Steps() + 1; n <= sim.steps; n++ {
 		if err := md.Step(); err != nil {
 			return err
 		}
+		igb.frame(md, n)
 		act.RecordWith(md.Time(), md.V, recordRanges)
 		if sim.trace && n%every == 0 {
 			sim.sample()
@@ -214,7 +222,10 @@ func (sim *simulation) simulate(ctx context.Context, obs models.Observer, dir st
 		}
 	}
 	pt.finish(act, md.Time())
-	return nil
+	if igb != nil {
+		sim.igbDone = true
+	}
+	return igb.close()
 }
 
 // analyse returns the run's scalars and tables: CVs (along and across the
