@@ -20,6 +20,8 @@ type setup struct {
 	strip    bool
 	h        float64 // nominal edge length, mm
 	protocol tissue.Protocol
+	// a restitution protocol's S2 times, block starts and last S1 times (ms)
+	s2, s2Block, s2Prev []float64
 }
 
 func build(p models.Params, in Inputs) (*setup, error) {
@@ -96,6 +98,14 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			s2 := tissue.Site{Center: mgl64.Vec3{p.Float("s2_x_mm"), p.Float("s2_y_mm"), p.Float("s2_z_mm")}, Radius: r,
 				Duration: s1.Duration, Strength: s1.Strength}
 			s.protocol = tissue.S1S2(s1, s2, s1.Count, s1.Period, c)
+		}
+		p2, s2, err := pacing(in, s1)
+		if err != nil {
+			return nil, err
+		}
+		if p2 != nil {
+			s.protocol, s.s2 = p2, s2
+			s.s2Block, s.s2Prev = blockStarts(p2)
 		}
 	}
 	return s, nil

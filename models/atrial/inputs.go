@@ -50,6 +50,10 @@ type Inputs struct {
 	// IGBMS > 0 writes V at every node every IGBMS ms (a multiple of
 	// dt_ms) to IGBFile in its folder, in openCARP's .igb format.
 	IGBMS float64 `json:"igb_ms,omitempty"`
+	// Decremental and Restitution replace the parameters' S1 train by a
+	// decremental burst or an S1–S2 restitution protocol from its site.
+	Decremental *DecrementalInput `json:"decremental,omitempty"`
+	Restitution *RestitutionInput `json:"restitution,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -77,7 +81,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -97,6 +101,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		return in, err
 	}
 	if err := in.Electrodes.check(); err != nil {
+		return in, err
+	}
+	if err := checkPacingInputs(in); err != nil {
 		return in, err
 	}
 	for _, x := range []struct {

@@ -136,6 +136,11 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if sim.igbDone {
 		res.Artifacts = append(res.Artifacts, IGBFile)
 	}
+	if sim.s.s2 != nil && spec.Dir != "" {
+		if err := writeRestitution(spec.Dir, sim.rest, &res); err != nil {
+			return models.Result{}, err
+		}
+	}
 	models.Report(obs, 1, "done")
 	return res, nil
 }

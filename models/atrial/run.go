@@ -31,6 +31,7 @@ type simulation struct {
 	ckptStep int            // write a checkpoint after this step; 0: none
 	igbDone  bool           // vm.igb written
 	igbMS    float64        // [inputs] igb_ms
+	rest     models.Table   // restitution table, with [inputs] restitution
 	md       *tissue.Monodomain
 	act      *analysis.Activations
 	steps    int
@@ -92,6 +93,9 @@ func newSimulation(spec models.RunSpec) (*simulation, error) {
 		return nil, err
 	}
 	sim := &simulation{p: p, s: s, sub: sub, lay: lay, pt: pt, steps: steps, trace: p.Bool("save_traces")}
+	if err := sim.checkRestitutionDuration(in); err != nil {
+		return nil, err
+	}
 	ck, err := sim.checkpointSetup(spec, in)
 	if err != nil {
 		return nil, err
@@ -280,6 +284,10 @@ func (sim *simulation) analyse() models.Result {
 	res.Tables = append(res.Tables, sim.lay.table(sim.apd)...)
 	if sim.egm != nil {
 		res.Tables = append(res.Tables, sim.egm.table(m, sim.lat))
+	}
+	if sim.s.s2 != nil {
+		sim.rest = sim.restitution()
+		res.Tables = append(res.Tables, sim.rest)
 	}
 	if sim.trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
