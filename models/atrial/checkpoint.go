@@ -430,7 +430,7 @@ func (sim *simulation) restore(c *checkpoint, path string) error {
 // checkpointSetup reads the [inputs.initial] checkpoint, if any, adding
 // its pending pacing sites to the run's protocol (before the solver is
 // built), and sets the step after which the run writes its own
-// ([inputs] checkpoint_ms), checking that it falls on a step before the end and
+// ([inputs] checkpoint_ms), checking that it falls on a step, not after the end, and
 // that the run has a folder.
 func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpoint, error) {
 	var ck *checkpoint
@@ -454,8 +454,8 @@ func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpo
 	switch {
 	case math.Abs(float64(n)*dt-c) > 1e-9*c || n < 1:
 		return nil, perr(fmt.Sprintf("is not a multiple of dt_ms = %g", dt))
-	case n >= sim.steps:
-		return nil, perr(fmt.Sprintf("must be before duration_ms = %g", sim.p.Float("duration_ms")))
+	case n > sim.steps:
+		return nil, perr(fmt.Sprintf("must not be after duration_ms = %g", sim.p.Float("duration_ms")))
 	case ck != nil && n <= ck.steps:
 		return nil, perr(fmt.Sprintf("must be after the initial checkpoint's time %g ms", float64(ck.steps)*ck.dt))
 	case spec.Dir == "":

@@ -175,7 +175,7 @@ func TestCheckpointRefused(t *testing.T) {
 		want string
 	}{
 		{`{"checkpoint_ms": 10.01}`, "multiple of dt_ms"},
-		{`{"checkpoint_ms": 20}`, "before duration_ms"},
+		{`{"checkpoint_ms": 20.02}`, "not be after duration_ms"},
 		{`{"checkpoint_ms": -1}`, "expected a finite time"},
 		{`{"initial": {"spiral": {"center": [0, 0, 0], "chirality": 1}, "pacing_start_ms": 5}}`, "pacing_start_ms = 5 goes with checkpoint"},
 	} {

@@ -44,7 +44,7 @@ type Inputs struct {
 	// Electrodes places recording electrodes (ElectrodesInput).
 	Electrodes *ElectrodesInput `json:"electrodes,omitempty"`
 	// CheckpointMS > 0 writes the run's full state at that time (ms, a
-	// multiple of dt_ms before duration_ms) to CheckpointFile in its
+	// multiple of dt_ms, at most duration_ms) to CheckpointFile in its
 	// folder, for [inputs.initial] checkpoint.
 	CheckpointMS float64 `json:"checkpoint_ms,omitempty"`
 	// IGBMS > 0 writes V at every node every IGBMS ms (a multiple of

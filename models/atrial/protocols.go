@@ -79,8 +79,8 @@ func checkPacingInputs(in Inputs) error {
 	if in.Decremental != nil && in.Restitution != nil {
 		return fmt.Errorf("atrial inputs: give decremental or restitution, not both")
 	}
-	if len(in.Sites) > 0 || in.Initial != nil {
-		return fmt.Errorf("atrial inputs: decremental and restitution pace from the S1 site of the parameters; remove sites and initial")
+	if len(in.Sites) > 0 || (in.Initial != nil && in.Initial.Checkpoint == "") {
+		return fmt.Errorf("atrial inputs: decremental and restitution pace from the S1 site of the parameters; remove sites and initial (but a checkpoint)")
 	}
 	if r := in.Restitution; r != nil {
 		if _, err := r.intervals(); err != nil {
