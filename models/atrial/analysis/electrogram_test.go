@@ -234,3 +234,31 @@ func BenchmarkLeadField(b *testing.B) {
 		}
 	})
 }
+
+// TestLeadFieldFarFieldDipole checks the pseudo-ECG regime: far from the
+// tissue the Gima–Rudy integral of a planar front tends to the potential
+// of its current dipole p = −∫σ∇V_m dV = −σ·g·(b − a)·Ly·Lz·e_x at the
+// ramp's centroid c, φ = p·(x − c)/(4π·σ_b·|x − c|³). At 100 mm from a
+// source 6 mm across the next (quadrupole) term is O((3/100)²) relative;
+// the tolerance is 1 %.
+func TestLeadFieldFarFieldDipole(t *testing.T) {
+	const sigma, sb, vp, vr = 0.3, 1.0, 20.0, -80.0
+	m := mesh.Slab(12, 6, 1, 24, 12, 2)
+	a, b := 5.0, 6.0
+	c := mgl64.Vec3{(a + b) / 2, 3, 0.5}
+	g := (vr - vp) / (b - a)
+	px := -sigma * g * (b - a) * 6 * 1
+	for _, x := range []mgl64.Vec3{c.Add(mgl64.Vec3{100, 0, 0}), c.Add(mgl64.Vec3{-100, 0, 0}), c.Add(mgl64.Vec3{60, 80, 0})} {
+		lf, err := NewLeadField(m, func(int) mesh.Conductivity { return mesh.Isotropic(sigma) }, []Electrode{{"far", x}}, EGMOptions{BathSigma: sb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		phi := []float64{0}
+		lf.Potentials(phi, rampV(m, a, b, vp, vr))
+		r := x.Sub(c)
+		want := px * r[0] / (4 * math.Pi * sb * math.Pow(r.Len(), 3))
+		if math.Abs(phi[0]-want) > 0.01*math.Abs(want) {
+			t.Errorf("at %v: φ %.6g mV, dipole %.6g mV", x, phi[0], want)
+		}
+	}
+}
