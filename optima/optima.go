@@ -206,6 +206,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		if err != nil {
 			return nil, err
 		}
+		if rsc, err = prepaced(ctx, sc, rsc, params, set, r, inputs, sites, opt); err != nil {
+			return nil, err
+		}
 		dir := filepath.Join(opt.OutDir, rd.Dir)
 		log.Info("optima round", "round", r, "sites", len(sites), "lesions", len(plan.Lesions), "out", dir)
 		rep, err := opt.Execute(ctx, rsc, dir, opt.Resume)
@@ -429,6 +432,9 @@ func check(sc *scenarios.Scenario) (models.Params, Settings, error) {
 	}
 	if set, err = parseSettings(in.Optima); err != nil {
 		return nil, set, sc.Errorf([]string{"inputs", "optima"}, "%v", err)
+	}
+	if set.PrepaceBeats > 0 && in.Initial != nil {
+		return nil, set, sc.Errorf([]string{"inputs", "initial"}, "optima with prepace_beats starts every site from its pre-paced state; remove [inputs.initial]")
 	}
 	if len(in.Sites) > 0 {
 		return nil, set, sc.Errorf([]string{"inputs", "sites"}, "optima paces from sites it chooses with the S1/S2 parameters (n_beats, bcl_ms, s2_ms); remove [inputs] sites")

@@ -433,3 +433,41 @@ func TestResumeRefusesAnotherScenario(t *testing.T) {
 		t.Errorf("a folder without a loop: %v, want an InputError", err)
 	}
 }
+
+// TestPrepacedRound runs one round on the sheet with pre-pacing (2 beats
+// every 200 ms from the first site): the pre-pacing study writes one
+// checkpoint at 400 ms, and both site runs start from it (their
+// duration_ms is 400 + 400 ms and phase_start_ms 400 + 60 ms) and finish.
+func TestPrepacedRound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three simulations")
+	}
+	src := strings.Replace(sheetScenario, "sites = 6\nrounds = 3", "sites = 2\nrounds = 1\nprepace_beats = 2\nprepace_bcl_ms = 200.0", 1)
+	sc := parseSheet(t, src)
+	dir := t.TempDir()
+	plan, err := Run(context.Background(), sc, Options{OutDir: dir, Execute: inproc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Rounds) != 1 || plan.Rounds[0].Runs != 2 || plan.Rounds[0].Failed != 0 {
+		t.Fatalf("rounds %+v", plan.Rounds)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "round-01-prepace", "runs", "*", atrial.CheckpointFile))
+	if len(matches) != 1 {
+		t.Fatalf("pre-pacing checkpoints %v, want one", matches)
+	}
+	rows, err := readCSV(filepath.Join(dir, "round-01", "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	for _, row := range rows[1:] {
+		if row[col["duration_ms"]] != "800" || row[col["phase_start_ms"]] != "460" || row[col["status"]] != "done" {
+			t.Errorf("site run %s: duration_ms %s, phase_start_ms %s, status %s; want 800, 460, done",
+				row[col["run_id"]], row[col["duration_ms"]], row[col["phase_start_ms"]], row[col["status"]])
+		}
+	}
+}

@@ -42,6 +42,11 @@ type Settings struct {
 	CoreRadiusMM  float64 `json:"core_radius_mm"`
 	LineWidthMM   float64 `json:"line_width_mm"`
 	MergeRadiusMM float64 `json:"merge_radius_mm"`
+	// PrepaceBeats > 0 pre-paces each round once (PrepaceBeats beats every
+	// PrepaceBCLMS ms from the round's first site) and branches every
+	// site's run from that state (a checkpoint); 0: every run from rest.
+	PrepaceBeats int     `json:"prepace_beats,omitempty"`
+	PrepaceBCLMS float64 `json:"prepace_bcl_ms,omitempty"`
 }
 
 // The defaults and limits of Settings.
@@ -62,7 +67,7 @@ func parseSettings(raw json.RawMessage) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm)", err)
+		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm, prepace_beats, prepace_bcl_ms)", err)
 	}
 	return o, o.check()
 }
@@ -75,6 +80,9 @@ func (o Settings) check() error {
 		if !(v >= 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("atrial inputs: optima: core_radius_mm, line_width_mm and merge_radius_mm must be finite and non-negative")
 		}
+	}
+	if o.PrepaceBeats < 0 || o.PrepaceBeats > 1000 || (o.PrepaceBeats > 0) != (o.PrepaceBCLMS > 0) || !(o.PrepaceBCLMS >= 0) || math.IsInf(o.PrepaceBCLMS, 0) {
+		return fmt.Errorf("atrial inputs: optima: prepace_beats = %d, prepace_bcl_ms = %g; give both (1 to 1000 beats, a cycle length > 0 ms) or neither", o.PrepaceBeats, o.PrepaceBCLMS)
 	}
 	return nil
 }

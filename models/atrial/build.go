@@ -20,6 +20,8 @@ type setup struct {
 	strip    bool
 	h        float64 // nominal edge length, mm
 	protocol tissue.Protocol
+	// a restitution protocol's S2 times, block starts and last S1 times (ms)
+	s2, s2Block, s2Prev []float64
 }
 
 func build(p models.Params, in Inputs) (*setup, error) {
@@ -82,9 +84,13 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			}
 			s.protocol = append(s.protocol, site)
 		}
-	} else if in.Initial == nil {
+	} else if in.Initial == nil || in.Initial.Checkpoint != "" {
 		r := p.Float("stim_radius_mm")
-		s1 := tissue.Site{Center: mgl64.Vec3{p.Float("stim_x_mm"), p.Float("stim_y_mm"), p.Float("stim_z_mm")}, Radius: r,
+		start := 0.0
+		if in.Initial != nil {
+			start = in.Initial.PacingStartMS
+		}
+		s1 := tissue.Site{Center: mgl64.Vec3{p.Float("stim_x_mm"), p.Float("stim_y_mm"), p.Float("stim_z_mm")}, Radius: r, Start: start,
 			Duration: p.Float("stim_duration_ms"), Strength: p.Float("stim_strength"),
 			Period: p.Float("bcl_ms"), Count: int(p.Int("n_beats"))}
 		s.protocol = tissue.Protocol{s1}
@@ -92,6 +98,14 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			s2 := tissue.Site{Center: mgl64.Vec3{p.Float("s2_x_mm"), p.Float("s2_y_mm"), p.Float("s2_z_mm")}, Radius: r,
 				Duration: s1.Duration, Strength: s1.Strength}
 			s.protocol = tissue.S1S2(s1, s2, s1.Count, s1.Period, c)
+		}
+		p2, s2, err := pacing(in, s1)
+		if err != nil {
+			return nil, err
+		}
+		if p2 != nil {
+			s.protocol, s.s2 = p2, s2
+			s.s2Block, s.s2Prev = blockStarts(p2)
 		}
 	}
 	return s, nil

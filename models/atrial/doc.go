@@ -28,7 +28,14 @@
 // inducibility, cycle length) with tables of the tracks and drivers. Write
 // puts lat.vtu (LAT, APD, activation count per node; CV, fibrosis, lesions
 // and phase-singularity density per element) and, with several ionic sets,
-// ionic_sets.json into the run's folder.
+// ionic_sets.json into the run's folder. With [inputs.electrodes] the run
+// also samples unipolar electrograms at catheter electrodes (and a
+// pseudo-ECG) during Simulate and writes them, with the bipolar ones, to
+// egm.parquet. [inputs] checkpoint_ms writes the run's full state for
+// [inputs.initial] checkpoint to continue from, igb_ms its potentials as
+// openCARP .igb, and decremental or restitution replace the S1 train by a
+// decremental burst or an S1–S2 restitution protocol (with APD and CV
+// restitution curves).
 //
 // Runs are deterministic: the only randomness is generated fibrosis, drawn
 // from fibrosis_seed or else the run's seed. Units are mm, ms, mV, σ in

@@ -22,18 +22,30 @@ import (
 //	lat_field = "LAT"                # a point field of the mesh file, ms …
 //	time_ms = 40                     # … and the time of the map the run starts at
 //
+//	checkpoint = "out/run/checkpoint.bin"  # the full state a run with checkpoint_ms wrote
+//
 // with optionally cycle_ms (the paced cycle length sampled; 0 or absent:
 // the shortest of 1.2, 1.5, 2 and 3 × the cell's APD90 after one stimulus
 // from rest, rounded up to 1 ms, that the cell follows 1:1)
 // and beats (the stimuli before the sampled one; default 4). Without
-// [inputs] sites the run has no pacing (the S1/S2 parameters are ignored).
+// [inputs] sites the run has no pacing (the S1/S2 parameters are ignored),
+// except from a checkpoint: the run starts at the checkpoint's time, the
+// checkpoint's pacing pulses still to come continue, and the run paces as
+// it would from rest (S1/S2 parameters with their first pulse at
+// pacing_start_ms, or [inputs] sites, at absolute times), so that a run split at a checkpoint and continued
+// with the same parameters equals the unsplit run bit for bit.
+// duration_ms stays the end time.
 type InitialInput struct {
 	Spiral     *SpiralInput `json:"spiral,omitempty"`
 	PhaseField string       `json:"phase_field,omitempty"`
 	LATField   string       `json:"lat_field,omitempty"`
-	TimeMS     float64      `json:"time_ms"`
-	CycleMS    float64      `json:"cycle_ms"`
-	Beats      int          `json:"beats"`
+	Checkpoint string       `json:"checkpoint,omitempty"`
+	// PacingStartMS, with a checkpoint, is the time of the first S1 pulse
+	// of the parameters' train (default 0), e.g. the checkpoint's time.
+	PacingStartMS float64 `json:"pacing_start_ms,omitempty"`
+	TimeMS        float64 `json:"time_ms"`
+	CycleMS       float64 `json:"cycle_ms"`
+	Beats         int     `json:"beats"`
 }
 
 // SpiralInput is a rotor's phase map (tissue.SpiralPhase).
@@ -48,13 +60,13 @@ func (in *InitialInput) check() error {
 		return nil
 	}
 	n := 0
-	for _, set := range []bool{in.Spiral != nil, in.PhaseField != "", in.LATField != ""} {
+	for _, set := range []bool{in.Spiral != nil, in.PhaseField != "", in.LATField != "", in.Checkpoint != ""} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("atrial inputs: initial: give exactly one of spiral, phase_field and lat_field (got %d)", n)
+		return fmt.Errorf("atrial inputs: initial: give exactly one of spiral, phase_field, lat_field and checkpoint (got %d)", n)
 	}
 	if s := in.Spiral; s != nil {
 		if s.Center == nil {
@@ -66,6 +78,9 @@ func (in *InitialInput) check() error {
 		if !(s.RadiusMM >= 0) {
 			return fmt.Errorf("atrial inputs: initial.spiral: radius_mm %g, expected ≥ 0", s.RadiusMM)
 		}
+	}
+	if in.Checkpoint == "" && in.PacingStartMS != 0 || !(in.PacingStartMS >= 0) || math.IsInf(in.PacingStartMS, 0) {
+		return fmt.Errorf("atrial inputs: initial: pacing_start_ms = %g goes with checkpoint and must be a finite time ≥ 0", in.PacingStartMS)
 	}
 	if in.LATField == "" && in.TimeMS != 0 {
 		return fmt.Errorf("atrial inputs: initial: time_ms goes with lat_field")

@@ -67,7 +67,7 @@ func TestInitialLATField(t *testing.T) {
 func TestInitialBadInputs(t *testing.T) {
 	raw := map[string]any{"mesh": "sheet", "length_mm": 4.0, "width_mm": 4.0, "dx_mm": 0.5, "duration_ms": 1.0}
 	for _, c := range []struct{ in, want string }{
-		{`{"initial": {}}`, "exactly one of spiral, phase_field and lat_field"},
+		{`{"initial": {}}`, "exactly one of spiral, phase_field, lat_field and checkpoint"},
 		{`{"initial": {"phase_field": "p", "lat_field": "l"}}`, "exactly one"},
 		{`{"initial": {"spiral": {"chirality": 1}}}`, "needs center"},
 		{`{"initial": {"spiral": {"center": [2, 2, 0], "chirality": 0}}}`, "chirality 0"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
@@ -40,6 +41,19 @@ type Inputs struct {
 	Optima json.RawMessage `json:"optima,omitempty"`
 	// Initial prescribes the initial state (InitialInput).
 	Initial *InitialInput `json:"initial,omitempty"`
+	// Electrodes places recording electrodes (ElectrodesInput).
+	Electrodes *ElectrodesInput `json:"electrodes,omitempty"`
+	// CheckpointMS > 0 writes the run's full state at that time (ms, a
+	// multiple of dt_ms, at most duration_ms) to CheckpointFile in its
+	// folder, for [inputs.initial] checkpoint.
+	CheckpointMS float64 `json:"checkpoint_ms,omitempty"`
+	// IGBMS > 0 writes V at every node every IGBMS ms (a multiple of
+	// dt_ms) to IGBFile in its folder, in openCARP's .igb format.
+	IGBMS float64 `json:"igb_ms,omitempty"`
+	// Decremental and Restitution replace the parameters' S1 train by a
+	// decremental burst or an S1–S2 restitution protocol from its site.
+	Decremental *DecrementalInput `json:"decremental,omitempty"`
+	Restitution *RestitutionInput `json:"restitution,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -67,7 +81,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, optima)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -85,6 +99,20 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	}
 	if err := in.Initial.check(); err != nil {
 		return in, err
+	}
+	if err := in.Electrodes.check(); err != nil {
+		return in, err
+	}
+	if err := checkPacingInputs(in); err != nil {
+		return in, err
+	}
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"checkpoint_ms", in.CheckpointMS}, {"igb_ms", in.IGBMS}} {
+		if !(x.v >= 0) || math.IsInf(x.v, 0) {
+			return in, fmt.Errorf("atrial inputs: %s = %g, expected a finite time ≥ 0 ms (0: none)", x.name, x.v)
+		}
 	}
 	return in, nil
 }

@@ -120,12 +120,26 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err != nil {
 		return models.Result{}, err
 	}
-	if err := sim.simulate(ctx, obs); err != nil {
+	if err := sim.simulate(ctx, obs, spec.Dir); err != nil {
 		return models.Result{}, err
 	}
 	res := sim.analyse()
 	if err := sim.write(spec.Dir, &res); err != nil {
 		return models.Result{}, err
+	}
+	if err := sim.egm.write(spec.Dir, spec, &res); err != nil {
+		return models.Result{}, err
+	}
+	if sim.ckptStep > 0 {
+		res.Artifacts = append(res.Artifacts, CheckpointFile)
+	}
+	if sim.igbDone {
+		res.Artifacts = append(res.Artifacts, IGBFile)
+	}
+	if sim.s.s2 != nil && spec.Dir != "" {
+		if err := writeRestitution(spec.Dir, sim.rest, &res); err != nil {
+			return models.Result{}, err
+		}
 	}
 	models.Report(obs, 1, "done")
 	return res, nil

@@ -22,14 +22,19 @@ import (
 // parameters and inputs, the solver and the recorders, and after analyse
 // the per-node and per-element results.
 type simulation struct {
-	p     models.Params
-	s     *setup
-	sub   *runSubstrate
-	lay   *ionicLayout
-	pt    *phaseTracking // nil with phase = none
-	md    *tissue.Monodomain
-	act   *analysis.Activations
-	steps int
+	p        models.Params
+	s        *setup
+	sub      *runSubstrate
+	lay      *ionicLayout
+	pt       *phaseTracking // nil with phase = none
+	egm      *egmRecorder   // nil without [inputs.electrodes]
+	ckptStep int            // write a checkpoint after this step; 0: none
+	igbDone  bool           // vm.igb written
+	igbMS    float64        // [inputs] igb_ms
+	rest     models.Table   // restitution table, with [inputs] restitution
+	md       *tissue.Monodomain
+	act      *analysis.Activations
+	steps    int
 
 	first  mgl64.Vec3 // where the CV lines start: the first pacing site, or the initial map's reference point
 	radius float64    // the first pacing site's radius, mm
@@ -88,10 +93,20 @@ func newSimulation(spec models.RunSpec) (*simulation, error) {
 		return nil, err
 	}
 	sim := &simulation{p: p, s: s, sub: sub, lay: lay, pt: pt, steps: steps, trace: p.Bool("save_traces")}
+	if err := sim.checkRestitutionDuration(in); err != nil {
+		return nil, err
+	}
+	ck, err := sim.checkpointSetup(spec, in)
+	if err != nil {
+		return nil, err
+	}
 	if err := sim.newSolver(); err != nil {
 		return nil, err
 	}
-	if err := sim.start(in.Initial); err != nil {
+	if sim.egm, err = newEGM(in.Electrodes, s.m, sub.sigma, dt, steps); err != nil {
+		return nil, err
+	}
+	if err := sim.start(in.Initial, ck); err != nil {
 		return nil, err
 	}
 	return sim, nil
@@ -122,11 +137,11 @@ func (sim *simulation) newSolver() error {
 	return err
 }
 
-// start sets the initial state (initial, when given), the activation
-// recorder at time 0 and the traced nodes.
-func (sim *simulation) start(initial *InitialInput) error {
+// start sets the initial state (initial, when given; from ck for a
+// checkpoint), the activation recorder at time 0 and the traced nodes.
+func (sim *simulation) start(initial *InitialInput, ck *checkpoint) error {
 	p, m, md := sim.p, sim.s.m, sim.md
-	if initial != nil {
+	if initial != nil && initial.Checkpoint == "" {
 		chi, cm := tissue.Passive{Chi: p.Float("chi"), Cm: p.Float("cm")}.ChiCm()
 		var err error
 		sim.first, err = initial.apply(md, m, sim.lay.sets, sim.lay.index, p.Float("dt_ms"), p.Float("stim_strength")/(chi*cm), p.Float("stim_duration_ms"))
@@ -145,6 +160,11 @@ func (sim *simulation) start(initial *InitialInput) error {
 	sim.act = analysis.NewActivations(len(m.Points), rest, p.Float("lat_threshold_mv"), p.Float("apd_level"))
 	sim.act.RestAt = sim.lay.rests(ion.NumStates())
 	sim.act.Record(0, md.V)
+	if ck != nil {
+		if err := sim.restore(ck, initial.Checkpoint); err != nil {
+			return err
+		}
+	}
 
 	lo, hi := m.Bounds()
 	centre := lo.Add(hi).Mul(0.5)
@@ -153,6 +173,9 @@ func (sim *simulation) start(initial *InitialInput) error {
 	sim.probes = [3]int{nearest(m, sim.first), nearest(m, centre), farthest(m, sim.first)}
 	if sim.trace {
 		sim.sample()
+	}
+	if sim.egm != nil {
+		sim.egm.record(md)
 	}
 	return nil
 }
@@ -167,20 +190,34 @@ func (sim *simulation) sample() {
 // traces every 0.5 ms and phase frames, and reporting progress (and
 // checking ctx) twenty times. The loop allocates only when a node
 // activates or a trace is taken.
-func (sim *simulation) simulate(ctx context.Context, obs models.Observer) error {
+func (sim *simulation) simulate(ctx context.Context, obs models.Observer, dir string) error {
 	md, act, pt := sim.md, sim.act, sim.pt
 	every := max(1, int(math.Round(0.5/md.Dt())))
 	report := max(1, sim.steps/20)
 	recordRanges := md.ForRanges // bound once: no allocation per step
-	for n := 1; n <= sim.steps; n++ {
+	igb, err := newIGB(sim.igbMS, md, sim.steps, dir)
+	if err != nil {
+		return err
+	}
+	defer igb.abort() // after close: the file is already renamed
+	for n := md.Steps() + 1; n <= sim.steps; n++ {
 		if err := md.Step(); err != nil {
 			return err
 		}
+		igb.frame(md, n)
 		act.RecordWith(md.Time(), md.V, recordRanges)
 		if sim.trace && n%every == 0 {
 			sim.sample()
 		}
 		pt.step(n, md)
+		if sim.egm != nil && n%sim.egm.every == 0 {
+			sim.egm.record(md)
+		}
+		if n == sim.ckptStep {
+			if err := sim.writeCheckpoint(dir); err != nil {
+				return err
+			}
+		}
 		if n%report == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -189,7 +226,10 @@ func (sim *simulation) simulate(ctx context.Context, obs models.Observer) error 
 		}
 	}
 	pt.finish(act, md.Time())
-	return nil
+	if igb != nil {
+		sim.igbDone = true
+	}
+	return igb.close()
 }
 
 // analyse returns the run's scalars and tables: CVs (along and across the
@@ -242,6 +282,13 @@ func (sim *simulation) analyse() models.Result {
 	sim.pt.scalars(res.Scalars, act, sim.s.protocol)
 	res.Tables = append(res.Tables, sim.pt.tables()...)
 	res.Tables = append(res.Tables, sim.lay.table(sim.apd)...)
+	if sim.egm != nil {
+		res.Tables = append(res.Tables, sim.egm.table(m, sim.lat))
+	}
+	if sim.s.s2 != nil {
+		sim.rest = sim.restitution()
+		res.Tables = append(res.Tables, sim.rest)
+	}
 	if sim.trace {
 		res.Tables = append(res.Tables, models.Table{Name: "traces",
 			Columns: []string{"t_ms", "v_site_mv", "v_centre_mv", "v_far_mv"}, Rows: sim.traces})

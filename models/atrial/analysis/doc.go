@@ -20,5 +20,9 @@
 // meandering within 1 cm). Gray et al. (1998) and Clayton et al. (2006)
 // define the state-space phase that package ionic computes for the
 // two-variable models; this package takes any phase field in an interval
-// of width 2π. Units: mm, ms, mV, rad.
+// of width 2π. A LeadField gives the unipolar extracellular potentials at
+// electrodes in the surrounding bath from the membrane potential (the
+// integral approximation of Gima & Rudy 2002), and EGMActivations the
+// activation times of an electrogram (steepest negative slope). Units: mm,
+// ms, mV, rad.
 package analysis
