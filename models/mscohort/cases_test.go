@@ -175,12 +175,14 @@ func TestReferenceCaseLifeExpectancy(t *testing.T) {
 		age                   float64
 		edss                  int
 		// The case's numbers at that EDSS, as written in its data file
-		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006, Irish relapse
-		// cost, ICER-2017 utility; us_icer: data/defaults.toml).
+		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006 and the Irish
+		// relapse cost inflated to 2021 with the ONS CPI, 111.6/78.1 from
+		// 2005 and 111.6/98.5 from 2013, ICER-2017 utility; us_icer:
+		// data/defaults.toml).
 		smr, arr, cost, relCost, util, loss, r float64
 		annual                                 bool
 	}{
-		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000, 1395, 0.6946, 0.076 * 0.5, 0.035, true},
+		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000 * 111.6 / 78.1, 1395 * 111.6 / 98.5, 0.6946, 0.076 * 0.5, 0.035, true},
 		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03, false},
 	} {
 		edss := make([]float64, NEDSS)
@@ -306,4 +308,105 @@ func FuzzInputs(f *testing.F) {
 			t.Fatalf("error is not one line: %q", err)
 		}
 	})
+}
+
+// TestReferenceCasePriceYear checks that a case with a price index states
+// the price year of every cost it gives (none is left at its source's
+// prices unnoticed) and that the model runs on each cost times
+// index(case year)/index(price year), the index values read here from the
+// CSV shipped beside the case (ONS D7BT for the UK case).
+func TestReferenceCasePriceYear(t *testing.T) {
+	rc, err := LoadReferenceCase("uk_nice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.PriceIndex == nil || rc.PriceIndex.Year != 2021 {
+		t.Fatalf("uk_nice: price index %+v, want one with year 2021", rc.PriceIndex)
+	}
+	b, err := os.ReadFile("data/" + rc.PriceIndex.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := map[int]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		y, v, ok := strings.Cut(line, ",")
+		if yi, err := strconv.Atoi(y); ok && err == nil {
+			index[yi], _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	// ONS D7BT annual averages as published (2015 = 100).
+	if index[2015] != 100 || index[2005] != 78.1 || index[2021] != 111.6 {
+		t.Fatalf("index 2005 %v, 2015 %v, 2021 %v", index[2005], index[2015], index[2021])
+	}
+	in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": "uk_nice"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]float64{
+		"costs.edss":                in.Costs.EDSS,
+		"costs.relapse":             {in.Costs.Relapse},
+		"therapies.ofatumumab.cost": {in.Therapies["ofatumumab"].Cost},
+	}
+	costs := 0
+	for _, e := range rc.Inputs {
+		if !isCostKey(e.Key) || !nonzero(e.Value) {
+			continue
+		}
+		costs++
+		if e.PriceYear == 0 {
+			t.Errorf("%s: a cost without its price year", e.Key)
+			continue
+		}
+		f := index[2021] / index[e.PriceYear]
+		var given []float64
+		switch x := e.Value.(type) {
+		case int64:
+			given = []float64{float64(x)}
+		case float64:
+			given = []float64{x}
+		case []any:
+			for _, v := range x {
+				given = append(given, toFloat(v))
+			}
+		}
+		for i, g := range given {
+			if w := g * f; math.Abs(got[e.Key][i]-w) > 1e-9*w {
+				t.Errorf("%s[%d] = %v, want %v × %v = %v", e.Key, i, got[e.Key][i], g, f, w)
+			}
+		}
+	}
+	if costs != 3 {
+		t.Errorf("%d nonzero costs, want 3 (EDSS, relapse, ofatumumab)", costs)
+	}
+	// The errors: a price year on a non-cost, a year the index lacks.
+	base := "name='x'\ntitle='x'\n[price_index]\nyear=2021\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n[sources]\na='A'\n"
+	for _, tc := range []struct{ text, want string }{
+		{base + "[[input]]\nkey='wtp'\nvalue=1\nstatus='choice'\nnote='n'\nprice_year=2005\n", "price_year is for a cost"},
+		{base + "[[input]]\nkey='costs.relapse'\nvalue=1\nstatus='assumed'\nnote='n'\nprice_year=1900\n", "price_year 1900 is not in"},
+		{"name='x'\ntitle='x'\n[price_index]\nyear=2021\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n", "needs year, file and a source"},
+		{"name='x'\ntitle='x'\n[sources]\na='A'\n[price_index]\nyear=1800\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n", "no value for the price year 1800"},
+	} {
+		if _, err := parseReferenceCase("x.toml", []byte(tc.text)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// nonzero reports whether a decoded number or list has a nonzero entry.
+func nonzero(v any) bool {
+	if x, ok := v.([]any); ok {
+		return slices.ContainsFunc(x, nonzero)
+	}
+	f := toFloat(v)
+	return f != 0 && !math.IsNaN(f)
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
 }
