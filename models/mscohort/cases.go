@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -40,9 +40,9 @@ var caseStatuses = []string{"sourced", "alternative", "derived", "calibrated", "
 
 // ReferenceCase is a parsed reference-case file.
 type ReferenceCase struct {
-	Name      string            `toml:"name" json:"name"`
-	Title     string            `toml:"title" json:"title"`
-	PriceYear string            `toml:"price_year" json:"price_year"`
+	Name      string `toml:"name" json:"name"`
+	Title     string `toml:"title" json:"title"`
+	PriceYear string `toml:"price_year" json:"price_year"`
 	// PriceIndex, when set, brings every cost entry of the case to one
 	// price year: an entry read at its source's price year y (CaseInput
 	// PriceYear) is multiplied by index(Year)/index(y).
