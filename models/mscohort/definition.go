@@ -90,6 +90,8 @@ type definition struct {
 	yearsOn0 float64
 	// patients are the [inputs] patients; nil: drawn from the baseline.
 	patients []startState
+	// waning is the treatment-effect waning (one level: none).
+	waning waning
 }
 
 // The baseline therapies that are not in therapyNames.
@@ -115,6 +117,9 @@ func compile(inputs []byte) (*definition, error) {
 		index[n] = i
 	}
 	if d.patients, err = parsePatients(in.Patients, in.MaxAge); err != nil {
+		return nil, err
+	}
+	if d.waning, err = compileWaning(in.Waning); err != nil {
 		return nil, err
 	}
 	d.therapy0, d.yearsOn0 = noTherapy, in.Baseline.YearsOnTherapy

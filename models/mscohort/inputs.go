@@ -124,6 +124,8 @@ type rawInputs struct {
 	} `json:"psa"`
 	Therapies  map[string]rawTherapy `json:"therapies"`
 	Strategies []rawStrategy         `json:"strategies"`
+	// Waning is the treatment-effect waning (waning.go).
+	Waning rawWaning `json:"waning"`
 	// Patients lists the patients of the cohort one by one (see
 	// parsePatients); absent, they are drawn from Baseline.
 	Patients json.RawMessage `json:"patients"`
@@ -161,7 +163,8 @@ type rawLine struct {
 // would otherwise silently keep its default.
 var schema = map[string][]string{
 	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "discounting", "max_age",
-		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
+		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients", "waning"},
+	"inputs.waning":               {"type", "steps", "start", "end", "loss", "step"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},
