@@ -19,7 +19,7 @@ func caseKeys(t *testing.T, in *rawInputs) []string {
 	var keys []string
 	for _, k := range schema["inputs"] {
 		switch k {
-		case "reference_case", "patients":
+		case "reference_case", "patients", "cdw_months", "observed": // the study's outputs, not the model's inputs
 		case "natural_history", "costs", "utilities", "baseline", "psa":
 			for _, sub := range schema["inputs."+k] {
 				keys = append(keys, k+"."+sub)

@@ -45,6 +45,7 @@ type accum struct {
 	occU, occC, occE []float64
 	relU, relC, relE []float64
 	to6, to7         float64
+	cdw              [maxCDW]float64 // patients with a confirmed worsening, per period of cdw_months
 	patients         int
 }
 
@@ -59,6 +60,9 @@ func (a *accum) addAll(b *accum) {
 		for i, x := range p[1] {
 			p[0][i] += x
 		}
+	}
+	for j := range a.cdw {
+		a.cdw[j] += b.cdw[j]
 	}
 	a.to6 += b.to6
 	a.to7 += b.to7
@@ -107,9 +111,14 @@ type patient struct {
 	switchH             des.Handle
 	switchOn            bool
 	level               int // waning level of the current line (waning.go)
-	waneH               des.Handle
-	waneOn              bool
-	death               struct {
+	// Confirmed worsening (trial.go): the EDSS at time 0, the onset of the
+	// current worsening (−1: none), the periods confirmed.
+	cdwBase  int
+	cdwOnset float64
+	cdwDone  [maxCDW]bool
+	waneH    des.Handle
+	waneOn   bool
+	death    struct {
 		h             des.Handle
 		on            bool
 		remaining     float64
@@ -173,6 +182,7 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 	pt.de.reset()
 	pt.to6, pt.to7 = -1, -1
 	pt.markMilestones(0)
+	pt.cdwStart()
 	pt.edssC, pt.convC, pt.stopC = clock{}, clock{}, clock{}
 	pt.switchOn, pt.waneOn = false, false
 	pt.slot, pt.lineStart = w.initial(p, pt.course, pt.edss)
@@ -371,6 +381,7 @@ func (pt *patient) accrue(now float64) {
 }
 
 func (pt *patient) finish(now float64) {
+	pt.cdwCheck(now)
 	if pt.to6 < 0 {
 		pt.to6 = now
 	}
@@ -480,7 +491,9 @@ func (pt *patient) scheduleDeath() {
 func (pt *patient) moveTo(c Course, e int) {
 	now := pt.sim.Now()
 	oldC, oldE := pt.course, pt.edss
+	pt.cdwCheck(now)
 	pt.course, pt.edss = c, e
+	pt.cdwMoved(now)
 	pt.markMilestones(now)
 	if m := pt.w.smr[e]; m != pt.death.mult {
 		d := &pt.death

@@ -184,4 +184,15 @@
 // (data/cases/*.toml; cases.go): every input with its value and status —
 // sourced, alternative, derived, calibrated, assumed or choice — and its
 // source or reason, listed in the study summary's inputs and the report.
+// A case with a price index (the UK case: ONS CPI) brings each cost to the
+// case's price year from the price year its entry states.
+//
+// # Waning and face validity
+//
+// [inputs.waning] wanes a therapy's relative effect with time on its line
+// (none, stepwise or linear; waning.go), the DES only. [inputs] cdw_months
+// adds the shares of patients with confirmed disability worsening, and
+// [[inputs.observed]] sets published figures beside the outputs that
+// predict them in the summary and the report (trial.go);
+// scenarios/examples/ms-asclepios.toml holds ASCLEPIOS I/II that way.
 package mscohort

@@ -126,6 +126,10 @@ type rawInputs struct {
 	Strategies []rawStrategy         `json:"strategies"`
 	// Waning is the treatment-effect waning (waning.go).
 	Waning rawWaning `json:"waning"`
+	// CDWMonths and Observed ask for confirmed-disability-worsening
+	// outputs and set published figures beside outputs (trial.go).
+	CDWMonths []float64     `json:"cdw_months"`
+	Observed  []rawObserved `json:"observed"`
 	// Patients lists the patients of the cohort one by one (see
 	// parsePatients); absent, they are drawn from Baseline.
 	Patients json.RawMessage `json:"patients"`
@@ -163,7 +167,8 @@ type rawLine struct {
 // would otherwise silently keep its default.
 var schema = map[string][]string{
 	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "discounting", "max_age",
-		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients", "waning"},
+		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients", "waning", "cdw_months", "observed"},
+	"inputs.observed[]":           {"output", "what", "observed", "lower", "upper", "source"},
 	"inputs.waning":               {"type", "steps", "start", "end", "loss", "step"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},

@@ -82,6 +82,7 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 		}
 		sm.Strategies = append(sm.Strategies, ss)
 	}
+	sm.Observed = d.observed(done)
 	sm.Compare(hta.Draws{Names: names, Costs: costs, Effects: effects, NMB: nmbs, WTP: d.wtpGrid, EffectKey: "qaly"})
 	return sm, nil
 }

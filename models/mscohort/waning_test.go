@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // wanedInputs: everyone starts at EDSS 0 on "drug" (hr 0.5 on worsening,
@@ -146,5 +148,48 @@ func TestWaningLevels(t *testing.T) {
 		if _, err := compileWaning(c.r); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.r, err, c.want)
 		}
+	}
+}
+
+// TestConfirmedWorsening checks the CDW outputs against the closed form of
+// the setting of TestWaning (EDSS 0 → 1 absorbing, hazard λ·hr with
+// λ = −ln(1 − p), hr 0.5, no death): a worsening held δ years is confirmed
+// by the horizon H when its onset comes before H − δ, with probability
+// 1 − e^(−λ·hr·(H − δ)). Tolerance 4 binomial standard errors. Then the
+// observed-figures table: a figure inside its interval is "within", and an
+// entry naming no output is refused.
+func TestConfirmedWorsening(t *testing.T) {
+	const n, p, h = 40000, 0.3, 2.0
+	in := wanedInputs(t, p, map[string]any{"type": "none"})
+	in["cdw_months"] = []float64{3, 6}
+	lam := -math.Log1p(-p)
+	want3, want6 := -math.Expm1(-lam*0.5*(h-0.25)), -math.Expm1(-lam*0.5*(h-0.5))
+	in["observed"] = []map[string]any{
+		{"output": "drug_cdw_3m", "what": "3-month CDW, closed form", "observed": want3, "lower": want3 - 0.01, "upper": want3 + 0.01, "source": "this test"},
+		{"output": "drug_cdw_6m", "what": "6-month CDW, shifted", "observed": want6 + 0.1, "lower": want6 + 0.05, "upper": want6 + 0.15, "source": "this test"},
+	}
+	inputs := mustJSON(t, in)
+	out := run(t, inputs, map[string]any{ParamMode: ModeDES, ParamHorizon: h, ParamPatients: int64(n)}, 3)
+	for name, w := range map[string]float64{"drug_cdw_3m": want3, "drug_cdw_6m": want6} {
+		if got, se := out[name], math.Sqrt(w*(1-w)/n); math.Abs(got-w) > 4*se {
+			t.Errorf("%s = %.4f, closed form %.4f (4 SE %.4f)", name, got, w, 4*se)
+		}
+	}
+	s, err := Model{}.Summarize(inputs, []models.RunSummary{{Done: true, Scalars: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := s.(*Summary).Observed
+	if len(obs) != 2 || !obs[0].Within || obs[1].Within || float64(obs[0].Predicted.Mean) != out["drug_cdw_3m"] {
+		t.Errorf("observed rows %+v", obs)
+	}
+	in["observed"] = []map[string]any{{"output": "drug_cdw_9m", "what": "x", "observed": 0.1, "source": "x"}}
+	if _, err := (Model{}).DescribeInputs(mustJSON(t, in)); err == nil || !strings.Contains(err.Error(), `output "drug_cdw_9m" is not an output`) {
+		t.Errorf("unknown observed output: %v", err)
+	}
+	in["observed"] = nil
+	in["cdw_months"] = []float64{2.5}
+	if _, err := (Model{}).DescribeInputs(mustJSON(t, in)); err == nil || !strings.Contains(err.Error(), "whole months") {
+		t.Errorf("cdw_months 2.5: %v", err)
 	}
 }
