@@ -301,11 +301,14 @@ type discounter struct {
 	rho, f0 float64
 	annual  bool
 	g0      float64 // annual: G of the last time
+	// annual: the factor of year n, kept because most calls fall in the
+	// year of the previous one (the same number as computing it again).
+	n, fn float64
 }
 
 func newDiscounter(r float64, annual bool) discounter {
 	hta.DiscountFactor(r, 0) // panics on a rate <= −1, as hta does
-	return discounter{rho: math.Log1p(r), f0: 1, annual: annual}
+	return discounter{rho: math.Log1p(r), f0: 1, annual: annual, n: -1}
 }
 
 // reset makes time 0 the last time.
@@ -318,7 +321,10 @@ func (d *discounter) factor(t float64) float64 {
 		return 1
 	}
 	if d.annual {
-		return math.Exp(-d.rho * math.Floor(t))
+		if n := math.Floor(t); n != d.n {
+			d.n, d.fn = n, math.Exp(-d.rho*n)
+		}
+		return d.fn
 	}
 	return math.Exp(-d.rho * t)
 }
