@@ -178,12 +178,13 @@ func TestReferenceCaseLifeExpectancy(t *testing.T) {
 		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006 and the Irish
 		// relapse cost inflated to 2021 with the ONS CPI, 111.6/78.1 from
 		// 2005 and 111.6/98.5 from 2013, ICER-2017 utility; us_icer:
-		// data/defaults.toml).
+		// data/defaults.toml, its 2017 costs inflated to 2020 with the
+		// BLS CPI-U, 258.811/245.120).
 		smr, arr, cost, relCost, util, loss, r float64
 		annual                                 bool
 	}{
 		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000 * 111.6 / 78.1, 1395 * 111.6 / 98.5, 0.6946, 0.076 * 0.5, 0.035, true},
-		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03, false},
+		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547 * 258.811 / 245.120, 1771 * 258.811 / 245.120, 0.0023, 0.091 * 0.125, 0.03, false},
 	} {
 		edss := make([]float64, NEDSS)
 		edss[tc.edss] = 1
@@ -314,69 +315,92 @@ func FuzzInputs(f *testing.F) {
 // the price year of every cost it gives (none is left at its source's
 // prices unnoticed) and that the model runs on each cost times
 // index(case year)/index(price year), the index values read here from the
-// CSV shipped beside the case (ONS D7BT for the UK case).
+// CSV shipped beside the case (ONS D7BT for the UK case, BLS CPI-U for the
+// US one).
 func TestReferenceCasePriceYear(t *testing.T) {
-	rc, err := LoadReferenceCase("uk_nice")
+	def, err := defaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc.PriceIndex == nil || rc.PriceIndex.Year != 2021 {
-		t.Fatalf("uk_nice: price index %+v, want one with year 2021", rc.PriceIndex)
-	}
-	b, err := os.ReadFile("data/" + rc.PriceIndex.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	index := map[int]float64{}
-	for _, line := range strings.Split(string(b), "\n") {
-		y, v, ok := strings.Cut(line, ",")
-		if yi, err := strconv.Atoi(y); ok && err == nil {
-			index[yi], _ = strconv.ParseFloat(v, 64)
+	for _, tc := range []struct {
+		name  string
+		year  int
+		costs int
+		check map[int]float64 // published index values the file must hold
+	}{
+		{"uk_nice", 2021, 3, map[int]float64{2005: 78.1, 2015: 100, 2021: 111.6}},
+		{"us_icer", 2020, 8, map[int]float64{2017: 245.120, 2020: 258.811}},
+	} {
+		rc, err := LoadReferenceCase(tc.name)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// ONS D7BT annual averages as published (2015 = 100).
-	if index[2015] != 100 || index[2005] != 78.1 || index[2021] != 111.6 {
-		t.Fatalf("index 2005 %v, 2015 %v, 2021 %v", index[2005], index[2015], index[2021])
-	}
-	in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": "uk_nice"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string][]float64{
-		"costs.edss":                in.Costs.EDSS,
-		"costs.relapse":             {in.Costs.Relapse},
-		"therapies.ofatumumab.cost": {in.Therapies["ofatumumab"].Cost},
-	}
-	costs := 0
-	for _, e := range rc.Inputs {
-		if !isCostKey(e.Key) || !nonzero(e.Value) {
-			continue
+		if rc.PriceIndex == nil || rc.PriceIndex.Year != tc.year {
+			t.Fatalf("%s: price index %+v, want one with year %d", tc.name, rc.PriceIndex, tc.year)
 		}
-		costs++
-		if e.PriceYear == 0 {
-			t.Errorf("%s: a cost without its price year", e.Key)
-			continue
+		b, err := os.ReadFile("data/" + rc.PriceIndex.File)
+		if err != nil {
+			t.Fatal(err)
 		}
-		f := index[2021] / index[e.PriceYear]
-		var given []float64
-		switch x := e.Value.(type) {
-		case int64:
-			given = []float64{float64(x)}
-		case float64:
-			given = []float64{x}
-		case []any:
-			for _, v := range x {
-				given = append(given, toFloat(v))
+		index := map[int]float64{}
+		for _, line := range strings.Split(string(b), "\n") {
+			y, v, ok := strings.Cut(line, ",")
+			if yi, err := strconv.Atoi(y); ok && err == nil {
+				index[yi], _ = strconv.ParseFloat(v, 64)
 			}
 		}
-		for i, g := range given {
-			if w := g * f; math.Abs(got[e.Key][i]-w) > 1e-9*w {
-				t.Errorf("%s[%d] = %v, want %v × %v = %v", e.Key, i, got[e.Key][i], g, f, w)
+		for y, v := range tc.check {
+			if index[y] != v {
+				t.Fatalf("%s: index %d = %v, published %v", tc.name, y, index[y], v)
 			}
 		}
-	}
-	if costs != 3 {
-		t.Errorf("%d nonzero costs, want 3 (EDSS, relapse, ofatumumab)", costs)
+		in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": tc.name}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := func(key string) []float64 {
+			switch key {
+			case "costs.edss":
+				return in.Costs.EDSS
+			case "costs.relapse":
+				return []float64{in.Costs.Relapse}
+			}
+			parts := strings.Split(key, ".")
+			th := in.Therapies[parts[1]]
+			return map[string][]float64{"cost": {th.Cost}, "admin_cost": {th.AdminCost}, "ae_cost": {th.AECost}}[parts[2]]
+		}
+		costs := 0
+		for _, e := range rc.Inputs {
+			v := e.Value
+			if v == nil {
+				v, _ = lookup(def, e.Key)
+			}
+			if !isCostKey(e.Key) || !nonzero(v) {
+				continue
+			}
+			costs++
+			if e.PriceYear == 0 {
+				t.Errorf("%s: %s: a cost without its price year", tc.name, e.Key)
+				continue
+			}
+			f := index[tc.year] / index[e.PriceYear]
+			var given []float64
+			if xs, ok := v.([]any); ok {
+				for _, x := range xs {
+					given = append(given, toFloat(x))
+				}
+			} else {
+				given = []float64{toFloat(v)}
+			}
+			for i, g := range given {
+				if w := g * f; math.Abs(got(e.Key)[i]-w) > 1e-9*w {
+					t.Errorf("%s: %s[%d] = %v, want %v × %v = %v", tc.name, e.Key, i, got(e.Key)[i], g, f, w)
+				}
+			}
+		}
+		if costs != tc.costs {
+			t.Errorf("%s: %d nonzero costs, want %d", tc.name, costs, tc.costs)
+		}
 	}
 	// The errors: a price year on a non-cost, a year the index lacks.
 	base := "name='x'\ntitle='x'\n[price_index]\nyear=2021\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n[sources]\na='A'\n"

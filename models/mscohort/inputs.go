@@ -19,7 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cpi_uk_ons_d7bt.csv data/cases/*.toml
+//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cpi_uk_ons_d7bt.csv data/cpi_us_bls_cpiu.csv data/cases/*.toml
 var dataFS embed.FS
 
 // NEDSS is the number of EDSS states: 0, 1, …, 9 (state k stands for EDSS k

@@ -42,7 +42,7 @@ func TestEveryDefaultNumberHasASource(t *testing.T) {
 		t.Errorf("checker on a bad file: %q", got)
 	}
 	// Every shipped table names its source in its # header.
-	for _, f := range []string{"lifetable_us_2015.csv", "lifetable_ew_2019.csv", "cpi_uk_ons_d7bt.csv"} {
+	for _, f := range []string{"lifetable_us_2015.csv", "lifetable_ew_2019.csv", "cpi_uk_ons_d7bt.csv", "cpi_us_bls_cpiu.csv"} {
 		b, err := os.ReadFile("data/" + f)
 		if err != nil {
 			t.Fatal(err)
