@@ -298,14 +298,19 @@ func TestReferenceCasesDESAgreesWithCohort(t *testing.T) {
 // error must be one line.
 func FuzzInputs(f *testing.F) {
 	for _, s := range []string{`{}`, `{"reference_case": "uk_nice"}`, `{"reference_case": "us_icer", "wtp": 5}`,
-		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`} {
+		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`,
+		`{"waning": {"type": "stepwise", "steps": [[2, 0.25], [5, 0.5]]}}`, `{"waning": {"type": "linear", "start": 1, "end": 3, "loss": 0.5, "step": 0.5}}`,
+		`{"waning": {"type": "linear", "end": 1e300, "loss": 1, "step": 1e-300}}`, `{"cdw_months": [3, 6]}`, `{"cdw_months": [2.5]}`,
+		`{"observed": [{"output": "x_arr", "what": "w", "observed": 1, "source": "s"}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !json.Valid(data) {
 			return
 		}
-		if _, err := parseInputs(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+		// compile parses (parseInputs) and compiles (waning, CDW periods,
+		// strategies), so every reader of [inputs] is reached.
+		if _, err := compile(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 			t.Fatalf("error is not one line: %q", err)
 		}
 	})
