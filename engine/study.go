@@ -339,6 +339,9 @@ type FailedRun struct {
 	ID       string `json:"run_id"`
 	Attempts int    `json:"attempts"`
 	Error    string `json:"error"`
+	// BadInput is set when the model refused the run's input
+	// (models.IsBadInput): no retry can mend it.
+	BadInput bool `json:"bad_input,omitempty"`
 }
 
 // Execute runs the study on backend, which must not be started yet, and
@@ -685,7 +688,7 @@ func (s *Study) finish(ctx context.Context, core *Core, rep Report) (Report, err
 		case store.Done:
 			rep.Done++
 		case store.Failed:
-			rep.Failed = append(rep.Failed, FailedRun{ID: s.runID(e.Index), Attempts: e.Attempts, Error: e.Error})
+			rep.Failed = append(rep.Failed, FailedRun{ID: s.runID(e.Index), Attempts: e.Attempts, Error: e.Error, BadInput: e.Kind == store.EndBadInput})
 		}
 		next++
 		return out.add(e)

@@ -41,6 +41,24 @@ type Summary[S any] struct {
 	// model's inputs come from no reference case.
 	ReferenceCase string        `json:"reference_case,omitempty"`
 	Inputs        []InputSource `json:"inputs,omitempty"`
+	// Observed sets published figures beside the study's predictions of
+	// them (face validity); empty when the model was given none.
+	Observed []ObservedJSON `json:"observed,omitempty"`
+}
+
+// ObservedJSON is one published figure and the study's prediction of it.
+type ObservedJSON struct {
+	Output   string  `json:"output"`   // the model output that predicts it
+	What     string  `json:"what"`     // what was observed, in words
+	Observed float64 `json:"observed"` // the published value
+	// Lower and Upper bound its published (or derived) 95 % interval;
+	// null when none was given.
+	Lower     Number       `json:"lower"`
+	Upper     Number       `json:"upper"`
+	Source    string       `json:"source"`    // paper, table, address
+	Predicted IntervalJSON `json:"predicted"` // mean and 95 % interval over the draws
+	// Within reports whether the predicted mean lies in [Lower, Upper].
+	Within bool `json:"within"`
 }
 
 // InputSource is one input of a model and where its value comes from, for

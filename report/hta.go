@@ -80,6 +80,21 @@ func htaSection(h *htaSummary) (section, error) {
 		}
 		s.Tables = append(s.Tables, it)
 	}
+	if len(h.Observed) > 0 {
+		ot := table{ID: "observed", Caption: "Face validity: published figures (95 % interval) and the study's prediction of each (mean and 95 % interval over draws)",
+			Head: []string{"observed", "output", "published", "95 % interval", "predicted", "predicted mean within the interval", "source"}}
+		for _, o := range h.Observed {
+			within := "no"
+			if o.Within {
+				within = "yes"
+			}
+			if math.IsNaN(float64(o.Lower)) {
+				within = "–"
+			}
+			ot.Rows = append(ot.Rows, []string{o.What, o.Output, fmtNumber(hta.Number(o.Observed)), fmtNumber(o.Lower) + " – " + fmtNumber(o.Upper), fmtInterval(o.Predicted), within, o.Source})
+		}
+		s.Tables = append(s.Tables, ot)
+	}
 	if len(h.CEPlane) > 0 {
 		svg, err := cePlanePlot(h.CEPlane, cur, eff)
 		if err != nil {

@@ -122,7 +122,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "debug logging")
 	root.PersistentFlags().BoolVar(&a.logJSON, "log-json", false, "log as JSON lines on stderr")
-	root.AddCommand(a.runCommand(), a.modelsCommand(), a.pluginCommand(), a.workerCommand(), a.versionCommand(), a.demoCommand(), a.synthCommand(), a.matchCommand(), a.ingestCommand(), a.reportCommand(), a.serveCommand(), a.optimaCommand(), a.meshCommand(), a.calibrateCommand())
+	root.AddCommand(a.runCommand(), a.modelsCommand(), a.pluginCommand(), a.workerCommand(), a.versionCommand(), a.demoCommand(), a.synthCommand(), a.matchCommand(), a.ingestCommand(), a.reportCommand(), a.serveCommand(), a.optimaCommand(), a.meshCommand(), a.calibrateCommand(), a.dsaCommand())
 	root.AddCommand(a.patientsCommand(), a.auditCommand())
 	root.AddCommand(a.exportCommand())
 	return root

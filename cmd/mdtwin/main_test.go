@@ -167,10 +167,12 @@ func TestFailedRunsExitOne(t *testing.T) {
 	dir := t.TempDir()
 	// save_curve with 2e7 samples is refused by the model at run time.
 	write(t, filepath.Join(dir, "s.toml"), goodStudy+"[params]\nsave_curve = true\nt_end_h = 20000\ndt_h = 0.001\n")
-	// The model's parameter error is bad input: no second attempt.
+	// The model's parameter error is bad input: no second attempt, and
+	// since every failed run was refused as bad input, exit 2 with one line
+	// (not 1 with advice to --retry-failed, which cannot mend it).
 	code, stdout, stderr := cli(dir, "run", "s.toml", "--max-attempts", "2")
-	if code != 1 || !strings.Contains(stdout, "failed runs:\n  r000000 after 1 attempts: parameter \"dt_h\"") ||
-		!strings.HasSuffix(stderr, "mdtwin: 1 of 1 runs failed (listed above and in out/summary.json); run them again with: mdtwin run s.toml --out out --resume --retry-failed\n") {
+	if code != 2 || !strings.Contains(stdout, "failed runs:\n  r000000 after 1 attempts: parameter \"dt_h\"") ||
+		!strings.HasSuffix(stderr, "mdtwin: s.toml: the model refused the inputs of 1 of 1 runs (bad input, not retried), first r000000: parameter \"dt_h\" of model \"pk\" = 0.001: gives 20000000 samples over t_end_h = 20000; expected at most 1e7\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }

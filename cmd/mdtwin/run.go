@@ -245,6 +245,10 @@ func (a *app) runStudy(ctx context.Context, sc *scenarios.Scenario, f runFlags) 
 		for _, fr := range rep.Failed {
 			fmt.Fprintf(a.stdout, "  %s after %d attempts: %s\n", fr.ID, fr.Attempts, oneLine(fr.Error))
 		}
+		if allBadInput(rep.Failed) { // the model refused its inputs: exit 2, nothing to retry
+			return rep, &engine.InputError{Msg: fmt.Sprintf("%s: the model refused the inputs of %d of %d runs (bad input, not retried), first %s: %s",
+				sc.File, len(rep.Failed), rep.Runs, rep.Failed[0].ID, oneLine(rep.Failed[0].Error))}
+		}
 		return rep, &runFailure{fmt.Sprintf("%d of %d runs failed (listed above and in %s); run them again with: mdtwin run %s --out %s --resume --retry-failed",
 			len(rep.Failed), rep.Runs, filepath.Join(r.out, "summary.json"), sc.File, r.out)}
 	}
@@ -402,4 +406,16 @@ func (a *app) runForPatient(ctx context.Context, sc *scenarios.Scenario, f runFl
 		fmt.Fprintf(a.stdout, "stored %d predictions for patient %s in %s\n", len(ids), pf.patient, pf.storePath)
 	}
 	return err
+}
+
+// allBadInput reports whether every failed run failed because the model
+// refused its input (models.IsBadInput): a mistake in the scenario, not
+// in the machine, which --retry-failed cannot mend.
+func allBadInput(failed []engine.FailedRun) bool {
+	for _, f := range failed {
+		if !f.BadInput {
+			return false
+		}
+	}
+	return len(failed) > 0
 }

@@ -10,8 +10,13 @@ import (
 // benchSpec returns the spec of a default run (two strategies, lifetime)
 // with n patients.
 func benchSpec(b *testing.B, n int64, extra map[string]any) models.RunSpec {
+	return benchSpecOf(b, nil, n, extra)
+}
+
+// benchSpecOf is benchSpec with inputs.
+func benchSpecOf(b *testing.B, inputs []byte, n int64, extra map[string]any) models.RunSpec {
 	b.Helper()
-	desc, err := Model{}.DescribeInputs(nil)
+	desc, err := Model{}.DescribeInputs(inputs)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -23,7 +28,7 @@ func benchSpec(b *testing.B, n int64, extra map[string]any) models.RunSpec {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return models.RunSpec{Seed: 1, Params: ps}
+	return models.RunSpec{Seed: 1, Params: ps, Inputs: inputs}
 }
 
 // BenchmarkPatientYears measures the DES in simulated patient-years per
@@ -48,6 +53,22 @@ func BenchmarkPatientYears(b *testing.B) {
 // strategies over a lifetime.
 func BenchmarkPSADraw(b *testing.B) {
 	spec := benchSpec(b, 1000, map[string]any{ParamPSA: true})
+	var years float64
+	for b.Loop() {
+		spec.Seed++
+		res, err := Model{}.Run(context.Background(), spec, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		years += res.Scalars["patient_years"]
+	}
+	b.ReportMetric(years/b.Elapsed().Seconds(), "patient-years/s")
+}
+
+// BenchmarkPSADrawUK is BenchmarkPSADraw with the UK (NICE) reference
+// case (benchmarks/ms-uk-psa.toml has 1,000 of these runs).
+func BenchmarkPSADrawUK(b *testing.B) {
+	spec := benchSpecOf(b, []byte(`{"reference_case":"uk_nice"}`), 1000, map[string]any{ParamPSA: true})
 	var years float64
 	for b.Loop() {
 		spec.Seed++

@@ -85,7 +85,7 @@ func naturalHistoryOutputs() []models.Output {
 // timing) and one-year probabilities (annual timing; the diagonal is the
 // probability of staying), from the run's tables.
 func (w *world) untreated(c Course) (rates, probs [NEDSS][NEDSS]float64) {
-	k := len(w.d.therapyNames) // the "off therapy" class
+	k := w.noneClass // the "off therapy" class
 	for e := range NEDSS {
 		i := w.idx(c, k, e)
 		cum, pc := w.edssCum[i*NEDSS:(i+1)*NEDSS], w.probCum[i*NEDSS:(i+1)*NEDSS]

@@ -2,8 +2,10 @@ package mscohort
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -38,11 +40,126 @@ var caseStatuses = []string{"sourced", "alternative", "derived", "calibrated", "
 
 // ReferenceCase is a parsed reference-case file.
 type ReferenceCase struct {
-	Name      string            `toml:"name" json:"name"`
-	Title     string            `toml:"title" json:"title"`
-	PriceYear string            `toml:"price_year" json:"price_year"`
-	Sources   map[string]string `toml:"sources" json:"sources"`
-	Inputs    []CaseInput       `toml:"input" json:"inputs"`
+	Name      string `toml:"name" json:"name"`
+	Title     string `toml:"title" json:"title"`
+	PriceYear string `toml:"price_year" json:"price_year"`
+	// PriceIndex, when set, brings every cost entry of the case to one
+	// price year: an entry read at its source's price year y (CaseInput
+	// PriceYear) is multiplied by index(Year)/index(y).
+	PriceIndex *PriceIndex       `toml:"price_index" json:"price_index,omitempty"`
+	Sources    map[string]string `toml:"sources" json:"sources"`
+	Inputs     []CaseInput       `toml:"input" json:"inputs"`
+}
+
+// PriceIndex names a published price index shipped in data/ (a CSV with
+// columns year,index and its provenance in # comments) and the price year
+// a case's costs are inflated to.
+type PriceIndex struct {
+	Year   int    `toml:"year" json:"year"`     // the case's price year
+	File   string `toml:"file" json:"file"`     // a file of data/, columns year,index
+	Source string `toml:"source" json:"source"` // a key of the case's [sources]
+	Note   string `toml:"note" json:"note"`     // what the index is and why it was chosen
+
+	values map[int]float64
+}
+
+// Factor is index(Year)/index(from): what a cost at from's prices is
+// multiplied by to be at the case's price year.
+func (p *PriceIndex) Factor(from int) (float64, error) {
+	a, ok1 := p.values[p.Year]
+	b, ok2 := p.values[from]
+	if !ok1 || !ok2 {
+		return 0, fmt.Errorf("price index %s has no value for %d or %d", p.File, from, p.Year)
+	}
+	return a / b, nil
+}
+
+// readPriceIndex reads a year,index CSV of data/.
+func readPriceIndex(file string) (map[int]float64, error) {
+	b, err := dataFS.ReadFile("data/" + file)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(b))
+	cr.Comment = '#'
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("data/%s: %w", file, err)
+	}
+	if len(recs) < 2 || strings.Join(recs[0], ",") != "year,index" {
+		return nil, fmt.Errorf(`data/%s: expected a header "year,index" and rows`, file)
+	}
+	out := map[int]float64{}
+	for i, rec := range recs[1:] {
+		y, err1 := strconv.Atoi(rec[0])
+		v, err2 := strconv.ParseFloat(rec[1], 64)
+		if err1 != nil || err2 != nil || !(v > 0) {
+			return nil, fmt.Errorf("data/%s: row %d: expected a year and a positive index, got %q", file, i+2, rec)
+		}
+		out[y] = v
+	}
+	return out, nil
+}
+
+// isCostKey reports whether a case key is a cost (in the case's currency),
+// which a price index inflates.
+func isCostKey(key string) bool {
+	if strings.HasPrefix(key, "costs.") {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(key, "therapies."); ok {
+		for _, s := range []string{".cost", ".admin_cost", ".ae_cost"} {
+			if strings.HasSuffix(rest, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inflate multiplies a number or a list of numbers by f.
+func inflate(v any, f float64) (any, error) {
+	switch x := v.(type) {
+	case float64:
+		return x * f, nil
+	case int64:
+		return float64(x) * f, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = inflate(e, f); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("a cost must be a number or a list of numbers, got %T", v)
+}
+
+// value returns an entry's value at the case's price year (an entry
+// without a value takes def's) and, when a price index changed it, the
+// factor applied.
+func (rc *ReferenceCase) value(in CaseInput, def map[string]any) (any, float64, error) {
+	value := in.Value
+	if value == nil {
+		var ok bool
+		if value, ok = lookup(def, in.Key); !ok {
+			return nil, 0, fmt.Errorf("mscohort: reference case %s: input %q has no value and data/defaults.toml none either", rc.Name, in.Key)
+		}
+	}
+	if rc.PriceIndex == nil || in.PriceYear == 0 {
+		return value, 0, nil
+	}
+	f, err := rc.PriceIndex.Factor(in.PriceYear)
+	if err != nil {
+		return nil, 0, fmt.Errorf("mscohort: reference case %s: input %q: %w", rc.Name, in.Key, err)
+	}
+	v, err := inflate(value, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("mscohort: reference case %s: input %q: %w", rc.Name, in.Key, err)
+	}
+	return v, f, nil
 }
 
 // CaseInput is one input of a reference case and its provenance.
@@ -54,6 +171,10 @@ type CaseInput struct {
 	Source string `toml:"source" json:"source"` // a key of Sources
 	Where  string `toml:"where" json:"where"`   // table, section or page in the source
 	Note   string `toml:"note" json:"note"`
+	// PriceYear is the price year of a cost as given (Value, or the
+	// default's); with the case's PriceIndex it is inflated to the case's
+	// price year. 0: not a cost, or already at the case's price year.
+	PriceYear int `toml:"price_year" json:"price_year,omitempty"`
 }
 
 // lifeTableKey is the case key that names a life-table file of data/
@@ -110,6 +231,18 @@ func parseReferenceCase(file string, b []byte) (*ReferenceCase, error) {
 	if rc.Name == "" || rc.Title == "" {
 		return nil, fmt.Errorf("mscohort: %s: name and title are required", file)
 	}
+	if p := rc.PriceIndex; p != nil {
+		if _, ok := rc.Sources[p.Source]; !ok || p.File == "" || p.Year == 0 {
+			return nil, fmt.Errorf("mscohort: %s: price_index needs year, file and a source from [sources]", file)
+		}
+		var err error
+		if p.values, err = readPriceIndex(p.File); err != nil {
+			return nil, fmt.Errorf("mscohort: %s: price_index: %w", file, err)
+		}
+		if _, ok := p.values[p.Year]; !ok {
+			return nil, fmt.Errorf("mscohort: %s: price_index: data/%s has no value for the price year %d", file, p.File, p.Year)
+		}
+	}
 	seen := map[string]bool{}
 	for i, in := range rc.Inputs {
 		if in.Key == "" {
@@ -128,6 +261,14 @@ func parseReferenceCase(file string, b []byte) (*ReferenceCase, error) {
 				return nil, bad(i, "status %q needs a source from [sources], got %q", in.Status, in.Source)
 			}
 		}
+		if in.PriceYear != 0 {
+			if rc.PriceIndex == nil || !isCostKey(in.Key) {
+				return nil, bad(i, "price_year is for a cost of a case with a price_index")
+			}
+			if _, ok := rc.PriceIndex.values[in.PriceYear]; !ok {
+				return nil, bad(i, "price_year %d is not in data/%s", in.PriceYear, rc.PriceIndex.File)
+			}
+		}
 		switch in.Status {
 		case "alternative", "derived", "calibrated", "assumed", "choice":
 			if strings.TrimSpace(in.Note) == "" {
@@ -143,12 +284,9 @@ func parseReferenceCase(file string, b []byte) (*ReferenceCase, error) {
 func (rc *ReferenceCase) overlay(def map[string]any) (map[string]any, error) {
 	out := map[string]any{}
 	for _, in := range rc.Inputs {
-		value := in.Value
-		if value == nil {
-			var ok bool
-			if value, ok = lookup(def, in.Key); !ok {
-				return nil, fmt.Errorf("mscohort: reference case %s: input %q has no value and data/defaults.toml none either", rc.Name, in.Key)
-			}
+		value, _, err := rc.value(in, def)
+		if err != nil {
+			return nil, err
 		}
 		if in.Key == lifeTableKey {
 			file, _ := value.(string)

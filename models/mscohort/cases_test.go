@@ -19,7 +19,7 @@ func caseKeys(t *testing.T, in *rawInputs) []string {
 	var keys []string
 	for _, k := range schema["inputs"] {
 		switch k {
-		case "reference_case", "patients":
+		case "reference_case", "patients", "cdw_months", "observed": // the study's outputs, not the model's inputs
 		case "natural_history", "costs", "utilities", "baseline", "psa":
 			for _, sub := range schema["inputs."+k] {
 				keys = append(keys, k+"."+sub)
@@ -175,13 +175,16 @@ func TestReferenceCaseLifeExpectancy(t *testing.T) {
 		age                   float64
 		edss                  int
 		// The case's numbers at that EDSS, as written in its data file
-		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006, Irish relapse
-		// cost, ICER-2017 utility; us_icer: data/defaults.toml).
+		// (uk_nice: ms-inputs.md §2.1, §5.1, Kobelt 2006 and the Irish
+		// relapse cost inflated to 2021 with the ONS CPI, 111.6/78.1 from
+		// 2005 and 111.6/98.5 from 2013, ICER-2017 utility; us_icer:
+		// data/defaults.toml, its 2017 costs inflated to 2020 with the
+		// BLS CPI-U, 258.811/245.120).
 		smr, arr, cost, relCost, util, loss, r float64
 		annual                                 bool
 	}{
-		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000, 1395, 0.6946, 0.076 * 0.5, 0.035, true},
-		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547, 1771, 0.0023, 0.091 * 0.125, 0.03, false},
+		{"uk_nice", "no_dmt", "lifetable_ew_2019.csv", true, 40, 3, 1.64, 0.596, 12000 * 111.6 / 78.1, 1395 * 111.6 / 98.5, 0.6946, 0.076 * 0.5, 0.035, true},
+		{"us_icer", "ofatumumab_first", "lifetable_us_2015.csv", false, 50, 8, 3.4, 0.51, 12547 * 258.811 / 245.120, 1771 * 258.811 / 245.120, 0.0023, 0.091 * 0.125, 0.03, false},
 	} {
 		edss := make([]float64, NEDSS)
 		edss[tc.edss] = 1
@@ -295,15 +298,144 @@ func TestReferenceCasesDESAgreesWithCohort(t *testing.T) {
 // error must be one line.
 func FuzzInputs(f *testing.F) {
 	for _, s := range []string{`{}`, `{"reference_case": "uk_nice"}`, `{"reference_case": "us_icer", "wtp": 5}`,
-		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`} {
+		`{"reference_case": 3}`, `{"discounting": "annual"}`, `{"reference_case": "uk_nice", "therapies": {"ofatumumab": {"hr": 60}}}`,
+		`{"waning": {"type": "stepwise", "steps": [[2, 0.25], [5, 0.5]]}}`, `{"waning": {"type": "linear", "start": 1, "end": 3, "loss": 0.5, "step": 0.5}}`,
+		`{"waning": {"type": "linear", "end": 1e300, "loss": 1, "step": 1e-300}}`, `{"cdw_months": [3, 6]}`, `{"cdw_months": [2.5]}`,
+		`{"observed": [{"output": "x_arr", "what": "w", "observed": 1, "source": "s"}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !json.Valid(data) {
 			return
 		}
-		if _, err := parseInputs(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+		// compile parses (parseInputs) and compiles (waning, CDW periods,
+		// strategies), so every reader of [inputs] is reached.
+		if _, err := compile(data); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 			t.Fatalf("error is not one line: %q", err)
 		}
 	})
+}
+
+// TestReferenceCasePriceYear checks that a case with a price index states
+// the price year of every cost it gives (none is left at its source's
+// prices unnoticed) and that the model runs on each cost times
+// index(case year)/index(price year), the index values read here from the
+// CSV shipped beside the case (ONS D7BT for the UK case, BLS CPI-U for the
+// US one).
+func TestReferenceCasePriceYear(t *testing.T) {
+	def, err := defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		year  int
+		costs int
+		check map[int]float64 // published index values the file must hold
+	}{
+		{"uk_nice", 2021, 3, map[int]float64{2005: 78.1, 2015: 100, 2021: 111.6}},
+		{"us_icer", 2020, 8, map[int]float64{2017: 245.120, 2020: 258.811}},
+	} {
+		rc, err := LoadReferenceCase(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.PriceIndex == nil || rc.PriceIndex.Year != tc.year {
+			t.Fatalf("%s: price index %+v, want one with year %d", tc.name, rc.PriceIndex, tc.year)
+		}
+		b, err := os.ReadFile("data/" + rc.PriceIndex.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		index := map[int]float64{}
+		for _, line := range strings.Split(string(b), "\n") {
+			y, v, ok := strings.Cut(line, ",")
+			if yi, err := strconv.Atoi(y); ok && err == nil {
+				index[yi], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		for y, v := range tc.check {
+			if index[y] != v {
+				t.Fatalf("%s: index %d = %v, published %v", tc.name, y, index[y], v)
+			}
+		}
+		in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": tc.name}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := func(key string) []float64 {
+			switch key {
+			case "costs.edss":
+				return in.Costs.EDSS
+			case "costs.relapse":
+				return []float64{in.Costs.Relapse}
+			}
+			parts := strings.Split(key, ".")
+			th := in.Therapies[parts[1]]
+			return map[string][]float64{"cost": {th.Cost}, "admin_cost": {th.AdminCost}, "ae_cost": {th.AECost}}[parts[2]]
+		}
+		costs := 0
+		for _, e := range rc.Inputs {
+			v := e.Value
+			if v == nil {
+				v, _ = lookup(def, e.Key)
+			}
+			if !isCostKey(e.Key) || !nonzero(v) {
+				continue
+			}
+			costs++
+			if e.PriceYear == 0 {
+				t.Errorf("%s: %s: a cost without its price year", tc.name, e.Key)
+				continue
+			}
+			f := index[tc.year] / index[e.PriceYear]
+			var given []float64
+			if xs, ok := v.([]any); ok {
+				for _, x := range xs {
+					given = append(given, toFloat(x))
+				}
+			} else {
+				given = []float64{toFloat(v)}
+			}
+			for i, g := range given {
+				if w := g * f; math.Abs(got(e.Key)[i]-w) > 1e-9*w {
+					t.Errorf("%s: %s[%d] = %v, want %v × %v = %v", tc.name, e.Key, i, got(e.Key)[i], g, f, w)
+				}
+			}
+		}
+		if costs != tc.costs {
+			t.Errorf("%s: %d nonzero costs, want %d", tc.name, costs, tc.costs)
+		}
+	}
+	// The errors: a price year on a non-cost, a year the index lacks.
+	base := "name='x'\ntitle='x'\n[price_index]\nyear=2021\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n[sources]\na='A'\n"
+	for _, tc := range []struct{ text, want string }{
+		{base + "[[input]]\nkey='wtp'\nvalue=1\nstatus='choice'\nnote='n'\nprice_year=2005\n", "price_year is for a cost"},
+		{base + "[[input]]\nkey='costs.relapse'\nvalue=1\nstatus='assumed'\nnote='n'\nprice_year=1900\n", "price_year 1900 is not in"},
+		{"name='x'\ntitle='x'\n[price_index]\nyear=2021\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n", "needs year, file and a source"},
+		{"name='x'\ntitle='x'\n[sources]\na='A'\n[price_index]\nyear=1800\nfile='cpi_uk_ons_d7bt.csv'\nsource='a'\n", "no value for the price year 1800"},
+	} {
+		if _, err := parseReferenceCase("x.toml", []byte(tc.text)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// nonzero reports whether a decoded number or list has a nonzero entry.
+func nonzero(v any) bool {
+	if x, ok := v.([]any); ok {
+		return slices.ContainsFunc(x, nonzero)
+	}
+	f := toFloat(v)
+	return f != 0 && !math.IsNaN(f)
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
 }

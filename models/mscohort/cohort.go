@@ -74,6 +74,9 @@ var chainThreshold = [3]int{NEDSS, 6, 7}
 // substeps, so costs, QALYs, life-years and relapses (occupancy × rate) are
 // the patient-level model's expectations to within 1e-7.
 func (w *world) cohort(ctx context.Context) ([]*accum, error) {
+	if w.d.waning.levels() > 1 {
+		return nil, &InputError{Where: "inputs.waning", Msg: `mode = "cohort" cannot wane a therapy's effect: it does not track the time on a line; use mode = "des"`}
+	}
 	out := make([]*accum, len(w.plans))
 	for si := range w.plans {
 		p := &w.plans[si]

@@ -90,6 +90,10 @@ type definition struct {
 	yearsOn0 float64
 	// patients are the [inputs] patients; nil: drawn from the baseline.
 	patients []startState
+	// waning is the treatment-effect waning (one level: none).
+	waning waning
+	// cdw are the confirmation periods (years) of the CDW outputs.
+	cdw []float64
 }
 
 // The baseline therapies that are not in therapyNames.
@@ -115,6 +119,12 @@ func compile(inputs []byte) (*definition, error) {
 		index[n] = i
 	}
 	if d.patients, err = parsePatients(in.Patients, in.MaxAge); err != nil {
+		return nil, err
+	}
+	if d.waning, err = compileWaning(in.Waning); err != nil {
+		return nil, err
+	}
+	if d.cdw, err = compileCDW(in.CDWMonths); err != nil {
 		return nil, err
 	}
 	d.therapy0, d.yearsOn0 = noTherapy, in.Baseline.YearsOnTherapy
@@ -321,6 +331,7 @@ func (d *definition) descriptor() models.Descriptor {
 		desc.Outputs = append(desc.Outputs, models.Output{Name: s.name + "_arr", Unit: "relapses/year",
 			Doc: "annualised relapse rate: relapses per life-year over the horizon"})
 	}
+	desc.Outputs = append(desc.Outputs, d.cdwOutputs()...)
 	desc.Outputs = append(desc.Outputs, naturalHistoryOutputs()...)
 	desc.Outputs = append(desc.Outputs, models.Output{Name: "patient_years", Unit: "year",
 		Doc: "life-years simulated in the run, all strategies and patients (des mode; expected per patient in cohort mode)"})

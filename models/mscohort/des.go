@@ -17,12 +17,13 @@ const (
 	evDiscont        // all-cause discontinuation of the current therapy
 	evSwitch         // a scheduled switch to the next line
 	evAssess         // the yearly EDSS assessment (annual timing)
+	evWane           // the therapy's effect wanes a level ([inputs.waning])
 	nEvents
 )
 
 // EventNames names the event kinds in the trajectory export; "start" is the
 // first row of each patient.
-var EventNames = [nEvents]string{"end", "death", "edss", "spms", "relapse", "discontinuation", "switch", "assessment"}
+var EventNames = [nEvents]string{"end", "death", "edss", "spms", "relapse", "discontinuation", "switch", "assessment", "waning"}
 
 // The random streams of a patient (des.Streams kinds): one per kind of
 // event, so that a strategy changing one process leaves the others' draws
@@ -44,6 +45,7 @@ type accum struct {
 	occU, occC, occE []float64
 	relU, relC, relE []float64
 	to6, to7         float64
+	cdw              [maxCDW]float64 // patients with a confirmed worsening, per period of cdw_months
 	patients         int
 }
 
@@ -58,6 +60,9 @@ func (a *accum) addAll(b *accum) {
 		for i, x := range p[1] {
 			p[0][i] += x
 		}
+	}
+	for j := range a.cdw {
+		a.cdw[j] += b.cdw[j]
 	}
 	a.to6 += b.to6
 	a.to7 += b.to7
@@ -105,7 +110,15 @@ type patient struct {
 	relRate, relBudget  float64 // relapses: rate in the current state, budget left
 	switchH             des.Handle
 	switchOn            bool
-	death               struct {
+	level               int // waning level of the current line (waning.go)
+	// Confirmed worsening (trial.go): the EDSS at time 0, the onset of the
+	// current worsening (−1: none), the periods confirmed.
+	cdwBase  int
+	cdwOnset float64
+	cdwDone  [maxCDW]bool
+	waneH    des.Handle
+	waneOn   bool
+	death    struct {
 		h             des.Handle
 		on            bool
 		remaining     float64
@@ -169,9 +182,11 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 	pt.de.reset()
 	pt.to6, pt.to7 = -1, -1
 	pt.markMilestones(0)
+	pt.cdwStart()
 	pt.edssC, pt.convC, pt.stopC = clock{}, clock{}, clock{}
-	pt.switchOn = false
+	pt.switchOn, pt.waneOn = false, false
 	pt.slot, pt.lineStart = w.initial(p, pt.course, pt.edss)
+	pt.level = w.d.waning.levelAt(-pt.lineStart)
 	if pt.rec != nil {
 		pt.rec.add(pt, -1, 0)
 	}
@@ -211,7 +226,7 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 		case evEDSS:
 			pt.edssC.on = false
 			r := pt.st.Rand(skEDSS)
-			i := w.idx(pt.course, p.class[pt.slot], pt.edss)
+			i := w.idx(pt.course, pt.class(), pt.edss)
 			to := searchCum(w.edssCum[i*NEDSS:(i+1)*NEDSS], r.Float64())
 			pt.edssC.budget = r.ExpFloat64() // the next change's budget
 			pt.moveTo(pt.course, to)
@@ -235,7 +250,7 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 			if pt.course == RRMS && u1 < w.convProb[pt.edss] {
 				pt.moveTo(SPMS, min(pt.edss+1, NEDSS-1))
 			} else {
-				i := w.idx(pt.course, p.class[pt.slot], pt.edss)
+				i := w.idx(pt.course, pt.class(), pt.edss)
 				pt.moveTo(pt.course, searchCum(w.probCum[i*NEDSS:(i+1)*NEDSS], u2))
 			}
 			sim.Schedule(now+1, des.Event{Kind: evAssess})
@@ -249,6 +264,11 @@ func (pt *patient) run(p *plan, id int, acc *accum) {
 		case evSwitch:
 			pt.switchOn = false
 			pt.changeSlot(p.nextSlot(pt.slot, now))
+		case evWane:
+			pt.waneOn = false
+			pt.level++
+			pt.scheduleWane()
+			pt.updateRates()
 		}
 		if pt.rec != nil {
 			pt.rec.add(pt, e.Kind, now)
@@ -281,11 +301,14 @@ type discounter struct {
 	rho, f0 float64
 	annual  bool
 	g0      float64 // annual: G of the last time
+	// annual: the factor of year n, kept because most calls fall in the
+	// year of the previous one (the same number as computing it again).
+	n, fn float64
 }
 
 func newDiscounter(r float64, annual bool) discounter {
 	hta.DiscountFactor(r, 0) // panics on a rate <= −1, as hta does
-	return discounter{rho: math.Log1p(r), f0: 1, annual: annual}
+	return discounter{rho: math.Log1p(r), f0: 1, annual: annual, n: -1}
 }
 
 // reset makes time 0 the last time.
@@ -298,7 +321,10 @@ func (d *discounter) factor(t float64) float64 {
 		return 1
 	}
 	if d.annual {
-		return math.Exp(-d.rho * math.Floor(t))
+		if n := math.Floor(t); n != d.n {
+			d.n, d.fn = n, math.Exp(-d.rho*n)
+		}
+		return d.fn
 	}
 	return math.Exp(-d.rho * t)
 }
@@ -361,6 +387,7 @@ func (pt *patient) accrue(now float64) {
 }
 
 func (pt *patient) finish(now float64) {
+	pt.cdwCheck(now)
 	if pt.to6 < 0 {
 		pt.to6 = now
 	}
@@ -381,8 +408,18 @@ func (pt *patient) markMilestones(now float64) {
 	}
 }
 
+// class returns the therapy class of the current slot at the current
+// waning level (world.go: class k + nTherapies·level).
+func (pt *patient) class() int {
+	k := pt.p.class[pt.slot]
+	if k < pt.w.noneClass {
+		k += len(pt.w.d.therapyNames) * pt.level
+	}
+	return k
+}
+
 func (pt *patient) edssRate() float64 {
-	return pt.w.edssTot[pt.w.idx(pt.course, pt.p.class[pt.slot], pt.edss)]
+	return pt.w.edssTot[pt.w.idx(pt.course, pt.class(), pt.edss)]
 }
 
 func (pt *patient) convRate() float64 {
@@ -393,7 +430,20 @@ func (pt *patient) convRate() float64 {
 }
 
 func (pt *patient) relapseRate() float64 {
-	return pt.w.relapse[pt.course][pt.edss] * pt.p.rr[pt.slot]
+	return pt.w.relapse[pt.course][pt.edss] * waned(pt.p.rr[pt.slot], pt.w.d.waning.loss[pt.level])
+}
+
+// scheduleWane schedules the current line's next waning level, if any
+// comes before the horizon.
+func (pt *patient) scheduleWane() {
+	wn := &pt.w.d.waning
+	if pt.level+1 >= wn.levels() || pt.slot == pt.p.off {
+		return
+	}
+	if at := pt.lineStart + wn.times[pt.level+1]; at < pt.horizon {
+		pt.waneH = pt.sim.Schedule(max(at, pt.sim.Now()), des.Event{Kind: evWane})
+		pt.waneOn = true
+	}
 }
 
 // fresh starts a clock with a new budget from stream sk.
@@ -447,7 +497,9 @@ func (pt *patient) scheduleDeath() {
 func (pt *patient) moveTo(c Course, e int) {
 	now := pt.sim.Now()
 	oldC, oldE := pt.course, pt.edss
+	pt.cdwCheck(now)
 	pt.course, pt.edss = c, e
+	pt.cdwMoved(now)
 	pt.markMilestones(now)
 	if m := pt.w.smr[e]; m != pt.death.mult {
 		d := &pt.death
@@ -497,6 +549,11 @@ func (pt *patient) startLine() {
 		pt.sim.Cancel(pt.stopC.h)
 		pt.stopC.on = false
 	}
+	if pt.waneOn {
+		pt.sim.Cancel(pt.waneH)
+		pt.waneOn = false
+	}
+	pt.level = 0
 	if pt.slot == pt.p.off {
 		return
 	}
@@ -513,6 +570,8 @@ func (pt *patient) startLine() {
 		pt.switchH = pt.sim.Schedule(at, des.Event{Kind: evSwitch})
 		pt.switchOn = true
 	}
+	pt.level = pt.w.d.waning.levelAt(now - pt.lineStart)
+	pt.scheduleWane()
 	pt.fresh(&pt.stopC, evDiscont, skDiscont, pt.p.disc[pt.slot])
 }
 

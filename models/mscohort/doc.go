@@ -33,11 +33,13 @@
 //     and under stop_edss a starter at that EDSS or above, is off therapy
 //     from time 0 (no time on any line).
 //   - A patient on the therapy of the strategy's first line continues that
-//     line, its start set years_on_therapy before time 0. The only thing in
-//     the model that depends on time on a line is the line's max_years:
-//     the line ends max_years − years_on_therapy after the start (at once,
-//     as if it ended at time 0, when that is not positive). Discontinuation
-//     is a constant rate, and no effect wanes, so nothing else changes.
+//     line, its start set years_on_therapy before time 0. What depends on
+//     time on a line is the line's max_years — the line ends max_years −
+//     years_on_therapy after the start (at once, as if it ended at time 0,
+//     when that is not positive) — and the waning of its effect
+//     ([inputs.waning], waning.go: the starter continues at the waning
+//     level of years_on_therapy). Discontinuation is a constant rate, so
+//     nothing else changes.
 //   - A patient on any other therapy ("other", or one the strategy starts
 //     later or not at all) starts the strategy's first line at time 0: a
 //     strategy is what is done from the start on, and its first line is
@@ -182,4 +184,15 @@
 // (data/cases/*.toml; cases.go): every input with its value and status —
 // sourced, alternative, derived, calibrated, assumed or choice — and its
 // source or reason, listed in the study summary's inputs and the report.
+// A case with a price index (the UK case: ONS CPI) brings each cost to the
+// case's price year from the price year its entry states.
+//
+// # Waning and face validity
+//
+// [inputs.waning] wanes a therapy's relative effect with time on its line
+// (none, stepwise or linear; waning.go), the DES only. [inputs] cdw_months
+// adds the shares of patients with confirmed disability worsening, and
+// [[inputs.observed]] sets published figures beside the outputs that
+// predict them in the summary and the report (trial.go);
+// scenarios/examples/ms-asclepios.toml holds ASCLEPIOS I/II that way.
 package mscohort

@@ -19,7 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cases/*.toml
+//go:embed data/defaults.toml data/lifetable_us_2015.csv data/lifetable_ew_2019.csv data/cpi_uk_ons_d7bt.csv data/cpi_us_bls_cpiu.csv data/cases/*.toml
 var dataFS embed.FS
 
 // NEDSS is the number of EDSS states: 0, 1, …, 9 (state k stands for EDSS k
@@ -124,6 +124,12 @@ type rawInputs struct {
 	} `json:"psa"`
 	Therapies  map[string]rawTherapy `json:"therapies"`
 	Strategies []rawStrategy         `json:"strategies"`
+	// Waning is the treatment-effect waning (waning.go).
+	Waning rawWaning `json:"waning"`
+	// CDWMonths and Observed ask for confirmed-disability-worsening
+	// outputs and set published figures beside outputs (trial.go).
+	CDWMonths []float64     `json:"cdw_months"`
+	Observed  []rawObserved `json:"observed"`
 	// Patients lists the patients of the cohort one by one (see
 	// parsePatients); absent, they are drawn from Baseline.
 	Patients json.RawMessage `json:"patients"`
@@ -161,7 +167,9 @@ type rawLine struct {
 // would otherwise silently keep its default.
 var schema = map[string][]string{
 	"inputs": {"reference_case", "currency", "wtp", "wtp_grid", "discount_costs", "discount_effects", "discounting", "max_age",
-		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients"},
+		"natural_history", "mortality", "costs", "utilities", "baseline", "psa", "therapies", "strategies", "patients", "waning", "cdw_months", "observed"},
+	"inputs.observed[]":           {"output", "what", "observed", "lower", "upper", "source"},
+	"inputs.waning":               {"type", "steps", "start", "end", "loss", "step"},
 	"inputs.natural_history":      {"rrms", "spms", "to_spms", "relapse_rrms", "relapse_spms"},
 	"inputs.mortality":            {"smr", "female_mx", "male_mx"},
 	"inputs.costs":                {"edss", "relapse"},

@@ -103,6 +103,9 @@ func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
 	if err := desc.Check(); err != nil {
 		return models.Descriptor{}, &InputError{Where: "inputs", Msg: err.Error()}
 	}
+	if err := d.checkObserved(desc); err != nil {
+		return models.Descriptor{}, err
+	}
 	// The tables the run builds must hold with the defaults too.
 	if _, err := newWorld(d, d.base, TimingContinuous, 0, d.maxAge); err != nil {
 		return models.Descriptor{}, &InputError{Where: "inputs", Msg: err.Error()}
@@ -153,6 +156,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	case ModeCohort:
 		if len(w.d.patients) > 0 {
 			return models.Result{}, &InputError{Where: "inputs.patients", Msg: errCohortPatients}
+		}
+		if len(w.d.cdw) > 0 {
+			return models.Result{}, &InputError{Where: "inputs", Msg: `mode = "cohort" cannot give cdw_months: confirmed worsening needs each patient's EDSS history; use mode = "des"`}
 		}
 		if accs, err = w.cohort(ctx); err != nil {
 			return models.Result{}, err
@@ -319,6 +325,11 @@ func (w *world) outputs(accs []*accum) map[string]float64 {
 		years += t.LY * float64(accs[si].patients)
 	}
 	out["patient_years"] = years
+	for si, s := range w.d.strategies {
+		for j, y := range w.d.cdw {
+			out[cdwOutput(s.name, y)] = accs[si].cdw[j] / float64(max(accs[si].patients, 1))
+		}
+	}
 	w.naturalHistory(out) // calibration.go
 	return out
 }

@@ -2,6 +2,9 @@ package mscohort
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
 
 	"github.com/mdtwin/mdtwin/hta"
 	"github.com/mdtwin/mdtwin/models"
@@ -79,6 +82,7 @@ func (Model) Summarize(inputs json.RawMessage, runs []models.RunSummary) (any, e
 		}
 		sm.Strategies = append(sm.Strategies, ss)
 	}
+	sm.Observed = d.observed(done)
 	sm.Compare(hta.Draws{Names: names, Costs: costs, Effects: effects, NMB: nmbs, WTP: d.wtpGrid, EffectKey: "qaly"})
 	return sm, nil
 }
@@ -107,15 +111,40 @@ func caseInputs(name string) ([]hta.InputSource, error) {
 	}
 	out := make([]hta.InputSource, 0, len(rc.Inputs))
 	for _, in := range rc.Inputs {
-		v := in.Value
-		if v == nil {
-			v, _ = lookup(def, in.Key)
+		v, f, err := rc.value(in, def)
+		if err != nil {
+			return nil, err
+		}
+		if f != 0 {
+			v = roundCosts(v)
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, hta.InputSource{Key: in.Key, Value: string(b), Status: in.Status, Source: rc.Sources[in.Source], Where: in.Where, Note: in.Note})
+		note := in.Note
+		if f != 0 {
+			p := rc.PriceIndex
+			note = strings.TrimSpace(fmt.Sprintf("%s. Inflated from %d to %d prices: × %.4f = index %g / %g (%s)", strings.TrimSuffix(note, "."), in.PriceYear, p.Year, f, p.values[p.Year], p.values[in.PriceYear], p.File))
+			note = strings.TrimPrefix(note, ". ")
+		}
+		out = append(out, hta.InputSource{Key: in.Key, Value: string(b), Status: in.Status, Source: rc.Sources[in.Source], Where: in.Where, Note: note})
 	}
 	return out, nil
+}
+
+// roundCosts rounds an inflated cost (a number or a list) to 2 decimals
+// for display; the model runs on the unrounded values.
+func roundCosts(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return math.Round(x*100) / 100
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = roundCosts(e)
+		}
+		return out
+	}
+	return v
 }

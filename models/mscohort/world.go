@@ -22,7 +22,9 @@ type world struct {
 	horizon        float64 // years; +Inf: lifetime
 	maxAge         float64
 
-	nClass int // therapy classes: one per therapy, then "no therapy"
+	// nClass counts the therapy classes: one per therapy and waning level
+	// (class k + nTherapies·level), then "no therapy" (noneClass).
+	nClass, noneClass int
 	// Continuous timing: the total rate of leaving EDSS e, and the
 	// cumulative rates over the destinations, for course c and class k at
 	// index (c·nClass + k)·NEDSS + e (cumulative: ·NEDSS + j).
@@ -123,7 +125,9 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		w.horizon = math.Inf(1)
 	}
 	nt := len(d.therapyNames)
-	w.nClass = nt + 1
+	nl := d.waning.levels()
+	w.noneClass = nt * nl
+	w.nClass = w.noneClass + 1
 	n := 2 * w.nClass * NEDSS
 	w.edssTot = make([]float64, n)
 	w.edssCum = make([]float64, n*NEDSS)
@@ -135,8 +139,10 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		}
 		for k := range w.nClass {
 			hr := v.nhWorsening
-			if c == RRMS && k < nt {
-				hr *= v.therapies[k].hr // no treatment effect on progression in SPMS
+			if c == RRMS && k < w.noneClass {
+				// No treatment effect on progression in SPMS; the effect of
+				// therapy k%nt at waning level k/nt (waning.go).
+				hr *= waned(v.therapies[k%nt].hr, d.waning.loss[k/nt])
 			}
 			for e := range NEDSS {
 				i := w.idx(c, k, e)
@@ -220,7 +226,7 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 		p := plan{s: s, off: len(s.lines)}
 		for _, l := range s.lines {
 			if l.therapy < 0 {
-				p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+				p.class, p.rr, p.disc, p.drugCost = append(p.class, w.noneClass), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
 				p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 				continue
 			}
@@ -228,7 +234,7 @@ func newWorld(d *definition, v values, timing string, horizon, maxAge float64) (
 			p.class, p.rr, p.disc, p.drugCost = append(p.class, l.therapy), append(p.rr, t.rr), append(p.disc, t.disc), append(p.drugCost, t.cost+t.admin)
 			p.aeCost, p.aeDis = append(p.aeCost, t.aeCost), append(p.aeDis, t.aeDis)
 		}
-		p.class, p.rr, p.disc, p.drugCost = append(p.class, nt), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
+		p.class, p.rr, p.disc, p.drugCost = append(p.class, w.noneClass), append(p.rr, 1), append(p.disc, 0), append(p.drugCost, 0)
 		p.aeCost, p.aeDis = append(p.aeCost, 0), append(p.aeDis, 0)
 		w.plans = append(w.plans, p)
 	}

@@ -139,6 +139,23 @@
 //	# a cell: "if(female, lookup(qx_female, age), lookup(qx_male, age))"
 //	# with a parameter female (1 or 0) and a table per sex
 //
+// A table may also be two columns of a CSV file (a header row; lines
+// starting with # are comments, such as a life table's provenance), the
+// path as the working folder sees it, like every file a scenario names:
+//
+//	[inputs.tables.mx_female]
+//	csv = "models/mscohort/data/lifetable_ew_2019.csv"
+//	x = "age"                            # column of x, increasing
+//	y = "female"                         # column of y; a second table takes "male"
+//	# a cell: "1 - exp(-if(female, lookup(mx_female, age), lookup(mx_male, age)))"
+//
+// scenarios/examples/thr-psa.toml writes the total hip replacement model
+// of DMHEE ch. 3–4 this way: a Weibull revision hazard in cycle (an
+// expression with ^ and exp), background mortality looked up by the
+// advancing age, the prosthesis cost at time 0, an NP1 matrix derived from
+// the standard one with one cell set, and the five regression
+// coefficients drawn jointly in its PSA ([[inputs.mvn]]).
+//
 // The model's descriptor (DescribeInputs) lists the declared parameters,
 // then the built-in ones:
 //

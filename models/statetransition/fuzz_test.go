@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,6 +74,37 @@ func FuzzDescribeInputs(f *testing.F) {
 		if err != nil {
 			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, "inputs") {
 				t.Fatalf("error is not one line starting with its place in [inputs]: %q", msg)
+			}
+		}
+	})
+}
+
+// FuzzCSVTable feeds arbitrary file contents to the CSV look-up table
+// reader ([inputs.tables.<name>] csv): it returns a table or one-line
+// error, never panics, and a table it returns has increasing x.
+func FuzzCSVTable(f *testing.F) {
+	b, err := os.ReadFile("testdata/lifetable_ew_2019.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(b), "age,female,male\n0,1,2\n", "age,female\n1,2\n0,3\n", "# c\nage,female,male\n1,x,2\n", "", "age\n", "age,female,male\n1,2\n"} {
+		f.Add([]byte(s))
+	}
+	path := filepath.Join(f.TempDir(), "t.csv")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lt, err := readCSVTable(table{where: "inputs.tables.t", m: map[string]any{"csv": path, "x": "age", "y": "female"}}, "t")
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			return
+		}
+		for i := 1; i < len(lt.x); i++ {
+			if !(lt.x[i] > lt.x[i-1]) {
+				t.Fatalf("x not increasing: %v", lt.x)
 			}
 		}
 	})

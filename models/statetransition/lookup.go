@@ -1,9 +1,14 @@
 package statetransition
 
 import (
+	"encoding/csv"
+	"errors"
+	"io"
 	"math"
+	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -121,6 +126,14 @@ func (d *definition) readTables(t table) error {
 			return errorf(where, "must be a table {x, y}, got %s", describe(tt.m[name]))
 		}
 		tab := table{where: where, m: m}
+		if _, ok := m["csv"]; ok {
+			lt, err := readCSVTable(tab, name)
+			if err != nil {
+				return err
+			}
+			d.scope.tables[name] = lt
+			continue
+		}
 		if err := tab.only([]string{"x", "y"}); err != nil {
 			return err
 		}
@@ -152,6 +165,78 @@ func (d *definition) readTables(t table) error {
 		d.scope.tables[name] = lt
 	}
 	return nil
+}
+
+// readCSVTable reads a look-up table from two columns of a CSV file:
+//
+//	[inputs.tables.mx_female]
+//	csv = "models/mscohort/data/lifetable_ew_2019.csv"  # as the working folder sees it
+//	x = "age"       # the column of x (increasing)
+//	y = "female"    # the column of y
+//
+// The file has a header row; lines starting with # are comments (a life
+// table's provenance). A life table by age and sex is two tables of one
+// file, one per sex column.
+func readCSVTable(t table, name string) (*lookupTable, error) {
+	if err := t.only([]string{"csv", "x", "y"}); err != nil {
+		return nil, err
+	}
+	path, ok1 := t.m["csv"].(string)
+	xcol, ok2 := t.m["x"].(string)
+	ycol, ok3 := t.m["y"].(string)
+	if !ok1 || !ok2 || !ok3 || path == "" {
+		return nil, errorf(t.where, "a table from a CSV file needs csv (the file), x and y (column names), all strings; got csv %s, x %s, y %s",
+			describe(t.m["csv"]), describe(t.m["x"]), describe(t.m["y"]))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, errorf(t.where, "csv %s: %v", quoteClip(path), err)
+	}
+	defer f.Close()
+	cr := csv.NewReader(io.LimitReader(f, 64<<20))
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return nil, errorf(t.where, "csv %s: no header row: %v", quoteClip(path), err)
+	}
+	ix, iy := slices.Index(head, xcol), slices.Index(head, ycol)
+	if ix < 0 || iy < 0 {
+		return nil, errorf(t.where, "csv %s has no column %s or %s; its columns are %s", quoteClip(path), quoteClip(xcol), quoteClip(ycol), quoteClip(strings.Join(head, ", ")))
+	}
+	lt := &lookupTable{name: name}
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errorf(t.where, "csv %s: %v", quoteClip(path), err)
+		}
+		if len(lt.x) >= maxTableRows {
+			return nil, errorf(t.where, "csv %s has more than %d rows", quoteClip(path), maxTableRows)
+		}
+		if ix >= len(rec) || iy >= len(rec) {
+			return nil, errorf(t.where, "csv %s, row %d: %d fields, expected columns %s and %s", quoteClip(path), row, len(rec), quoteClip(xcol), quoteClip(ycol))
+		}
+		x, err1 := strconv.ParseFloat(strings.TrimSpace(rec[ix]), 64)
+		y, err2 := strconv.ParseFloat(strings.TrimSpace(rec[iy]), 64)
+		if err1 != nil || err2 != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+			return nil, errorf(t.where, "csv %s, row %d: %s and %s must be finite numbers", quoteClip(path), row, quoteClip(rec[ix]), quoteClip(rec[iy]))
+		}
+		if n := len(lt.x); n > 0 && !(x > lt.x[n-1]) {
+			return nil, errorf(t.where, "csv %s, row %d: %s must increase: %s after %s", quoteClip(path), row, quoteClip(xcol), fmtNum(x), fmtNum(lt.x[n-1]))
+		}
+		lt.x, lt.y = append(lt.x, x), append(lt.y, y)
+	}
+	if len(lt.x) == 0 {
+		return nil, errorf(t.where, "csv %s has no rows", quoteClip(path))
+	}
+	return lt, nil
 }
 
 // maxTableRows bounds a look-up table.

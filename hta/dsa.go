@@ -1,0 +1,76 @@
+package hta
+
+import (
+	"math"
+	"sort"
+)
+
+// Deterministic sensitivity analysis (DSA): what one outcome of a model
+// does when its parameters move one or two at a time over stated ranges,
+// the others held at their base values (Briggs, Claxton & Sculpher 2006,
+// ch. 4, "one-way and multi-way" analyses; threshold analysis: the value
+// of a parameter at which the decision changes).
+
+// DSA is the result of a deterministic sensitivity analysis of one outcome.
+type DSA struct {
+	Outcome string  `json:"outcome"` // the model output analysed, e.g. "np1_icer"
+	Base    float64 `json:"base"`    // its value with every parameter at its base value
+	// Level is the value of the outcome at which the decision changes
+	// (0 for an incremental net benefit, the willingness to pay for an
+	// ICER); the thresholds are where the outcome crosses it.
+	Level      float64        `json:"level"`
+	OneWay     []TornadoBar   `json:"one_way,omitempty"` // sorted by Tornado: widest first
+	TwoWay     []TwoWay       `json:"two_way,omitempty"`
+	Thresholds []ThresholdRun `json:"thresholds,omitempty"`
+}
+
+// TwoWay is a grid of the outcome over two parameters: Outcome[i][j] at
+// X[i] and Y[j].
+type TwoWay struct {
+	XParam  string      `json:"x_param"`
+	YParam  string      `json:"y_param"`
+	X       []float64   `json:"x"`
+	Y       []float64   `json:"y"`
+	Outcome [][]float64 `json:"outcome"`
+}
+
+// ThresholdRun is a threshold analysis of one parameter: the outcome on a
+// grid of its values, and the values at which the outcome crosses the
+// level (Crossings; refined on a finer grid around each crossing when the
+// caller did so).
+type ThresholdRun struct {
+	Param      string    `json:"param"`
+	X          []float64 `json:"x"`
+	Outcome    []float64 `json:"outcome"`
+	Thresholds []float64 `json:"thresholds"` // empty: the decision does not change over the range
+}
+
+// Crossings returns, in increasing order of x, the values at which the
+// piecewise-linear interpolant of the points (xs[i], ys[i]) (xs
+// increasing) equals level: for each pair of neighbours on either side of
+// the level, the root of the line through them,
+//
+//	x* = x_i + (level − y_i)·(x_{i+1} − x_i)/(y_{i+1} − y_i),
+//
+// and every x_i where y_i equals level (once). Pairs with a NaN or an
+// infinite y are skipped: an ICER is infinite where the effects are equal,
+// and its sign change there is no crossing of the level.
+func Crossings(xs, ys []float64, level float64) []float64 {
+	var out []float64
+	ok := func(y float64) bool { return !math.IsNaN(y) && !math.IsInf(y, 0) }
+	for i := range xs {
+		if ok(ys[i]) && ys[i] == level {
+			out = append(out, xs[i])
+			continue
+		}
+		if i+1 >= len(xs) || !ok(ys[i]) || !ok(ys[i+1]) || ys[i+1] == level {
+			continue
+		}
+		a, b := ys[i]-level, ys[i+1]-level
+		if (a < 0) != (b < 0) {
+			out = append(out, xs[i]+(level-ys[i])*(xs[i+1]-xs[i])/(ys[i+1]-ys[i]))
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
