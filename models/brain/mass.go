@@ -71,30 +71,37 @@ func (e *Epileptor) Drift(dst, x, c []float64, n int) {
 	d1, d2, d3, d4, d5, d6 := dst[:n], dst[n:2*n], dst[2*n:3*n], dst[3*n:4*n], dst[4*n:5*n], dst[5*n:6*n]
 	c1s, c2s := c[:n], c[n:2*n]
 	x0 := e.X0[:n]
+	// The parameters in locals: the compiler would otherwise reload them
+	// from e for every region (the stores to dst may alias e). The
+	// arithmetic is the same, term for term.
 	tt, r := e.Tt, e.R
-	for i := 0; i < n; i++ {
-		x1, y1, z, x2, y2, g := x1s[i], y1s[i], zs[i], x2s[i], y2s[i], gs[i]
+	pa, pb, pc, pd, slope, iext, kvf, ks := e.A, e.B, e.C, e.D, e.Slope, e.Iext, e.Kvf, e.Ks
+	aa, iext2, bb, kf, tau := e.Aa, e.Iext2, e.Bb, e.Kf, e.Tau
+	y1s, zs, x2s, y2s, gs, c1s, c2s, x0 = y1s[:len(x1s)], zs[:len(x1s)], x2s[:len(x1s)], y2s[:len(x1s)], gs[:len(x1s)], c1s[:len(x1s)], c2s[:len(x1s)], x0[:len(x1s)]
+	d1, d2, d3, d4, d5, d6 = d1[:len(x1s)], d2[:len(x1s)], d3[:len(x1s)], d4[:len(x1s)], d5[:len(x1s)], d6[:len(x1s)]
+	for i, x1 := range x1s {
+		y1, z, x2, y2, g := y1s[i], zs[i], x2s[i], y2s[i], gs[i]
 		c1 := c1s[i]
 		var f1 float64
 		if x1 < 0 {
-			f1 = -e.A*x1*x1 + e.B*x1
+			f1 = -pa*x1*x1 + pb*x1
 		} else {
-			f1 = e.Slope - x2 + 0.6*(z-4)*(z-4)
+			f1 = slope - x2 + 0.6*(z-4)*(z-4)
 		}
-		d1[i] = tt * (y1 - z + e.Iext + e.Kvf*c1 + f1*x1)
-		d2[i] = tt * (e.C - e.D*x1*x1 - y1)
+		d1[i] = tt * (y1 - z + iext + kvf*c1 + f1*x1)
+		d2[i] = tt * (pc - pd*x1*x1 - y1)
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
 			h -= 0.1 * z2 * z2 * z2 * z
 		}
-		d3[i] = tt * r * (h - z + e.Ks*c1)
+		d3[i] = tt * r * (h - z + ks*c1)
 		var f2 float64
 		if x2 >= -0.25 {
-			f2 = e.Aa * (x2 + 0.25)
+			f2 = aa * (x2 + 0.25)
 		}
-		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + e.Iext2 + e.Bb*g - 0.3*(z-3.5) + e.Kf*c2s[i])
-		d5[i] = tt * (-y2 + f2) / e.Tau
+		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + iext2 + bb*g - 0.3*(z-3.5) + kf*c2s[i])
+		d5[i] = tt * (-y2 + f2) / tau
 		d6[i] = tt * (-0.01 * (g - 0.1*x1))
 	}
 }
