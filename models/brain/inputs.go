@@ -38,6 +38,8 @@ type Inputs struct {
 	// Regional names regions with an excitability parameter x0_<label> and
 	// an onset output onset_<label>_ms each (see regional.go).
 	Regional []string `json:"regional,omitempty"`
+	// Record streams state variables every few steps to record.npy (see Record).
+	Record *Record `json:"record,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -74,7 +76,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -138,6 +140,14 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	for i := range conn.Labels {
 		if watched[i] {
 			s.watch = append(s.watch, i)
+		}
+	}
+	if r := in.Record; r != nil {
+		if r.Every < 1 {
+			return nil, fmt.Errorf("record.every: %d, expected a number of steps ≥ 1", r.Every)
+		}
+		if len(r.Variables) == 0 {
+			return nil, fmt.Errorf("record.variables: empty, expected state variable names (x1, z, …) or \"signal\"")
 		}
 	}
 	if s.regional, err = checkRegional(in.Regional, conn, in.Connectivity); err != nil {

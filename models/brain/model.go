@@ -214,34 +214,48 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	steps := int(math.Ceil(p.Float("duration")/dt - 1e-9))
 	istep := max(1, int(math.Round(p.Float("period")/dt)))
 	samples := steps / istep
-	if int64(samples)*int64(n) > 50_000_000 {
-		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e7 values", samples, n))
+	// The recordings stream to disk, so memory does not bound them; this
+	// bounds the disk (2 GB of float32).
+	if int64(samples)*int64(n) > 500_000_000 {
+		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e8 values", samples, n))
 	}
 	net := NewNetwork(NetworkConfig{
 		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt,
 		Coupling:   Coupling{Kind: p.String("coupling"), A: p.Float("coupling_a"), B: p.Float("coupling_b")},
 		Integrator: p.String("integrator"), Nsig: nsig, Seed: spec.Seed ^ seedStream,
 	})
-	sig := &TemporalAverage{Observe: mass.Signal, Period: istep}
-	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep}
-	sig.Reserve(samples, n)
-	ict.Reserve(samples, n)
-	chunk := max(steps/20, 1)
-	for done := 0; done < steps; done += chunk {
-		k := min(chunk, steps-done)
-		if err := Simulate(ctx, net, k, conn.Labels, sig, ict); err != nil {
-			return models.Result{}, err
-		}
-		models.Report(obs, float64(done+k)/float64(steps), "simulating")
-	}
-	tEnd := float64(steps) * dt
-
 	det := Detector{On: p.Float("onset_threshold"), Off: p.Float("offset_threshold"),
 		Window: max(1, int(math.Round(p.Float("smoothing")/(float64(istep)*dt))))}
 	if det.Off >= det.On {
 		return models.Result{}, perr("offset_threshold", det.Off, fmt.Sprintf("expected below onset_threshold (%g) for hysteresis", det.On))
 	}
-	sz := det.Detect(ict.Times, ict.Values, n)
+	online := det.Online(n)
+	st, err := s.openStreams(spec.Dir, p, conn, mass, samples, steps)
+	if err != nil {
+		return models.Result{}, err
+	}
+	sig := &TemporalAverage{Observe: mass.Signal, Period: istep, Sink: st.sink}
+	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep, Sink: online.Add}
+	monitors := []Monitor{sig, ict}
+	if st.rec != nil {
+		vars, _ := s.in.Record.check(mass.VarNames())
+		monitors = append(monitors, &sampler{every: s.in.Record.Every, vars: vars, signal: mass.Signal, row: make([]float64, len(vars)*n), out: st.rec})
+	}
+	chunk := max(steps/20, 1)
+	for done := 0; done < steps; done += chunk {
+		k := min(chunk, steps-done)
+		if err := Simulate(ctx, net, k, conn.Labels, monitors...); err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		models.Report(obs, float64(done+k)/float64(steps), "simulating")
+	}
+	tEnd := float64(steps) * dt
+	if err := st.finish(); err != nil {
+		return models.Result{}, err
+	}
+
+	sz := online.Seizures()
 	prop := Propagate(sz, tEnd)
 
 	sc := map[string]float64{"n_seizing": float64(len(prop.Order)), "first_onset_ms": -1, "recruitment_span_ms": 0}
@@ -275,40 +289,60 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if spec.Dir == "" {
 		return res, nil
 	}
-	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
-		return models.Result{}, err
-	}
 	if err := writeOnsets(filepath.Join(spec.Dir, "onsets.csv"), conn.Labels, role, x0, prop); err != nil {
 		return models.Result{}, err
 	}
-	res.Artifacts = append(res.Artifacts, "onsets.csv")
+	res.Artifacts = append([]string{"onsets.csv"}, st.artifacts...)
+	return res, nil
+}
+
+// openStreams creates the run's folder and the files its recorders stream
+// to; with no folder it returns streams that discard the samples.
+func (s *setup) openStreams(dir string, p models.Params, conn *Connectivity, mass NeuralMass, samples, steps int) (*streams, error) {
+	st := &streams{dir: dir}
+	if dir == "" {
+		return st, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	n := conn.N()
+	var err error
 	if p.Bool("save_timeseries") {
-		if err := WriteNPY(filepath.Join(spec.Dir, "timeseries.npy"), sig.Values, len(sig.Times), n); err != nil {
-			return models.Result{}, err
-		}
-		if err := writePreview(filepath.Join(spec.Dir, "timeseries_preview.csv"), sig.Times, sig.Values, conn.Labels, 1000); err != nil {
-			return models.Result{}, err
-		}
-		res.Artifacts = append(res.Artifacts, "timeseries.npy", "timeseries_preview.csv")
 		if s.contacts != nil || s.gain != nil {
-			gain := s.gain
-			if gain == nil {
-				if gain, err = SEEGGain(p.String("seeg_gain"), s.contacts, conn.Centres, conn.Orientations); err != nil {
-					return models.Result{}, perr("seeg_gain", p.String("seeg_gain"), err.Error())
+			st.gain = s.gain
+			if st.gain == nil {
+				if st.gain, err = SEEGGain(p.String("seeg_gain"), s.contacts, conn.Centres, conn.Orientations); err != nil {
+					return nil, &models.ParamError{Model: Name, Param: "seeg_gain", Value: p.String("seeg_gain"), Msg: err.Error()}
 				}
 			}
-			nk := len(s.contactL)
-			seeg := Project(gain, nk, sig.Values, n)
-			if err := WriteNPY(filepath.Join(spec.Dir, "seeg.npy"), seeg, len(sig.Times), nk); err != nil {
-				return models.Result{}, err
+			st.nk = len(s.contactL)
+			st.seegRow = make([]float64, st.nk)
+		}
+		if st.sig, err = CreateNPY(filepath.Join(dir, "timeseries.npy"), samples, n); err != nil {
+			return nil, err
+		}
+		st.sigPrev = newPreview(samples, conn.Labels)
+		if st.gain != nil {
+			if st.seeg, err = CreateNPY(filepath.Join(dir, "seeg.npy"), samples, st.nk); err != nil {
+				st.abort()
+				return nil, err
 			}
-			if err := writePreview(filepath.Join(spec.Dir, "seeg_preview.csv"), sig.Times, seeg, s.contactL, 1000); err != nil {
-				return models.Result{}, err
-			}
-			res.Artifacts = append(res.Artifacts, "seeg.npy", "seeg_preview.csv")
+			st.seegPrev = newPreview(samples, s.contactL)
 		}
 	}
-	return res, nil
+	if s.in.Record != nil {
+		vars, err := s.in.Record.check(mass.VarNames())
+		if err != nil {
+			st.abort()
+			return nil, err
+		}
+		if st.rec, err = CreateNPY(filepath.Join(dir, "record.npy"), steps/s.in.Record.Every, len(vars), n); err != nil {
+			st.abort()
+			return nil, err
+		}
+	}
+	return st, nil
 }
 
 // writeOnsets writes the onset table: one row per region, in recruitment
@@ -335,27 +369,6 @@ func writeOnsets(path string, labels, role []string, x0 []float64, p Propagation
 		if p.Count[i] == 0 {
 			row("", i, 0)
 		}
-	}
-	return os.WriteFile(path, []byte(sb.String()), 0o644)
-}
-
-// writePreview writes at most maxRows evenly spaced samples as CSV.
-func writePreview(path string, times, values []float64, labels []string, maxRows int) error {
-	n := len(labels)
-	var sb strings.Builder
-	sb.WriteString("t_ms")
-	for _, l := range labels {
-		sb.WriteString("," + l)
-	}
-	sb.WriteByte('\n')
-	stride := max(1, (len(times)+maxRows-1)/maxRows)
-	for s := 0; s < len(times); s += stride {
-		sb.WriteString(models.FormatFloat(times[s]))
-		for i := 0; i < n; i++ {
-			sb.WriteByte(',')
-			sb.WriteString(strconv.FormatFloat(values[s*n+i], 'g', 6, 64))
-		}
-		sb.WriteByte('\n')
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }

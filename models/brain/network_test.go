@@ -326,3 +326,34 @@ func TestAxpyMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestTemporalAverageSink: a TemporalAverage with a Sink hands over the same
+// samples, bit for bit, as one that keeps them.
+func TestTemporalAverageSink(t *testing.T) {
+	e := NewEpileptor(3)
+	e.X0[0] = -1.6
+	mk := func() *Network {
+		return NewNetwork(NetworkConfig{Mass: e, Weights: []float64{0, 1, 0, 1, 0, 1, 0, 1, 0}, Dt: 0.05, Integrator: HeunStochastic,
+			Coupling: Coupling{Kind: Difference, A: 1}, Nsig: []float64{0, 0, 0, 3e-4, 3e-4, 0}, Seed: 4})
+	}
+	kept := &TemporalAverage{Observe: e.Signal, Period: 7}
+	var times, values []float64
+	sunk := &TemporalAverage{Observe: e.Signal, Period: 7, Sink: func(t float64, v []float64) {
+		times = append(times, t)
+		values = append(values, v...)
+	}}
+	if err := Simulate(context.Background(), mk(), 3000, nil, kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := Simulate(context.Background(), mk(), 3000, nil, sunk); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept.Times) != 3000/7 || len(times) != len(kept.Times) || len(sunk.Values) != 0 {
+		t.Fatalf("kept %d samples, sunk %d (and %d values kept)", len(kept.Times), len(times), len(sunk.Values))
+	}
+	for k := range values {
+		if math.Float64bits(values[k]) != math.Float64bits(kept.Values[k]) {
+			t.Fatalf("value %d: sink %v, kept %v", k, values[k], kept.Values[k])
+		}
+	}
+}
