@@ -40,6 +40,14 @@ type Inputs struct {
 	Regional []string `json:"regional,omitempty"`
 	// Record streams state variables every few steps to record.npy (see Record).
 	Record *Record `json:"record,omitempty"`
+	// Regions sets parameters per region: a CSV file name or an inline
+	// table (see regions.go).
+	Regions json.RawMessage `json:"regions,omitempty"`
+	// Initial names a state file or a previous run's folder to start from
+	// (see initial.go).
+	Initial string `json:"initial,omitempty"`
+	// Preset replaces the parameters' defaults by a named set (see Presets).
+	Preset string `json:"preset,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -65,6 +73,8 @@ type setup struct {
 	gain     []float64 // contacts × regions, when read from a file
 	watch    []int     // regions reported as outputs seized_<label>
 	regional []int     // regions with parameters x0_<label> and outputs onset_<label>_ms
+	regions  regionTable
+	initial  *stateTable
 }
 
 // parseInputs decodes and checks the inputs, reading the files they name.
@@ -76,7 +86,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -148,6 +158,17 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 		}
 		if len(r.Variables) == 0 {
 			return nil, fmt.Errorf("record.variables: empty, expected state variable names (x1, z, …) or \"signal\"")
+		}
+	}
+	if in.Preset != "" && presets[in.Preset] == nil {
+		return nil, fmt.Errorf("preset: %q is not a preset, expected one of %s", in.Preset, strings.Join(sortedNames(presets), ", "))
+	}
+	if s.regions, err = parseRegions(in.Regions, conn); err != nil {
+		return nil, err
+	}
+	if in.Initial != "" {
+		if s.initial, err = readState(in.Initial, conn); err != nil {
+			return nil, fmt.Errorf("initial: %w", err)
 		}
 	}
 	if s.regional, err = checkRegional(in.Regional, conn, in.Connectivity); err != nil {

@@ -79,14 +79,14 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "resection", Kind: models.String, Default: NoResection, Choices: res, Doc: "virtual resection, by name from [inputs.resections]: the regions lose every connection and take x0_healthy; \"none\": no resection"},
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
-			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (TVB tutorial 3: -2.4)"},
+			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
 			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP) or the generic 2-D oscillator (no seizures; x0 unused)"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
 			{Name: "iext2", Kind: models.Float, Default: 0.45, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 2 (6-D)"},
-			{Name: "ks", Kind: models.Float, Default: -0.2, Min: b(-100), Max: b(100), Doc: "Epileptor permittivity coupling Ks: z' gets r·Ks·c1 (TVB tutorial 3: -0.2)"},
-			{Name: "kf", Kind: models.Float, Default: 0.1, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kf of x2 (6-D; TVB tutorial 3: 0.1)"},
+			{Name: "ks", Kind: models.Float, Default: -0.2, Min: b(-100), Max: b(100), Doc: "Epileptor permittivity coupling Ks: z' gets r·Ks·c1 (default from TVB tutorial 3: -0.2; TVB's class default is 0: [inputs] preset = \"tvb\")"},
+			{Name: "kf", Kind: models.Float, Default: 0.1, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kf of x2 (6-D; default from TVB tutorial 3: 0.1; TVB's class default is 0: [inputs] preset = \"tvb\")"},
 			{Name: "kvf", Kind: models.Float, Default: 0.0, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kvf of x1"},
 			{Name: "coupling", Kind: models.String, Default: Difference, Choices: []string{Difference, Linear}, Doc: "coupling function: difference a·Σw(x_j(t−τ)−x_i) or linear a·Σw·x_j(t−τ)+b"},
 			{Name: "coupling_a", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "global coupling scaling a (K)"},
@@ -113,6 +113,11 @@ func descriptor(s *setup) models.Descriptor {
 		},
 	}
 	if s != nil {
+		for k := range d.Params {
+			if v, ok := presets[s.in.Preset][d.Params[k].Name]; ok {
+				d.Params[k].Default = v
+			}
+		}
 		regionalDescriptor(&d, s)
 		for _, i := range s.watch {
 			l := s.conn.Labels[i]
@@ -159,6 +164,13 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			x0[i], role[i] = p.Float("x0_pz"), "pz"
 		}
 	}
+	if col := s.regions["x0"]; col != nil {
+		for i, v := range col {
+			if !math.IsNaN(v) {
+				x0[i] = v
+			}
+		}
+	}
 	for _, i := range s.regional {
 		x0[i] = p.Float(X0Param(conn.Labels[i]))
 	}
@@ -178,17 +190,39 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	conn.RemoveSelfConnections()
 	conn.Normalise(p.String("normalise"))
 
+	// Per-region parameters other than x0, filled with the scenario's
+	// value where the table leaves a cell empty.
+	var regional map[string][]float64
+	for _, name := range s.regions.names() {
+		if name == "x0" {
+			continue
+		}
+		if regional == nil {
+			regional = map[string][]float64{}
+		}
+		regional[name] = s.regions.fill(name, p.Float(name))
+	}
 	var mass NeuralMass
 	switch p.String("mass") {
 	case MassEpileptor:
 		e := NewEpileptor(n)
 		e.R, e.Tt, e.Iext, e.Iext2, e.Ks, e.Kf, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("iext2"), p.Float("ks"), p.Float("kf"), p.Float("kvf"), x0
+		e.Regional = regional
 		mass = e
 	case MassEpileptor2D:
+		for _, name := range []string{"iext2", "kf"} {
+			if regional[name] != nil {
+				return models.Result{}, fmt.Errorf("regions: %s is not a parameter of %s", name, MassEpileptor2D)
+			}
+		}
 		e := NewEpileptor2D(n)
 		e.R, e.Tt, e.Iext, e.Ks, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("ks"), p.Float("kvf"), x0
+		e.Regional = regional
 		mass = e
 	default:
+		if s.regions != nil {
+			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
+		}
 		mass = NewOscillator2D()
 	}
 	dt := p.Float("dt")
@@ -219,8 +253,16 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if int64(samples)*int64(n) > 500_000_000 {
 		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e8 values", samples, n))
 	}
+	var initial []float64
+	if s.initial != nil {
+		initial = make([]float64, nv*n)
+		mass.Rest(initial, n)
+		if err := s.initial.apply(initial, mass.VarNames(), n); err != nil {
+			return models.Result{}, err
+		}
+	}
 	net := NewNetwork(NetworkConfig{
-		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt,
+		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt, Initial: initial,
 		Coupling:   Coupling{Kind: p.String("coupling"), A: p.Float("coupling_a"), B: p.Float("coupling_b")},
 		Integrator: p.String("integrator"), Nsig: nsig, Seed: spec.Seed ^ seedStream,
 	})
@@ -292,7 +334,11 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err := writeOnsets(filepath.Join(spec.Dir, "onsets.csv"), conn.Labels, role, x0, prop); err != nil {
 		return models.Result{}, err
 	}
+	if err := writeState(filepath.Join(spec.Dir, stateFile), net.State(), mass.VarNames(), conn.Labels); err != nil {
+		return models.Result{}, err
+	}
 	res.Artifacts = append([]string{"onsets.csv"}, st.artifacts...)
+	res.Artifacts = append(res.Artifacts, stateFile)
 	return res, nil
 }
 

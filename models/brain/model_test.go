@@ -113,7 +113,7 @@ func TestArtifacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"onsets.csv", "timeseries.npy", "timeseries_preview.csv", "seeg.npy", "seeg_preview.csv"}
+	want := []string{"onsets.csv", "timeseries.npy", "timeseries_preview.csv", "seeg.npy", "seeg_preview.csv", "final_state.csv"}
 	if strings.Join(res.Artifacts, " ") != strings.Join(want, " ") {
 		t.Errorf("artifacts %v, want %v", res.Artifacts, want)
 	}

@@ -40,8 +40,8 @@ func TestStreamingRecorders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Artifacts[len(res.Artifacts)-1]; got != "record.npy" {
-		t.Fatalf("artifacts %v, want record.npy last", res.Artifacts)
+	if got := res.Artifacts[len(res.Artifacts)-2]; got != "record.npy" {
+		t.Fatalf("artifacts %v, want record.npy before final_state.csv", res.Artifacts)
 	}
 	ts := npyData(t, filepath.Join(dir, "timeseries.npy"))
 	rec := npyData(t, filepath.Join(dir, "record.npy"))
