@@ -48,6 +48,8 @@ type Inputs struct {
 	Initial string `json:"initial,omitempty"`
 	// Preset replaces the parameters' defaults by a named set (see Presets).
 	Preset string `json:"preset,omitempty"`
+	// Stimuli are pulse trains on regions or contacts (see StimulusInput).
+	Stimuli []StimulusInput `json:"stimuli,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -75,6 +77,7 @@ type setup struct {
 	regional []int     // regions with parameters x0_<label> and outputs onset_<label>_ms
 	regions  regionTable
 	initial  *stateTable
+	stimuli  []PulseTrain
 }
 
 // parseInputs decodes and checks the inputs, reading the files they name.
@@ -86,7 +89,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -211,6 +214,9 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 				s.contactL = append(s.contactL, "c"+strconv.Itoa(k+1))
 			}
 		}
+	}
+	if s.stimuli, err = s.checkStimuli(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

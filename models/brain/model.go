@@ -119,6 +119,15 @@ func descriptor(s *setup) models.Descriptor {
 			}
 		}
 		regionalDescriptor(&d, s)
+		if len(s.stimuli) > 0 {
+			choices := []string{AllStimuli}
+			for _, st := range s.in.Stimuli {
+				choices = append(choices, st.Name)
+			}
+			d.Params = append(d.Params,
+				models.Param{Name: "stimulus", Kind: models.String, Default: AllStimuli, Choices: choices, Doc: "which stimulus of [[inputs.stimuli]] is applied, by name; \"all\": every one"},
+				models.Param{Name: "stim_scale", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "factor on the amplitude of the stimuli applied"})
+		}
 		for _, i := range s.watch {
 			l := s.conn.Labels[i]
 			d.Outputs = append(d.Outputs, models.Output{Name: outputName(l), Doc: "1 if region " + l + " seized, else 0"})
@@ -261,8 +270,15 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			return models.Result{}, err
 		}
 	}
+	var stimuli []PulseTrain
+	for k, st := range s.stimuli {
+		if which := p.String("stimulus"); which == AllStimuli || which == s.in.Stimuli[k].Name {
+			st.Amplitude *= p.Float("stim_scale")
+			stimuli = append(stimuli, st)
+		}
+	}
 	net := NewNetwork(NetworkConfig{
-		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt, Initial: initial,
+		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt, Initial: initial, Stimuli: stimuli,
 		Coupling:   Coupling{Kind: p.String("coupling"), A: p.Float("coupling_a"), B: p.Float("coupling_b")},
 		Integrator: p.String("integrator"), Nsig: nsig, Seed: spec.Seed ^ seedStream,
 	})

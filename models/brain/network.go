@@ -97,6 +97,8 @@ type Network struct {
 	noisy                []int     // the variables with D_v > 0, ascending
 	stochastic, heun     bool
 	rng                  *normalSource
+	stimuli              []PulseTrain
+	stimVar              int
 }
 
 // NetworkConfig configures NewNetwork.
@@ -110,6 +112,9 @@ type NetworkConfig struct {
 	Nsig       []float64 // diffusion coefficient per variable (stochastic integrators)
 	Seed       uint64    // seed of the noise stream
 	Initial    []float64 // initial state, variable-major; nil: Mass.Rest
+	// Stimuli are added to the drift of the mass's stimulated variable
+	// (see Stimulus); nil: none.
+	Stimuli []PulseTrain
 }
 
 // noiseStream tags the network's noise stream (ASCII "brain-ns").
@@ -174,6 +179,15 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			net.rowSum[i] += wij
 		}
 		net.rowStart[i+1] = int32(len(net.w))
+	}
+	net.stimuli = cfg.Stimuli
+	if sv, ok := cfg.Mass.(interface{ StimulusVar() int }); ok {
+		net.stimVar = sv.StimulusVar()
+	}
+	for _, st := range cfg.Stimuli {
+		if len(st.Weights) != n {
+			panic("brain: a stimulus needs one weight per region")
+		}
 	}
 	net.hist = make([]float64, total)
 	if net.blk > 1 {
@@ -498,6 +512,10 @@ func (net *Network) Step() {
 	n, dt := net.N, net.Dt
 	x, m := net.x, net.m
 	net.Mass.Drift(m, x, net.c, n)
+	t := float64(net.step) * dt
+	if net.stimuli != nil {
+		net.stimulate(m, t)
+	}
 	if net.stochastic {
 		for _, v := range net.noisy {
 			net.rng.Fill(net.eta[v*n:(v+1)*n], net.noiseSD[v])
@@ -519,6 +537,9 @@ func (net *Network) Step() {
 			}
 		}
 		net.Mass.Drift(net.f2, xt, net.c, n)
+		if net.stimuli != nil {
+			net.stimulate(net.f2, t)
+		}
 		f2 := net.f2[:len(x)]
 		h := dt / 2
 		if net.stochastic {
