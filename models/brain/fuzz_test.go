@@ -215,3 +215,39 @@ func FuzzParseState(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseNPY(f *testing.F) {
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }          \n\x00\x00\x80\x3f\x00\x00\x00\x40"))
+	f.Add([]byte("\x93NUMPY\x02\x00\x10\x00\x00\x00{'shape': (9, 9)}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := heapAllocated()
+		v, r, c, err := parseNPY("g.npy", data)
+		if a, b := heapAllocated()-before, textBudget(len(data)); a > b {
+			t.Fatalf("a %d-byte input made the reader allocate %d bytes (budget %d)", len(data), a, b)
+		}
+		if err != nil {
+			checkFileError(t, err, "g.npy")
+			return
+		}
+		if r < 1 || c < 1 || len(v) != r*c {
+			t.Fatalf("accepted %d values as %d×%d", len(v), r, c)
+		}
+	})
+}
+
+func FuzzParseRegionMapping(f *testing.F) {
+	f.Add([]byte("0 1 2 3\n3 2\n"))
+	f.Add([]byte("0\t-1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseRegionMapping("m.txt", data, 4)
+		if err != nil {
+			checkFileError(t, err, "m.txt")
+			return
+		}
+		for _, i := range m {
+			if i < 0 || i >= 4 {
+				t.Fatalf("accepted region %d of 4", i)
+			}
+		}
+	})
+}

@@ -50,6 +50,8 @@ type Inputs struct {
 	Preset string `json:"preset,omitempty"`
 	// Stimuli are pulse trains on regions or contacts (see StimulusInput).
 	Stimuli []StimulusInput `json:"stimuli,omitempty"`
+	// Sensors are observation models: gain, noise, onsets (see SensorsInput).
+	Sensors []SensorsInput `json:"sensors,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -78,6 +80,7 @@ type setup struct {
 	regions  regionTable
 	initial  *stateTable
 	stimuli  []PulseTrain
+	sensors  []*sensors
 }
 
 // parseInputs decodes and checks the inputs, reading the files they name.
@@ -89,7 +92,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -216,6 +219,9 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 		}
 	}
 	if s.stimuli, err = s.checkStimuli(); err != nil {
+		return nil, err
+	}
+	if s.sensors, err = s.checkSensors(); err != nil {
 		return nil, err
 	}
 	return s, nil

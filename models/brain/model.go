@@ -292,6 +292,14 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	if err != nil {
 		return models.Result{}, err
 	}
+	for k, sn := range s.sensors {
+		ss, err := newSensorStream(sn, k, spec.Dir, samples, spec.Seed, float64(istep)*dt, p.Float("smoothing"))
+		if err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		st.sensors = append(st.sensors, ss)
+	}
 	sig := &TemporalAverage{Observe: mass.Signal, Period: istep, Sink: st.sink}
 	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep, Sink: online.Add}
 	monitors := []Monitor{sig, ict}

@@ -122,11 +122,15 @@ type streams struct {
 	gain              []float64
 	nk                int
 	seegRow           []float64
+	sensors           []*sensorStream
 	artifacts         []string
 }
 
 // sink takes one sample of the signal.
 func (st *streams) sink(t float64, x []float64) {
+	for _, ss := range st.sensors {
+		ss.add(t, x)
+	}
 	if st.sig == nil {
 		return
 	}
@@ -152,6 +156,11 @@ func (st *streams) abort() {
 	for _, w := range []*NPYWriter{st.sig, st.seeg, st.rec} {
 		if w != nil {
 			w.Abort()
+		}
+	}
+	for _, ss := range st.sensors {
+		if ss.out != nil {
+			ss.out.Abort()
 		}
 	}
 }
@@ -181,6 +190,18 @@ func (st *streams) finish() error {
 			return err
 		}
 		st.artifacts = append(st.artifacts, "record.npy")
+	}
+	for _, ss := range st.sensors {
+		if ss.out == nil {
+			continue
+		}
+		if err := ss.out.Close(); err != nil {
+			return err
+		}
+		if err := ss.writeOnsets(st.dir); err != nil {
+			return err
+		}
+		st.artifacts = append(st.artifacts, ss.s.in.Name+".npy", ss.s.in.Name+"_onsets.csv")
 	}
 	return nil
 }

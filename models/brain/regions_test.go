@@ -35,6 +35,12 @@ func withInputs(t *testing.T, base json.RawMessage, extra map[string]any) json.R
 // dir and returns its scalars.
 func runIn(t *testing.T, in json.RawMessage, params map[string]any, dir string) map[string]float64 {
 	t.Helper()
+	return runInSeed(t, in, params, dir, 5)
+}
+
+// runInSeed is runIn with a run seed.
+func runInSeed(t *testing.T, in json.RawMessage, params map[string]any, dir string, seed uint64) map[string]float64 {
+	t.Helper()
 	d, err := brain.Model{}.DescribeInputs(in)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,7 @@ func runIn(t *testing.T, in json.RawMessage, params map[string]any, dir string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := brain.Model{}.Run(context.Background(), models.RunSpec{Seed: 5, Params: p, Inputs: in, Dir: dir}, nil)
+	res, err := brain.Model{}.Run(context.Background(), models.RunSpec{Seed: seed, Params: p, Inputs: in, Dir: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +160,13 @@ func TestPresetTVB(t *testing.T) {
 	if _, err := (brain.Model{}).DescribeInputs(withInputs(t, sc.Inputs, map[string]any{"preset": "nope"})); err == nil || !strings.Contains(err.Error(), "tvb") {
 		t.Errorf("unknown preset: %v", err)
 	}
+}
+
+func parseF(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
