@@ -52,6 +52,8 @@ type Inputs struct {
 	Stimuli []StimulusInput `json:"stimuli,omitempty"`
 	// Sensors are observation models: gain, noise, onsets (see SensorsInput).
 	Sensors []SensorsInput `json:"sensors,omitempty"`
+	// BOLD adds a Balloon–Windkessel BOLD monitor (see BOLDInput).
+	BOLD *BOLDInput `json:"bold,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -92,7 +94,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors, bold)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")

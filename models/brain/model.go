@@ -36,6 +36,7 @@ const (
 	MassEpileptor   = "epileptor6d"
 	MassEpileptor2D = "epileptor2d"
 	MassOscillator  = "oscillator2d"
+	MassMPR         = "montbrio_pazo_roxin"
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
@@ -80,7 +81,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
 			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP) or the generic 2-D oscillator (no seizures; x0 unused)"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator or Montbrió–Pazó–Roxin (resting state; no seizures, x0 unused, the seizure outputs are meaningless)"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
@@ -127,6 +128,9 @@ func descriptor(s *setup) models.Descriptor {
 			d.Params = append(d.Params,
 				models.Param{Name: "stimulus", Kind: models.String, Default: AllStimuli, Choices: choices, Doc: "which stimulus of [[inputs.stimuli]] is applied, by name; \"all\": every one"},
 				models.Param{Name: "stim_scale", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "factor on the amplitude of the stimuli applied"})
+		}
+		if s.in.BOLD != nil {
+			d.Outputs = append(d.Outputs, models.Output{Name: "fc_sc_corr", Doc: "correlation of the BOLD functional connectivity (after the transient) with the symmetrised structural weights over region pairs; NaN with fewer than 3 BOLD samples"})
 		}
 		for _, i := range s.watch {
 			l := s.conn.Labels[i]
@@ -232,7 +236,11 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		if s.regions != nil {
 			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
 		}
-		mass = NewOscillator2D()
+		if p.String("mass") == MassMPR {
+			mass = NewMontbrioPazoRoxin()
+		} else {
+			mass = NewOscillator2D()
+		}
 	}
 	dt := p.Float("dt")
 	if dt > mass.MaxDt() {
@@ -291,6 +299,14 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	st, err := s.openStreams(spec.Dir, p, conn, mass, samples, steps)
 	if err != nil {
 		return models.Result{}, err
+	}
+	var bold *boldMonitor
+	if s.in.BOLD != nil {
+		if bold, err = newBOLDMonitor(s.in.BOLD, n, float64(istep)*dt); err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		st.bold = bold
 	}
 	for k, sn := range s.sensors {
 		ss, err := newSensorStream(sn, k, spec.Dir, samples, spec.Seed, float64(istep)*dt, p.Float("smoothing"))
@@ -351,9 +367,20 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		}
 		sc[outputName(conn.Labels[i])] = v
 	}
+	var fc []float64
+	if bold != nil {
+		fc, _ = bold.FC()
+		sc["fc_sc_corr"] = fcSC(fc, conn.Weights, n)
+	}
 	res := models.Result{Scalars: sc}
 	if spec.Dir == "" {
 		return res, nil
+	}
+	if bold != nil {
+		if err := bold.write(spec.Dir, conn.Labels, fc); err != nil {
+			return models.Result{}, err
+		}
+		res.Artifacts = append(res.Artifacts, "bold.npy", "fc.csv")
 	}
 	if err := writeOnsets(filepath.Join(spec.Dir, "onsets.csv"), conn.Labels, role, x0, prop); err != nil {
 		return models.Result{}, err

@@ -123,11 +123,15 @@ type streams struct {
 	nk                int
 	seegRow           []float64
 	sensors           []*sensorStream
+	bold              *boldMonitor
 	artifacts         []string
 }
 
 // sink takes one sample of the signal.
 func (st *streams) sink(t float64, x []float64) {
+	if st.bold != nil {
+		st.bold.add(t, x)
+	}
 	for _, ss := range st.sensors {
 		ss.add(t, x)
 	}

@@ -130,3 +130,22 @@ func TestSensorsFromContacts(t *testing.T) {
 		t.Errorf("first region onset %v ms; contact onsets: %d by 150 ms after it, %d before the train", first, near, early)
 	}
 }
+
+// TestBOLDMonitor: a Montbrió–Pazó–Roxin network with [inputs.bold] writes
+// bold.npy (one sample per BOLD period: 3,000 ms / 100 ms = 30 × 76) and
+// fc.csv, and reports fc_sc_corr (a correlation, in [−1, 1]).
+func TestBOLDMonitor(t *testing.T) {
+	sc, _, _ := example(t)
+	in := withInputs(t, sc.Inputs, map[string]any{"bold": map[string]any{"period": 100.0, "transient": 500.0}})
+	dir := t.TempDir()
+	got := runIn(t, in, map[string]any{"mass": "montbrio_pazo_roxin", "coupling": "linear", "coupling_a": 0.1, "dt": 0.02, "nsig": 0.01, "duration": 3000.0}, dir)
+	if c := got["fc_sc_corr"]; !(c >= -1 && c <= 1) {
+		t.Errorf("fc_sc_corr %v", c)
+	}
+	if b := npyData(t, filepath.Join(dir, "bold.npy")); len(b) != 30*76*4 {
+		t.Errorf("bold.npy: %d data bytes, want 30 × 76 float32", len(b))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fc.csv")); err != nil {
+		t.Error(err)
+	}
+}
