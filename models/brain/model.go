@@ -37,6 +37,7 @@ const (
 	MassEpileptor2D = "epileptor2d"
 	MassOscillator  = "oscillator2d"
 	MassMPR         = "montbrio_pazo_roxin"
+	MassJansenRit   = "jansen_rit"
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
@@ -81,7 +82,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
 			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator or Montbrió–Pazó–Roxin (resting state; no seizures, x0 unused, the seizure outputs are meaningless)"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin or Jansen–Rit (the last three not epileptic: x0 unused, the seizure outputs are meaningless)"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
@@ -236,9 +237,12 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		if s.regions != nil {
 			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
 		}
-		if p.String("mass") == MassMPR {
+		switch p.String("mass") {
+		case MassMPR:
 			mass = NewMontbrioPazoRoxin()
-		} else {
+		case MassJansenRit:
+			mass = NewJansenRit()
+		default:
 			mass = NewOscillator2D()
 		}
 	}

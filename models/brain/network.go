@@ -99,6 +99,31 @@ type Network struct {
 	rng                  *normalSource
 	stimuli              []PulseTrain
 	stimVar              int
+	// pre, when the mass is a CouplingSource, computes the coupled values
+	// (into cv) from the state; otherwise they are the state's coupled
+	// variables.
+	pre CouplingSource
+	cv  []float64
+}
+
+// CouplingSource is a NeuralMass whose regions send a function of their
+// state rather than state variables (TVB's coupling pre-function of the
+// source alone, e.g. Jansen–Rit's firing rate S(y1 − y2)): CouplingValues
+// sets dst[k·n + i], k < len(CouplingVars()), for each region i. The
+// network stores these in its history, and difference coupling subtracts
+// the receiving region's own current value.
+type CouplingSource interface {
+	CouplingValues(dst, x []float64, n int)
+}
+
+// coupled returns the current coupled values of coupling k, one per region.
+func (net *Network) coupled(k int) []float64 {
+	n := net.N
+	if net.pre != nil {
+		return net.cv[k*n : (k+1)*n]
+	}
+	v := net.cvars[k]
+	return net.x[v*n : (v+1)*n]
 }
 
 // NetworkConfig configures NewNetwork.
@@ -181,6 +206,9 @@ func NewNetwork(cfg NetworkConfig) *Network {
 		net.rowStart[i+1] = int32(len(net.w))
 	}
 	net.stimuli = cfg.Stimuli
+	if pre, ok := cfg.Mass.(CouplingSource); ok {
+		net.pre, net.cv = pre, make([]float64, ncv*n)
+	}
 	if sv, ok := cfg.Mass.(interface{ StimulusVar() int }); ok {
 		net.stimVar = sv.StimulusVar()
 	}
@@ -285,8 +313,11 @@ func (net *Network) writeRow() {
 	hist := net.hist
 	base, hlen, wr := net.base[:n], net.hlen[:n], net.wr[:n]
 	mir := net.mirror
+	if net.pre != nil {
+		net.pre.CouplingValues(net.cv, net.x, n)
+	}
 	if ncv == 2 {
-		x0, x1 := net.x[net.cvars[0]*n:][:n], net.x[net.cvars[1]*n:][:n]
+		x0, x1 := net.coupled(0)[:n], net.coupled(1)[:n]
 		for i, t := range wr {
 			o := base[i] + t
 			hist[o], hist[o+1] = x0[i], x1[i]
@@ -302,8 +333,8 @@ func (net *Network) writeRow() {
 		}
 		return
 	}
-	for k, v := range net.cvars {
-		xv := net.x[v*n : (v+1)*n]
+	for k := range net.cvars {
+		xv := net.coupled(k)
 		for i, val := range xv {
 			o := base[i] + wr[i] + int32(k)
 			hist[o] = val
@@ -351,13 +382,13 @@ func (net *Network) coupling() {
 				rds[e] = advance(r, 1, rls[e])
 			}
 			if diff {
-				net.c[i] = a * (g - net.x[net.cvars[0]*n+i]*net.rowSum[i])
+				net.c[i] = a * (g - net.coupled(0)[i]*net.rowSum[i])
 			} else {
 				net.c[i] = a*g + b
 			}
 		}
 	case 2:
-		v0, v1 := net.cvars[0]*n, net.cvars[1]*n
+		x0, x1 := net.coupled(0), net.coupled(1)
 		c0, c1 := net.c[:n], net.c[n:2*n]
 		for i := 0; i < n; i++ {
 			var g0, g1 float64
@@ -374,8 +405,8 @@ func (net *Network) coupling() {
 			}
 			if diff {
 				s := net.rowSum[i]
-				c0[i] = a * (g0 - net.x[v0+i]*s)
-				c1[i] = a * (g1 - net.x[v1+i]*s)
+				c0[i] = a * (g0 - x0[i]*s)
+				c1[i] = a * (g1 - x1[i]*s)
 			} else {
 				c0[i] = a*g0 + b
 				c1[i] = a*g1 + b
@@ -383,14 +414,14 @@ func (net *Network) coupling() {
 		}
 	default:
 		for k := 0; k < ncv; k++ {
-			vk := net.cvars[k] * n
+			xk := net.coupled(k)
 			for i := 0; i < n; i++ {
 				var g float64
 				for e := net.rowStart[i]; e < net.rowStart[i+1]; e++ {
 					g += net.w[e] * hist[net.src[e]+net.rd[e]+int32(k)]
 				}
 				if diff {
-					net.c[k*n+i] = a * (g - net.x[vk+i]*net.rowSum[i])
+					net.c[k*n+i] = a * (g - xk[i]*net.rowSum[i])
 				} else {
 					net.c[k*n+i] = a*g + b
 				}
@@ -483,8 +514,8 @@ func (net *Network) blockCoupling() {
 	net.bpos++
 	a, b := net.Coupling.A, net.Coupling.B
 	if net.Coupling.Kind == Difference {
-		for k, v := range net.cvars {
-			gk, ck, xv, rs := g[k*n:(k+1)*n], net.c[k*n:(k+1)*n], net.x[v*n:(v+1)*n], net.rowSum[:n]
+		for k := range net.cvars {
+			gk, ck, xv, rs := g[k*n:(k+1)*n], net.c[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n]
 			gk, xv, rs = gk[:len(ck)], xv[:len(ck)], rs[:len(ck)]
 			for i := range ck {
 				ck[i] = a * (gk[i] - xv[i]*rs[i])

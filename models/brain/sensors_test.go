@@ -149,3 +149,10 @@ func TestBOLDMonitor(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestJansenRitRuns: the model runs a Jansen–Rit network (coupled through
+// the pyramidal firing rate) on the example's connectome without diverging.
+func TestJansenRitRuns(t *testing.T) {
+	sc, _, _ := example(t)
+	runIn(t, sc.Inputs, map[string]any{"mass": "jansen_rit", "coupling": "linear", "coupling_a": 0.1, "dt": 0.1, "integrator": "heun", "duration": 500.0}, "")
+}
