@@ -14,8 +14,9 @@
 //     names the file and the entry. Normalise ('tract', 'region'),
 //     RemoveSelfConnections, Disconnect, DelaySteps = rint(L/speed/dt).
 //   - Neural masses (NeuralMass): Epileptor (6-D, TVB), Epileptor2D (the
-//     VEP form), Oscillator2D (TVB's generic 2-D oscillator) and
-//     MontbrioPazoRoxin (resting state; not epileptic). Threshold2D gives
+//     VEP form), Oscillator2D (TVB's generic 2-D oscillator),
+//     MontbrioPazoRoxin and JansenRit (resting state; not epileptic; a
+//     mass may send a function of its state: CouplingSource). Threshold2D gives
 //     the excitability threshold x0* of the isolated Epileptor (≈ −2.062)
 //     from the nullcline analysis, StimulusThreshold2D the current that
 //     removes its resting branch.
