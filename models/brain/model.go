@@ -438,7 +438,12 @@ func (s *setup) openStreams(dir string, p models.Params, conn *Connectivity, mas
 			st.abort()
 			return nil, err
 		}
-		if st.rec, err = CreateNPY(filepath.Join(dir, "record.npy"), steps/s.in.Record.Every, len(vars), n); err != nil {
+		rows := steps / s.in.Record.Every
+		if int64(rows)*int64(len(vars))*int64(n) > 500_000_000 {
+			st.abort()
+			return nil, fmt.Errorf("record: %d samples × %d variables × %d regions; expected at most 5e8 values (2 GB): raise every or record fewer variables", rows, len(vars), n)
+		}
+		if st.rec, err = CreateNPY(filepath.Join(dir, "record.npy"), rows, len(vars), n); err != nil {
 			st.abort()
 			return nil, err
 		}
