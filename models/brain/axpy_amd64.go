@@ -25,3 +25,25 @@ func axpy2(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64) {
 	}
 	axpy2SSE2(y, w1, x1, w2, x2)
 }
+
+//go:noescape
+func heunCorrectSSE2(x, m, f2 []float64, h float64)
+
+//go:noescape
+func eulerPredictSSE2(xt, x, m []float64, dt float64)
+
+// heunCorrect sets x += h·(m + f2).
+func heunCorrect(x, m, f2 []float64, h float64) {
+	if len(m) < len(x) || len(f2) < len(x) {
+		panic("brain: heunCorrect: m or f2 shorter than x")
+	}
+	heunCorrectSSE2(x, m, f2, h)
+}
+
+// eulerPredict sets xt = x + dt·m.
+func eulerPredict(xt, x, m []float64, dt float64) {
+	if len(x) < len(xt) || len(m) < len(xt) {
+		panic("brain: eulerPredict: x or m shorter than xt")
+	}
+	eulerPredictSSE2(xt, x, m, dt)
+}

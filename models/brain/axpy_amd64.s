@@ -137,3 +137,82 @@ p1:
 
 p0:
 	RET
+
+// func heunCorrectSSE2(x, m, f2 []float64, h float64)
+//
+// x[k] += h·(m[k] + f2[k]) for k < len(x) (m, f2 at least as long), two
+// lanes at a time: the Go loop's three roundings per element.
+TEXT ·heunCorrectSSE2(SB), NOSPLIT, $0-80
+	MOVQ   x_base+0(FP), DI
+	MOVQ   x_len+8(FP), CX
+	MOVQ   m_base+24(FP), SI
+	MOVQ   f2_base+48(FP), DX
+	MOVSD  h+72(FP), X0
+	UNPCKLPD X0, X0
+
+hc2:
+	CMPQ   CX, $2
+	JLT    hc1
+	MOVUPD (SI), X1
+	MOVUPD (DX), X2
+	ADDPD  X2, X1
+	MULPD  X0, X1
+	MOVUPD (DI), X3
+	ADDPD  X1, X3
+	MOVUPD X3, (DI)
+	ADDQ   $16, SI
+	ADDQ   $16, DX
+	ADDQ   $16, DI
+	SUBQ   $2, CX
+	JMP    hc2
+
+hc1:
+	CMPQ   CX, $0
+	JEQ    hc0
+	MOVSD  (SI), X1
+	MOVSD  (DX), X2
+	ADDSD  X2, X1
+	MULSD  X0, X1
+	MOVSD  (DI), X3
+	ADDSD  X1, X3
+	MOVSD  X3, (DI)
+
+hc0:
+	RET
+
+// func eulerPredictSSE2(xt, x, m []float64, dt float64)
+//
+// xt[k] = x[k] + dt·m[k] for k < len(xt) (x, m at least as long).
+TEXT ·eulerPredictSSE2(SB), NOSPLIT, $0-80
+	MOVQ   xt_base+0(FP), DI
+	MOVQ   xt_len+8(FP), CX
+	MOVQ   x_base+24(FP), SI
+	MOVQ   m_base+48(FP), DX
+	MOVSD  dt+72(FP), X0
+	UNPCKLPD X0, X0
+
+ep2:
+	CMPQ   CX, $2
+	JLT    ep1
+	MOVUPD (DX), X1
+	MULPD  X0, X1
+	MOVUPD (SI), X2
+	ADDPD  X1, X2
+	MOVUPD X2, (DI)
+	ADDQ   $16, SI
+	ADDQ   $16, DX
+	ADDQ   $16, DI
+	SUBQ   $2, CX
+	JMP    ep2
+
+ep1:
+	CMPQ   CX, $0
+	JEQ    ep0
+	MOVSD  (DX), X1
+	MULSD  X0, X1
+	MOVSD  (SI), X2
+	ADDSD  X1, X2
+	MOVSD  X2, (DI)
+
+ep0:
+	RET

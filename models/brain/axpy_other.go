@@ -9,3 +9,9 @@ func axpy(y []float64, w float64, x []float64) { axpyGeneric(y, w, x) }
 func axpy2(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64) {
 	axpy2Generic(y, w1, x1, w2, x2)
 }
+
+// heunCorrect sets x += h·(m + f2).
+func heunCorrect(x, m, f2 []float64, h float64) { heunCorrectGeneric(x, m, f2, h) }
+
+// eulerPredict sets xt = x + dt·m.
+func eulerPredict(xt, x, m []float64, dt float64) { eulerPredictGeneric(xt, x, m, dt) }

@@ -554,10 +554,7 @@ func (net *Network) Step() {
 	}
 	if net.heun {
 		xt := net.xt[:len(x)]
-		m := m[:len(x)]
-		for k := range xt {
-			xt[k] = x[k] + dt*m[k]
-		}
+		eulerPredict(xt, x, m, dt)
 		if net.stochastic {
 			for _, v := range net.noisy {
 				xv, eta := xt[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
@@ -621,11 +618,21 @@ func eulerStep(x, m []float64, dt float64) {
 	}
 }
 
-// heunCorrect sets x += h·(m + f2).
-func heunCorrect(x, m, f2 []float64, h float64) {
+// heunCorrectGeneric sets x += h·(m + f2): the portable form of
+// heunCorrect (amd64: SSE2, bit-identical).
+func heunCorrectGeneric(x, m, f2 []float64, h float64) {
 	m, f2 = m[:len(x)], f2[:len(x)]
 	for k := range x {
 		x[k] += h * (m[k] + f2[k])
+	}
+}
+
+// eulerPredictGeneric sets xt = x + dt·m: the portable form of
+// eulerPredict.
+func eulerPredictGeneric(xt, x, m []float64, dt float64) {
+	x, m = x[:len(xt)], m[:len(xt)]
+	for k := range xt {
+		xt[k] = x[k] + dt*m[k]
 	}
 }
 

@@ -309,6 +309,24 @@ func TestAxpyMatchesGeneric(t *testing.T) {
 				t.Fatalf("n %d: y[%d] = %v, generic %v", n, k, a[k], b[k])
 			}
 		}
+		// The Heun stages equal their Go loops.
+		if n > 0 {
+			m, f2 := make([]float64, n), make([]float64, n)
+			for k := range m {
+				m[k], f2[k] = rng.NormFloat64(), rng.NormFloat64()
+			}
+			p, q := append([]float64(nil), x...), append([]float64(nil), x...)
+			heunCorrect(p, m, f2, w)
+			heunCorrectGeneric(q, m, f2, w)
+			pt, qt := make([]float64, n), make([]float64, n)
+			eulerPredict(pt, x, m, w)
+			eulerPredictGeneric(qt, x, m, w)
+			for k := range p {
+				if math.Float64bits(p[k]) != math.Float64bits(q[k]) || math.Float64bits(pt[k]) != math.Float64bits(qt[k]) {
+					t.Fatalf("n %d: Heun stages differ at %d", n, k)
+				}
+			}
+		}
 		// Two edges at once equal two axpy calls in order.
 		x2 := make([]float64, n)
 		for k := range x2 {
