@@ -29,33 +29,60 @@ type Seizure struct {
 // Detect returns the seizures of each of n regions in sample-major values
 // sampled at times.
 func (d Detector) Detect(times, values []float64, n int) [][]Seizure {
-	ns := len(times)
+	o := d.Online(n)
+	for s, t := range times {
+		o.Add(t, values[s*n:(s+1)*n])
+	}
+	return o.Seizures()
+}
+
+// OnlineDetector is Detector applied sample by sample as a simulation runs:
+// it keeps the last Window samples of each region, not the recording, and
+// finds the same seizures as Detect on the whole recording (the same sums in
+// the same order).
+type OnlineDetector struct {
+	d    Detector
+	n, w int
+	last []float64 // ring of the last w samples, sample-major
+	sum  []float64
+	in   []bool
+	ns   int
+	out  [][]Seizure
+}
+
+// Online returns a streaming detector for n regions.
+func (d Detector) Online(n int) *OnlineDetector {
 	w := max(d.Window, 1)
-	out := make([][]Seizure, n)
-	smooth := make([]float64, ns)
-	for i := 0; i < n; i++ {
-		var sum float64
-		for s := 0; s < ns; s++ {
-			sum += values[s*n+i]
-			if s >= w {
-				sum -= values[(s-w)*n+i]
-			}
-			smooth[s] = sum / float64(min(s+1, w))
+	return &OnlineDetector{d: d, n: n, w: w, last: make([]float64, w*n), sum: make([]float64, n), in: make([]bool, n), out: make([][]Seizure, n)}
+}
+
+// Add takes the sample of the n regions at time t (ms).
+func (o *OnlineDetector) Add(t float64, values []float64) {
+	n, w := o.n, o.w
+	slot := o.last[(o.ns%w)*n : (o.ns%w+1)*n]
+	div := float64(min(o.ns+1, w))
+	for i, v := range values[:n] {
+		sum := o.sum[i] + v
+		if o.ns >= w {
+			sum -= slot[i]
 		}
-		in := false
-		for s := 0; s < ns; s++ {
-			switch {
-			case !in && smooth[s] > d.On:
-				in = true
-				out[i] = append(out[i], Seizure{Onset: times[s], Offset: math.NaN()})
-			case in && smooth[s] < d.Off:
-				in = false
-				out[i][len(out[i])-1].Offset = times[s]
-			}
+		o.sum[i] = sum
+		slot[i] = v
+		smooth := sum / div
+		switch {
+		case !o.in[i] && smooth > o.d.On:
+			o.in[i] = true
+			o.out[i] = append(o.out[i], Seizure{Onset: t, Offset: math.NaN()})
+		case o.in[i] && smooth < o.d.Off:
+			o.in[i] = false
+			o.out[i][len(o.out[i])-1].Offset = t
 		}
 	}
-	return out
+	o.ns++
 }
+
+// Seizures returns the seizures found so far, per region.
+func (o *OnlineDetector) Seizures() [][]Seizure { return o.out }
 
 // Propagation summarises seizures over a network: the regions that seized,
 // in recruitment order (by first onset, ties by index).

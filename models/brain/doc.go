@@ -14,24 +14,36 @@
 //     names the file and the entry. Normalise ('tract', 'region'),
 //     RemoveSelfConnections, Disconnect, DelaySteps = rint(L/speed/dt).
 //   - Neural masses (NeuralMass): Epileptor (6-D, TVB), Epileptor2D (the
-//     VEP form) and Oscillator2D (TVB's generic 2-D oscillator, not
-//     epileptic). Threshold2D gives the excitability threshold x0* of the
-//     isolated Epileptor (≈ −2.062) from the nullcline analysis.
+//     VEP form), Oscillator2D (TVB's generic 2-D oscillator),
+//     MontbrioPazoRoxin and JansenRit (resting state; not epileptic; a
+//     mass may send a function of its state: CouplingSource). Threshold2D gives
+//     the excitability threshold x0* of the isolated Epileptor (≈ −2.062)
+//     from the nullcline analysis, StimulusThreshold2D the current that
+//     removes its resting branch.
 //   - Network: delayed coupling (Linear, Difference) through the mass's
 //     coupled variables, held fixed through each step; integrators Heun,
 //     HeunStochastic, Euler, EulerStochastic with additive noise of
 //     diffusion D per variable on the variables with D > 0 only, seeded
-//     (xoshiro256++ seeded from PCG, ziggurat normals: normal.go). Step is
-//     allocation-free.
-//   - Monitors: Raw, TemporalAverage; SEEGGain (inverse-square or dipole) and
-//     Project for SEEG.
+//     (xoshiro256++ seeded from PCG, ziggurat normals: normal.go); pulse-
+//     train stimuli (PulseTrain). When every delay is at least a few steps
+//     the coupling of the next block of steps is summed at once (the same
+//     sums, bit for bit). Step is allocation-free.
+//   - Monitors: Raw, TemporalAverage (in memory or streamed to a Sink),
+//     the BOLD Balloon–Windkessel model (Balloon); SEEGGain (inverse-square
+//     or dipole), Project, streamed float32 .npy files (CreateNPY) and
+//     ReadNPY for TVB's projection matrices.
 //   - Analysis: Detector (threshold crossing with hysteresis on the smoothed
-//     x1), Propagate (recruitment order, onset, duration), Periods.
+//     x1, whole recordings or Online), Propagate (recruitment order, onset,
+//     duration), Periods, EnvelopeOnset (onsets on observed signals).
 //   - Model: the mdtwin model "brain" (a models.Configurable): the scenario's
-//     [inputs] name the connectome, SEEG contacts, EZ hypotheses and
-//     candidate resections (see Inputs); parameters choose the hypothesis,
-//     the resection, x0 of the EZ, PZ and healthy regions, the mass, the
-//     coupling, the integrator and the detector.
+//     [inputs] name the connectome, SEEG contacts, EZ hypotheses, candidate
+//     resections, per-region parameters (a CSV file or inline table keyed
+//     by region label or index), an initial state (a state file or an
+//     earlier run's folder), stimuli, sensor sets (contacts or gain files,
+//     observation noise, onsets), a state recorder and a BOLD monitor (see
+//     Inputs); parameters choose the hypothesis, the resection, x0 of the
+//     EZ, PZ and healthy regions, the mass, the coupling, the integrator
+//     and the detector.
 //
 // # Network semantics (TVB simulator.py, history.py)
 //
@@ -55,14 +67,17 @@
 // # Outputs of a run
 //
 // Scalars: n_seizing, n_recruited (seizing regions outside the EZ: the
-// propagation extent), first_onset_ms (−1 if none), recruitment_span_ms, and
-// seized_<label> for every region named by a hypothesis or a resection.
-// Artifacts in the run's folder: onsets.csv (recruitment order, onset,
-// delay from the first onset, duration of the first seizure, count),
-// timeseries.npy (float32 samples × regions of the signal x2 − x1 at the
-// monitor period) with timeseries_preview.csv (≤ 1000 rows), and with SEEG
-// contacts seeg.npy and seeg_preview.csv (noise-free; TVB's iEEG monitor
-// adds observation noise by default).
+// propagation extent), first_onset_ms (−1 if none), recruitment_span_ms,
+// seized_<label> for every region named by a hypothesis or a resection, and
+// fc_sc_corr with a BOLD monitor. Artifacts in the run's folder, written as
+// the run goes (memory does not grow with the simulated time): onsets.csv
+// (recruitment order, onset, delay from the first onset, duration of the
+// first seizure, count), timeseries.npy (float32 samples × regions of the
+// signal x2 − x1 at the monitor period) with timeseries_preview.csv (≤ 1000
+// rows), with SEEG contacts seeg.npy and seeg_preview.csv (noise-free;
+// TVB's iEEG monitor adds observation noise by default), record.npy,
+// <sensors>.npy and <sensors>_onsets.csv, bold.npy and fc.csv when asked
+// for, and final_state.csv (the state at the end, for initial).
 //
 // # Units and conventions
 //
@@ -71,12 +86,16 @@
 // arbitrary units. Parameter defaults follow TVB's tutorial 3 (EZ −1.6,
 // healthy −2.4, Ks −0.2, Kf 0.1, difference coupling, Heun stochastic,
 // dt 0.05 ms) except x0_pz = −2.1, just below x0* so that the propagation
-// zone seizes only when recruited (tutorial 3's −1.8 seizes on its own).
+// zone seizes only when recruited (tutorial 3's −1.8 seizes on its own);
+// they are not TVB's class defaults (Ks = Kf = Kvf = 0, x0 = −1.6), which
+// [inputs] preset = "tvb" gives.
 //
 // # Example
 //
 //	go run ./cmd/mdtwin run scenarios/examples/vep-resection.toml
 //
 // compares no resection with two candidate resections on TVB's 76-region
-// connectome.
+// connectome; vep-stimulation.toml maps which contacts trigger seizures at
+// which amplitude; resting-state-bold.toml compares the BOLD functional
+// connectivity of a resting-state network with the structural one.
 package brain

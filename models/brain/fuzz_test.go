@@ -163,3 +163,91 @@ func FuzzParseContacts(f *testing.F) {
 		}
 	})
 }
+
+// paupauConn is the 4-region testdata/paupau.zip (labels lA1, lA2, rA1, rA2).
+func paupauConn(f *testing.F) *Connectivity {
+	c, err := LoadConnectivity("testdata/paupau.zip")
+	if err != nil {
+		f.Fatal(err)
+	}
+	return c
+}
+
+func FuzzParseRegionsCSV(f *testing.F) {
+	conn := paupauConn(f)
+	f.Add([]byte("region,x0,ks\nlA1,-1.5,\n2,-1.7,-0.3\n"))
+	f.Add([]byte("# per-region\nregion,r\nrA2,0.0002\n"))
+	f.Add([]byte("region,x0\n\"lA1\",\"-1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := heapAllocated()
+		tab, err := parseRegionsCSV("r.csv", data, conn)
+		if a, b := heapAllocated()-before, textBudget(len(data)); a > b {
+			t.Fatalf("a %d-byte input made the reader allocate %d bytes (budget %d)", len(data), a, b)
+		}
+		if err != nil {
+			checkFileError(t, err, "r.csv")
+			return
+		}
+		for name, col := range tab {
+			if !isRegionParam(name) || len(col) != conn.N() {
+				t.Fatalf("accepted column %q of %d values for %d regions", name, len(col), conn.N())
+			}
+		}
+	})
+}
+
+func FuzzParseState(f *testing.F) {
+	conn := paupauConn(f)
+	f.Add([]byte("region,label,x1,z\n0,lA1,-1.6,3.2\n3,rA2,-1.7,3.1\n"))
+	f.Add([]byte("region,x1,z\nrA1,1e300,-0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := heapAllocated()
+		st, err := parseState("s.csv", data, conn)
+		if a, b := heapAllocated()-before, textBudget(len(data)); a > b {
+			t.Fatalf("a %d-byte input made the reader allocate %d bytes (budget %d)", len(data), a, b)
+		}
+		if err != nil {
+			checkFileError(t, err, "s.csv")
+			return
+		}
+		if len(st.rows) == 0 || len(st.vars) == 0 {
+			t.Fatalf("accepted a state of %d regions, %d variables", len(st.rows), len(st.vars))
+		}
+	})
+}
+
+func FuzzParseNPY(f *testing.F) {
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }          \n\x00\x00\x80\x3f\x00\x00\x00\x40"))
+	f.Add([]byte("\x93NUMPY\x02\x00\x10\x00\x00\x00{'shape': (9, 9)}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := heapAllocated()
+		v, r, c, err := parseNPY("g.npy", data)
+		if a, b := heapAllocated()-before, textBudget(len(data)); a > b {
+			t.Fatalf("a %d-byte input made the reader allocate %d bytes (budget %d)", len(data), a, b)
+		}
+		if err != nil {
+			checkFileError(t, err, "g.npy")
+			return
+		}
+		if r < 1 || c < 1 || len(v) != r*c {
+			t.Fatalf("accepted %d values as %d×%d", len(v), r, c)
+		}
+	})
+}
+
+func FuzzParseRegionMapping(f *testing.F) {
+	f.Add([]byte("0 1 2 3\n3 2\n"))
+	f.Add([]byte("0\t-1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseRegionMapping("m.txt", data, 4)
+		if err != nil {
+			checkFileError(t, err, "m.txt")
+			return
+		}
+		for _, i := range m {
+			if i < 0 || i >= 4 {
+				t.Fatalf("accepted region %d of 4", i)
+			}
+		}
+	})
+}

@@ -38,6 +38,22 @@ type Inputs struct {
 	// Regional names regions with an excitability parameter x0_<label> and
 	// an onset output onset_<label>_ms each (see regional.go).
 	Regional []string `json:"regional,omitempty"`
+	// Record streams state variables every few steps to record.npy (see Record).
+	Record *Record `json:"record,omitempty"`
+	// Regions sets parameters per region: a CSV file name or an inline
+	// table (see regions.go).
+	Regions json.RawMessage `json:"regions,omitempty"`
+	// Initial names a state file or a previous run's folder to start from
+	// (see initial.go).
+	Initial string `json:"initial,omitempty"`
+	// Preset replaces the parameters' defaults by a named set (see Presets).
+	Preset string `json:"preset,omitempty"`
+	// Stimuli are pulse trains on regions or contacts (see StimulusInput).
+	Stimuli []StimulusInput `json:"stimuli,omitempty"`
+	// Sensors are observation models: gain, noise, onsets (see SensorsInput).
+	Sensors []SensorsInput `json:"sensors,omitempty"`
+	// BOLD adds a Balloon–Windkessel BOLD monitor (see BOLDInput).
+	BOLD *BOLDInput `json:"bold,omitempty"`
 }
 
 // Hypothesis is an epileptogenic-zone hypothesis: the regions of the EZ
@@ -63,6 +79,10 @@ type setup struct {
 	gain     []float64 // contacts × regions, when read from a file
 	watch    []int     // regions reported as outputs seized_<label>
 	regional []int     // regions with parameters x0_<label> and outputs onset_<label>_ms
+	regions  regionTable
+	initial  *stateTable
+	stimuli  []PulseTrain
+	sensors  []*sensors
 }
 
 // parseInputs decodes and checks the inputs, reading the files they name.
@@ -74,7 +94,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors, bold)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -140,6 +160,25 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 			s.watch = append(s.watch, i)
 		}
 	}
+	if r := in.Record; r != nil {
+		if r.Every < 1 {
+			return nil, fmt.Errorf("record.every: %d, expected a number of steps ≥ 1", r.Every)
+		}
+		if len(r.Variables) == 0 {
+			return nil, fmt.Errorf("record.variables: empty, expected state variable names (x1, z, …) or \"signal\"")
+		}
+	}
+	if in.Preset != "" && presets[in.Preset] == nil {
+		return nil, fmt.Errorf("preset: %q is not a preset, expected one of %s", in.Preset, strings.Join(sortedNames(presets), ", "))
+	}
+	if s.regions, err = parseRegions(in.Regions, conn); err != nil {
+		return nil, err
+	}
+	if in.Initial != "" {
+		if s.initial, err = readState(in.Initial, conn); err != nil {
+			return nil, fmt.Errorf("initial: %w", err)
+		}
+	}
 	if s.regional, err = checkRegional(in.Regional, conn, in.Connectivity); err != nil {
 		return nil, err
 	}
@@ -180,6 +219,12 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 				s.contactL = append(s.contactL, "c"+strconv.Itoa(k+1))
 			}
 		}
+	}
+	if s.stimuli, err = s.checkStimuli(); err != nil {
+		return nil, err
+	}
+	if s.sensors, err = s.checkSensors(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

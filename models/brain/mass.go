@@ -43,9 +43,70 @@ type NeuralMass interface {
 //
 // Time is in ms as in TVB. X0 holds the excitability per region; the other
 // parameters are shared. The recorded signal is x2 − x1.
+//
+// Regional, when set (before the first Drift), gives per-region values of
+// r, tt, iext, iext2, ks, kf or kvf (slices of n, keys as in RegionParams)
+// that replace the shared ones; Drift then takes a path that reads every
+// parameter per region, with the same arithmetic.
 type Epileptor struct {
 	A, B, C, D, R, Iext, Slope, Iext2, Tau, Aa, Bb, Kvf, Kf, Ks, Tt float64
 	X0                                                              []float64
+	Regional                                                        map[string][]float64
+	reg                                                             *epiRegional
+}
+
+// epiRegional is every Epileptor parameter that a regions table may set,
+// per region.
+type epiRegional struct{ r, tt, iext, iext2, ks, kf, kvf []float64 }
+
+// perRegion returns Regional[name], or n copies of v.
+func perRegion(reg map[string][]float64, name string, v float64, n int) []float64 {
+	if s := reg[name]; s != nil {
+		return s[:n]
+	}
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+// driftRegional is Drift with the parameters of RegionParams per region.
+func (e *Epileptor) driftRegional(dst, x, c []float64, n int) {
+	if e.reg == nil {
+		g := e.Regional
+		e.reg = &epiRegional{perRegion(g, "r", e.R, n), perRegion(g, "tt", e.Tt, n), perRegion(g, "iext", e.Iext, n),
+			perRegion(g, "iext2", e.Iext2, n), perRegion(g, "ks", e.Ks, n), perRegion(g, "kf", e.Kf, n), perRegion(g, "kvf", e.Kvf, n)}
+	}
+	q := e.reg
+	pa, pb, pc, pd, slope := e.A, e.B, e.C, e.D, e.Slope
+	aa, bb, tau := e.Aa, e.Bb, e.Tau
+	for i := 0; i < n; i++ {
+		x1, y1, z, x2, y2, g := x[i], x[n+i], x[2*n+i], x[3*n+i], x[4*n+i], x[5*n+i]
+		c1 := c[i]
+		tt := q.tt[i]
+		var f1 float64
+		if x1 < 0 {
+			f1 = -pa*x1*x1 + pb*x1
+		} else {
+			f1 = slope - x2 + 0.6*(z-4)*(z-4)
+		}
+		dst[i] = tt * (y1 - z + q.iext[i] + q.kvf[i]*c1 + f1*x1)
+		dst[n+i] = tt * (pc - pd*x1*x1 - y1)
+		h := 4 * (x1 - e.X0[i])
+		if z < 0 {
+			z2 := z * z
+			h -= 0.1 * z2 * z2 * z2 * z
+		}
+		dst[2*n+i] = tt * q.r[i] * (h - z + q.ks[i]*c1)
+		var f2 float64
+		if x2 >= -0.25 {
+			f2 = aa * (x2 + 0.25)
+		}
+		dst[3*n+i] = tt * (-y2 + x2 - x2*x2*x2 + q.iext2[i] + bb*g - 0.3*(z-3.5) + q.kf[i]*c[n+i])
+		dst[4*n+i] = tt * (-y2 + f2) / tau
+		dst[5*n+i] = tt * (-0.01 * (g - 0.1*x1))
+	}
 }
 
 // NewEpileptor returns TVB's defaults (a 1, b 3, c 1, d 5, r 0.00035,
@@ -65,36 +126,57 @@ func (*Epileptor) CouplingVars() []int { return []int{0, 3} }
 func (*Epileptor) NoiseVars() []int    { return []int{3, 4} }
 func (*Epileptor) MaxDt() float64      { return 0.1 }
 
-// Drift evaluates the Epileptor's right-hand side for n regions.
+// useSIMDDrift switches the vector kernel of Epileptor.Drift (amd64) on;
+// tests turn it off to compare.
+var useSIMDDrift = true
+
+// Drift evaluates the Epileptor's right-hand side for n regions (on amd64
+// two at a time with SSE2, bit-identical: drift_amd64.s).
 func (e *Epileptor) Drift(dst, x, c []float64, n int) {
+	if e.Regional != nil {
+		e.driftRegional(dst, x, c, n)
+		return
+	}
+	lo := 0
+	if useSIMDDrift {
+		lo = e.driftSIMD(dst, x, c, n)
+	}
 	x1s, y1s, zs, x2s, y2s, gs := x[:n], x[n:2*n], x[2*n:3*n], x[3*n:4*n], x[4*n:5*n], x[5*n:6*n]
 	d1, d2, d3, d4, d5, d6 := dst[:n], dst[n:2*n], dst[2*n:3*n], dst[3*n:4*n], dst[4*n:5*n], dst[5*n:6*n]
 	c1s, c2s := c[:n], c[n:2*n]
 	x0 := e.X0[:n]
+	// The parameters in locals: the compiler would otherwise reload them
+	// from e for every region (the stores to dst may alias e). The
+	// arithmetic is the same, term for term.
 	tt, r := e.Tt, e.R
-	for i := 0; i < n; i++ {
-		x1, y1, z, x2, y2, g := x1s[i], y1s[i], zs[i], x2s[i], y2s[i], gs[i]
+	pa, pb, pc, pd, slope, iext, kvf, ks := e.A, e.B, e.C, e.D, e.Slope, e.Iext, e.Kvf, e.Ks
+	aa, iext2, bb, kf, tau := e.Aa, e.Iext2, e.Bb, e.Kf, e.Tau
+	y1s, zs, x2s, y2s, gs, c1s, c2s, x0 = y1s[:len(x1s)], zs[:len(x1s)], x2s[:len(x1s)], y2s[:len(x1s)], gs[:len(x1s)], c1s[:len(x1s)], c2s[:len(x1s)], x0[:len(x1s)]
+	d1, d2, d3, d4, d5, d6 = d1[:len(x1s)], d2[:len(x1s)], d3[:len(x1s)], d4[:len(x1s)], d5[:len(x1s)], d6[:len(x1s)]
+	for i := lo; i < len(x1s); i++ {
+		x1 := x1s[i]
+		y1, z, x2, y2, g := y1s[i], zs[i], x2s[i], y2s[i], gs[i]
 		c1 := c1s[i]
 		var f1 float64
 		if x1 < 0 {
-			f1 = -e.A*x1*x1 + e.B*x1
+			f1 = -pa*x1*x1 + pb*x1
 		} else {
-			f1 = e.Slope - x2 + 0.6*(z-4)*(z-4)
+			f1 = slope - x2 + 0.6*(z-4)*(z-4)
 		}
-		d1[i] = tt * (y1 - z + e.Iext + e.Kvf*c1 + f1*x1)
-		d2[i] = tt * (e.C - e.D*x1*x1 - y1)
+		d1[i] = tt * (y1 - z + iext + kvf*c1 + f1*x1)
+		d2[i] = tt * (pc - pd*x1*x1 - y1)
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
 			h -= 0.1 * z2 * z2 * z2 * z
 		}
-		d3[i] = tt * r * (h - z + e.Ks*c1)
+		d3[i] = tt * r * (h - z + ks*c1)
 		var f2 float64
 		if x2 >= -0.25 {
-			f2 = e.Aa * (x2 + 0.25)
+			f2 = aa * (x2 + 0.25)
 		}
-		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + e.Iext2 + e.Bb*g - 0.3*(z-3.5) + e.Kf*c2s[i])
-		d5[i] = tt * (-y2 + f2) / e.Tau
+		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + iext2 + bb*g - 0.3*(z-3.5) + kf*c2s[i])
+		d5[i] = tt * (-y2 + f2) / tau
 		d6[i] = tt * (-0.01 * (g - 0.1*x1))
 	}
 }
@@ -167,9 +249,14 @@ func (*Epileptor) Ictal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
 // With defaults the left branch is x1' = 4.1 − z − x1³ − 2x1². With
 // difference coupling of strength a and Ks = −K/a this is the VEP network
 // z' = r(4(x1 − x0) − z − K·Σ_j w_ij (x1_j − x1_i)). The recorded signal is x1.
+//
+// Regional, as for Epileptor, gives per-region values of r, tt, iext, ks or
+// kvf.
 type Epileptor2D struct {
 	A, B, C, D, R, Iext, Slope, Kvf, Ks, Tt float64
 	X0                                      []float64
+	Regional                                map[string][]float64
+	reg                                     *epiRegional
 }
 
 // NewEpileptor2D returns TVB's defaults (as NewEpileptor) with x0 = −1.6.
@@ -193,21 +280,31 @@ func (e *Epileptor2D) Drift(dst, x, c []float64, n int) {
 	d1, d2 := dst[:n], dst[n:2*n]
 	c1s := c[:n]
 	x0 := e.X0[:n]
+	if e.Regional != nil && e.reg == nil {
+		g := e.Regional
+		e.reg = &epiRegional{r: perRegion(g, "r", e.R, n), tt: perRegion(g, "tt", e.Tt, n), iext: perRegion(g, "iext", e.Iext, n),
+			ks: perRegion(g, "ks", e.Ks, n), kvf: perRegion(g, "kvf", e.Kvf, n)}
+	}
+	q := e.reg
 	for i := 0; i < n; i++ {
 		x1, z, c1 := x1s[i], zs[i], c1s[i]
+		tt, iext, kvf, r, ks := e.Tt, e.Iext, e.Kvf, e.R, e.Ks
+		if q != nil {
+			tt, iext, kvf, r, ks = q.tt[i], q.iext[i], q.kvf[i], q.r[i], q.ks[i]
+		}
 		var f float64
 		if x1 < 0 {
 			f = e.A*x1*x1 + (e.D-e.B)*x1
 		} else {
 			f = -e.Slope - 0.6*(z-4)*(z-4) + e.D*x1
 		}
-		d1[i] = e.Tt * (e.C - z + e.Iext + e.Kvf*c1 - f*x1)
+		d1[i] = tt * (e.C - z + iext + kvf*c1 - f*x1)
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
 			h -= 0.1 * z2 * z2 * z2 * z
 		}
-		d2[i] = e.Tt * e.R * (h - z + e.Ks*c1)
+		d2[i] = tt * r * (h - z + ks*c1)
 	}
 }
 

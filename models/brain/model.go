@@ -36,6 +36,8 @@ const (
 	MassEpileptor   = "epileptor6d"
 	MassEpileptor2D = "epileptor2d"
 	MassOscillator  = "oscillator2d"
+	MassMPR         = "montbrio_pazo_roxin"
+	MassJansenRit   = "jansen_rit"
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
@@ -79,14 +81,14 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "resection", Kind: models.String, Default: NoResection, Choices: res, Doc: "virtual resection, by name from [inputs.resections]: the regions lose every connection and take x0_healthy; \"none\": no resection"},
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
-			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (TVB tutorial 3: -2.4)"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP) or the generic 2-D oscillator (no seizures; x0 unused)"},
+			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin or Jansen–Rit (the last three not epileptic: x0 unused, the seizure outputs are meaningless)"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
 			{Name: "iext2", Kind: models.Float, Default: 0.45, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 2 (6-D)"},
-			{Name: "ks", Kind: models.Float, Default: -0.2, Min: b(-100), Max: b(100), Doc: "Epileptor permittivity coupling Ks: z' gets r·Ks·c1 (TVB tutorial 3: -0.2)"},
-			{Name: "kf", Kind: models.Float, Default: 0.1, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kf of x2 (6-D; TVB tutorial 3: 0.1)"},
+			{Name: "ks", Kind: models.Float, Default: -0.2, Min: b(-100), Max: b(100), Doc: "Epileptor permittivity coupling Ks: z' gets r·Ks·c1 (default from TVB tutorial 3: -0.2; TVB's class default is 0: [inputs] preset = \"tvb\")"},
+			{Name: "kf", Kind: models.Float, Default: 0.1, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kf of x2 (6-D; default from TVB tutorial 3: 0.1; TVB's class default is 0: [inputs] preset = \"tvb\")"},
 			{Name: "kvf", Kind: models.Float, Default: 0.0, Min: b(-100), Max: b(100), Doc: "Epileptor coupling Kvf of x1"},
 			{Name: "coupling", Kind: models.String, Default: Difference, Choices: []string{Difference, Linear}, Doc: "coupling function: difference a·Σw(x_j(t−τ)−x_i) or linear a·Σw·x_j(t−τ)+b"},
 			{Name: "coupling_a", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "global coupling scaling a (K)"},
@@ -113,7 +115,24 @@ func descriptor(s *setup) models.Descriptor {
 		},
 	}
 	if s != nil {
+		for k := range d.Params {
+			if v, ok := presets[s.in.Preset][d.Params[k].Name]; ok {
+				d.Params[k].Default = v
+			}
+		}
 		regionalDescriptor(&d, s)
+		if len(s.stimuli) > 0 {
+			choices := []string{AllStimuli}
+			for _, st := range s.in.Stimuli {
+				choices = append(choices, st.Name)
+			}
+			d.Params = append(d.Params,
+				models.Param{Name: "stimulus", Kind: models.String, Default: AllStimuli, Choices: choices, Doc: "which stimulus of [[inputs.stimuli]] is applied, by name; \"all\": every one"},
+				models.Param{Name: "stim_scale", Kind: models.Float, Default: 1.0, Min: b(-1000), Max: b(1000), Doc: "factor on the amplitude of the stimuli applied"})
+		}
+		if s.in.BOLD != nil {
+			d.Outputs = append(d.Outputs, models.Output{Name: "fc_sc_corr", Doc: "correlation of the BOLD functional connectivity (after the transient) with the symmetrised structural weights over region pairs; NaN with fewer than 3 BOLD samples"})
+		}
 		for _, i := range s.watch {
 			l := s.conn.Labels[i]
 			d.Outputs = append(d.Outputs, models.Output{Name: outputName(l), Doc: "1 if region " + l + " seized, else 0"})
@@ -159,6 +178,13 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 			x0[i], role[i] = p.Float("x0_pz"), "pz"
 		}
 	}
+	if col := s.regions["x0"]; col != nil {
+		for i, v := range col {
+			if !math.IsNaN(v) {
+				x0[i] = v
+			}
+		}
+	}
 	for _, i := range s.regional {
 		x0[i] = p.Float(X0Param(conn.Labels[i]))
 	}
@@ -178,18 +204,47 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	conn.RemoveSelfConnections()
 	conn.Normalise(p.String("normalise"))
 
+	// Per-region parameters other than x0, filled with the scenario's
+	// value where the table leaves a cell empty.
+	var regional map[string][]float64
+	for _, name := range s.regions.names() {
+		if name == "x0" {
+			continue
+		}
+		if regional == nil {
+			regional = map[string][]float64{}
+		}
+		regional[name] = s.regions.fill(name, p.Float(name))
+	}
 	var mass NeuralMass
 	switch p.String("mass") {
 	case MassEpileptor:
 		e := NewEpileptor(n)
 		e.R, e.Tt, e.Iext, e.Iext2, e.Ks, e.Kf, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("iext2"), p.Float("ks"), p.Float("kf"), p.Float("kvf"), x0
+		e.Regional = regional
 		mass = e
 	case MassEpileptor2D:
+		for _, name := range []string{"iext2", "kf"} {
+			if regional[name] != nil {
+				return models.Result{}, fmt.Errorf("regions: %s is not a parameter of %s", name, MassEpileptor2D)
+			}
+		}
 		e := NewEpileptor2D(n)
 		e.R, e.Tt, e.Iext, e.Ks, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("ks"), p.Float("kvf"), x0
+		e.Regional = regional
 		mass = e
 	default:
-		mass = NewOscillator2D()
+		if s.regions != nil {
+			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
+		}
+		switch p.String("mass") {
+		case MassMPR:
+			mass = NewMontbrioPazoRoxin()
+		case MassJansenRit:
+			mass = NewJansenRit()
+		default:
+			mass = NewOscillator2D()
+		}
 	}
 	dt := p.Float("dt")
 	if dt > mass.MaxDt() {
@@ -214,34 +269,79 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	steps := int(math.Ceil(p.Float("duration")/dt - 1e-9))
 	istep := max(1, int(math.Round(p.Float("period")/dt)))
 	samples := steps / istep
-	if int64(samples)*int64(n) > 50_000_000 {
-		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e7 values", samples, n))
+	// The recordings stream to disk, so memory does not bound them; this
+	// bounds the disk (2 GB of float32).
+	if int64(samples)*int64(n) > 500_000_000 {
+		return models.Result{}, perr("period", p.Float("period"), fmt.Sprintf("gives %d samples of %d regions; expected at most 5e8 values", samples, n))
+	}
+	var initial []float64
+	if s.initial != nil {
+		initial = make([]float64, nv*n)
+		mass.Rest(initial, n)
+		if err := s.initial.apply(initial, mass.VarNames(), n); err != nil {
+			return models.Result{}, err
+		}
+	}
+	var stimuli []PulseTrain
+	for k, st := range s.stimuli {
+		if which := p.String("stimulus"); which == AllStimuli || which == s.in.Stimuli[k].Name {
+			st.Amplitude *= p.Float("stim_scale")
+			stimuli = append(stimuli, st)
+		}
 	}
 	net := NewNetwork(NetworkConfig{
-		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt,
+		Mass: mass, Weights: conn.Weights, Delays: delays, Dt: dt, Initial: initial, Stimuli: stimuli,
 		Coupling:   Coupling{Kind: p.String("coupling"), A: p.Float("coupling_a"), B: p.Float("coupling_b")},
 		Integrator: p.String("integrator"), Nsig: nsig, Seed: spec.Seed ^ seedStream,
 	})
-	sig := &TemporalAverage{Observe: mass.Signal, Period: istep}
-	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep}
-	sig.Reserve(samples, n)
-	ict.Reserve(samples, n)
-	chunk := max(steps/20, 1)
-	for done := 0; done < steps; done += chunk {
-		k := min(chunk, steps-done)
-		if err := Simulate(ctx, net, k, conn.Labels, sig, ict); err != nil {
-			return models.Result{}, err
-		}
-		models.Report(obs, float64(done+k)/float64(steps), "simulating")
-	}
-	tEnd := float64(steps) * dt
-
 	det := Detector{On: p.Float("onset_threshold"), Off: p.Float("offset_threshold"),
 		Window: max(1, int(math.Round(p.Float("smoothing")/(float64(istep)*dt))))}
 	if det.Off >= det.On {
 		return models.Result{}, perr("offset_threshold", det.Off, fmt.Sprintf("expected below onset_threshold (%g) for hysteresis", det.On))
 	}
-	sz := det.Detect(ict.Times, ict.Values, n)
+	online := det.Online(n)
+	st, err := s.openStreams(spec.Dir, p, conn, mass, samples, steps)
+	if err != nil {
+		return models.Result{}, err
+	}
+	var bold *boldMonitor
+	if s.in.BOLD != nil {
+		if bold, err = newBOLDMonitor(s.in.BOLD, n, float64(istep)*dt); err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		st.bold = bold
+	}
+	for k, sn := range s.sensors {
+		ss, err := newSensorStream(sn, k, spec.Dir, samples, spec.Seed, float64(istep)*dt, p.Float("smoothing"))
+		if err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		st.sensors = append(st.sensors, ss)
+	}
+	sig := &TemporalAverage{Observe: mass.Signal, Period: istep, Sink: st.sink}
+	ict := &TemporalAverage{Observe: mass.Ictal, Period: istep, Sink: online.Add}
+	monitors := []Monitor{sig, ict}
+	if st.rec != nil {
+		vars, _ := s.in.Record.check(mass.VarNames())
+		monitors = append(monitors, &sampler{every: s.in.Record.Every, vars: vars, signal: mass.Signal, row: make([]float64, len(vars)*n), out: st.rec})
+	}
+	chunk := max(steps/20, 1)
+	for done := 0; done < steps; done += chunk {
+		k := min(chunk, steps-done)
+		if err := Simulate(ctx, net, k, conn.Labels, monitors...); err != nil {
+			st.abort()
+			return models.Result{}, err
+		}
+		models.Report(obs, float64(done+k)/float64(steps), "simulating")
+	}
+	tEnd := float64(steps) * dt
+	if err := st.finish(); err != nil {
+		return models.Result{}, err
+	}
+
+	sz := online.Seizures()
 	prop := Propagate(sz, tEnd)
 
 	sc := map[string]float64{"n_seizing": float64(len(prop.Order)), "first_onset_ms": -1, "recruitment_span_ms": 0}
@@ -271,44 +371,84 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		}
 		sc[outputName(conn.Labels[i])] = v
 	}
+	var fc []float64
+	if bold != nil {
+		fc, _ = bold.FC()
+		sc["fc_sc_corr"] = fcSC(fc, conn.Weights, n)
+	}
 	res := models.Result{Scalars: sc}
 	if spec.Dir == "" {
 		return res, nil
 	}
-	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
-		return models.Result{}, err
+	if bold != nil {
+		if err := bold.write(spec.Dir, conn.Labels, fc); err != nil {
+			return models.Result{}, err
+		}
+		res.Artifacts = append(res.Artifacts, "bold.npy", "fc.csv")
 	}
 	if err := writeOnsets(filepath.Join(spec.Dir, "onsets.csv"), conn.Labels, role, x0, prop); err != nil {
 		return models.Result{}, err
 	}
-	res.Artifacts = append(res.Artifacts, "onsets.csv")
+	if err := writeState(filepath.Join(spec.Dir, stateFile), net.State(), mass.VarNames(), conn.Labels); err != nil {
+		return models.Result{}, err
+	}
+	res.Artifacts = append([]string{"onsets.csv"}, st.artifacts...)
+	res.Artifacts = append(res.Artifacts, stateFile)
+	return res, nil
+}
+
+// openStreams creates the run's folder and the files its recorders stream
+// to; with no folder it returns streams that discard the samples.
+func (s *setup) openStreams(dir string, p models.Params, conn *Connectivity, mass NeuralMass, samples, steps int) (*streams, error) {
+	st := &streams{dir: dir}
+	if dir == "" {
+		return st, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	n := conn.N()
+	var err error
 	if p.Bool("save_timeseries") {
-		if err := WriteNPY(filepath.Join(spec.Dir, "timeseries.npy"), sig.Values, len(sig.Times), n); err != nil {
-			return models.Result{}, err
-		}
-		if err := writePreview(filepath.Join(spec.Dir, "timeseries_preview.csv"), sig.Times, sig.Values, conn.Labels, 1000); err != nil {
-			return models.Result{}, err
-		}
-		res.Artifacts = append(res.Artifacts, "timeseries.npy", "timeseries_preview.csv")
 		if s.contacts != nil || s.gain != nil {
-			gain := s.gain
-			if gain == nil {
-				if gain, err = SEEGGain(p.String("seeg_gain"), s.contacts, conn.Centres, conn.Orientations); err != nil {
-					return models.Result{}, perr("seeg_gain", p.String("seeg_gain"), err.Error())
+			st.gain = s.gain
+			if st.gain == nil {
+				if st.gain, err = SEEGGain(p.String("seeg_gain"), s.contacts, conn.Centres, conn.Orientations); err != nil {
+					return nil, &models.ParamError{Model: Name, Param: "seeg_gain", Value: p.String("seeg_gain"), Msg: err.Error()}
 				}
 			}
-			nk := len(s.contactL)
-			seeg := Project(gain, nk, sig.Values, n)
-			if err := WriteNPY(filepath.Join(spec.Dir, "seeg.npy"), seeg, len(sig.Times), nk); err != nil {
-				return models.Result{}, err
+			st.nk = len(s.contactL)
+			st.seegRow = make([]float64, st.nk)
+		}
+		if st.sig, err = CreateNPY(filepath.Join(dir, "timeseries.npy"), samples, n); err != nil {
+			return nil, err
+		}
+		st.sigPrev = newPreview(samples, conn.Labels)
+		if st.gain != nil {
+			if st.seeg, err = CreateNPY(filepath.Join(dir, "seeg.npy"), samples, st.nk); err != nil {
+				st.abort()
+				return nil, err
 			}
-			if err := writePreview(filepath.Join(spec.Dir, "seeg_preview.csv"), sig.Times, seeg, s.contactL, 1000); err != nil {
-				return models.Result{}, err
-			}
-			res.Artifacts = append(res.Artifacts, "seeg.npy", "seeg_preview.csv")
+			st.seegPrev = newPreview(samples, s.contactL)
 		}
 	}
-	return res, nil
+	if s.in.Record != nil {
+		vars, err := s.in.Record.check(mass.VarNames())
+		if err != nil {
+			st.abort()
+			return nil, err
+		}
+		rows := steps / s.in.Record.Every
+		if int64(rows)*int64(len(vars))*int64(n) > 500_000_000 {
+			st.abort()
+			return nil, fmt.Errorf("record: %d samples × %d variables × %d regions; expected at most 5e8 values (2 GB): raise every or record fewer variables", rows, len(vars), n)
+		}
+		if st.rec, err = CreateNPY(filepath.Join(dir, "record.npy"), rows, len(vars), n); err != nil {
+			st.abort()
+			return nil, err
+		}
+	}
+	return st, nil
 }
 
 // writeOnsets writes the onset table: one row per region, in recruitment
@@ -335,27 +475,6 @@ func writeOnsets(path string, labels, role []string, x0 []float64, p Propagation
 		if p.Count[i] == 0 {
 			row("", i, 0)
 		}
-	}
-	return os.WriteFile(path, []byte(sb.String()), 0o644)
-}
-
-// writePreview writes at most maxRows evenly spaced samples as CSV.
-func writePreview(path string, times, values []float64, labels []string, maxRows int) error {
-	n := len(labels)
-	var sb strings.Builder
-	sb.WriteString("t_ms")
-	for _, l := range labels {
-		sb.WriteString("," + l)
-	}
-	sb.WriteByte('\n')
-	stride := max(1, (len(times)+maxRows-1)/maxRows)
-	for s := 0; s < len(times); s += stride {
-		sb.WriteString(models.FormatFloat(times[s]))
-		for i := 0; i < n; i++ {
-			sb.WriteByte(',')
-			sb.WriteString(strconv.FormatFloat(values[s*n+i], 'g', 6, 64))
-		}
-		sb.WriteByte('\n')
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }

@@ -113,7 +113,7 @@ func TestArtifacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"onsets.csv", "timeseries.npy", "timeseries_preview.csv", "seeg.npy", "seeg_preview.csv"}
+	want := []string{"onsets.csv", "timeseries.npy", "timeseries_preview.csv", "seeg.npy", "seeg_preview.csv", "final_state.csv"}
 	if strings.Join(res.Artifacts, " ") != strings.Join(want, " ") {
 		t.Errorf("artifacts %v, want %v", res.Artifacts, want)
 	}
@@ -169,6 +169,12 @@ func TestBadInputs(t *testing.T) {
 		{`{"connectivity": "models/brain/testdata/seeg_588.txt"}`, "not a TVB connectivity zip archive"},
 		{`{"connectivity": "models/brain/testdata/paupau.zip", "resections": {"x": ["rHC"]}}`, `resections.x: no region "rHC"`},
 		{`{"connectivity": "models/brain/testdata/paupau.zip", "ez": ["lA1"]}`, `unknown field "ez"`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "stimuli": [{"name": "s", "contacts": ["A1"], "onset": 0, "frequency": 50, "width": 1, "amplitude": 1, "duration": 10}]}`, `stimuli.s.contacts: no contact positions`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "stimuli": [{"name": "s", "regions": ["lA1"], "onset": 0, "frequency": 50, "width": 30, "amplitude": 1, "duration": 10}]}`, `stimuli.s.width: 30, expected a pulse width > 0 ms and at most the period 20 ms`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "regions": {"lA1": {"x9": 1}}}`, `regions.lA1.x9: not a per-region parameter`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "regions": {"7": {"x0": 1}}}`, `regions.7: region index 7 out of range 0…3`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "initial": "models/brain/testdata/seeg_588.txt"}`, `seeg_588.txt: line 1: expected the header`},
+		{`{"connectivity": "models/brain/testdata/paupau.zip", "record": {"variables": ["x1"], "every": 0}}`, `record.every: 0`},
 	} {
 		_, err := brain.Model{}.DescribeInputs(json.RawMessage(tc.inputs))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -37,12 +37,18 @@ func (r *Raw) Record(net *Network) {
 // TemporalAverage records the mean of an observable over each period of
 // Period steps (TVB's TemporalAverage monitor), timestamped at the middle
 // of its window, (step − Period/2)·dt. Values are sample-major.
+//
+// With Sink set, each sample goes to Sink (values valid during the call
+// only) instead of Times and Values, so memory does not grow with the
+// simulated time.
 type TemporalAverage struct {
 	Observe Observable
 	Period  int // steps per sample, ≥ 1
 	Times   []float64
 	Values  []float64
+	Sink    func(t float64, values []float64)
 	sum     []float64
+	out     []float64
 	buf     []float64
 	count   int
 }
@@ -64,11 +70,23 @@ func (m *TemporalAverage) Record(net *Network) {
 	m.count++
 	if m.count == m.Period {
 		inv := 1 / float64(m.Period)
-		for i := range m.sum {
-			m.Values = append(m.Values, m.sum[i]*inv)
-			m.sum[i] = 0
+		t := (float64(net.step) - float64(m.Period)/2) * net.Dt
+		if m.Sink != nil {
+			if m.out == nil {
+				m.out = make([]float64, n)
+			}
+			for i := range m.sum {
+				m.out[i] = m.sum[i] * inv
+				m.sum[i] = 0
+			}
+			m.Sink(t, m.out)
+		} else {
+			for i := range m.sum {
+				m.Values = append(m.Values, m.sum[i]*inv)
+				m.sum[i] = 0
+			}
+			m.Times = append(m.Times, t)
 		}
-		m.Times = append(m.Times, (float64(net.step)-float64(m.Period)/2)*net.Dt)
 		m.count = 0
 	}
 }

@@ -78,12 +78,52 @@ type Network struct {
 	hlen []int32 // H_j·ncv
 	wr   []int32 // write offset of source j's ring
 	step int
+	// Block coupling. When every coupled edge has a delay of at least
+	// blk − 1 steps, the coupling of the next blk steps depends only on
+	// states already in the history, so it is summed for blk steps at once
+	// (fillBlock): each edge then reads blk·ncv consecutive history values
+	// in one pass instead of one pair per step, and its read offset moves
+	// once per block. The sums are the same, edge by edge in row order, so
+	// the result is bit-identical to the per-step sum (coupling). gblk holds
+	// g[t][k·N + i] for the block's steps; bpos is the next step's place.
+	blk    int
+	bpos   int
+	mirror int32 // (blk − 1)·ncv: the mirrored values after each ring
+	gblk   []float64
+	acc    []float64 // one row's sums for a block: acc[t·ncv + k]
 
 	x, xt, m, f2, c, eta []float64
 	noiseSD              []float64 // √(2·D_v·dt) per variable
 	noisy                []int     // the variables with D_v > 0, ascending
 	stochastic, heun     bool
 	rng                  *normalSource
+	stimuli              []PulseTrain
+	stimVar              int
+	// pre, when the mass is a CouplingSource, computes the coupled values
+	// (into cv) from the state; otherwise they are the state's coupled
+	// variables.
+	pre CouplingSource
+	cv  []float64
+}
+
+// CouplingSource is a NeuralMass whose regions send a function of their
+// state rather than state variables (TVB's coupling pre-function of the
+// source alone, e.g. Jansen–Rit's firing rate S(y1 − y2)): CouplingValues
+// sets dst[k·n + i], k < len(CouplingVars()), for each region i. The
+// network stores these in its history, and difference coupling subtracts
+// the receiving region's own current value.
+type CouplingSource interface {
+	CouplingValues(dst, x []float64, n int)
+}
+
+// coupled returns the current coupled values of coupling k, one per region.
+func (net *Network) coupled(k int) []float64 {
+	n := net.N
+	if net.pre != nil {
+		return net.cv[k*n : (k+1)*n]
+	}
+	v := net.cvars[k]
+	return net.x[v*n : (v+1)*n]
 }
 
 // NetworkConfig configures NewNetwork.
@@ -97,6 +137,9 @@ type NetworkConfig struct {
 	Nsig       []float64 // diffusion coefficient per variable (stochastic integrators)
 	Seed       uint64    // seed of the noise stream
 	Initial    []float64 // initial state, variable-major; nil: Mass.Rest
+	// Stimuli are added to the drift of the mass's stimulated variable
+	// (see Stimulus); nil: none.
+	Stimuli []PulseTrain
 }
 
 // noiseStream tags the network's noise stream (ASCII "brain-ns").
@@ -127,12 +170,17 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			}
 		}
 	}
+	net.blk = blockSize(cfg.Weights, cfg.Delays, n)
+	// With blocks, each ring is followed by a copy of its first blk − 1
+	// slots (writeRow writes those slots twice), so that the blk slots an
+	// edge reads for a block are consecutive even when they wrap.
+	net.mirror = int32((net.blk - 1) * ncv)
 	net.base, net.hlen, net.wr = make([]int32, n), make([]int32, n), make([]int32, n)
 	total := 0
 	for j := range ringLen {
 		ringLen[j]++
 		net.base[j], net.hlen[j] = int32(total), int32(ringLen[j]*ncv)
-		total += ringLen[j] * ncv
+		total += ringLen[j]*ncv + int(net.mirror)
 		if total > math.MaxInt32 {
 			panic("brain: history too long")
 		}
@@ -157,7 +205,24 @@ func NewNetwork(cfg NetworkConfig) *Network {
 		}
 		net.rowStart[i+1] = int32(len(net.w))
 	}
+	net.stimuli = cfg.Stimuli
+	if pre, ok := cfg.Mass.(CouplingSource); ok {
+		net.pre, net.cv = pre, make([]float64, ncv*n)
+	}
+	if sv, ok := cfg.Mass.(interface{ StimulusVar() int }); ok {
+		net.stimVar = sv.StimulusVar()
+	}
+	for _, st := range cfg.Stimuli {
+		if len(st.Weights) != n {
+			panic("brain: a stimulus needs one weight per region")
+		}
+	}
 	net.hist = make([]float64, total)
+	if net.blk > 1 {
+		net.gblk = make([]float64, net.blk*ncv*n)
+		net.acc = make([]float64, net.blk*ncv)
+		net.bpos = net.blk
+	}
 	net.x = make([]float64, nv*n)
 	net.xt = make([]float64, nv*n)
 	net.m = make([]float64, nv*n)
@@ -203,6 +268,33 @@ func NewNetwork(cfg NetworkConfig) *Network {
 	return net
 }
 
+// maxBlock bounds the steps summed at once: 64 steps of two coupled
+// variables keep a row's sums in 1 kB.
+const maxBlock = 64
+
+// minBlock is the smallest block worth the block path; shorter minimum
+// delays use the per-step sum.
+const minBlock = 4
+
+// blockSize returns the number of steps whose coupling can be summed at
+// once, min(shortest delay of a coupled edge + 1, maxBlock), or 1 when that
+// is below minBlock (no delays, or a short one).
+func blockSize(w []float64, delays []int, n int) int {
+	if delays == nil {
+		return 1
+	}
+	b := maxBlock
+	for k, wk := range w {
+		if wk != 0 {
+			b = min(b, delays[k]+1)
+		}
+	}
+	if b < minBlock {
+		return 1
+	}
+	return b
+}
+
 // Horizon returns the length of the history in steps (largest delay + 1).
 func (net *Network) Horizon() int { return net.horizon }
 
@@ -214,15 +306,41 @@ func (net *Network) State() []float64 { return net.x }
 func (net *Network) Steps() int { return net.step }
 
 // writeRow stores the coupled variables of the current state in the write
-// slot of each source's ring and advances the slot.
+// slot of each source's ring (and in its mirror, for the first blk − 1
+// slots) and advances the slot.
 func (net *Network) writeRow() {
 	n, ncv := net.N, net.ncv
 	hist := net.hist
 	base, hlen, wr := net.base[:n], net.hlen[:n], net.wr[:n]
-	for k, v := range net.cvars {
-		xv := net.x[v*n : (v+1)*n]
+	mir := net.mirror
+	if net.pre != nil {
+		net.pre.CouplingValues(net.cv, net.x, n)
+	}
+	if ncv == 2 {
+		x0, x1 := net.coupled(0)[:n], net.coupled(1)[:n]
+		for i, t := range wr {
+			o := base[i] + t
+			hist[o], hist[o+1] = x0[i], x1[i]
+			if t < mir {
+				o += hlen[i]
+				hist[o], hist[o+1] = x0[i], x1[i]
+			}
+			t += 2
+			if t == hlen[i] {
+				t = 0
+			}
+			wr[i] = t
+		}
+		return
+	}
+	for k := range net.cvars {
+		xv := net.coupled(k)
 		for i, val := range xv {
-			hist[base[i]+wr[i]+int32(k)] = val
+			o := base[i] + wr[i] + int32(k)
+			hist[o] = val
+			if wr[i] < mir {
+				hist[o+hlen[i]] = val
+			}
 		}
 	}
 	for i, t := range wr {
@@ -264,13 +382,13 @@ func (net *Network) coupling() {
 				rds[e] = advance(r, 1, rls[e])
 			}
 			if diff {
-				net.c[i] = a * (g - net.x[net.cvars[0]*n+i]*net.rowSum[i])
+				net.c[i] = a * (g - net.coupled(0)[i]*net.rowSum[i])
 			} else {
 				net.c[i] = a*g + b
 			}
 		}
 	case 2:
-		v0, v1 := net.cvars[0]*n, net.cvars[1]*n
+		x0, x1 := net.coupled(0), net.coupled(1)
 		c0, c1 := net.c[:n], net.c[n:2*n]
 		for i := 0; i < n; i++ {
 			var g0, g1 float64
@@ -287,8 +405,8 @@ func (net *Network) coupling() {
 			}
 			if diff {
 				s := net.rowSum[i]
-				c0[i] = a * (g0 - net.x[v0+i]*s)
-				c1[i] = a * (g1 - net.x[v1+i]*s)
+				c0[i] = a * (g0 - x0[i]*s)
+				c1[i] = a * (g1 - x1[i]*s)
 			} else {
 				c0[i] = a*g0 + b
 				c1[i] = a*g1 + b
@@ -296,14 +414,14 @@ func (net *Network) coupling() {
 		}
 	default:
 		for k := 0; k < ncv; k++ {
-			vk := net.cvars[k] * n
+			xk := net.coupled(k)
 			for i := 0; i < n; i++ {
 				var g float64
 				for e := net.rowStart[i]; e < net.rowStart[i+1]; e++ {
 					g += net.w[e] * hist[net.src[e]+net.rd[e]+int32(k)]
 				}
 				if diff {
-					net.c[k*n+i] = a * (g - net.x[vk+i]*net.rowSum[i])
+					net.c[k*n+i] = a * (g - xk[i]*net.rowSum[i])
 				} else {
 					net.c[k*n+i] = a*g + b
 				}
@@ -315,16 +433,120 @@ func (net *Network) coupling() {
 	}
 }
 
+// fillBlock sums, for every region i and each of the next blk steps t,
+// g[t][k·N + i] = Σ_e w_e·hist_e(s − 1 − d_e + t) over i's edges e in row
+// order, and advances the edges' read offsets by blk steps. Each edge's
+// blk·ncv values are consecutive in its source's ring and mirror, so the
+// inner loop is acc += w·h over a slice, two edges at a time (acc +=
+// w₁·h₁ then += w₂·h₂, the same two roundings per edge as one at a time).
+func (net *Network) fillBlock() {
+	n, ncv, blk := net.N, net.ncv, net.blk
+	span := int32(blk * ncv)
+	hist, acc, g := net.hist, net.acc, net.gblk
+	for i := 0; i < n; i++ {
+		clear(acc)
+		lo, hi := net.rowStart[i], net.rowStart[i+1]
+		ws, srcs, rds, rls := net.w[lo:hi], net.src[lo:hi], net.rd[lo:hi], net.rlen[lo:hi]
+		ws, rds, rls = ws[:len(srcs)], rds[:len(srcs)], rls[:len(srcs)]
+		e := 0
+		for ; e+2 <= len(srcs); e += 2 {
+			s1, r1, s2, r2 := srcs[e], rds[e], srcs[e+1], rds[e+1]
+			axpy2(acc, ws[e], hist[s1+r1:s1+r1+span], ws[e+1], hist[s2+r2:s2+r2+span])
+			rds[e] = wrap(r1+span, rls[e])
+			rds[e+1] = wrap(r2+span, rls[e+1])
+		}
+		if e < len(srcs) {
+			s1, r1 := srcs[e], rds[e]
+			axpy(acc, ws[e], hist[s1+r1:s1+r1+span])
+			rds[e] = wrap(r1+span, rls[e])
+		}
+		for t := 0; t < blk; t++ {
+			for k := 0; k < ncv; k++ {
+				g[(t*ncv+k)*n+i] = acc[t*ncv+k]
+			}
+		}
+	}
+}
+
+// wrap returns r mod hn for 0 ≤ r < 2·hn.
+func wrap(r, hn int32) int32 {
+	if r >= hn {
+		r -= hn
+	}
+	return r
+}
+
+// axpy2Generic sets y[q] = (y[q] + w1·x1[q]) + w2·x2[q] for q < len(x1):
+// the portable form of axpy2.
+func axpy2Generic(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64) {
+	y, x2 = y[:len(x1)], x2[:len(x1)]
+	for q, v := range x1 {
+		y[q] = (y[q] + w1*v) + w2*x2[q]
+	}
+}
+
+// axpyGeneric sets y[q] += w·x[q] for q < len(x), four at a time: the
+// portable form of axpy (the amd64 build uses SSE2, bit-identical).
+func axpyGeneric(y []float64, w float64, x []float64) {
+	y = y[:len(x)]
+	q := 0
+	for ; q+4 <= len(x); q += 4 {
+		x4, y4 := x[q:q+4:q+4], y[q:q+4:q+4]
+		y4[0] += w * x4[0]
+		y4[1] += w * x4[1]
+		y4[2] += w * x4[2]
+		y4[3] += w * x4[3]
+	}
+	for ; q < len(x); q++ {
+		y[q] += w * x[q]
+	}
+}
+
+// blockCoupling sets net.c for the step from the block sums, summing the
+// next block first when the current one is used up.
+func (net *Network) blockCoupling() {
+	if net.bpos == net.blk {
+		net.fillBlock()
+		net.bpos = 0
+	}
+	n, ncv := net.N, net.ncv
+	g := net.gblk[net.bpos*ncv*n : (net.bpos+1)*ncv*n]
+	net.bpos++
+	a, b := net.Coupling.A, net.Coupling.B
+	if net.Coupling.Kind == Difference {
+		for k := range net.cvars {
+			gk, ck, xv, rs := g[k*n:(k+1)*n], net.c[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n]
+			gk, xv, rs = gk[:len(ck)], xv[:len(ck)], rs[:len(ck)]
+			for i := range ck {
+				ck[i] = a * (gk[i] - xv[i]*rs[i])
+			}
+		}
+		return
+	}
+	c := net.c[:len(g)]
+	for q, gq := range g {
+		c[q] = a*gq + b
+	}
+}
+
 // Step advances the network by one dt.
 //
 // Noise is drawn for the variables with D_v > 0 only, variable by variable
 // in ascending order and region by region, and added to those variables
 // only; the others take the deterministic update.
 func (net *Network) Step() {
-	net.coupling()
+	if net.blk > 1 {
+		net.blockCoupling()
+	} else {
+		net.coupling()
+	}
 	n, dt := net.N, net.Dt
 	x, m := net.x, net.m
 	net.Mass.Drift(m, x, net.c, n)
+	t := float64(net.step) * dt
+	if net.stimuli != nil {
+		net.stimulate(m, t)
+	}
 	if net.stochastic {
 		for _, v := range net.noisy {
 			net.rng.Fill(net.eta[v*n:(v+1)*n], net.noiseSD[v])
@@ -332,10 +554,7 @@ func (net *Network) Step() {
 	}
 	if net.heun {
 		xt := net.xt[:len(x)]
-		m := m[:len(x)]
-		for k := range xt {
-			xt[k] = x[k] + dt*m[k]
-		}
+		eulerPredict(xt, x, m, dt)
 		if net.stochastic {
 			for _, v := range net.noisy {
 				xv, eta := xt[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
@@ -346,6 +565,9 @@ func (net *Network) Step() {
 			}
 		}
 		net.Mass.Drift(net.f2, xt, net.c, n)
+		if net.stimuli != nil {
+			net.stimulate(net.f2, t)
+		}
 		f2 := net.f2[:len(x)]
 		h := dt / 2
 		if net.stochastic {
@@ -396,11 +618,21 @@ func eulerStep(x, m []float64, dt float64) {
 	}
 }
 
-// heunCorrect sets x += h·(m + f2).
-func heunCorrect(x, m, f2 []float64, h float64) {
+// heunCorrectGeneric sets x += h·(m + f2): the portable form of
+// heunCorrect (amd64: SSE2, bit-identical).
+func heunCorrectGeneric(x, m, f2 []float64, h float64) {
 	m, f2 = m[:len(x)], f2[:len(x)]
 	for k := range x {
 		x[k] += h * (m[k] + f2[k])
+	}
+}
+
+// eulerPredictGeneric sets xt = x + dt·m: the portable form of
+// eulerPredict.
+func eulerPredictGeneric(xt, x, m []float64, dt float64) {
+	x, m = x[:len(xt)], m[:len(xt)]
+	for k := range xt {
+		xt[k] = x[k] + dt*m[k]
 	}
 }
 

@@ -188,3 +188,190 @@ func TestRingsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockCouplingBitIdentical: summing the coupling for a block of steps
+// at once (every delay ≥ 33 steps on TVB's 76 regions at 3 mm/ms and
+// dt 0.05 ms) gives the same trajectory, bit for bit, as summing it step by
+// step, for both integrators and both coupling kinds, over 3,000 steps (the
+// rings wrap about three times).
+func TestBlockCouplingBitIdentical(t *testing.T) {
+	conn, err := LoadConnectivity("testdata/connectivity_76.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.RemoveSelfConnections()
+	delays := conn.DelaySteps(3, 0.05)
+	for _, kind := range []string{Difference, Linear} {
+		for _, integ := range []string{HeunStochastic, Euler} {
+			run := func(block bool) []float64 {
+				e := NewEpileptor(conn.N())
+				e.Ks, e.Kf = -0.2, 0.1
+				e.X0[9], e.X0[24] = -1.4, -1.5
+				net := NewNetwork(NetworkConfig{Mass: e, Weights: conn.Weights, Delays: delays, Dt: 0.05, Integrator: integ,
+					Coupling: Coupling{Kind: kind, A: 1, B: 0.01}, Nsig: []float64{0, 0, 0, 3e-4, 3e-4, 0}, Seed: 3})
+				if block && net.blk < minBlock || !block && net.blk == 1 {
+					t.Fatalf("block size %d: the test needs the block path", net.blk)
+				}
+				if !block {
+					net.blk = 1
+				}
+				for s := 0; s < 3000; s++ {
+					net.Step()
+				}
+				return append([]float64(nil), net.State()...)
+			}
+			a, b := run(true), run(false)
+			for k := range a {
+				if math.Float64bits(a[k]) != math.Float64bits(b[k]) {
+					t.Fatalf("%s %s: state[%d] block %v, per step %v", kind, integ, k, a[k], b[k])
+				}
+			}
+		}
+	}
+}
+
+// TestBlockRingsMatchReference: as TestRingsMatchReference, with every
+// delay between 5 and 16 steps so that the block path (blocks of 6 steps,
+// reads that wrap the rings) is the one taken.
+func TestBlockRingsMatchReference(t *testing.T) {
+	const n, steps = 7, 80
+	rng := rand.New(rand.NewPCG(7, 8))
+	w, d := make([]float64, n*n), make([]int, n*n)
+	for k := range w {
+		d[k] = 2 // an uncoupled pair: its delay must not matter
+		if rng.Float64() < 0.6 && k/n != k%n {
+			w[k] = rng.Float64()
+			d[k] = 5 + rng.IntN(12)
+		}
+	}
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = rng.Float64() - 0.5
+	}
+	for nv := 1; nv <= 3; nv++ {
+		mass := ramp{nv: nv, u: u}
+		net := NewNetwork(NetworkConfig{Mass: mass, Weights: w, Delays: d, Dt: 0.1, Integrator: Euler,
+			Coupling: Coupling{Kind: Difference, A: 0.3}})
+		if net.blk != 6 {
+			t.Fatalf("block size %d, want 6 (shortest coupled delay 5 + 1)", net.blk)
+		}
+		past := [][]float64{make([]float64, nv*n)}
+		at := func(s, v, j int) float64 { return past[max(s, 0)][v*n+j] }
+		c, f := make([]float64, nv*n), make([]float64, nv*n)
+		for s := 1; s <= steps; s++ {
+			x := append([]float64(nil), past[s-1]...)
+			for v := 0; v < nv; v++ {
+				for i := 0; i < n; i++ {
+					var g, rs float64
+					for j := 0; j < n; j++ {
+						if w[i*n+j] != 0 {
+							g += w[i*n+j] * at(s-1-d[i*n+j], v, j)
+							rs += w[i*n+j]
+						}
+					}
+					c[v*n+i] = 0.3 * (g - x[v*n+i]*rs)
+				}
+			}
+			mass.Drift(f, x, c, n)
+			for k := range x {
+				x[k] += 0.1 * f[k]
+			}
+			past = append(past, x)
+			net.Step()
+			for k, got := range net.State() {
+				if got != x[k] {
+					t.Fatalf("nv %d step %d: state[%d] = %v, reference %v", nv, s, k, got, x[k])
+				}
+			}
+		}
+	}
+}
+
+// TestAxpyMatchesGeneric: the assembly axpy gives the Go loop's results bit
+// for bit (one rounded product and one rounded sum per element), for every
+// length 0 … 40 (the vector loop, the pairs and the odd tail).
+func TestAxpyMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 40; n++ {
+		x, y := make([]float64, n), make([]float64, n+3)
+		for k := range x {
+			x[k] = rng.NormFloat64() * 1e3
+		}
+		for k := range y {
+			y[k] = rng.NormFloat64()
+		}
+		w := rng.NormFloat64()
+		a, b := append([]float64(nil), y...), append([]float64(nil), y...)
+		axpy(a, w, x)
+		axpyGeneric(b, w, x)
+		for k := range a {
+			if math.Float64bits(a[k]) != math.Float64bits(b[k]) {
+				t.Fatalf("n %d: y[%d] = %v, generic %v", n, k, a[k], b[k])
+			}
+		}
+		// The Heun stages equal their Go loops.
+		if n > 0 {
+			m, f2 := make([]float64, n), make([]float64, n)
+			for k := range m {
+				m[k], f2[k] = rng.NormFloat64(), rng.NormFloat64()
+			}
+			p, q := append([]float64(nil), x...), append([]float64(nil), x...)
+			heunCorrect(p, m, f2, w)
+			heunCorrectGeneric(q, m, f2, w)
+			pt, qt := make([]float64, n), make([]float64, n)
+			eulerPredict(pt, x, m, w)
+			eulerPredictGeneric(qt, x, m, w)
+			for k := range p {
+				if math.Float64bits(p[k]) != math.Float64bits(q[k]) || math.Float64bits(pt[k]) != math.Float64bits(qt[k]) {
+					t.Fatalf("n %d: Heun stages differ at %d", n, k)
+				}
+			}
+		}
+		// Two edges at once equal two axpy calls in order.
+		x2 := make([]float64, n)
+		for k := range x2 {
+			x2[k] = rng.NormFloat64() * 1e-3
+		}
+		w2 := rng.NormFloat64()
+		c, d := append([]float64(nil), y...), append([]float64(nil), y...)
+		axpy2(c, w, x, w2, x2)
+		axpyGeneric(d, w, x)
+		axpyGeneric(d, w2, x2)
+		for k := range c {
+			if math.Float64bits(c[k]) != math.Float64bits(d[k]) {
+				t.Fatalf("axpy2 n %d: y[%d] = %v, two axpy %v", n, k, c[k], d[k])
+			}
+		}
+	}
+}
+
+// TestTemporalAverageSink: a TemporalAverage with a Sink hands over the same
+// samples, bit for bit, as one that keeps them.
+func TestTemporalAverageSink(t *testing.T) {
+	e := NewEpileptor(3)
+	e.X0[0] = -1.6
+	mk := func() *Network {
+		return NewNetwork(NetworkConfig{Mass: e, Weights: []float64{0, 1, 0, 1, 0, 1, 0, 1, 0}, Dt: 0.05, Integrator: HeunStochastic,
+			Coupling: Coupling{Kind: Difference, A: 1}, Nsig: []float64{0, 0, 0, 3e-4, 3e-4, 0}, Seed: 4})
+	}
+	kept := &TemporalAverage{Observe: e.Signal, Period: 7}
+	var times, values []float64
+	sunk := &TemporalAverage{Observe: e.Signal, Period: 7, Sink: func(t float64, v []float64) {
+		times = append(times, t)
+		values = append(values, v...)
+	}}
+	if err := Simulate(context.Background(), mk(), 3000, nil, kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := Simulate(context.Background(), mk(), 3000, nil, sunk); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept.Times) != 3000/7 || len(times) != len(kept.Times) || len(sunk.Values) != 0 {
+		t.Fatalf("kept %d samples, sunk %d (and %d values kept)", len(kept.Times), len(times), len(sunk.Values))
+	}
+	for k := range values {
+		if math.Float64bits(values[k]) != math.Float64bits(kept.Values[k]) {
+			t.Fatalf("value %d: sink %v, kept %v", k, values[k], kept.Values[k])
+		}
+	}
+}

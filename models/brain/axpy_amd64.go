@@ -1,0 +1,49 @@
+package brain
+
+// axpySSE2 and axpy2SSE2 are axpy and axpy2 in SSE2 assembly
+// (axpy_amd64.s).
+//
+//go:noescape
+func axpySSE2(y []float64, w float64, x []float64)
+
+//go:noescape
+func axpy2SSE2(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64)
+
+// axpy sets y[q] += w·x[q] for q < len(x); len(y) ≥ len(x).
+func axpy(y []float64, w float64, x []float64) {
+	if len(y) < len(x) {
+		panic("brain: axpy: y shorter than x")
+	}
+	axpySSE2(y, w, x)
+}
+
+// axpy2 sets y[q] = (y[q] + w1·x1[q]) + w2·x2[q] for q < len(x1); y and x2
+// are at least as long as x1.
+func axpy2(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64) {
+	if len(y) < len(x1) || len(x2) < len(x1) {
+		panic("brain: axpy2: y or x2 shorter than x1")
+	}
+	axpy2SSE2(y, w1, x1, w2, x2)
+}
+
+//go:noescape
+func heunCorrectSSE2(x, m, f2 []float64, h float64)
+
+//go:noescape
+func eulerPredictSSE2(xt, x, m []float64, dt float64)
+
+// heunCorrect sets x += h·(m + f2).
+func heunCorrect(x, m, f2 []float64, h float64) {
+	if len(m) < len(x) || len(f2) < len(x) {
+		panic("brain: heunCorrect: m or f2 shorter than x")
+	}
+	heunCorrectSSE2(x, m, f2, h)
+}
+
+// eulerPredict sets xt = x + dt·m.
+func eulerPredict(xt, x, m []float64, dt float64) {
+	if len(x) < len(xt) || len(m) < len(xt) {
+		panic("brain: eulerPredict: x or m shorter than xt")
+	}
+	eulerPredictSSE2(xt, x, m, dt)
+}

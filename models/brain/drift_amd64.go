@@ -1,0 +1,45 @@
+package brain
+
+import "unsafe"
+
+// epiKernel is the argument block of epiDriftSSE2 (drift_amd64.s): the
+// state, coupling, x0 and output arrays, the number of region pairs, and
+// every parameter and constant twice (one per SSE2 lane). The assembly reads
+// the fields at fixed offsets (pointers 0–112, pairs 120, pairs of float64
+// from 128 on); TestEpileptorDriftSSE2 checks the layout by bit-identity.
+type epiKernel struct {
+	x1, y1, z, x2, y2, g, c1, c2, x0, d1, d2, d3, d4, d5, d6 *float64
+	pairs                                                    int
+	negA, b, slope, iext, kvf, tt, c, d, ttr, ks, aa, iext2  [2]float64
+	bb, kf, tau, k06, k4, k01, k025, km025, k35, k03, km001  [2]float64
+}
+
+//go:noescape
+func epiDriftSSE2(k *epiKernel)
+
+// Offsets the assembly relies on.
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel{}.pairs)-120]
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel{}.negA)-128]
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel{}.km001)-480]
+
+func pair(v float64) [2]float64 { return [2]float64{v, v} }
+
+// driftSIMD evaluates the first 2·⌊n/2⌋ regions with the SSE2 kernel and
+// returns how many it did.
+func (e *Epileptor) driftSIMD(dst, x, c []float64, n int) int {
+	p := n / 2
+	if p == 0 {
+		return 0
+	}
+	k := epiKernel{
+		x1: &x[0], y1: &x[n], z: &x[2*n], x2: &x[3*n], y2: &x[4*n], g: &x[5*n], c1: &c[0], c2: &c[n], x0: &e.X0[0],
+		d1: &dst[0], d2: &dst[n], d3: &dst[2*n], d4: &dst[3*n], d5: &dst[4*n], d6: &dst[5*n],
+		pairs: p,
+		negA:  pair(-e.A), b: pair(e.B), slope: pair(e.Slope), iext: pair(e.Iext), kvf: pair(e.Kvf), tt: pair(e.Tt),
+		c: pair(e.C), d: pair(e.D), ttr: pair(e.Tt * e.R), ks: pair(e.Ks), aa: pair(e.Aa), iext2: pair(e.Iext2),
+		bb: pair(e.Bb), kf: pair(e.Kf), tau: pair(e.Tau), k06: pair(0.6), k4: pair(4), k01: pair(0.1), k025: pair(0.25),
+		km025: pair(-0.25), k35: pair(3.5), k03: pair(0.3), km001: pair(-0.01),
+	}
+	epiDriftSSE2(&k)
+	return 2 * p
+}

@@ -1,0 +1,160 @@
+package brain
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Initial states. Every run with a folder writes final_state.csv, the state
+// at its end:
+//
+//	region,label,x1,y1,z,x2,y2,g
+//	0,rA1,-1.63…,-12.3…,…
+//
+// (one row per region, the mass's variables, shortest exact decimal form).
+// [inputs] initial names such a file — or a previous run's folder, meaning
+// its final_state.csv — to start from instead of the resting state:
+//
+//	initial = "out/vep-resection/runs/r000000"   # continue from where that run ended
+//	initial = "patient/state.csv"                # or any state table (region = label or 0-based index)
+//
+// Regions missing from the file start at rest; the variables must be those
+// of the run's mass. The history before the first step is the initial state,
+// constant in time, so a continued run with delays is not the same as one
+// run twice as long (its coupling sees a constant past, not the old one).
+
+// stateFile is the name of the final-state table in a run's folder.
+const stateFile = "final_state.csv"
+
+// maxStateVars bounds the columns of a state file (the masses have at most
+// 8 variables), so a long header cannot ask for columns × regions numbers.
+const maxStateVars = 64
+
+// stateTable is a parsed state file: per variable name, a value per region
+// (NaN: not given).
+type stateTable struct {
+	path string
+	vars map[string][]float64
+	rows map[int]bool
+}
+
+// readState reads the initial state named by path (a file or a run folder).
+func readState(path string, conn *Connectivity) (*stateTable, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, stateFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FileError{File: path, Msg: errText(err)}
+	}
+	return parseState(path, b, conn)
+}
+
+// parseState parses a state table b, named path in errors.
+func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comment = '#'
+	r.TrimLeadingSpace = true
+	head, err := r.Read()
+	if err != nil || len(head) < 2 || strings.TrimSpace(head[0]) != "region" {
+		return nil, &FileError{File: path, Entry: "line 1", Msg: "expected the header \"region,[label,]<variable>,…\""}
+	}
+	first := 1
+	if strings.TrimSpace(head[1]) == "label" {
+		first = 2
+	}
+	if len(head)-first > maxStateVars {
+		return nil, &FileError{File: path, Entry: "line 1", Msg: fmt.Sprintf("%d variables, expected at most %d", len(head)-first, maxStateVars)}
+	}
+	st := &stateTable{path: path, vars: map[string][]float64{}, rows: map[int]bool{}}
+	for k, h := range head[first:] {
+		h = strings.TrimSpace(h)
+		if h == "" || st.vars[h] != nil {
+			return nil, &FileError{File: path, Entry: fmt.Sprintf("line 1, column %d", first+k+1), Msg: fmt.Sprintf("variable name %q empty or repeated", h)}
+		}
+		st.vars[h] = nanSlice(conn.N())
+	}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
+			}
+			return nil, &FileError{File: path, Msg: err.Error()}
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) != len(head) {
+			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), len(head))}
+		}
+		i, err := regionIndex(strings.TrimSpace(rec[0]), conn)
+		if err != nil {
+			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
+		}
+		if first == 2 && strings.TrimSpace(rec[1]) != conn.Labels[i] {
+			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 2", line), Msg: fmt.Sprintf("label %q, but region %d of the connectome is %q", rec[1], i, conn.Labels[i])}
+		}
+		if st.rows[i] {
+			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s given twice", conn.Labels[i])}
+		}
+		st.rows[i] = true
+		for k, f := range rec[first:] {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				_, col := r.FieldPos(first + k)
+				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
+			}
+			st.vars[strings.TrimSpace(head[first+k])][i] = v
+		}
+	}
+	if len(st.rows) == 0 {
+		return nil, &FileError{File: path, Msg: "no regions"}
+	}
+	return st, nil
+}
+
+// apply overwrites the rest state x (variable-major) with the table's
+// values; the table's variables must be exactly the mass's.
+func (st *stateTable) apply(x []float64, names []string, n int) error {
+	if len(st.vars) != len(names) {
+		return fmt.Errorf("initial: %s has %d variables, the mass has %d (%s)", st.path, len(st.vars), len(names), strings.Join(names, ", "))
+	}
+	for v, nm := range names {
+		col := st.vars[nm]
+		if col == nil {
+			return fmt.Errorf("initial: %s has no column %q (the mass's variables are %s)", st.path, nm, strings.Join(names, ", "))
+		}
+		for i := 0; i < n; i++ {
+			if !math.IsNaN(col[i]) {
+				x[v*n+i] = col[i]
+			}
+		}
+	}
+	return nil
+}
+
+// writeState writes the state x (variable-major) as final_state.csv.
+func writeState(path string, x []float64, names, labels []string) error {
+	n := len(labels)
+	var sb strings.Builder
+	sb.WriteString("region,label," + strings.Join(names, ",") + "\n")
+	for i, l := range labels {
+		sb.WriteString(strconv.Itoa(i) + "," + l)
+		for v := range names {
+			sb.WriteString("," + strconv.FormatFloat(x[v*n+i], 'g', -1, 64))
+		}
+		sb.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}
