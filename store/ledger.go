@@ -227,9 +227,16 @@ func CreateLedger(path string, meta map[string]string, n int, run func(i int) (L
 		removeDB(tmp)
 		return nil, err
 	}
-	// Checkpoint into the main file and drop the WAL before renaming.
-	_, err = l.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	l.Close()
+	// Make the file a WAL database as every ledger is (while nothing else
+	// has it open, with nothing synced: the mode is in its header), then
+	// sync it once before renaming it into place.
+	_, err = l.db.Exec("PRAGMA journal_mode=WAL")
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncFile(tmp)
+	}
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
@@ -241,6 +248,18 @@ func CreateLedger(path string, meta map[string]string, n int, run func(i int) (L
 	return OpenLedger(path)
 }
 
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func removeDB(p string) {
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		os.Remove(p + suffix)
@@ -248,7 +267,7 @@ func removeDB(p string) {
 }
 
 func fill(path string, meta map[string]string, n int, run func(i int) (LedgerRun, error)) (*Ledger, error) {
-	db, err := Open(path, ledgerMigrations)
+	db, err := openScratch(path, ledgerMigrations)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,13 @@ func TestLedgerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
+	// A WAL database (file format versions 2 at bytes 18 and 19 of its
+	// header), though it was built with its journal in memory.
+	if b, err := os.ReadFile(path); err != nil || len(b) < 100 {
+		t.Errorf("reading the ledger: %d bytes, %v", len(b), err)
+	} else if b[18] != 2 || b[19] != 2 {
+		t.Errorf("the ledger is not a WAL database (header bytes 18-19: %v)", b[18:20])
+	}
 	if _, err := CreateLedger(path, nil, len(runs), runAt(runs)); err == nil {
 		t.Fatal("CreateLedger over an existing ledger must fail")
 	}
