@@ -60,7 +60,7 @@ func (c *calibration) execute(ctx context.Context, s study) ([]runOutcome, error
 			return nil, fmt.Errorf("%s run %d: %w", s.label, i, err)
 		}
 		runs[i] = scenarios.Run{Index: i, ID: scenarios.RunID(i, len(s.params)), Point: i, Seed: s.seeds[i], Params: resolved}
-		b, _ := json.Marshal(p) // sorted keys: deterministic
+		b, _ := store.EncodeParams(p) // json.Marshal's bytes, sorted keys: deterministic
 		fmt.Fprintf(h, "%d\x00%s\x00", s.seeds[i], b)
 	}
 	derived := *sc

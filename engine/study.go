@@ -235,12 +235,12 @@ func (s *Study) create(path string) error {
 		if err != nil {
 			return store.LedgerRun{}, err
 		}
-		params, err := json.Marshal(r.Params)
+		params, err := store.EncodeParams(r.Params)
 		if err != nil {
 			return store.LedgerRun{}, err
 		}
 		return store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed,
-			Params: string(params), State: store.Pending}, nil
+			Params: params, State: store.Pending}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating the ledger: %w", err)

@@ -35,6 +35,57 @@ func EncodeOutputs(m map[string]float64) string {
 	return string(b)
 }
 
+// EncodeParams encodes a run's parameters as the ledger keeps them: the
+// bytes json.Marshal gives for the map (keys sorted), written without
+// reflection for the values parameters have (float64, int, int64, bool,
+// string, nil); any other value, or a float json cannot encode, goes
+// through json.Marshal, with its result and its error.
+func EncodeParams(m map[string]any) (string, error) {
+	if m == nil {
+		return "null", nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, 2+len(m)*32)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		switch v := m[k].(type) {
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return encodeParamsJSON(m)
+			}
+			b = appendOutput(b, v)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case string:
+			b = appendKey(b, v) // a string value is escaped as a key is
+		case nil:
+			b = append(b, "null"...)
+		default:
+			return encodeParamsJSON(m)
+		}
+	}
+	b = append(b, '}')
+	return string(b), nil
+}
+
+func encodeParamsJSON(m map[string]any) (string, error) {
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
 // plainKey reports whether encoding/json writes k as it is between quotes:
 // printable ASCII but for the quote, the backslash and the three
 // characters it escapes for HTML.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -122,4 +123,23 @@ func FuzzDecodeOutputs(f *testing.F) {
 			t.Fatalf("EncodeOutputs(%v) = %s, want %s", m, enc, ref)
 		}
 	})
+}
+
+// EncodeParams gives json.Marshal's bytes (and its errors) for the values
+// parameters have and for others.
+func TestEncodeParams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := []map[string]any{{}, nil, {"x": 1.5, "n": int64(3), "i": 7, "b": true, "s": "a<b&\"c\"", "z": nil},
+		{"é": math.Copysign(0, -1), "tiny": 5e-324, "big": 1e21, "f32": float32(0.1)}, {"list": []any{1.0, "x"}},
+		{"nan": math.NaN()}, {"inf": math.Inf(-1)}, {"u": uint8(3)}, {"\xff": "\xfe"}}
+	for range 500 {
+		cases = append(cases, map[string]any{"a": math.Float64frombits(rng.Uint64()), "k": rng.Int64(), "s": fmt.Sprint(rng.Float64())})
+	}
+	for _, m := range cases {
+		got, err := EncodeParams(m)
+		want, werr := json.Marshal(m)
+		if (err == nil) != (werr == nil) || err == nil && got != string(want) {
+			t.Errorf("EncodeParams(%v) = %s, %v; json.Marshal gives %s, %v", m, got, err, want, werr)
+		}
+	}
 }
