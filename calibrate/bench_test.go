@@ -55,6 +55,7 @@ se = 0.1
 `
 	m := null{}
 	total := 0
+	cpu0 := processCPU()
 	for i := 0; b.Loop(); i++ {
 		dir := filepath.Join(b.TempDir(), fmt.Sprint(i))
 		sc, err := scenarios.Parse(filepath.Join(dir, "s.toml"), []byte(src))
@@ -72,6 +73,7 @@ se = 0.1
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/sim")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(total), "cpu-ns/sim")
 }
 
 // BenchmarkPKIndividual calibrates the shipped PK example in full (1,000

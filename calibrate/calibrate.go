@@ -43,6 +43,11 @@ type Options struct {
 	// round), also for those read back on resuming.
 	Report func(Step)
 	Log    *slog.Logger // nil: discard
+
+	// keepTables makes the populations' runs write their tables as every
+	// other study's do, instead of keeping only the values the targets
+	// compare: for tests that hold the two to the same result.
+	keepTables bool
 }
 
 // Step is a population's (or an optimisation round's) summary, for
@@ -305,7 +310,7 @@ func (c *calibration) population(ctx context.Context, t int, prev *Population, t
 			return nil, why, nil
 		}
 		s := study{dir: filepath.Join(c.opt.OutDir, batchLabel(t, b)), label: batchLabel(t, b), seed: seed,
-			seeds: make([]uint64, size), params: make([]map[string]any, size)}
+			seeds: make([]uint64, size), params: make([]map[string]any, size), reduce: true}
 		thetas := make([][]float64, size)
 		for i := range size {
 			s.seeds[i] = scenarios.RunSeed(seed, proposals+i)

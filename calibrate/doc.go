@@ -56,6 +56,13 @@
 // order runs end, and the surplus after the N-th acceptance is discarded.
 // So posterior.csv is byte-identical on every backend and worker count.
 //
+// A population's runs do not write their output tables: the engine keeps,
+// of each run's tables, only the values the table targets compare, as
+// extra columns of the batch study's results.csv and ledger
+// (engine.Reduction), so a calibration of tens of thousands of
+// simulations writes no file per simulation. The posterior-predictive
+// runs keep their tables.
+//
 // # Resume
 //
 // After each population calibration-state.json records it (atomically).

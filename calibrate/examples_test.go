@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -418,6 +419,41 @@ func TestMSNaturalHistoryExample(t *testing.T) {
 	for _, tg := range s.Targets {
 		if len(tg.Cells) != 1 || tg.Cells[0].Mean == nil {
 			t.Errorf("%s: no posterior-predictive fit", tg.Name)
+		}
+	}
+}
+
+// A population's runs keep of their tables only the values the targets
+// compare (no runs/ folder in pop-TTT/batch-BBB/), the posterior-predictive
+// runs keep theirs, and the calibration's outputs are byte for byte those
+// of a calibration whose populations write their tables and read them
+// back.
+func TestPopulationsKeepNoTables(t *testing.T) {
+	sc := example(t, "pk-individual.toml", "particles = 1000", "particles = 60", "predictive = 200", "predictive = 5")
+	m, err := builtin.Registry().Lookup(sc.Study.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	for _, keep := range []bool{false, true} {
+		dir := filepath.Join(base, fmt.Sprint(keep))
+		if _, err := Run(context.Background(), sc, Options{OutDir: dir, Model: m.Describe(), BackendKind: "inproc", Workers: 2,
+			NewBackend: func(string) (workers.Backend, error) { return inproc.New(m, 2), nil }, keepTables: keep}); err != nil {
+			t.Fatal(err)
+		}
+		tables, _ := filepath.Glob(filepath.Join(dir, "pop-*", "batch-*", "runs", "*", "concentration.csv"))
+		if keep != (len(tables) > 0) {
+			t.Errorf("keepTables %v: the populations' runs wrote %d tables", keep, len(tables))
+		}
+		if tables, _ := filepath.Glob(filepath.Join(dir, PredictiveDir, "runs", "*", "concentration.csv")); len(tables) != 5 {
+			t.Errorf("keepTables %v: %d tables of posterior-predictive runs, want 5", keep, len(tables))
+		}
+	}
+	for _, f := range []string{PosteriorFile, PopulationsFile, SummaryFile} {
+		a, _ := os.ReadFile(filepath.Join(base, "false", f))
+		b, _ := os.ReadFile(filepath.Join(base, "true", f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the calibrations with and without the populations' tables", f)
 		}
 	}
 }

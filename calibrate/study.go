@@ -41,6 +41,9 @@ type study struct {
 	seed   uint64           // the study's seed (the population's)
 	seeds  []uint64         // each run's seed
 	params []map[string]any // each run's parameters beyond the model's defaults
+	// reduce keeps of each run's tables only the values the targets
+	// compare (problem.reduction), instead of writing the tables.
+	reduce bool
 }
 
 // execute runs s on a fresh backend: a new study, or the continuation of
@@ -57,7 +60,7 @@ func (c *calibration) execute(ctx context.Context, s study) ([]runOutcome, error
 			return nil, fmt.Errorf("%s run %d: %w", s.label, i, err)
 		}
 		runs[i] = scenarios.Run{Index: i, ID: scenarios.RunID(i, len(s.params)), Point: i, Seed: s.seeds[i], Params: resolved}
-		b, _ := json.Marshal(p) // sorted keys: deterministic
+		b, _ := store.EncodeParams(p) // json.Marshal's bytes, sorted keys: deterministic
 		fmt.Fprintf(h, "%d\x00%s\x00", s.seeds[i], b)
 	}
 	derived := *sc
@@ -66,10 +69,14 @@ func (c *calibration) execute(ctx context.Context, s study) ([]runOutcome, error
 	derived.Hash = hex.EncodeToString(h.Sum(nil))
 	derived.Sweep = nil
 	_, err := os.Stat(filepath.Join(s.dir, store.LedgerFile))
-	st, err := engine.Prepare(engine.Plan{
+	plan := engine.Plan{
 		Scenario: &derived, Model: c.pr.desc, Runs: scenarios.RunList(runs), OutDir: s.dir, MaxAttempts: c.opt.MaxAttempts,
 		MaxLost: c.opt.MaxLost, RunTimeout: c.opt.RunTimeout, Resume: err == nil, Backend: c.opt.BackendKind, Workers: c.opt.Workers,
-	}, c.studyLog)
+	}
+	if s.reduce && !c.opt.keepTables {
+		plan.Reduce = c.pr.reduction()
+	}
+	st, err := engine.Prepare(plan, c.studyLog)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // outputTable is a table a run wrote (runs/<id>/<name>.csv), read back.
@@ -103,10 +104,12 @@ func (s sortedLookup) at(k float64) (float64, bool) {
 }
 
 // simulate fills x (one value per statistic, on the statistic's scale:
-// logarithms, expected counts) from a run's scalar outputs and the tables
-// in its folder runDir. A failed run gives NaN everywhere. A table that
-// does not match its data file's shape is bad input (*engine.InputError):
-// the same for every run.
+// logarithms, expected counts) from a run's scalar outputs and its tables.
+// A table target's values come from the outputs where the run's study kept
+// them (statOutput: a population's runs, whose tables the engine reduces
+// to them), else from the tables in the run's folder runDir. A failed run
+// gives NaN everywhere. A table that does not match its data file's shape
+// is bad input (*engine.InputError): the same for every run.
 func (pr *problem) simulate(x []float64, done bool, outputs map[string]float64, runDir string) error {
 	for i := range x {
 		x[i] = math.NaN()
@@ -114,53 +117,21 @@ func (pr *problem) simulate(x []float64, done bool, outputs map[string]float64, 
 	if !done {
 		return nil
 	}
-	var tables map[string]*outputTable
-	var columns map[[2]int]sortedLookup // by target and column
+	var files *runTables // the run's tables, read from its folder when needed
 	for i, st := range pr.stats {
 		t := &pr.targets[st.target]
 		var v float64
 		if t.Output != "" {
 			v = outputs[t.Output]
+		} else if kept, ok := outputs[statOutput(i)]; ok {
+			v = kept
 		} else {
-			if tables == nil {
-				tables = map[string]*outputTable{}
+			if files == nil {
+				files = &runTables{pr: pr, dir: runDir}
 			}
-			tab, ok := tables[t.Table]
-			if !ok {
-				path := filepath.Join(runDir, tableFile(t.Table))
-				var err error
-				tab, err = readTable(path)
-				if errors.Is(err, fs.ErrNotExist) {
-					return &engine.InputError{Msg: fmt.Sprintf("%s: [[calibrate.targets]] %d compares table %q with %s, but model %q wrote no such table (%s); check the table's name and the parameters that make the model write it",
-						pr.sc.File, st.target+1, t.Table, t.Data, pr.desc.Name, path)}
-				}
-				if err != nil {
-					return err
-				}
-				tables[t.Table] = tab
-			}
-			key, col := tab.column(t.Key), tab.column(t.Columns[st.col])
-			if key < 0 || col < 0 {
-				missing := t.Key
-				if key >= 0 {
-					missing = t.Columns[st.col]
-				}
-				return &engine.InputError{Msg: fmt.Sprintf("%s: the data file %s of [[calibrate.targets]] %d does not match the shape of table %q: it has no column %q (the table's columns: %s)",
-					pr.sc.File, t.Data, st.target+1, t.Table, missing, strings.Join(tab.columns, ", "))}
-			}
-			if columns == nil {
-				columns = map[[2]int]sortedLookup{}
-			}
-			sl, ok := columns[[2]int{st.target, st.col}]
-			if !ok {
-				sl = tab.sorted(key, col)
-				columns[[2]int{st.target, st.col}] = sl
-			}
-			row := t.Rows[st.row]
-			v, ok = sl.at(row.Key)
-			if !ok {
-				return &engine.InputError{Msg: fmt.Sprintf("%s:%d: %s = %s lies outside the keys of table %q (%s), so the data file does not match the table's shape ([[calibrate.targets]] %d of %s)",
-					t.DataPath, row.Line, t.Key, strconv.FormatFloat(row.Key, 'g', -1, 64), t.Table, keyRange(tab, key), st.target+1, pr.sc.File)}
+			var err error
+			if v, err = files.value(i); err != nil {
+				return err
 			}
 		}
 		switch {
@@ -176,6 +147,135 @@ func (pr *problem) simulate(x []float64, done bool, outputs map[string]float64, 
 		x[i] = v
 	}
 	return nil
+}
+
+// statOutput names the output in which the runs of a population keep the
+// value of statistic i, a table target's cell (a column of their batch
+// study's results.csv).
+func statOutput(i int) string { return "calibrate:stat" + strconv.Itoa(i) }
+
+// reduction is what the engine keeps of a population's runs: the values
+// the table targets compare, computed from each run's tables where the
+// engine runs, instead of the tables, which a calibration's populations
+// would otherwise write to disk (a file per run, tens of thousands of
+// them) only for the calibration to read them back.
+func (pr *problem) reduction() *engine.Reduction {
+	red := &engine.Reduction{Func: pr.reduce}
+	for i, st := range pr.stats {
+		if pr.targets[st.target].Output == "" {
+			red.Outputs = append(red.Outputs, statOutput(i))
+		}
+	}
+	return red
+}
+
+// reduce is the reduction's function: the table targets' values of the
+// run whose result is r and whose folder is dir.
+func (pr *problem) reduce(dir string, r models.Result) (map[string]float64, error) {
+	rt := &runTables{pr: pr, dir: dir, result: &r}
+	out := make(map[string]float64, len(pr.stats))
+	for i, st := range pr.stats {
+		if pr.targets[st.target].Output != "" {
+			continue
+		}
+		v, err := rt.value(i)
+		if err != nil {
+			return nil, err
+		}
+		out[statOutput(i)] = v
+	}
+	return out, nil
+}
+
+// runTables reads the table targets' values from one run's tables: those
+// of its result (when it has one) or else the files in its folder (the
+// tables the engine wrote, and the mesh files a model writes itself).
+type runTables struct {
+	pr      *problem
+	dir     string
+	result  *models.Result
+	tables  map[string]*outputTable
+	columns map[[2]int]sortedLookup // by target and column
+}
+
+// table returns the run's table name; a table the run does not have gives
+// fs.ErrNotExist.
+func (rt *runTables) table(name string) (*outputTable, error) {
+	path := filepath.Join(rt.dir, tableFile(name))
+	if rt.result != nil {
+		var found *models.Table
+		for i := range rt.result.Tables {
+			if rt.result.Tables[i].Name == name {
+				found = &rt.result.Tables[i] // the last of a name, as its file would be
+			}
+		}
+		if found != nil {
+			return tableOf(path, found)
+		}
+	}
+	return readTable(path)
+}
+
+// value returns statistic i's value (a table target's cell) before its
+// scale: the table's value at the data row's key, interpolated linearly
+// between the rows around it.
+func (rt *runTables) value(i int) (float64, error) {
+	pr, st := rt.pr, rt.pr.stats[i]
+	t := &pr.targets[st.target]
+	if rt.tables == nil {
+		rt.tables = map[string]*outputTable{}
+	}
+	tab, ok := rt.tables[t.Table]
+	if !ok {
+		var err error
+		tab, err = rt.table(t.Table)
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, &engine.InputError{Msg: fmt.Sprintf("%s: [[calibrate.targets]] %d compares table %q with %s, but model %q wrote no such table (%s); check the table's name and the parameters that make the model write it",
+				pr.sc.File, st.target+1, t.Table, t.Data, pr.desc.Name, filepath.Join(rt.dir, tableFile(t.Table)))}
+		}
+		if err != nil {
+			return 0, err
+		}
+		rt.tables[t.Table] = tab
+	}
+	key, col := tab.column(t.Key), tab.column(t.Columns[st.col])
+	if key < 0 || col < 0 {
+		missing := t.Key
+		if key >= 0 {
+			missing = t.Columns[st.col]
+		}
+		return 0, &engine.InputError{Msg: fmt.Sprintf("%s: the data file %s of [[calibrate.targets]] %d does not match the shape of table %q: it has no column %q (the table's columns: %s)",
+			pr.sc.File, t.Data, st.target+1, t.Table, missing, strings.Join(tab.columns, ", "))}
+	}
+	if rt.columns == nil {
+		rt.columns = map[[2]int]sortedLookup{}
+	}
+	sl, ok := rt.columns[[2]int{st.target, st.col}]
+	if !ok {
+		sl = tab.sorted(key, col)
+		rt.columns[[2]int{st.target, st.col}] = sl
+	}
+	row := t.Rows[st.row]
+	v, ok := sl.at(row.Key)
+	if !ok {
+		return 0, &engine.InputError{Msg: fmt.Sprintf("%s:%d: %s = %s lies outside the keys of table %q (%s), so the data file does not match the table's shape ([[calibrate.targets]] %d of %s)",
+			t.DataPath, row.Line, t.Key, strconv.FormatFloat(row.Key, 'g', -1, 64), t.Table, keyRange(tab, key), st.target+1, pr.sc.File)}
+	}
+	return v, nil
+}
+
+// tableOf takes a table a run returned as it reads back from the file the
+// engine would write at path: every value as it is (the file's numbers
+// round-trip exactly), a table of rows of unequal lengths refused as the
+// CSV reader refuses the file.
+func tableOf(path string, t *models.Table) (*outputTable, error) {
+	out := &outputTable{path: path, columns: t.Columns, rows: t.Rows}
+	for i, row := range t.Rows {
+		if len(row) != len(t.Columns) {
+			return nil, fmt.Errorf("%s: row %d has %d values for %d columns", path, i+1, len(row), len(t.Columns))
+		}
+	}
+	return out, nil
 }
 
 func keyRange(t *outputTable, key int) string {

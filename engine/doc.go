@@ -20,6 +20,10 @@
 //	runs/<id>/      each run's artifacts and tables (<table>.csv)
 //	ledger.sqlite   the run ledger
 //
+// A study with a Reduction (a calibration's populations) writes no tables:
+// it keeps a few numbers computed from each run's tables, as outputs
+// recorded with the run and written to results.csv after the model's.
+//
 // results.csv depends only on the scenario: numbers are written in the
 // shortest form that round-trips (models.FormatFloat) and rows in run
 // order, so it is byte-identical whatever the backend, the worker count or

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +71,29 @@ type Plan struct {
 	// Summarizer, if not nil, aggregates the study for summary.json (the
 	// in-process model, whatever backend ran it).
 	Summarizer models.Summarizer
+	// Reduce, if not nil, keeps a few numbers of each succeeded run's
+	// tables instead of the tables: see Reduction.
+	Reduce *Reduction
+}
+
+// Reduction turns each succeeded run's tables into scalar outputs that are
+// recorded with the run, in the ledger and in results.csv (as columns
+// after the model's outputs), instead of writing the tables to the run's
+// folder: for a study whose user needs a few numbers of each table and not
+// the tables (the populations of a calibration). It is applied where the
+// engine runs, to the result every backend returns, so the numbers do not
+// depend on the backend; a resumed study keeps the numbers of the runs
+// finished before.
+type Reduction struct {
+	// Outputs names the outputs Func returns, in the order of their
+	// columns. They must not be names of the model's parameters or outputs.
+	Outputs []string
+	// Func computes the outputs of the run whose folder is dir (where the
+	// model may have written files) from its result. An *InputError stops
+	// the study: it is a mismatch between what the study asks of the
+	// tables and what the model wrote, which rerunning does not mend. Any
+	// other error fails the attempt.
+	Func func(dir string, r models.Result) (map[string]float64, error)
 }
 
 // Progress receives the study's progress. The CLI shows it as bars on a
@@ -83,6 +108,7 @@ type Progress interface {
 // resumes, its ledger is open.
 type Study struct {
 	plan        Plan
+	stopped     error // a Reduction's *InputError: the study cannot go on
 	lock        *FolderLock
 	ledger      *store.Ledger
 	fingerprint scenarios.Fingerprint
@@ -109,6 +135,13 @@ func Prepare(plan Plan, log *slog.Logger) (*Study, error) {
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if red := plan.Reduce; red != nil {
+		for _, name := range red.Outputs {
+			if _, ok := plan.Model.Param(name); ok || slices.ContainsFunc(plan.Model.Outputs, func(o models.Output) bool { return o.Name == name }) {
+				return nil, fmt.Errorf("engine: the reduced output %q is a name of model %s", name, plan.Model.Name)
+			}
+		}
 	}
 	if plan.Runs == nil || plan.Runs.Len() == 0 {
 		return nil, inputErrorf("%s: the study has no runs", plan.Scenario.File)
@@ -202,12 +235,12 @@ func (s *Study) create(path string) error {
 		if err != nil {
 			return store.LedgerRun{}, err
 		}
-		params, err := json.Marshal(r.Params)
+		params, err := store.EncodeParams(r.Params)
 		if err != nil {
 			return store.LedgerRun{}, err
 		}
 		return store.LedgerRun{Index: r.Index, ID: r.ID, Replicate: r.Replicate, Seed: r.Seed,
-			Params: string(params), State: store.Pending}, nil
+			Params: params, State: store.Pending}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating the ledger: %w", err)
@@ -475,6 +508,11 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 				return fmt.Errorf("the %s backend stopped before the study finished", backend.Name())
 			}
 			end, record := s.settle(core, o, time.Since(start))
+			if s.stopped != nil {
+				flush()
+				w.close()
+				return s.stopped
+			}
 			if !record {
 				continue
 			}
@@ -557,12 +595,19 @@ func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.
 	default:
 		end = Succeeded
 		err = s.checkOutputs(o.Result)
-		if err == nil && len(o.Result.Tables) > 0 {
+		switch {
+		case err != nil:
+		case s.plan.Reduce != nil:
+			o.Result.Scalars, err = s.reduce(o.Index, o.Result)
+		case len(o.Result.Tables) > 0:
 			err = writeTables(filepath.Join(s.plan.OutDir, "runs", s.runID(o.Index)), o.Result.Tables)
 		}
 		if err != nil {
 			end = Errored
 		}
+	}
+	if s.stopped != nil { // the study stops: the run is neither retried nor recorded
+		return store.RunEnd{}, false
 	}
 	if err == nil && end != Succeeded {
 		err = fmt.Errorf("attempt ended (%s) without an error message", end)
@@ -592,6 +637,36 @@ func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.
 		s.log.Error("run failed; giving up", "run_id", id, "attempts", o.Attempt, "end", end.String(), "error", err)
 	}
 	return rec, true
+}
+
+// reduce applies the plan's Reduction to run i's result and returns the
+// run's outputs with the reduced ones added. An *InputError stops the
+// study.
+func (s *Study) reduce(i int, r models.Result) (map[string]float64, error) {
+	red := s.plan.Reduce
+	if len(red.Outputs) == 0 {
+		return r.Scalars, nil
+	}
+	extra, err := red.Func(filepath.Join(s.plan.OutDir, "runs", s.runID(i)), r)
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			s.stopped = err
+		}
+		return nil, err
+	}
+	out := make(map[string]float64, len(r.Scalars)+len(red.Outputs))
+	for k, v := range r.Scalars {
+		out[k] = v
+	}
+	for _, name := range red.Outputs {
+		v, ok := extra[name]
+		if !ok {
+			return nil, fmt.Errorf("the study's reduction of the run's tables gave no output %q", name)
+		}
+		out[name] = v
+	}
+	return out, nil
 }
 
 // runID returns run i's id.
@@ -749,6 +824,9 @@ func newOutputs(s *Study) *outputs {
 		header = append(header, out.Name)
 		o.columns = append(o.columns, newColumn(s.plan.OutDir))
 	}
+	if s.plan.Reduce != nil {
+		header = append(header, s.plan.Reduce.Outputs...)
+	}
 	o.csv.Write(header)
 	o.rec = make([]string, 0, len(header))
 	return o
@@ -784,6 +862,16 @@ func (o *outputs) add(r store.RunEnd) error {
 			return err
 		}
 	}
+	if red := o.s.plan.Reduce; red != nil {
+		for _, name := range red.Outputs {
+			v, ok := r.Outputs[name]
+			if !ok || !done {
+				o.rec = append(o.rec, "")
+				continue
+			}
+			o.rec = append(o.rec, models.FormatFloat(v))
+		}
+	}
 	if err := o.csv.Write(o.rec); err != nil {
 		return err
 	}
@@ -791,6 +879,12 @@ func (o *outputs) add(r store.RunEnd) error {
 		rs := models.RunSummary{RunID: run.ID, Replicate: run.Replicate, Params: run.Params, Done: done}
 		if done {
 			rs.Scalars = r.Outputs
+			if red := o.s.plan.Reduce; red != nil && len(red.Outputs) > 0 { // the model's own outputs only
+				rs.Scalars = maps.Clone(r.Outputs)
+				for _, name := range red.Outputs {
+					delete(rs.Scalars, name)
+				}
+			}
 		}
 		o.runs = append(o.runs, rs)
 	}

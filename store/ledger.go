@@ -3,15 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // LedgerFile is the ledger's file name inside a study's output folder.
@@ -79,22 +78,96 @@ const (
 // rowsPerStatement bounds multi-row INSERTs (SQLite allows 32766 variables).
 const rowsPerStatement = 256
 
-// insertRows inserts rows in multi-row INSERT statements of up to
-// rowsPerStatement rows; cols is the column list, args(i) row i's values.
-func insertRows(ctx context.Context, tx *sql.Tx, table, cols string, ncols, n int, args func(i int) []any) error {
-	ph := "(?" + strings.Repeat(", ?", ncols-1) + ")"
-	for start := 0; start < n; start += rowsPerStatement {
-		end := min(n, start+rowsPerStatement)
-		q := "INSERT INTO " + table + "(" + cols + ") VALUES " + ph + strings.Repeat(", "+ph, end-start-1)
-		vals := make([]any, 0, (end-start)*ncols)
-		for i := start; i < end; i++ {
-			vals = append(vals, args(i)...)
-		}
-		if _, err := tx.ExecContext(ctx, q, vals...); err != nil {
+// inserter inserts rows into one table with multi-row INSERT statements
+// prepared once and kept: n rows go in n/rowsPerStatement statements of
+// rowsPerStatement rows, and the rest in at most one statement each of
+// 128, 64, …, 1 rows (the binary digits of the remainder), so that at most
+// nine statements per table are ever parsed. (SQLite takes about as long
+// to parse an INSERT of 256 rows as to run it.) The rows are inserted in
+// the order given, as one statement per batch inserted them.
+type inserter struct {
+	table, cols string
+	ncols       int
+	mu          sync.Mutex
+	stmts       map[int]*sql.Stmt // by number of rows
+}
+
+func newInserter(table, cols string, ncols int) *inserter {
+	return &inserter{table: table, cols: cols, ncols: ncols, stmts: map[int]*sql.Stmt{}}
+}
+
+// chunks calls fn with the statement sizes an insert of n rows uses, in
+// order.
+func chunks(n int, fn func(rows int) error) error {
+	for ; n >= rowsPerStatement; n -= rowsPerStatement {
+		if err := fn(rowsPerStatement); err != nil {
 			return err
 		}
 	}
+	for size := rowsPerStatement / 2; size >= 1; size /= 2 {
+		if n&size != 0 {
+			if err := fn(size); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// prepare prepares on db the statements an insert of n rows needs. It
+// must be called outside any transaction on db: a ledger's database has
+// one connection, which an open transaction holds, so a statement
+// prepared on the pool inside one would wait for that connection for
+// ever. exec then runs them on the transaction's connection, which is the
+// one they were prepared on.
+func (ins *inserter) prepare(ctx context.Context, db *sql.DB, n int) error {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	ph := "(?" + strings.Repeat(", ?", ins.ncols-1) + ")"
+	return chunks(n, func(rows int) error {
+		if ins.stmts[rows] != nil {
+			return nil
+		}
+		q := "INSERT INTO " + ins.table + "(" + ins.cols + ") VALUES " + ph + strings.Repeat(", "+ph, rows-1)
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		ins.stmts[rows] = st
+		return nil
+	})
+}
+
+// exec inserts n rows in tx, row i's values given by args(i), through the
+// statements prepare made.
+func (ins *inserter) exec(ctx context.Context, tx *sql.Tx, n int, args func(i int) []any) error {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	var vals []any
+	start := 0
+	return chunks(n, func(rows int) error {
+		st := ins.stmts[rows]
+		if st == nil {
+			panic("store: insert of an unprepared size")
+		}
+		vals = vals[:0]
+		for i := start; i < start+rows; i++ {
+			vals = append(vals, args(i)...)
+		}
+		start += rows
+		_, err := tx.StmtContext(ctx, st).ExecContext(ctx, vals...)
+		return err
+	})
+}
+
+// close releases the prepared statements.
+func (ins *inserter) close() {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	for k, st := range ins.stmts {
+		st.Close()
+		delete(ins.stmts, k)
+	}
 }
 
 // LedgerRun is one run's row.
@@ -130,6 +203,13 @@ type RunEnd struct {
 type Ledger struct {
 	db   *sql.DB
 	path string
+	ends *inserter // of run ends, its statements kept for the ledger's life
+}
+
+const endColumns = "idx, state, kind, attempts, error, outputs, elapsed_ms, worker"
+
+func newLedger(db *sql.DB, path string) *Ledger {
+	return &Ledger{db: db, path: path, ends: newInserter("ends", endColumns, 8)}
 }
 
 // CreateLedger writes a new ledger at path holding meta and n runs (all
@@ -147,9 +227,16 @@ func CreateLedger(path string, meta map[string]string, n int, run func(i int) (L
 		removeDB(tmp)
 		return nil, err
 	}
-	// Checkpoint into the main file and drop the WAL before renaming.
-	_, err = l.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	l.db.Close()
+	// Make the file a WAL database as every ledger is (while nothing else
+	// has it open, with nothing synced: the mode is in its header), then
+	// sync it once before renaming it into place.
+	_, err = l.db.Exec("PRAGMA journal_mode=WAL")
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncFile(tmp)
+	}
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
@@ -161,6 +248,18 @@ func CreateLedger(path string, meta map[string]string, n int, run func(i int) (L
 	return OpenLedger(path)
 }
 
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func removeDB(p string) {
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		os.Remove(p + suffix)
@@ -168,11 +267,17 @@ func removeDB(p string) {
 }
 
 func fill(path string, meta map[string]string, n int, run func(i int) (LedgerRun, error)) (*Ledger, error) {
-	db, err := Open(path, ledgerMigrations)
+	db, err := openScratch(path, ledgerMigrations)
 	if err != nil {
 		return nil, err
 	}
-	l := &Ledger{db: db, path: path}
+	l := newLedger(db, path)
+	runs := newInserter("runs", "idx, id, replicate, seed, params", 5)
+	defer runs.close()
+	if err := runs.prepare(context.Background(), db, n); err != nil {
+		db.Close()
+		return nil, err
+	}
 	tx, err := db.Begin()
 	if err != nil {
 		db.Close()
@@ -191,7 +296,7 @@ func fill(path string, meta map[string]string, n int, run func(i int) (LedgerRun
 		}
 	}
 	var runErr error
-	err = insertRows(context.Background(), tx, "runs", "idx, id, replicate, seed, params", 5, n, func(i int) []any {
+	err = runs.exec(context.Background(), tx, n, func(i int) []any {
 		r, err := run(i)
 		if err != nil && runErr == nil {
 			runErr = err
@@ -221,14 +326,17 @@ func OpenLedger(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Ledger{db: db, path: path}, nil
+	return newLedger(db, path), nil
 }
 
 // Path returns the ledger's file path.
 func (l *Ledger) Path() string { return l.path }
 
 // Close closes the ledger.
-func (l *Ledger) Close() error { return l.db.Close() }
+func (l *Ledger) Close() error {
+	l.ends.close()
+	return l.db.Close()
+}
 
 // Meta returns the study's key/value metadata.
 func (l *Ledger) Meta() (map[string]string, error) {
@@ -314,28 +422,46 @@ func (l *Ledger) EachRun(ctx context.Context, fn func(LedgerRun) error) error {
 // less than EachRun (no ids, seeds or parameters, which the caller can
 // derive), for the engine's outputs.
 func (l *Ledger) EachLastEnd(ctx context.Context, fn func(RunEnd) error) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT e.idx, e.state, e.kind, e.attempts, e.error, e.outputs
-		FROM (SELECT idx, MAX(seq) AS seq FROM ends GROUP BY idx) m JOIN ends e ON e.seq = m.seq ORDER BY e.idx`)
+	// One pass over the index by (run, end), keeping each run's last end,
+	// instead of a join on each run's latest end: SQLite would sort the
+	// join's rows again for the ORDER BY.
+	rows, err := l.db.QueryContext(ctx, "SELECT idx, state, kind, attempts, error, outputs FROM ends ORDER BY idx, seq")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var last RunEnd
+	var lastOutputs sql.NullString
+	have := false
+	emit := func() error {
+		if lastOutputs.Valid {
+			var err error
+			if last.Outputs, err = DecodeOutputs(lastOutputs.String); err != nil {
+				return fmt.Errorf("run %d: outputs: %w", last.Index, err)
+			}
+		}
+		return fn(last)
+	}
 	for rows.Next() {
 		var e RunEnd
 		var outputs sql.NullString
 		if err := rows.Scan(&e.Index, &e.State, &e.Kind, &e.Attempts, &e.Error, &outputs); err != nil {
 			return err
 		}
-		if outputs.Valid {
-			if e.Outputs, err = DecodeOutputs(outputs.String); err != nil {
-				return fmt.Errorf("run %d: outputs: %w", e.Index, err)
+		if have && e.Index != last.Index {
+			if err := emit(); err != nil {
+				return err
 			}
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
+		last, lastOutputs, have = e, outputs, true
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if have {
+		return emit()
+	}
+	return nil
 }
 
 // EachEnd calls fn with every attempt end in run order (by index, then in
@@ -371,12 +497,15 @@ func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
 	if len(ends) == 0 {
 		return nil
 	}
+	if err := l.ends.prepare(ctx, l.db, len(ends)); err != nil {
+		return err
+	}
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	err = insertRows(ctx, tx, "ends", "idx, state, kind, attempts, error, outputs, elapsed_ms, worker", 8, len(ends), func(i int) []any {
+	err = l.ends.exec(ctx, tx, len(ends), func(i int) []any {
 		e := ends[i]
 		var outputs any
 		if e.Outputs != nil {
@@ -388,59 +517,6 @@ func (l *Ledger) Record(ctx context.Context, ends []RunEnd) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// EncodeOutputs encodes scalar outputs as a JSON object with keys sorted.
-// Finite numbers are JSON numbers in the shortest form that round-trips;
-// NaN and ±Inf, which JSON lacks, are the strings "NaN", "Inf", "-Inf".
-func EncodeOutputs(m map[string]float64) string {
-	obj := make(map[string]any, len(m))
-	for k, v := range m {
-		switch {
-		case math.IsNaN(v):
-			obj[k] = "NaN"
-		case math.IsInf(v, 1):
-			obj[k] = "Inf"
-		case math.IsInf(v, -1):
-			obj[k] = "-Inf"
-		default:
-			obj[k] = v
-		}
-	}
-	b, err := json.Marshal(obj)
-	if err != nil {
-		panic("store: " + err.Error())
-	}
-	return string(b)
-}
-
-// DecodeOutputs reverses EncodeOutputs exactly.
-func DecodeOutputs(s string) (map[string]float64, error) {
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(s), &obj); err != nil {
-		return nil, err
-	}
-	m := make(map[string]float64, len(obj))
-	for k, v := range obj {
-		switch x := v.(type) {
-		case float64:
-			m[k] = x
-		case string:
-			switch x {
-			case "NaN":
-				m[k] = math.NaN()
-			case "Inf":
-				m[k] = math.Inf(1)
-			case "-Inf":
-				m[k] = math.Inf(-1)
-			default:
-				return nil, fmt.Errorf("output %q: bad value %q", k, x)
-			}
-		default:
-			return nil, errors.New("output " + k + " is not a number")
-		}
-	}
-	return m, nil
 }
 
 // CountEnds returns how many attempt ends in the log have the given state.

@@ -32,6 +32,15 @@ func fillObservations(b *testing.B, path string, n int) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	observations := newInserter("observations", "id, patient_id, parent_id, category, system, code, display, codings, time, value, value_text, value_system, value_code, unit, status", 15)
+	sources := newInserter("sources", "key, kind, row_id, patient_id, digest, updated_at, source", 7)
+	defer observations.close()
+	defer sources.close()
+	for _, ins := range []*inserter{observations, sources} {
+		if err := ins.prepare(ctx, db, n); err != nil {
+			b.Fatal(err)
+		}
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -46,15 +55,14 @@ func fillObservations(b *testing.B, path string, n int) {
 			b.Fatal(err)
 		}
 	}
-	if err := insertRows(ctx, tx, "observations", "id, patient_id, parent_id, category, system, code, display, codings, time, value, value_text, value_system, value_code, unit, status",
-		15, n, func(i int) []any {
-			var parent any
-			if i%3 == 2 {
-				parent = i // the row before (ids from 1)
-			}
-			return []any{i + 1, pids[i*npat/n], parent, "vital-signs", "http://loinc.org", "8480-6", "Systolic", "[]",
-				"2020-01-01", float64(i % 200), "", "", "", "mm[Hg]", "final"}
-		}); err != nil {
+	if err := observations.exec(ctx, tx, n, func(i int) []any {
+		var parent any
+		if i%3 == 2 {
+			parent = i // the row before (ids from 1)
+		}
+		return []any{i + 1, pids[i*npat/n], parent, "vital-signs", "http://loinc.org", "8480-6", "Systolic", "[]",
+			"2020-01-01", float64(i % 200), "", "", "", "mm[Hg]", "final"}
+	}); err != nil {
 		b.Fatal(err)
 	}
 	keys := make([]string, n)
@@ -64,7 +72,7 @@ func fillObservations(b *testing.B, path string, n int) {
 		keys[i] = hex.EncodeToString(k)
 	}
 	slices.Sort(keys)
-	if err := insertRows(ctx, tx, "sources", "key, kind, row_id, patient_id, digest, updated_at, source", 7, n, func(i int) []any {
+	if err := sources.exec(ctx, tx, n, func(i int) []any {
 		return []any{keys[i], "observations", i + 1, pids[i*npat/n], "d", "t", "urn:fill"}
 	}); err != nil {
 		b.Fatal(err)

@@ -14,7 +14,19 @@ import (
 // migrations not yet applied. migrations[i] brings the schema from version
 // i to i+1; the version is kept in PRAGMA user_version.
 func Open(path string, migrations []string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+	return open(path, "journal_mode(WAL)", "synchronous(NORMAL)", migrations)
+}
+
+// openScratch opens a database that is being built under a temporary name
+// and will be discarded if anything fails: its rollback journal is kept in
+// memory and nothing is synced to disk (the caller syncs the finished file
+// once). Its connection's pragmas are Open's otherwise.
+func openScratch(path string, migrations []string) (*sql.DB, error) {
+	return open(path, "journal_mode(MEMORY)", "synchronous(OFF)", migrations)
+}
+
+func open(path, journal, synchronous string, migrations []string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=" + journal + "&_pragma=" + synchronous +
 		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
