@@ -97,7 +97,8 @@ func (a *Activations) pendingRange(lo, hi int) { a.recordRange(a.pendingT, a.pen
 // same result to the bit): a rising potential cannot cross the level
 // downward, and a falling one cannot raise the peak, since the peak is the
 // largest potential recorded since the activation and the previous
-// potential is one of them.
+// potential is one of them. (A NaN potential takes the rising branch,
+// where it changes nothing, as in the plain rule.)
 func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 	t0, thr, frac := a.t, a.Threshold, 1-a.Level
 	v, prev, up, peak := v[lo:hi], a.prev[lo:hi], a.up[lo:hi], a.peak[lo:hi]
@@ -120,7 +121,7 @@ func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 		if !up[j] {
 			continue
 		}
-		if x > x0 {
+		if !(x <= x0) { // rising (or a NaN, which crosses nothing)
 			if float32(x) > peak[j] {
 				peak[j] = float32(x)
 			}

@@ -64,8 +64,8 @@ func (a *refRecord) record(t float64, v []float64) {
 
 // TestActivationsMatchReference: the recorder's LATs, APDs and state after
 // 600 ms of a synthetic AP train on 1,000 nodes (rest per node, every
-// phase of the AP at every step) are bit-identical to the reference rule's,
-// serially and split into ranges.
+// phase of the AP at every step, and a NaN now and then) are bit-identical
+// to the reference rule's, serially and split into ranges.
 func TestActivationsMatchReference(t *testing.T) {
 	const n, dt = 1000, 0.025
 	v := make([]float64, n)
@@ -93,6 +93,9 @@ func TestActivationsMatchReference(t *testing.T) {
 	for k := 1; k <= int(600/dt); k++ {
 		tm := float64(k) * dt
 		fill(tm)
+		if k%997 < 2 { // a NaN now and then, for two steps, at a few nodes
+			v[k%n], v[(7*k)%n] = math.NaN(), math.NaN()
+		}
 		ref.record(tm, v)
 		serial.Record(tm, v)
 		split.RecordWith(tm, v, par)
@@ -164,4 +167,22 @@ func benchRecord(b *testing.B, n int, record func(k int), times, apd [][]float64
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(n), "ns/node")
+}
+
+// TestActivationsNaNInUpstroke: a NaN in the upstroke, then a potential
+// above the peak — the peak still follows it (the plain rule), so the
+// repolarisation level and the APD are those of the reference.
+func TestActivationsNaNInUpstroke(t *testing.T) {
+	seq := []float64{-80, 0, 10, math.NaN(), 15, 15, 5, -20, -50, -65, -75, -80}
+	a := NewActivations(1, -80, -10, 0.9)
+	ref := &refRecord{thr: -10, frac: 0.1, rest: []float64{-80}, prev: []float32{-80}, peak: []float32{-80},
+		up: []bool{false}, times: make([][]float64, 1), apd: make([][]float64, 1)}
+	a.Record(0, seq[:1])
+	for k, x := range seq[1:] {
+		a.Record(float64(k+1), []float64{x})
+		ref.record(float64(k+1), []float64{x})
+	}
+	if !slices.Equal(a.Times[0], ref.times[0]) || !slices.Equal(a.APD[0], ref.apd[0]) || a.peak[0] != 15 || len(a.APD[0]) != 1 {
+		t.Fatalf("LAT %v APD %v peak %v; reference %v %v peak 15", a.Times[0], a.APD[0], a.peak[0], ref.times[0], ref.apd[0])
+	}
 }
