@@ -89,34 +89,58 @@ func (a *Activations) RecordWith(t float64, v []float64, par func(fn func(lo, hi
 func (a *Activations) pendingRange(lo, hi int) { a.recordRange(a.pendingT, a.pendingV, lo, hi) }
 
 // recordRange is Record's work on nodes [lo, hi), from the last time a.t.
+//
+// The rule per node: an upward crossing of Threshold is an activation;
+// otherwise, in an action potential, the peak follows the potential and a
+// downward crossing of the repolarisation level ends the beat. The loop
+// skips what cannot happen, with the same arithmetic where it acts (so the
+// same result to the bit): a rising potential cannot cross the level
+// downward, and a falling one cannot raise the peak, since the peak is the
+// largest potential recorded since the activation and the previous
+// potential is one of them. (A NaN potential takes the rising branch,
+// where it changes nothing, as in the plain rule.)
 func (a *Activations) recordRange(t float64, v []float64, lo, hi int) {
 	t0, thr, frac := a.t, a.Threshold, 1-a.Level
-	for i := lo; i < hi; i++ {
-		x := v[i]
-		x0 := float64(a.prev[i])
+	v, prev, up, peak := v[lo:hi], a.prev[lo:hi], a.up[lo:hi], a.peak[lo:hi]
+	prev, up, peak = prev[:len(v)], up[:len(v)], peak[:len(v)]
+	var restAt []float64
+	if a.RestAt != nil {
+		restAt = a.RestAt[lo:hi]
+		restAt = restAt[:len(v)]
+	}
+	for j, x := range v {
+		x0 := float64(prev[j])
+		prev[j] = float32(x)
 		if x0 < thr && x >= thr {
+			i := lo + j
 			tc := t0 + (thr-x0)/(x-x0)*(t-t0)
 			a.Times[i] = append(a.Times[i], tc)
-			a.up[i], a.peak[i] = true, float32(x)
-		} else if a.up[i] {
-			if float32(x) > a.peak[i] {
-				a.peak[i] = float32(x)
-			}
-			rest := a.Rest
-			if a.RestAt != nil {
-				rest = a.RestAt[i]
-			}
-			level := rest + frac*(float64(a.peak[i])-rest)
-			if x0 >= level && x < level {
-				tc := t0 + (level-x0)/(x-x0)*(t-t0)
-				lat := a.Times[i]
-				if len(lat) > 0 {
-					a.APD[i] = append(a.APD[i], tc-lat[len(lat)-1])
-				}
-				a.up[i] = false
-			}
+			up[j], peak[j] = true, float32(x)
+			continue
 		}
-		a.prev[i] = float32(x)
+		if !up[j] {
+			continue
+		}
+		if !(x <= x0) { // rising (or a NaN, which crosses nothing)
+			if float32(x) > peak[j] {
+				peak[j] = float32(x)
+			}
+			continue
+		}
+		rest := a.Rest
+		if restAt != nil {
+			rest = restAt[j]
+		}
+		level := rest + frac*(float64(peak[j])-rest)
+		if x0 >= level && x < level {
+			i := lo + j
+			tc := t0 + (level-x0)/(x-x0)*(t-t0)
+			lat := a.Times[i]
+			if len(lat) > 0 {
+				a.APD[i] = append(a.APD[i], tc-lat[len(lat)-1])
+			}
+			up[j] = false
+		}
 	}
 }
 
