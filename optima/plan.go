@@ -35,6 +35,9 @@ import (
 //	core_radius_mm = 2     # disc ablated over each driver's mean position
 //	line_width_mm = 1      # width of the line from the disc to the nearest barrier
 //	merge_radius_mm = 5    # drivers within this of one already ablated this round are the same driver
+//	baseline = "pvi"       # lesions in place from round 1: "none" or "pvi" (wide-antral PVI, atrial LesionInput shape "pvi")
+//	pvi_distance_mm = 5    # pvi: lesion distance beyond the vein ostia (0: 5 mm)
+//	pvi_width_mm = 3       # pvi: lesion width (0: 3 mm)
 type Settings struct {
 	Sites         int     `json:"sites"`
 	Rounds        int     `json:"rounds"`
@@ -42,6 +45,24 @@ type Settings struct {
 	CoreRadiusMM  float64 `json:"core_radius_mm"`
 	LineWidthMM   float64 `json:"line_width_mm"`
 	MergeRadiusMM float64 `json:"merge_radius_mm"`
+	Baseline      string  `json:"baseline,omitempty"`
+	PVIDistanceMM float64 `json:"pvi_distance_mm,omitempty"`
+	PVIWidthMM    float64 `json:"pvi_width_mm,omitempty"`
+}
+
+// The choices of Settings.Baseline.
+const (
+	BaselineNone = "none"
+	BaselinePVI  = "pvi"
+)
+
+// baseline returns the lesion inputs of the baseline lesion set (nil for
+// none).
+func (o Settings) baseline() []atrial.LesionInput {
+	if o.Baseline != BaselinePVI {
+		return nil
+	}
+	return []atrial.LesionInput{{Shape: "pvi", RadiusMM: o.PVIDistanceMM, WidthMM: o.PVIWidthMM}}
 }
 
 // The defaults and limits of Settings.
@@ -62,7 +83,7 @@ func parseSettings(raw json.RawMessage) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm)", err)
+		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm, baseline, pvi_distance_mm, pvi_width_mm)", err)
 	}
 	return o, o.check()
 }
@@ -71,10 +92,18 @@ func (o Settings) check() error {
 	if o.Sites < 0 || o.Sites > MaxSites || o.Rounds < 0 || o.Rounds > 100 {
 		return fmt.Errorf("atrial inputs: optima: sites must be 0 to %d and rounds 0 to 100 (0: default), got %d and %d", MaxSites, o.Sites, o.Rounds)
 	}
-	for _, v := range []float64{o.CoreRadiusMM, o.LineWidthMM, o.MergeRadiusMM} {
+	for _, v := range []float64{o.CoreRadiusMM, o.LineWidthMM, o.MergeRadiusMM, o.PVIDistanceMM, o.PVIWidthMM} {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("atrial inputs: optima: core_radius_mm, line_width_mm and merge_radius_mm must be finite and non-negative")
+			return fmt.Errorf("atrial inputs: optima: core_radius_mm, line_width_mm, merge_radius_mm, pvi_distance_mm and pvi_width_mm must be finite and non-negative")
 		}
+	}
+	switch o.Baseline {
+	case "", BaselineNone, BaselinePVI:
+	default:
+		return fmt.Errorf("atrial inputs: optima: baseline %q, expected \"none\" or \"pvi\"", o.Baseline)
+	}
+	if o.Baseline != BaselinePVI && (o.PVIDistanceMM != 0 || o.PVIWidthMM != 0) {
+		return fmt.Errorf("atrial inputs: optima: pvi_distance_mm and pvi_width_mm need baseline = \"pvi\"")
 	}
 	return nil
 }
@@ -350,14 +379,16 @@ func LesionRounds(a *substrate.Ablation, lesions []atrial.LesionInput, rounds []
 	f := make([]float64, a.Mesh.NumCells())
 	area := 0.0
 	for i, li := range lesions {
-		l, err := li.Build(a)
+		ls, err := li.BuildAll(a)
 		if err != nil {
 			return nil, 0, fmt.Errorf("lesion %d: %v", i, err)
 		}
-		for _, e := range l.Elements {
-			if f[e] == 0 {
-				f[e] = float64(rounds[i])
-				area += math.Abs(a.Mesh.Measure(e))
+		for _, l := range ls {
+			for _, e := range l.Elements {
+				if f[e] == 0 {
+					f[e] = float64(rounds[i])
+					area += math.Abs(a.Mesh.Measure(e))
+				}
 			}
 		}
 	}
