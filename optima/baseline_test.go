@@ -147,7 +147,6 @@ func TestBaselinePVI(t *testing.T) {
 func TestBaselineSettings(t *testing.T) {
 	for src, want := range map[string]string{
 		`{"baseline": "box"}`:                     `baseline "box"`,
-		`{"pvi_distance_mm": 4}`:                  `need baseline = "pvi"`,
 		`{"baseline": "pvi", "pvi_width_mm": -1}`: "non-negative",
 	} {
 		if _, err := parseSettings(json.RawMessage(src)); err == nil || !strings.Contains(err.Error(), want) {

@@ -36,7 +36,7 @@ import (
 //	line_width_mm = 1      # width of the line from the disc to the nearest barrier
 //	merge_radius_mm = 5    # drivers within this of one already ablated this round are the same driver
 //	baseline = "pvi"       # lesions in place from round 1: "none" or "pvi" (wide-antral PVI, atrial LesionInput shape "pvi")
-//	pvi_distance_mm = 5    # pvi: lesion distance beyond the vein ostia (0: 5 mm)
+//	pvi_distance_mm = 5    # pvi (baseline or a trial's pvi arms): lesion distance beyond the vein ostia (0: 5 mm)
 //	pvi_width_mm = 3       # pvi: lesion width (0: 3 mm)
 type Settings struct {
 	Sites         int     `json:"sites"`
@@ -101,9 +101,6 @@ func (o Settings) check() error {
 	case "", BaselineNone, BaselinePVI:
 	default:
 		return fmt.Errorf("atrial inputs: optima: baseline %q, expected \"none\" or \"pvi\"", o.Baseline)
-	}
-	if o.Baseline != BaselinePVI && (o.PVIDistanceMM != 0 || o.PVIWidthMM != 0) {
-		return fmt.Errorf("atrial inputs: optima: pvi_distance_mm and pvi_width_mm need baseline = \"pvi\"")
 	}
 	return nil
 }

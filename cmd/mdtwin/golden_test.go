@@ -50,11 +50,11 @@ var (
 // goldenSlow are the examples that take more than about 20 s (times from
 // the generating run on 2 cores: af-ablation 224 s; every other example
 // under 7 s).
-var goldenSlow = map[string]bool{"af-ablation": true}
+var goldenSlow = map[string]bool{"af-ablation": true, "af-strategy-trial": true}
 
 // goldenCommand is the CLI command of an example.
 func goldenCommand(example string) string {
-	if example == "af-ablation" {
+	if example == "af-ablation" || example == "af-strategy-trial" {
 		return "optima"
 	}
 	return "run"
@@ -130,7 +130,7 @@ func TestGoldenExamples(t *testing.T) {
 // relative to the study folder) is compared.
 func goldenCompared(rel string) bool {
 	switch filepath.Base(rel) {
-	case "results.csv", "summary.json", "plan.json", "plan.vtu":
+	case "results.csv", "summary.json", "plan.json", "plan.vtu", "trial.csv", "trial.json":
 		return true
 	}
 	return strings.HasPrefix(rel, "runs/") || strings.Contains(rel, "/runs/")

@@ -341,7 +341,7 @@ func TestHeteroBadInputs(t *testing.T) {
 		{"region im_param name", file, region(map[string]any{"tags": []int{2}, "im_param": "GNa*2"}), `atrial inputs: regions[1]: im_param "GNa*2": model mms has no parameter "GNa"`},
 		{"region sigma", file, region(map[string]any{"tags": []int{2}, "sigma_l": -1}), `atrial inputs: regions[1]: sigma_l and sigma_t must be in [0, 100]`},
 		{"unknown region key", file, region(map[string]any{"tags": []int{2}, "gna": 2}), `unknown field "gna"`},
-		{"unknown inputs key", file, map[string]any{"mesh": path, "region": []any{}}, `expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, optima`},
+		{"unknown inputs key", file, map[string]any{"mesh": path, "region": []any{}}, `expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, optima, trial`},
 	} {
 		_, err := runModel(t, with(c.params), c.inputs, "")
 		if err == nil || !strings.Contains(err.Error(), c.msg) || strings.Contains(err.Error(), "\n") {
