@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/mdtwin/mdtwin/mesh"
@@ -26,6 +27,9 @@ func atrialViewerSection(st *StudyOutputs) (*section, error) {
 	d, err := NewViewerData(atrialViewerTitle(st, run), m)
 	if err != nil {
 		return nil, nil // not a surface, or a mesh without the viewer's fields: no view
+	}
+	if err := attachVm(d, st, run, len(m.Points)); err != nil {
+		return nil, err
 	}
 	h, err := viewerInline("atrial-viewer", d)
 	if err != nil {
@@ -74,5 +78,34 @@ func AtrialViewerData(st *StudyOutputs, prefix string) (*ViewerData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	return NewViewerData(prefix+atrialViewerTitle(st, run), m)
+	d, err := NewViewerData(prefix+atrialViewerTitle(st, run), m)
+	if err != nil {
+		return nil, err
+	}
+	return d, attachVm(d, st, run, len(m.Points))
+}
+
+// attachVm adds the animation of the run's Vm recording, when the run
+// wrote one (a .igb file of one value per node of the viewed mesh).
+func attachVm(d *ViewerData, st *StudyOutputs, run string, nodes int) error {
+	if run == "plan" {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(st.runDir(run), "*.igb"))
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		g, err := ReadIGB(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %v", p, err)
+		}
+		if g.Nodes == nodes {
+			d.Frames = viewerFrames(g)
+			return nil
+		}
+	}
+	return nil
 }

@@ -55,11 +55,13 @@ type ViewerField struct {
 
 // ViewerFrames are the frames of an animation (Vm at the nodes).
 type ViewerFrames struct {
-	Unit   string    `json:"unit"`
-	Times  []float64 `json:"times"`  // ms
-	Values string    `json:"values"` // base64 float32, frame-major: value of node i in frame k at k·nodes + i
-	Min    float64   `json:"min"`
-	Max    float64   `json:"max"`
+	Unit  string    `json:"unit"`
+	Times []float64 `json:"times"` // ms
+	// Values are base64 bytes, frame-major (node i of frame k at
+	// k·nodes + i), each Min + q/254·(Max − Min), 255 undefined.
+	Values string  `json:"values"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
 }
 
 // ViewerData is what the viewer draws: a triangle surface (points in mm,
@@ -157,6 +159,8 @@ func viewerFieldNames() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func f32(v []float32) string {
 	b := make([]byte, 4*len(v))

@@ -69,6 +69,20 @@ func TestViewerInChromium(t *testing.T) {
 	if len(d.Fields) != 4 {
 		t.Fatalf("%d fields", len(d.Fields))
 	}
+	// A Vm recording: a front leaving node 0 at 1 mm/ms, 10 frames 8 ms
+	// apart, depolarised (20 mV) behind it and at rest (−80 mV) ahead.
+	m := viewerMesh(t)
+	g := &IGB{Nodes: len(m.Points), Frames: 10, Inc: 8, Unit: "mV"}
+	for k := range g.Frames {
+		for _, p := range m.Points {
+			v := float32(-80)
+			if p.Sub(m.Points[0]).Len() < float64(8*k) {
+				v = 20
+			}
+			g.Data = append(g.Data, v)
+		}
+	}
+	d.Frames = viewerFrames(g)
 	h, err := viewerInline("atrial-viewer", d)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +184,21 @@ func TestViewerInChromium(t *testing.T) {
 		t.Error("a drag did not rotate the view")
 	}
 	_ = hash
+	// The animation: the Vm entry of the menu, then frame 6 on the slider.
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("select.mdtwin-field"), "vm"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select.mdtwin-field').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	vm0, _ := chromedp.Run(bctx, chromedp.Evaluate[string](drawn))
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('.mdtwin-legend input[type=range]');
+		s.value = '6'; s.dispatchEvent(new Event('input')); })()`)); err != nil {
+		t.Fatal(err)
+	}
+	vm6, _ := chromedp.Run(bctx, chromedp.Evaluate[string](drawn))
+	clock, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('.mdtwin-legend').textContent`))
+	if vm0 == third || vm6 == vm0 || !strings.Contains(clock, "t = 48.0 ms") || !strings.Contains(clock, "play") {
+		t.Errorf("animation: frame 0 %s, frame 6 %s (rotated view %s); legend %q", vm0, vm6, third, clock)
+	}
 	if *viewerShot != "" {
 		if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS("select.mdtwin-field"), "0"),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('select.mdtwin-field').dispatchEvent(new Event('change'))`)); err != nil {

@@ -8,7 +8,8 @@
 // Float32 / Uint32 arrays, fields each with name, unit, on ("point" or
 // "cell"), values (base64 Float32, NaN where undefined), min, max, kind
 // ("continuous", "isochrones" or "categorical") and labels for the
-// categories, and optional frames (Vm) with their times.
+// categories, and optional frames (Vm, bytes quantised over min … max,
+// 255 undefined) with their times.
 
 const RAMP = [ // blue – cyan – yellow – red, evenly spaced anchors (our choice)
 	[0.19, 0.23, 0.62], [0.16, 0.53, 0.84], [0.25, 0.76, 0.75], [0.65, 0.85, 0.40],
@@ -187,7 +188,10 @@ export function startViewer(THREE, root, data) {
 	const fields = data.fields.map(f => ({ ...f, data: decode(f.values, Float32Array) }));
 	let frames = null;
 	if (data.frames) {
-		frames = { ...data.frames, data: decode(data.frames.values, Float32Array), n: pts.length / 3 };
+		const q = decode(data.frames.values, Uint8Array), span = data.frames.max - data.frames.min;
+		const v = new Float32Array(q.length);
+		for (let i = 0; i < q.length; i++) v[i] = q[i] === 255 ? NaN : data.frames.min + q[i] / 254 * span;
+		frames = { ...data.frames, data: v, n: pts.length / 3 };
 	}
 	let frame = 0, timer = null;
 	function showFrame(i) {
