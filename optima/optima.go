@@ -38,6 +38,12 @@
 // counted in the lesion areas and kept apart from the lesions the loop
 // proposes (Plan.Baseline; plan.vtu's Baseline field).
 //
+// RunTrial runs a virtual trial of ablation strategies: the loop over a
+// cohort of substrates (fibrosis realisations or meshes, [inputs.trial])
+// under the arms none, pvi, optima and pvi+optima, with the endpoint
+// non-inducible and the lesion area per arm (trial.csv, trial.json; 95 %
+// Wilson intervals for the proportions).
+//
 // `mdtwin optima SCENARIO` runs it; scenarios/examples/af-ablation.toml is
 // the example.
 package optima
