@@ -190,6 +190,7 @@ func New(opt Options) (*Server, error) {
 	m.HandleFunc("GET /patients/{pid}/predictions/{id}/report", s.predictionReport)
 	m.HandleFunc("GET /jobs/{id}", s.jobPage)
 	m.HandleFunc("GET /api/jobs/{id}", s.jobJSON)
+	s.viewerRoutes(m)
 	if s.smart != nil {
 		m.HandleFunc("GET /smart/launch", s.smartLaunch)
 		m.HandleFunc("GET /smart/callback", s.smartCallback)

@@ -9,6 +9,9 @@
 #                        forecast (mdtwin serve on the demo's store)
 # report-ms.png          that patient's report: the EDSS forecast section
 # atrial-map.png         the AF patient's report: the atrial map section
+# atrial-3d.png          the AF patient's report: the 3-D viewer (WebGL in
+#                        software: SwiftShader); the README's picture was
+#                        made from a PVI run with lat.vtu the same way
 # brain-onsets.png       the epilepsy patient's report: the seizure onsets
 #
 # A report section is shot alone: a copy of the report with the other
@@ -41,6 +44,16 @@ section() {
 	shoot "file://$tmp/$2.html" "$3" 1000 "$4"
 }
 
+# section3d REPORT PNG HEIGHT: the report's 3-D viewer section, drawn with
+# WebGL in software.
+section3d() {
+	[ -f "$1" ] || { echo "screenshots.sh: no $1" >&2; return 0; }
+	sed "s|</head>|<style>section:not(#atrial-3d){display:none} h1,.subtitle,dl.facts{display:none}</style></head>|" "$1" > "$tmp/atrial-3d.html"
+	"$chromium" --headless --no-sandbox --use-angle=swiftshader --enable-unsafe-swiftshader --hide-scrollbars \
+		--virtual-time-budget=15000 --window-size="1000,$3" --screenshot="$2" "file://$tmp/atrial-3d.html" >/dev/null 2>&1
+	echo "wrote $2"
+}
+
 go build -o "$tmp/mdtwin" ./cmd/mdtwin
 "$tmp/mdtwin" serve --store "$demo/store.sqlite" --addr "127.0.0.1:$port" --studies "$tmp/studies" >"$tmp/serve.log" 2>&1 &
 server=$!
@@ -56,4 +69,5 @@ pid=${ms##*/ms-forecast-}
 shoot "http://127.0.0.1:$port/patients/$pid" docs/dashboard-patient.png 1040 900
 section "$ms/report.html" edss-forecast docs/report-ms.png 760
 for d in "$demo"/atrial-*/round-01; do section "$d/report.html" atrial-map docs/atrial-map.png 800; done
+for d in "$demo"/atrial-*/round-01; do section3d "$d/report.html" docs/atrial-3d.png 640; done
 for d in "$demo"/vep-*; do section "$d/report.html" onsets docs/brain-onsets.png 760; done

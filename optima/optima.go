@@ -32,6 +32,18 @@
 // already run, and without Resume the output folder must be empty or
 // absent.
 //
+// With baseline = "pvi" in [inputs.optima] the loop starts from a
+// wide-antral pulmonary-vein isolation (the atrial model's "pvi" lesion
+// set) in place in every round: OPTIMA on top of PVI. The baseline is
+// counted in the lesion areas and kept apart from the lesions the loop
+// proposes (Plan.Baseline; plan.vtu's Baseline field).
+//
+// RunTrial runs a virtual trial of ablation strategies: the loop over a
+// cohort of substrates (fibrosis realisations or meshes, [inputs.trial])
+// under the arms none, pvi, optima and pvi+optima, with the endpoint
+// non-inducible and the lesion area per arm (trial.csv, trial.json; 95 %
+// Wilson intervals for the proportions).
+//
 // `mdtwin optima SCENARIO` runs it; scenarios/examples/af-ablation.toml is
 // the example.
 package optima
@@ -107,6 +119,9 @@ type Plan struct {
 	Inducible          bool            `json:"inducible"` // at the last round
 	Lesions            []PlannedLesion `json:"lesions"`   // the final lesion set, every lesion tested in a later round
 	TotalLesionAreaMM2 float64         `json:"total_lesion_area_mm2"`
+	// Baseline is the lesion set in place from round 1 on (Settings.Baseline,
+	// e.g. PVI), counted in the lesion areas but not in Lesions.
+	Baseline []atrial.LesionInput `json:"baseline,omitempty"`
 
 	Resumed int `json:"-"` // rounds read back from the output folder (Options.Resume), not run by this call
 
@@ -181,7 +196,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		return nil, err
 	}
 	for r := len(plan.Rounds) + 1; plan.Outcome == "" && r <= set.Rounds; r++ {
-		inputs, err := withLesions(sc.Inputs, plan.Lesions)
+		inputs, err := withLesions(sc.Inputs, plan.inPlace())
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +213,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 		for _, s := range sites {
 			rd.Sites = append(rd.Sites, [3]float64(s))
 		}
-		_, rd.LesionAreaMM2, err = lesionField(a, plan.Lesions)
+		_, rd.LesionAreaMM2, err = lesionField(a, plan.inPlace())
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +263,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*Plan, error
 // that round ran on, for a loop resumed with a higher round limit.
 func proposeAgain(plan *Plan, sc *scenarios.Scenario, params models.Params, seed uint64, set Settings, log *slog.Logger) error {
 	r := len(plan.Rounds)
-	inputs, err := withLesions(sc.Inputs, plan.Lesions)
+	inputs, err := withLesions(sc.Inputs, plan.inPlace())
 	if err != nil {
 		return err
 	}
@@ -291,7 +306,7 @@ func propose(plan *Plan, rd Round, a *substrate.Ablation, mask []bool, set Setti
 	for _, l := range proposed {
 		next = append(next, PlannedLesion{Round: r, LesionInput: l})
 	}
-	_, area, err := lesionField(a, next)
+	_, area, err := lesionField(a, append(baselinePlanned(plan.Baseline), next...))
 	if err != nil {
 		return err
 	}
@@ -309,7 +324,7 @@ func propose(plan *Plan, rd Round, a *substrate.Ablation, mask []bool, set Setti
 // in opt.OutDir's StateFile (none there: a new one) after checking it was
 // made from sc with set. Without opt.Resume the folder must be empty.
 func start(sc *scenarios.Scenario, set Settings, opt Options) (*Plan, error) {
-	fresh := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}}
+	fresh := &Plan{Study: sc.Study.Name, Scenario: sc.File, Settings: set, Lesions: []PlannedLesion{}, Baseline: set.baseline()}
 	ents, err := os.ReadDir(opt.OutDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -454,6 +469,20 @@ func check(sc *scenarios.Scenario) (models.Params, Settings, error) {
 		return nil, set, sc.Errorf([]string{"params"}, "optima needs one substrate for every run: set fibrosis_seed (not 0) in [params]")
 	}
 	return p, set, nil
+}
+
+// inPlace returns the lesions in place in the plan's next round: the
+// baseline (as round 0) and the planned ones.
+func (p *Plan) inPlace() []PlannedLesion {
+	return append(baselinePlanned(p.Baseline), p.Lesions...)
+}
+
+func baselinePlanned(b []atrial.LesionInput) []PlannedLesion {
+	out := make([]PlannedLesion, 0, len(b))
+	for _, l := range b {
+		out = append(out, PlannedLesion{Round: 0, LesionInput: l})
+	}
+	return out
 }
 
 // withLesions returns the [inputs] JSON with the planned lesions appended
@@ -602,6 +631,11 @@ func write(dir string, sc *scenarios.Scenario, params models.Params, seed uint64
 	if err != nil {
 		return err
 	}
+	if len(plan.Baseline) > 0 {
+		if _, area, err = lesionField(a, plan.inPlace()); err != nil {
+			return err
+		}
+	}
 	plan.TotalLesionAreaMM2 = area
 	nc := make([]float64, len(mask))
 	for e, b := range mask {
@@ -613,6 +647,17 @@ func write(dir string, sc *scenarios.Scenario, params models.Params, seed uint64
 	out.CellData = append(out.CellData,
 		mesh.Field{Name: "LesionRound", Components: 1, Values: f},
 		mesh.Field{Name: "NonConducting", Components: 1, Values: nc})
+	if len(plan.Baseline) > 0 {
+		bl := baselinePlanned(plan.Baseline)
+		for i := range bl {
+			bl[i].Round = 1 // the field's value on the baseline's elements
+		}
+		bf, _, err := lesionField(a, bl)
+		if err != nil {
+			return err
+		}
+		out.CellData = append(out.CellData, mesh.Field{Name: "Baseline", Components: 1, Values: bf})
+	}
 	if err := writeAtomic(filepath.Join(dir, "plan.vtu"), func(tmp string) error {
 		return mesh.WriteFile(tmp, out, mesh.WriteOptions{XML: mesh.XMLOptions{Compress: true}})
 	}); err != nil {

@@ -35,6 +35,9 @@ import (
 //	core_radius_mm = 2     # disc ablated over each driver's mean position
 //	line_width_mm = 1      # width of the line from the disc to the nearest barrier
 //	merge_radius_mm = 5    # drivers within this of one already ablated this round are the same driver
+//	baseline = "pvi"       # lesions in place from round 1: "none" or "pvi" (wide-antral PVI, atrial LesionInput shape "pvi")
+//	pvi_distance_mm = 5    # pvi (baseline or a trial's pvi arms): lesion distance beyond the vein ostia (0: 5 mm)
+//	pvi_width_mm = 3       # pvi: lesion width (0: 3 mm)
 type Settings struct {
 	Sites         int     `json:"sites"`
 	Rounds        int     `json:"rounds"`
@@ -47,6 +50,26 @@ type Settings struct {
 	// site's run from that state (a checkpoint); 0: every run from rest.
 	PrepaceBeats int     `json:"prepace_beats,omitempty"`
 	PrepaceBCLMS float64 `json:"prepace_bcl_ms,omitempty"`
+	// Baseline is the lesion set every round starts from (BaselineNone or
+	// BaselinePVI); PVIDistanceMM and PVIWidthMM shape a PVI baseline.
+	Baseline      string  `json:"baseline,omitempty"`
+	PVIDistanceMM float64 `json:"pvi_distance_mm,omitempty"`
+	PVIWidthMM    float64 `json:"pvi_width_mm,omitempty"`
+}
+
+// The choices of Settings.Baseline.
+const (
+	BaselineNone = "none"
+	BaselinePVI  = "pvi"
+)
+
+// baseline returns the lesion inputs of the baseline lesion set (nil for
+// none).
+func (o Settings) baseline() []atrial.LesionInput {
+	if o.Baseline != BaselinePVI {
+		return nil
+	}
+	return []atrial.LesionInput{{Shape: "pvi", RadiusMM: o.PVIDistanceMM, WidthMM: o.PVIWidthMM}}
 }
 
 // The defaults and limits of Settings.
@@ -67,7 +90,7 @@ func parseSettings(raw json.RawMessage) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm, prepace_beats, prepace_bcl_ms)", err)
+		return o, fmt.Errorf("atrial inputs: optima: %v (expected keys sites, rounds, seed, core_radius_mm, line_width_mm, merge_radius_mm, prepace_beats, prepace_bcl_ms, baseline, pvi_distance_mm, pvi_width_mm)", err)
 	}
 	return o, o.check()
 }
@@ -76,13 +99,18 @@ func (o Settings) check() error {
 	if o.Sites < 0 || o.Sites > MaxSites || o.Rounds < 0 || o.Rounds > 100 {
 		return fmt.Errorf("atrial inputs: optima: sites must be 0 to %d and rounds 0 to 100 (0: default), got %d and %d", MaxSites, o.Sites, o.Rounds)
 	}
-	for _, v := range []float64{o.CoreRadiusMM, o.LineWidthMM, o.MergeRadiusMM} {
+	for _, v := range []float64{o.CoreRadiusMM, o.LineWidthMM, o.MergeRadiusMM, o.PVIDistanceMM, o.PVIWidthMM} {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("atrial inputs: optima: core_radius_mm, line_width_mm and merge_radius_mm must be finite and non-negative")
+			return fmt.Errorf("atrial inputs: optima: core_radius_mm, line_width_mm, merge_radius_mm, pvi_distance_mm and pvi_width_mm must be finite and non-negative")
 		}
 	}
 	if o.PrepaceBeats < 0 || o.PrepaceBeats > 1000 || (o.PrepaceBeats > 0) != (o.PrepaceBCLMS > 0) || !(o.PrepaceBCLMS >= 0) || math.IsInf(o.PrepaceBCLMS, 0) {
 		return fmt.Errorf("atrial inputs: optima: prepace_beats = %d, prepace_bcl_ms = %g; give both (1 to 1000 beats, a cycle length > 0 ms) or neither", o.PrepaceBeats, o.PrepaceBCLMS)
+	}
+	switch o.Baseline {
+	case "", BaselineNone, BaselinePVI:
+	default:
+		return fmt.Errorf("atrial inputs: optima: baseline %q, expected \"none\" or \"pvi\"", o.Baseline)
 	}
 	return nil
 }
@@ -358,14 +386,16 @@ func LesionRounds(a *substrate.Ablation, lesions []atrial.LesionInput, rounds []
 	f := make([]float64, a.Mesh.NumCells())
 	area := 0.0
 	for i, li := range lesions {
-		l, err := li.Build(a)
+		ls, err := li.BuildAll(a)
 		if err != nil {
 			return nil, 0, fmt.Errorf("lesion %d: %v", i, err)
 		}
-		for _, e := range l.Elements {
-			if f[e] == 0 {
-				f[e] = float64(rounds[i])
-				area += math.Abs(a.Mesh.Measure(e))
+		for _, l := range ls {
+			for _, e := range l.Elements {
+				if f[e] == 0 {
+					f[e] = float64(rounds[i])
+					area += math.Abs(a.Mesh.Measure(e))
+				}
 			}
 		}
 	}

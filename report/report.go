@@ -88,6 +88,11 @@ func studySections(st *StudyOutputs) ([]section, error) {
 			return nil, err
 		}
 		secs = append(secs, s...)
+		if v, err := atrialViewerSection(st); err != nil {
+			return nil, err
+		} else if v != nil {
+			secs = append(secs, *v)
+		}
 	case "brain":
 		s, err := brainSections(st)
 		if err != nil {

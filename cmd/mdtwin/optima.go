@@ -30,6 +30,10 @@ func (a *app) optimaCommand() *cobra.Command {
 			"same scenario (else exit 2) — finished rounds are read back, not run again, the interrupted round runs only\n" +
 			"its unfinished runs, and plan.json comes out as an uninterrupted loop's would. --rounds may be raised on\n" +
 			"--resume: a loop that stopped at its round limit still inducible then ablates and goes on.\n" +
+			"With [inputs.trial] in the scenario it runs a virtual trial of ablation strategies instead: the loop over a\n" +
+			"cohort of substrates (fibrosis realisations or meshes) under each arm (none, pvi, optima, pvi+optima), with\n" +
+			"the endpoint non-inducible and the lesion area per arm (Wilson and t 95 % intervals) in trial.csv,\n" +
+			"trial.json and report.html; substrate-NNN/<baseline>/ holds one loop each.\n" +
 			"Exit codes: 0 plan written; 1 a round could not be carried out; 2 bad input; 130 interrupted (continue\n" +
 			"with --resume).",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -48,6 +52,9 @@ func (a *app) optimaCommand() *cobra.Command {
 			}
 			if sc.Patient != nil {
 				return sc.Errorf([]string{"patient"}, "optima does not personalise a scenario yet: remove [patient] (mdtwin run takes it)")
+			}
+			if optima.IsTrial(sc) {
+				return a.runTrial(cmd.Context(), sc, f, rounds)
 			}
 			return a.runOptima(cmd.Context(), sc, f, rounds)
 		},

@@ -41,6 +41,9 @@ Exit status: 0 on success; 2 on a bad folder, an unknown patient or bad flags.`,
 			if report.IsCalibration(args[0]) && pid == "" {
 				return a.calibrationReport(args[0], out)
 			}
+			if report.IsTrial(args[0]) && pid == "" {
+				return a.trialReport(args[0], out)
+			}
 			st, err := report.LoadStudy(args[0])
 			if err != nil {
 				return &engine.InputError{Msg: err.Error()}

@@ -39,6 +39,10 @@ type Inputs struct {
 	// Optima holds the settings of `mdtwin optima` ([inputs.optima]), which
 	// package optima reads; a single run ignores them.
 	Optima json.RawMessage `json:"optima,omitempty"`
+	// Trial holds the settings of a virtual trial of ablation strategies
+	// ([inputs.trial], `mdtwin optima` over a cohort), which package optima
+	// reads; a single run ignores them.
+	Trial json.RawMessage `json:"trial,omitempty"`
 	// Initial prescribes the initial state (InitialInput).
 	Initial *InitialInput `json:"initial,omitempty"`
 	// Electrodes places recording electrodes (ElectrodesInput).
@@ -81,7 +85,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, optima)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, optima, trial)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {

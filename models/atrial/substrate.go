@@ -74,6 +74,14 @@ var reentryOutputs = []models.Output{
 //	{ shape = "disc", center = [x, y, z], radius_mm = r }
 //	{ shape = "line", a = [x, y, z], b = [x, y, z], width_mm = w }   # width 0: the elements touching the path
 //	{ shape = "ring", center = [x, y, z], radius_mm = r, width_mm = w }
+//	{ shape = "pvi", radius_mm = r, width_mm = w }                  # wide-antral PVI from the mesh's vein orifices
+//
+// A "pvi" lesion is the wide-antral circumferential lesion set of a
+// left-atrial surface (substrate.Ablation.PulmonaryVeinIsolation): one
+// closed lesion around each ipsilateral vein pair, radius_mm (0: 5 mm)
+// beyond the ostia, width_mm wide (0: 3 mm); veins = [[x, y, z], …] picks
+// the vein orifices nearest to those points instead of classifying the
+// boundary loops by size.
 //
 // gap = [x, y, z] with gap_radius_mm leaves an incomplete lesion: its
 // elements whose centroid lies within gap_radius_mm of the point (at least
@@ -87,6 +95,8 @@ type LesionInput struct {
 	WidthMM     float64     `json:"width_mm"`
 	Gap         *[3]float64 `json:"gap,omitempty"`
 	GapRadiusMM float64     `json:"gap_radius_mm"`
+	// Veins (pvi) picks the vein orifices by points near them, mm.
+	Veins [][3]float64 `json:"veins,omitempty"`
 }
 
 func checkLesionInputs(in Inputs) error {
@@ -102,8 +112,15 @@ func checkLesionInputs(in Inputs) error {
 				if l.A == nil || l.B == nil {
 					return fmt.Errorf("%s: a line needs a = [x, y, z] and b = [x, y, z]", name)
 				}
+			case "pvi":
+				if l.Gap != nil {
+					return fmt.Errorf("%s: a pvi lesion set takes no gap; add a line or ring with a gap instead", name)
+				}
 			default:
-				return fmt.Errorf("%s: shape %q, expected \"disc\", \"line\" or \"ring\"", name, l.Shape)
+				return fmt.Errorf("%s: shape %q, expected \"disc\", \"line\", \"ring\" or \"pvi\"", name, l.Shape)
+			}
+			if len(l.Veins) > 0 && l.Shape != "pvi" {
+				return fmt.Errorf("%s: veins is for a pvi lesion set, not a %s", name, l.Shape)
 			}
 			if !(l.RadiusMM >= 0) || !(l.WidthMM >= 0) || !(l.GapRadiusMM >= 0) {
 				return fmt.Errorf("%s: radius_mm, width_mm and gap_radius_mm must be non-negative", name)
@@ -224,12 +241,21 @@ func buildSubstrateRemodel(m *mesh.Mesh, p models.Params, in Inputs, seed uint64
 	if err != nil {
 		return nil, err
 	}
+	names := s.names
+	s.names = nil
 	for i, li := range inputs {
-		l, err := li.Build(a)
+		ls, err := li.BuildAll(a)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", s.names[i], err)
+			return nil, fmt.Errorf("%s: %v", names[i], err)
 		}
-		s.lesions = append(s.lesions, l)
+		for k, l := range ls {
+			n := names[i]
+			if len(ls) > 1 {
+				n = fmt.Sprintf("%s (%s %d of %d)", n, l.Shape, k+1, len(ls))
+			}
+			s.names = append(s.names, n)
+			s.lesions = append(s.lesions, l)
+		}
 	}
 	var fibNC []bool
 	if s.fib != nil {
@@ -249,8 +275,26 @@ func buildSubstrateRemodel(m *mesh.Mesh, p models.Params, in Inputs, seed uint64
 	return s, nil
 }
 
+// BuildAll builds the lesions li describes on a's mesh: one for a disc,
+// line or ring (Build), one per ipsilateral vein group for pvi.
+func (li LesionInput) BuildAll(a *substrate.Ablation) ([]substrate.Lesion, error) {
+	if li.Shape != "pvi" {
+		l, err := li.Build(a)
+		if err != nil {
+			return nil, err
+		}
+		return []substrate.Lesion{l}, nil
+	}
+	o := substrate.PVIOptions{DistanceMM: li.RadiusMM, WidthMM: li.WidthMM}
+	for _, v := range li.Veins {
+		o.Veins = append(o.Veins, vec(&v))
+	}
+	ls, _, err := a.PulmonaryVeinIsolation(o)
+	return ls, err
+}
+
 // Build builds the lesion li describes on a's mesh, with its gap when li
-// gives one.
+// gives one; a pvi lesion set, several lesions, needs BuildAll.
 func (li LesionInput) Build(a *substrate.Ablation) (substrate.Lesion, error) {
 	var l substrate.Lesion
 	var err error
@@ -261,6 +305,8 @@ func (li LesionInput) Build(a *substrate.Ablation) (substrate.Lesion, error) {
 		l, err = a.Line(vec(li.A), vec(li.B), li.WidthMM)
 	case "ring":
 		l, err = a.Ring(vec(li.Center), li.RadiusMM, li.WidthMM)
+	case "pvi":
+		err = fmt.Errorf("a pvi lesion set is several lesions: build it with BuildAll")
 	default:
 		err = fmt.Errorf("lesion shape %q, expected \"disc\", \"line\" or \"ring\"", li.Shape)
 	}

@@ -21,6 +21,10 @@ const (
 	// LesionRing is a closed band at a geodesic radius around a point: a
 	// pulmonary-vein isolation ring.
 	LesionRing
+	// LesionAntral is a closed band at a geodesic distance from the rims
+	// of a group of vein orifices: a wide-antral circumferential PVI
+	// lesion (Ablation.PulmonaryVeinIsolation).
+	LesionAntral
 )
 
 func (s LesionShape) String() string {
@@ -31,6 +35,8 @@ func (s LesionShape) String() string {
 		return "line"
 	case LesionRing:
 		return "ring"
+	case LesionAntral:
+		return "antral"
 	}
 	return fmt.Sprintf("LesionShape(%d)", int(s))
 }
@@ -46,6 +52,10 @@ type Lesion struct {
 	Width    float64     `json:"width_mm,omitempty"`
 	Elements []int       `json:"-"` // sorted element indices
 	Path     []int       `json:"-"` // line: centre-line nodes from A to B
+	Sources  []int       `json:"-"` // antral: the orifice rim nodes its distance is measured from
+	// SourceStart is, for an antral lesion, the distance each source
+	// starts from (minus its vein's ostium distance), mm.
+	SourceStart []float64 `json:"-"`
 }
 
 // Area returns the lesion's area (volume for tetrahedra) on m.
@@ -229,7 +239,8 @@ func (a *Ablation) Mask(base []bool, lesions ...Lesion) []bool {
 // Mask — and may include scar): for a line, the conducting elements that
 // touch a node of its centre path; for a ring, the conducting elements cut
 // by its geodesic circle (smallest node distance below the radius, largest
-// at or above it); nil for discs. When Gaps is empty the lesion is a
+// at or above it); for an antral lesion likewise with its distance from the
+// ostia (Ablation.PulmonaryVeinIsolation); nil for discs. When Gaps is empty the lesion is a
 // continuous barrier: conducting elements on its two sides share no node.
 // This is sufficient, not necessary — a gap at the centre line may be
 // closed by lesion further out; Separated decides between two points.
@@ -255,8 +266,13 @@ func (a *Ablation) Gaps(l Lesion, nonConducting []bool) []int {
 				}
 			}
 		}
-	case LesionRing:
-		d := a.Distances(l.Center)
+	case LesionRing, LesionAntral:
+		var d []float64
+		if l.Shape == LesionRing {
+			d = a.Distances(l.Center)
+		} else {
+			d, _ = a.points.ShortestPaths(l.Sources, l.SourceStart, nil)
+		}
 		for e := range a.cent {
 			if lo, hi := a.nodeRange(d, e); !nonConducting[e] && lo < l.Radius && hi >= l.Radius {
 				gaps = append(gaps, e)

@@ -21,4 +21,12 @@
 // that a line or ring separates its two sides by whole nodes, and
 // Separated whether two points can still reach each other. Distances are
 // geodesic along mesh edges (Dijkstra), in mm.
+//
+// Pulmonary-vein isolation is built from the anatomy: the boundary loops of
+// a left-atrial surface are classified (the mitral valve the longest, the
+// veins the others that are not small defects, split into two ipsilateral
+// pairs by position), each vein's ostium is found where its tube opens into
+// the wall, and one closed wide-antral lesion encircles each pair a set
+// distance beyond the ostia; Isolates checks that every vein is cut off
+// from the mitral rim.
 package substrate
