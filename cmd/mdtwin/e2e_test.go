@@ -133,8 +133,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // inproc into ref, the reference every backend must reproduce.
 func longStudy(t *testing.T) (dir, ref string) {
 	t.Helper()
+	return studyWithReference(t, longSweep)
+}
+
+// studyWithReference writes sweep as long.toml in a new folder and runs it
+// on inproc into ref.
+func studyWithReference(t *testing.T, sweep string) (dir, ref string) {
+	t.Helper()
 	dir = t.TempDir()
-	write(t, filepath.Join(dir, "long.toml"), longSweep)
+	write(t, filepath.Join(dir, "long.toml"), sweep)
 	ref = filepath.Join(dir, "ref")
 	if b, err := mdtwin(t, dir, "run", "long.toml", "--out", ref, "--workers", "2").CombinedOutput(); err != nil {
 		t.Fatalf("inproc reference: %v\n%s", err, b)

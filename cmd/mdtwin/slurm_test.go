@@ -61,7 +61,11 @@ func TestSlurmSweepMatchesInproc(t *testing.T) {
 // a new job.
 func TestSlurmKilledTaskLosesNoRun(t *testing.T) {
 	requireSlurm(t)
-	dir, ref := longStudy(t)
+	// Runs of 9,600 simulated hours (20 times longSweep's), so that
+	// an array task of 500 runs takes seconds and is still running when its
+	// worker is killed: with longSweep's runs a task could finish all its
+	// runs between writing its first results and the kill (nothing lost).
+	dir, ref := studyWithReference(t, strings.Replace(longSweep, "t_end_h = 480", "t_end_h = 9600", 1))
 	out := filepath.Join(dir, "slurm")
 	cmd := mdtwin(t, dir, "run", "long.toml", "--backend", "slurm", "--runs-per-task", "500", "--cpus-per-task", "1", "--out", out)
 	var logs bytes.Buffer
