@@ -3,9 +3,7 @@ package brain
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -82,41 +80,26 @@ func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) 
 		}
 		st.vars[h] = nanSlice(conn.N())
 	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
-			}
-			return nil, &FileError{File: path, Msg: err.Error()}
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) != len(head) {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), len(head))}
-		}
-		i, err := regionIndex(strings.TrimSpace(rec[0]), conn)
-		if err != nil {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
-		}
+	err = eachRegionRow(path, r, len(head), conn, func(line, i int, rec []string) error {
 		if first == 2 && strings.TrimSpace(rec[1]) != conn.Labels[i] {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 2", line), Msg: fmt.Sprintf("label %q, but region %d of the connectome is %q", rec[1], i, conn.Labels[i])}
+			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 2", line), Msg: fmt.Sprintf("label %q, but region %d of the connectome is %q", rec[1], i, conn.Labels[i])}
 		}
 		if st.rows[i] {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s given twice", conn.Labels[i])}
+			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s given twice", conn.Labels[i])}
 		}
 		st.rows[i] = true
 		for k, f := range rec[first:] {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				_, col := r.FieldPos(first + k)
-				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
+				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
 			}
 			st.vars[strings.TrimSpace(head[first+k])][i] = v
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(st.rows) == 0 {
 		return nil, &FileError{File: path, Msg: "no regions"}

@@ -104,28 +104,9 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 		t[h] = nanSlice(conn.N())
 	}
 	seen := map[int]int{}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
-			}
-			return nil, &FileError{File: path, Msg: err.Error()}
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) != len(head) {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), len(head))}
-		}
-		i, err := regionIndex(strings.TrimSpace(rec[0]), conn)
-		if err != nil {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
-		}
+	err = eachRegionRow(path, r, len(head), conn, func(line, i int, rec []string) error {
 		if prev, dup := seen[i]; dup {
-			return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s already given on line %d", conn.Labels[i], prev)}
+			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s already given on line %d", conn.Labels[i], prev)}
 		}
 		seen[i] = line
 		for k, f := range rec[1:] {
@@ -139,10 +120,14 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 			}
 			if err != nil {
 				_, col := r.FieldPos(k + 1)
-				return nil, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
+				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
 			}
 			t[strings.TrimSpace(head[k+1])][i] = v
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -218,4 +203,35 @@ func (t regionTable) names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// eachRegionRow reads the rows of a per-region CSV table after its header
+// (fields per row, the first naming a region by label or index) and calls
+// row with each row's line, region index and fields; errors name path and
+// the line and column.
+func eachRegionRow(path string, r *csv.Reader, fields int, conn *Connectivity, row func(line, i int, rec []string) error) error {
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
+			}
+			return &FileError{File: path, Msg: err.Error()}
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) != fields {
+			return &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
+		}
+		i, err := regionIndex(strings.TrimSpace(rec[0]), conn)
+		if err != nil {
+			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
+		}
+		if err := row(line, i, rec); err != nil {
+			return err
+		}
+	}
 }
