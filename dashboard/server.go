@@ -594,20 +594,10 @@ func (s *Server) jobJSON(w http.ResponseWriter, r *http.Request) {
 // with the prediction when it exists, else the patient's prediction report
 // generated from the study's output folder (package report).
 func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
-	pid := r.PathValue("pid")
-	rec, err := s.store(r).Record(r.Context(), pid)
-	if err != nil {
-		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+	rec, pr, j, ok := s.prediction(w, r)
+	if !ok {
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	i := slices.IndexFunc(rec.Predictions, func(p patient.Prediction) bool { return p.ID == id })
-	if i < 0 {
-		s.fail(w, http.StatusNotFound, "no such prediction for patient "+pid)
-		return
-	}
-	pr := rec.Predictions[i]
-	j := slices.IndexFunc(rec.Studies, func(st patient.Study) bool { return st.ID == pr.StudyID })
 	// A report page is self-contained: inline styles and SVG, no scripts.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors "+s.frameAncestors())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -632,6 +622,27 @@ func (s *Server) predictionReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(b.Bytes())
+}
+
+// prediction finds the request's patient {pid} and prediction {id} in the
+// store, and the index of the prediction's study in the record (-1: not
+// there); when either is missing it answers 404 and ok is false.
+func (s *Server) prediction(w http.ResponseWriter, r *http.Request) (rec *patient.Record, pr patient.Prediction, study int, ok bool) {
+	pid := r.PathValue("pid")
+	rec, err := s.store(r).Record(r.Context(), pid)
+	if err != nil {
+		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+		return nil, pr, -1, false
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	i := slices.IndexFunc(rec.Predictions, func(p patient.Prediction) bool { return p.ID == id })
+	if i < 0 {
+		s.fail(w, http.StatusNotFound, "no such prediction for patient "+pid)
+		return nil, pr, -1, false
+	}
+	pr = rec.Predictions[i]
+	study = slices.IndexFunc(rec.Studies, func(st patient.Study) bool { return st.ID == pr.StudyID })
+	return rec, pr, study, true
 }
 
 // trunc shortens s to at most n runes, ending with "…" when cut.

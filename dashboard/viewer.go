@@ -3,10 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"net/http"
-	"slices"
-	"strconv"
 
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/report"
 )
 
@@ -22,20 +19,11 @@ func (s *Server) viewerRoutes(m *http.ServeMux) {
 }
 
 func (s *Server) predictionViewer(w http.ResponseWriter, r *http.Request) {
+	rec, _, j, ok := s.prediction(w, r)
+	if !ok {
+		return
+	}
 	pid := r.PathValue("pid")
-	rec, err := s.store(r).Record(r.Context(), pid)
-	if err != nil {
-		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
-		return
-	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	i := slices.IndexFunc(rec.Predictions, func(p patient.Prediction) bool { return p.ID == id })
-	if i < 0 {
-		s.fail(w, http.StatusNotFound, "no such prediction for patient "+pid)
-		return
-	}
-	pr := rec.Predictions[i]
-	j := slices.IndexFunc(rec.Studies, func(st patient.Study) bool { return st.ID == pr.StudyID })
 	if j < 0 {
 		s.fail(w, http.StatusNotFound, "the prediction's study is not in the store")
 		return
