@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mdtwin/mdtwin/internal/cputime"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/workers"
@@ -56,7 +55,7 @@ se = 0.1
 `
 	m := null{}
 	total := 0
-	cpu0 := cputime.Process()
+	cpu0 := processCPU()
 	for i := 0; b.Loop(); i++ {
 		dir := filepath.Join(b.TempDir(), fmt.Sprint(i))
 		sc, err := scenarios.Parse(filepath.Join(dir, "s.toml"), []byte(src))
@@ -74,7 +73,7 @@ se = 0.1
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/sim")
-	b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(total), "cpu-ns/sim")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(total), "cpu-ns/sim")
 }
 
 // BenchmarkPKIndividual calibrates the shipped PK example in full (1,000

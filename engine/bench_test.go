@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mdtwin/mdtwin/internal/cputime"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/pk"
 )
@@ -56,7 +55,7 @@ func benchStudy(b *testing.B, m models.Model, runs, workers int) {
 	d := m.Describe()
 	p := plan(b, studyOf(d.Name, runs), d, "")
 	b.ResetTimer()
-	cpu0 := cputime.Process()
+	cpu0 := processCPU()
 	for i := 0; b.Loop(); i++ {
 		p.OutDir = filepath.Join(b.TempDir(), fmt.Sprint(i))
 		execute(b, p, m, workers)
@@ -64,5 +63,5 @@ func benchStudy(b *testing.B, m models.Model, runs, workers int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*runs), "ns/run")
 	// The CPU time of every goroutine (and of the test process's other
 	// threads) per run: the steadier figure on a shared machine.
-	b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N*runs), "cpu-ns/run")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N*runs), "cpu-ns/run")
 }

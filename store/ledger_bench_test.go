@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-
-	"github.com/mdtwin/mdtwin/internal/cputime"
 )
 
 // BenchmarkCreateLedger creates the ledger of a 10,000-run study (the
@@ -15,7 +13,7 @@ import (
 func BenchmarkCreateLedger(b *testing.B) {
 	const n = 10000
 	params := func(i int) string { return `{"x":` + strconv.FormatFloat(0.5+float64(i)/n, 'g', -1, 64) + `}` }
-	cpu0 := cputime.Process()
+	cpu0 := processCPU()
 	for i := 0; b.Loop(); i++ {
 		path := filepath.Join(b.TempDir(), LedgerFile)
 		l, err := CreateLedger(path, map[string]string{"study": "bench"}, n, func(i int) (LedgerRun, error) {
@@ -27,5 +25,5 @@ func BenchmarkCreateLedger(b *testing.B) {
 		l.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/run")
-	b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/run")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/run")
 }
