@@ -212,14 +212,16 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 // its example (af-ablation.toml) means the OPTIMA loop (mdtwin optima), not
 // one atrial run.
 func hasOptima(sc *scenarios.Scenario) bool {
-	if sc.Study.Model != "atrial" {
-		return false
-	}
+	return sc.Study.Model == "atrial" && hasInput(sc, "optima")
+}
+
+// hasInput reports whether sc's [inputs] has the top-level key.
+func hasInput(sc *scenarios.Scenario, key string) bool {
 	var in map[string]json.RawMessage
 	if json.Unmarshal(sc.Inputs, &in) != nil {
 		return false
 	}
-	_, ok := in["optima"]
+	_, ok := in[key]
 	return ok
 }
 

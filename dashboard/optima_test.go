@@ -43,8 +43,16 @@ func TestRunJobOptima(t *testing.T) {
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if _, page := get(t, f.http.URL+"/patients/"+f.ms); !strings.Contains(page, `<option value="af-ablation.toml" data-patients="0">af-ablation (atrial, OPTIMA loop)</option>`) {
+	_, page := get(t, f.http.URL+"/patients/"+f.ms)
+	if !strings.Contains(page, `<option value="af-ablation.toml" data-patients="0">af-ablation (atrial, OPTIMA loop)</option>`) {
 		t.Fatalf("the form does not offer af-ablation as an OPTIMA loop")
+	}
+	// A virtual trial over a cohort of substrates is not a prediction for
+	// this patient: it is listed among the absent scenarios with why.
+	form, absent, _ := strings.Cut(page, `id="absent-scenarios"`)
+	if strings.Contains(form, `<option value="af-strategy-trial.toml"`) || !strings.Contains(absent, `<li data-file="af-strategy-trial.toml">`) ||
+		!strings.Contains(absent, "a virtual trial over a cohort of substrates") {
+		t.Errorf("af-strategy-trial offered to the patient, or absent without a reason")
 	}
 	j, err := f.srv.startJob(f.srv.ps, f.ms, "af-ablation.toml", 200)
 	if err != nil {
@@ -69,7 +77,7 @@ func TestRunJobOptima(t *testing.T) {
 	if len(st.Predictions) != 12 || !strings.Contains(strings.Join(st.Notes, "\n"), "OPTIMA plan: ") {
 		t.Errorf("job: %d predictions, notes %q", len(st.Predictions), st.Notes)
 	}
-	_, page := get(t, f.http.URL+"/patients/"+f.ms)
+	_, page = get(t, f.http.URL+"/patients/"+f.ms)
 	if !strings.Contains(page, `<td class="study">af-ablation</td>`) || !strings.Contains(page, `data-model="atrial">`) {
 		t.Errorf("the patient page lacks the atrial prediction or its map")
 	}

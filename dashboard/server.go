@@ -517,7 +517,9 @@ func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow)
 		data, err := examples.FS.ReadFile(e.File)
 		if err == nil {
 			var sc *scenarios.Scenario
-			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil {
+			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && hasInput(sc, "trial") {
+				err = errors.New("a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient")
+			} else if err == nil {
 				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
 			}
 		}
