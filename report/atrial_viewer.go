@@ -97,13 +97,13 @@ func attachVm(d *ViewerData, st *StudyOutputs, run string, nodes int) error {
 		if err != nil {
 			return err
 		}
-		g, err := ReadIGB(f)
+		h, data, err := mesh.ReadIGB(f, p)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %v", p, err)
+			return err
 		}
-		if g.Nodes == nodes {
-			d.Frames = viewerFrames(g)
+		if h.Nodes == nodes {
+			d.Frames = viewerFrames(h, data)
 			return nil
 		}
 	}

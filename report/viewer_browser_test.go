@@ -72,17 +72,18 @@ func TestViewerInChromium(t *testing.T) {
 	// A Vm recording: a front leaving node 0 at 1 mm/ms, 10 frames 8 ms
 	// apart, depolarised (20 mV) behind it and at rest (−80 mV) ahead.
 	m := viewerMesh(t)
-	g := &IGB{Nodes: len(m.Points), Frames: 10, Inc: 8, Unit: "mV"}
-	for k := range g.Frames {
+	hd := mesh.IGBHeader{Nodes: len(m.Points), Frames: 10, Dt: 8, Units: "mV"}
+	var data []float32
+	for k := range hd.Frames {
 		for _, p := range m.Points {
 			v := float32(-80)
 			if p.Sub(m.Points[0]).Len() < float64(8*k) {
 				v = 20
 			}
-			g.Data = append(g.Data, v)
+			data = append(data, v)
 		}
 	}
-	d.Frames = viewerFrames(g)
+	d.Frames = viewerFrames(hd, data)
 	h, err := viewerInline("atrial-viewer", d)
 	if err != nil {
 		t.Fatal(err)
