@@ -212,16 +212,14 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 // its example (af-ablation.toml) means the OPTIMA loop (mdtwin optima), not
 // one atrial run.
 func hasOptima(sc *scenarios.Scenario) bool {
-	return sc.Study.Model == "atrial" && hasInput(sc, "optima")
-}
-
-// hasInput reports whether sc's [inputs] has the top-level key.
-func hasInput(sc *scenarios.Scenario, key string) bool {
+	if sc.Study.Model != "atrial" {
+		return false
+	}
 	var in map[string]json.RawMessage
 	if json.Unmarshal(sc.Inputs, &in) != nil {
 		return false
 	}
-	_, ok := in[key]
+	_, ok := in["optima"]
 	return ok
 }
 

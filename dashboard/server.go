@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/patient/smart"
@@ -517,7 +518,7 @@ func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow)
 		data, err := examples.FS.ReadFile(e.File)
 		if err == nil {
 			var sc *scenarios.Scenario
-			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && hasInput(sc, "trial") {
+			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && optima.IsTrial(sc) {
 				err = errors.New("a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient")
 			} else if err == nil {
 				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
