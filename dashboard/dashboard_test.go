@@ -304,7 +304,8 @@ func TestNamedTokensAndRateLimit(t *testing.T) {
 // TestRunFormOffersApplicableScenarios: the run form offers only the
 // scenarios whose model's embodiment accepts the record (MS-0001 has EDSS
 // visits and a relapsing course but no atrial mesh or connectome; the
-// Synthea patient has none of them) and says why the others are absent.
+// Synthea patient has none of them) and says why the others are absent,
+// including a scenario that cannot be read where the server runs.
 func TestRunFormOffersApplicableScenarios(t *testing.T) {
 	f := newFixture(t, "")
 	_, ms := get(t, f.http.URL+"/patients/"+f.ms)
@@ -323,6 +324,15 @@ func TestRunFormOffersApplicableScenarios(t *testing.T) {
 		if !strings.Contains(absent, want) {
 			t.Errorf("MS patient: the reasons lack %q", want)
 		}
+	}
+	// ms-asclepios names its posterior relative to the repository root; the
+	// test's server runs in dashboard/, where that file cannot be found. It
+	// is listed as absent with that reason, not silently left out.
+	if _, why, _ := strings.Cut(absent, `<li data-file="ms-asclepios.toml">`); !strings.Contains(why, "cannot be prepared where the server runs") || !strings.Contains(why, "posterior") {
+		t.Errorf("MS patient: ms-asclepios is not among the absent scenarios with its reason")
+	}
+	if strings.Contains(form, `<option value="ms-asclepios.toml"`) {
+		t.Errorf("MS patient: the form offers ms-asclepios, whose posterior cannot be read here")
 	}
 	_, syn := get(t, f.http.URL+"/patients/"+f.synthea)
 	if strings.Contains(syn, `<option value="ms-ofatumumab`) || !strings.Contains(syn, `id="no-scenario"`) || !strings.Contains(syn, "no EDSS observation") {

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
@@ -499,13 +501,34 @@ func (s *Server) examples() []exampleRow {
 			continue
 		}
 		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
-		if err != nil || sc.Cohort != nil || (sc.Study.Model != "mscohort" && sc.Study.Model != "brain" && sc.Study.Model != "atrial") {
+		if err != nil {
+			// A scenario of an embodied model that cannot be read here (its
+			// data files are named relative to the repository root, and the
+			// server runs elsewhere) is listed as absent with the reason,
+			// not dropped without a word.
+			var head struct {
+				Study  struct{ Name, Model, Doc string }
+				Cohort map[string]any // a cohort scenario is not a patient's
+			}
+			if _, terr := toml.Decode(string(data), &head); terr == nil && head.Cohort == nil && embodied(head.Study.Model) {
+				out = append(out, exampleRow{File: f, Name: head.Study.Name, Model: head.Study.Model, Doc: head.Study.Doc,
+					Why: "cannot be prepared where the server runs: " + err.Error()})
+			}
+			continue
+		}
+		if sc.Cohort != nil || !embodied(sc.Study.Model) {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)
 		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: hasOptima(sc)})
 	}
 	return out
+}
+
+// embodied reports whether model has a patient embodiment
+// (patient/embodiment), so that its scenarios can be run for a patient.
+func embodied(model string) bool {
+	return model == "mscohort" || model == "brain" || model == "atrial"
 }
 
 // examplesFor splits the bundled scenarios into those whose model's
@@ -515,6 +538,10 @@ func (s *Server) examples() []exampleRow {
 // study a connectome and an implantation.
 func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow) {
 	for _, e := range s.examples() {
+		if e.Why != "" {
+			absent = append(absent, e)
+			continue
+		}
 		data, err := examples.FS.ReadFile(e.File)
 		if err == nil {
 			var sc *scenarios.Scenario
@@ -536,7 +563,7 @@ func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow)
 
 func (s *Server) example(name string) ([]byte, error) {
 	for _, e := range s.examples() {
-		if e.File == name {
+		if e.File == name && e.Why == "" {
 			return examples.FS.ReadFile(name)
 		}
 	}
