@@ -46,6 +46,12 @@ type Inputs struct {
 	// Initial names a state file or a previous run's folder to start from
 	// (see initial.go).
 	Initial string `json:"initial,omitempty"`
+	// MassParams sets parameters of the mass for every region by name (see
+	// massparams.go): e.g. eta = -4.6 for Montbrió–Pazó–Roxin.
+	MassParams map[string]float64 `json:"mass_params,omitempty"`
+	// InitialFrom names the run or study folder of initial = "last" (see
+	// initial.go).
+	InitialFrom string `json:"initial_from,omitempty"`
 	// Preset replaces the parameters' defaults by a named set (see Presets).
 	Preset string `json:"preset,omitempty"`
 	// Stimuli are pulse trains on regions or contacts (see StimulusInput).
@@ -94,7 +100,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors, bold)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, initial_from, mass_params, preset, stimuli, sensors, bold)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -174,8 +180,12 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	if s.regions, err = parseRegions(in.Regions, conn); err != nil {
 		return nil, err
 	}
-	if in.Initial != "" {
-		if s.initial, err = readState(in.Initial, conn); err != nil {
+	if in.Initial != "" || in.InitialFrom != "" {
+		path, err := resolveInitial(in.Initial, in.InitialFrom)
+		if err != nil {
+			return nil, err
+		}
+		if s.initial, err = readState(path, conn); err != nil {
 			return nil, fmt.Errorf("initial: %w", err)
 		}
 	}

@@ -38,6 +38,9 @@ const (
 	MassOscillator  = "oscillator2d"
 	MassMPR         = "montbrio_pazo_roxin"
 	MassJansenRit   = "jansen_rit"
+	MassEpileptorRS = "epileptor_rs"
+	MassCodim3      = "epileptor_codim3"
+	MassCodim3Slow  = "epileptor_codim3_slowmod"
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
@@ -82,7 +85,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
 			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin or Jansen–Rit (the last three not epileptic: x0 unused, the seizure outputs are meaningless)"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit, MassEpileptorRS, MassCodim3, MassCodim3Slow}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin, Jansen–Rit (these three not epileptic: x0 unused, the seizure outputs are meaningless), the Epileptor with resting-state oscillator (Courtiol 2020), the codimension-3 Epileptor (Saggio 2017/2020; x0 unused) or it with slow modulation of its path"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
@@ -204,47 +207,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	conn.RemoveSelfConnections()
 	conn.Normalise(p.String("normalise"))
 
-	// Per-region parameters other than x0, filled with the scenario's
-	// value where the table leaves a cell empty.
-	var regional map[string][]float64
-	for _, name := range s.regions.names() {
-		if name == "x0" {
-			continue
-		}
-		if regional == nil {
-			regional = map[string][]float64{}
-		}
-		regional[name] = s.regions.fill(name, p.Float(name))
-	}
-	var mass NeuralMass
-	switch p.String("mass") {
-	case MassEpileptor:
-		e := NewEpileptor(n)
-		e.R, e.Tt, e.Iext, e.Iext2, e.Ks, e.Kf, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("iext2"), p.Float("ks"), p.Float("kf"), p.Float("kvf"), x0
-		e.Regional = regional
-		mass = e
-	case MassEpileptor2D:
-		for _, name := range []string{"iext2", "kf"} {
-			if regional[name] != nil {
-				return models.Result{}, fmt.Errorf("regions: %s is not a parameter of %s", name, MassEpileptor2D)
-			}
-		}
-		e := NewEpileptor2D(n)
-		e.R, e.Tt, e.Iext, e.Ks, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("ks"), p.Float("kvf"), x0
-		e.Regional = regional
-		mass = e
-	default:
-		if s.regions != nil {
-			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
-		}
-		switch p.String("mass") {
-		case MassMPR:
-			mass = NewMontbrioPazoRoxin()
-		case MassJansenRit:
-			mass = NewJansenRit()
-		default:
-			mass = NewOscillator2D()
-		}
+	mass, err := buildMass(p.String("mass"), p, x0, s.in.MassParams, s.regions)
+	if err != nil {
+		return models.Result{}, err
 	}
 	dt := p.Float("dt")
 	if dt > mass.MaxDt() {
