@@ -205,9 +205,9 @@ func (m *EpileptorCodim3) Ictal(dst, x []float64, n int) {
 // Aend (0.06485, 0.07337, −0.3878), Bend (0.03676, −0.02792, −0.3973), b 1,
 // R 0.4, c 0.002, cA 0.0001, cB 0.00012, d* 0.3, Ks 0, N 1, modification 1.
 type EpileptorCodim3SlowMod struct {
-	Mu1Ain, Mu2Ain, NuAin, Mu1Bin, Mu2Bin, NuBin     float64
+	Mu1Ain, Mu2Ain, NuAin, Mu1Bin, Mu2Bin, NuBin       float64
 	Mu1Aend, Mu2Aend, NuAend, Mu1Bend, Mu2Bend, NuBend float64
-	B, R, C, CA, CB, Dstar, Ks, N, Modification       float64
+	B, R, C, CA, CB, Dstar, Ks, N, Modification        float64
 }
 
 // NewEpileptorCodim3SlowMod returns TVB's defaults.

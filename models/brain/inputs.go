@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -172,6 +173,11 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 		}
 		if len(r.Variables) == 0 {
 			return nil, fmt.Errorf("record.variables: empty, expected state variable names (x1, z, …) or \"signal\"")
+		}
+	}
+	for _, nm := range sortedNames(in.MassParams) {
+		if v := in.MassParams[nm]; !contains(RegionParams, nm) || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("mass_params.%s: %v: expected a parameter of a mass (%s) = a finite number", nm, v, strings.Join(RegionParams, ", "))
 		}
 	}
 	if in.Preset != "" && presets[in.Preset] == nil {
