@@ -31,7 +31,7 @@ import (
 // Dimensionless time, taken as ms like the other masses. Coupling through x
 // into z (Ks, TVB's permittivity coupling). The recorded signal is x; the
 // seizure detector watches the distance from rest √((x − x_s)² + y²), the
-// quantity z compares with d* (so thresholds near d* suit it).
+// quantity z compares with d*, as dist/d* − 1.5 (see ictalScale).
 type EpileptorCodim3 struct {
 	Mu1Start, Mu2Start, NuStart, Mu1Stop, Mu2Stop, NuStop float64
 	B, R, C, Dstar, Ks, N, Modification                   float64
@@ -183,12 +183,27 @@ func (m *EpileptorCodim3) Rest(x []float64, n int) {
 // Signal is x.
 func (*EpileptorCodim3) Signal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
 
-// Ictal is the distance from rest √((x − x_s)² + y²).
+// Ictal is the distance from rest in units of d*, shifted so that the
+// detector's default thresholds mean the model's own criterion (see
+// ictalScale).
 func (m *EpileptorCodim3) Ictal(dst, x []float64, n int) {
 	e, f := m.unit()
 	for i := 0; i < n; i++ {
-		dst[i] = restDistance(x[i], x[n+i], x[2*n+i], e, f, m.R, int(m.N))
+		dst[i] = restDistance(x[i], x[n+i], x[2*n+i], e, f, m.R, int(m.N))/ictalScale(m.Dstar) - 1.5
 	}
+}
+
+// ictalScale is the distance from rest that the ictal variable of the
+// codimension-3 Epileptor counts in: d* (TVB's default 0.3), or 0.3 when d*
+// is below 0.01. The ictal variable dist/scale − 1.5 is −1.5 at rest and
+// crosses the detector's default onset threshold −0.5 when the distance
+// exceeds d*, where the slow variable turns back (a seizure), and its
+// offset threshold −1 when it falls below d*/2.
+func ictalScale(dstar float64) float64 {
+	if dstar < 0.01 {
+		return 0.3
+	}
+	return dstar
 }
 
 // EpileptorCodim3SlowMod is EpileptorCodim3 with an ultra-slow modulation
@@ -286,11 +301,12 @@ func (m *EpileptorCodim3SlowMod) Rest(x []float64, n int) {
 // Signal is x.
 func (*EpileptorCodim3SlowMod) Signal(dst, x []float64, n int) { copy(dst[:n], x[:n]) }
 
-// Ictal is the distance from rest √((x − x_s)² + y²).
+// Ictal is as EpileptorCodim3's: the distance from rest in units of d*,
+// minus 1.5.
 func (m *EpileptorCodim3SlowMod) Ictal(dst, x []float64, n int) {
 	g, h, l, mm := m.paths()
 	for i := 0; i < n; i++ {
 		e, f := m.arcAt(x[3*n+i], x[4*n+i], g, h, l, mm)
-		dst[i] = restDistance(x[i], x[n+i], x[2*n+i], e, f, m.R, int(m.N))
+		dst[i] = restDistance(x[i], x[n+i], x[2*n+i], e, f, m.R, int(m.N))/ictalScale(m.Dstar) - 1.5
 	}
 }

@@ -177,7 +177,7 @@ func TestCodim3Burster(t *testing.T) {
 			t2 = tt
 		}
 		m.Ictal(ict, st, 1)
-		if tOn == 0 && ict[0] > m.Dstar {
+		if tOn == 0 && ict[0] > -0.5 { // the distance from rest exceeds d*
 			tOn, zOn = tt, z
 		}
 		if tOn > 0 && tOff < 0 && z < z1 {

@@ -3,6 +3,7 @@ package brain_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,5 +214,57 @@ func TestInitialLast(t *testing.T) {
 		if _, err := (brain.Model{}).DescribeInputs(in); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want …%s", in, err, c.want)
 		}
+	}
+}
+
+// TestEpileptorRSSeizesAsEpileptor: through the model, the Epileptor part
+// of epileptor_rs seizes exactly as the 6-D Epileptor: on TVB's 76-region
+// connectome with the example's hypothesis, delays and difference coupling,
+// deterministic Heun, 400 ms, onsets.csv (recruitment order, onsets,
+// durations) is the same file for both masses, and the EZ seizes. (The
+// oscillator is coupled through x_rs only and does not act on x1…g.)
+func TestEpileptorRSSeizesAsEpileptor(t *testing.T) {
+	sc, _, _ := example(t)
+	params := map[string]any{"hypothesis": "temporal", "duration": 400.0, "integrator": "heun", "save_timeseries": false}
+	ref, rs := t.TempDir(), t.TempDir()
+	want := runIn(t, sc.Inputs, params, ref)
+	params["mass"] = brain.MassEpileptorRS
+	got := runIn(t, sc.Inputs, params, rs)
+	if want["n_seizing"] < 3 || got["n_seizing"] != want["n_seizing"] {
+		t.Errorf("n_seizing: epileptor_rs %v, epileptor6d %v (want the EZ, ≥ 3)", got["n_seizing"], want["n_seizing"])
+	}
+	sameFile(t, filepath.Join(ref, "onsets.csv"), filepath.Join(rs, "onsets.csv"))
+}
+
+// TestCodim3Seizes: through the model, with the detector's default
+// thresholds, every uncoupled region of paupau with TVB's codimension-3
+// defaults (class c2s) seizes within 1.2 s, first after the rest phase:
+// z climbs from 0 to the onset point z_B = ∠(A, B) ≈ 0.1322 at
+// z' ≈ c·(d* − 0.1(z − 0.5)⁷), which takes ∫ dz / z′ ≈ 440 time units
+// (Simpson's rule in TestCodim3Burster's way), and the saddle-node
+// bottleneck delays the jump by less than 15 %.
+func TestCodim3Seizes(t *testing.T) {
+	t.Chdir("../..")
+	m := brain.NewEpileptorCodim3()
+	a := [3]float64{m.Mu2Start, -m.Mu1Start, m.NuStart}
+	b := [3]float64{m.Mu2Stop, -m.Mu1Stop, m.NuStop}
+	dot, na, nb := a[0]*b[0]+a[1]*b[1]+a[2]*b[2], math.Sqrt(a[0]*a[0]+a[1]*a[1]+a[2]*a[2]), math.Sqrt(b[0]*b[0]+b[1]*b[1]+b[2]*b[2])
+	zb := math.Acos(dot / (na * nb))
+	rate := func(z float64) float64 { return 1 / (m.C * (m.Dstar - 0.1*math.Pow(z-0.5, 7))) }
+	const k = 200
+	h := zb / k
+	rest := rate(0) + rate(zb)
+	for i := 1; i < k; i++ {
+		rest += float64(2+2*(i%2)) * rate(float64(i)*h)
+	}
+	rest *= h / 3
+	in, _ := json.Marshal(map[string]any{"connectivity": paupau})
+	got := runIn(t, in, map[string]any{"mass": brain.MassCodim3, "duration": 1200.0, "coupling_a": 0.0, "integrator": "heun", "save_timeseries": false}, t.TempDir())
+	t.Logf("rest phase %.1f; first onset %v ms", rest, got["first_onset_ms"])
+	if got["n_seizing"] != 4 {
+		t.Errorf("n_seizing %v, want 4", got["n_seizing"])
+	}
+	if on := got["first_onset_ms"]; on < rest || on > 1.15*rest {
+		t.Errorf("first onset %v ms, want after the rest phase %.1f and within 15 %%", on, rest)
 	}
 }
