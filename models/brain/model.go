@@ -44,7 +44,8 @@ const (
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
-	"(6-D of Jirsa 2014 as in TVB, or the 2-D VEP form) or a generic 2-D oscillator on a structural " +
+	"(6-D of Jirsa 2014 as in TVB, the 2-D VEP form, with a resting-state oscillator, or the codimension-3 Epileptor) " +
+	"or resting-state masses on a structural " +
 	"connectome with conduction delays, linear or difference (permittivity) coupling, Heun/Euler " +
 	"integration with additive noise; EZ hypotheses, virtual resection, seizure onsets and recruitment, SEEG."
 
@@ -100,7 +101,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "delays", Kind: models.Bool, Default: true, Doc: "conduction delays from tract lengths / speed (false: instantaneous coupling)"},
 			{Name: "speed", Kind: models.Float, Unit: "mm/ms", Default: 3.0, Min: b(0.1), Max: b(1e4), Doc: "conduction speed (TVB Connectivity.speed)"},
 			{Name: "integrator", Kind: models.String, Default: HeunStochastic, Choices: []string{HeunStochastic, Heun, EulerStochastic, Euler}, Doc: "integration scheme (TVB's integrators)"},
-			{Name: "nsig", Kind: models.Float, Default: 0.0003, Min: b(0), Max: b(1), Doc: "additive-noise diffusion coefficient D (noise sd √(2D·dt)) of the mass's noisy variables (6-D: x2, y2; 2-D: x1, z; oscillator: V, W); [inputs] nsig overrides per variable"},
+			{Name: "nsig", Kind: models.Float, Default: 0.0003, Min: b(0), Max: b(1), Doc: "additive-noise diffusion coefficient D (noise sd √(2D·dt)) of the mass's noisy variables (6-D: x2, y2; 2-D: x1, z; oscillator: V, W; epileptor_rs: x2, y2, x_rs, y_rs; codimension-3: x, y); [inputs] nsig overrides per variable"},
 			{Name: "dt", Kind: models.Float, Unit: "ms", Default: 0.05, Min: b(1e-4), Max: b(0.1), Doc: "integration step (the Epileptor's fast subsystem needs ≤ 0.1 ms)"},
 			{Name: "duration", Kind: models.Float, Unit: "ms", Default: 6000.0, Min: b(1), Max: b(120000), Doc: "simulated brain time"},
 			{Name: "period", Kind: models.Float, Unit: "ms", Default: 1.0, Min: b(1e-4), Max: b(1000), Doc: "sampling period of the temporal-average monitor (rounded to whole steps)"},
