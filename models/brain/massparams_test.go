@@ -128,7 +128,7 @@ func TestRegionsPerRegion(t *testing.T) {
 
 // TestMassParamErrors: a parameter the run's mass does not have, a
 // scenario parameter in mass_params and an impossible value are refused
-// with the name and what was expected.
+// with the name and what was expected, as bad input (not retried; exit 2).
 func TestMassParamErrors(t *testing.T) {
 	t.Chdir("../..")
 	for _, c := range []struct {
@@ -154,8 +154,8 @@ func TestMassParamErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = brain.Model{}.Run(context.Background(), models.RunSpec{Seed: 1, Params: p, Inputs: in}, nil)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: got %v, want …%s", in, err, c.want)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !models.IsBadInput(err) {
+			t.Errorf("%s: got %v, want bad input …%s", in, err, c.want)
 		}
 	}
 	in, _ := json.Marshal(map[string]any{"connectivity": paupau, "mass_params": map[string]float64{"etta": 1}})

@@ -210,7 +210,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 
 	mass, err := buildMass(p.String("mass"), p, x0, s.in.MassParams, s.regions)
 	if err != nil {
-		return models.Result{}, err
+		return models.Result{}, &models.InputError{Model: Name, Msg: err.Error()}
 	}
 	dt := p.Float("dt")
 	if dt > mass.MaxDt() {
