@@ -3,7 +3,6 @@ package brain
 import (
 	"fmt"
 	"math"
-	"math/cmplx"
 )
 
 // EpileptorCodim3 is the codimension-3 Epileptor of Saggio et al. (2017,
@@ -116,27 +115,58 @@ func finite3(v [3]float64) bool {
 }
 
 // RestingX returns x_s, TVB's resting x on branch N (1, 2 or 3) of
-// x³ − μ2·x − μ1 = 0, by Cardano's formula with principal complex cube
-// roots, u = (μ1/2 + √D)^(1/3), v = (μ1/2 − √D)^(1/3), D = μ1²/4 − μ2³/27:
+// x³ − μ2·x − μ1 = 0: the real part of Cardano's formula with principal
+// complex cube roots, u = (μ1/2 + √D)^(1/3), v = (μ1/2 − √D)^(1/3),
+// D = μ1²/4 − μ2³/27:
 //
 //	N = 1: u + v      N = 2: −½(1 − i√3)·u − ½(1 + i√3)·v      N = 3: −½(1 + i√3)·u − ½(1 − i√3)·v
 //
-// and its real part. With three real roots (D < 0) branch 1 is the largest
-// root, 2 the smallest and 3 the middle one (TestCodim3RestingX). With one
-// (D > 0) the principal cube root of a negative number is not real, and
-// the real part is TVB's value, not a root; we keep TVB's definition.
+// With three real roots (D < 0) branch 1 is the largest root, 2 the
+// smallest and 3 the middle one (TestCodim3RestingX). With one (D ≥ 0) the
+// principal cube root of a negative number is not real, and the real part
+// is TVB's value, not a root; we keep TVB's definition.
+//
+// It is computed in real arithmetic (TestRestingXCardano compares it with
+// the complex formula). For D < 0, v = ū, so with u = ρ·e^(iφ),
+// ρ = (μ2/3)^(1/2), φ = arg(μ1/2 + i√−D)/3, the three values are 2ρ·cos φ,
+// −ρ·(cos φ + √3·sin φ) and −ρ·(cos φ − √3·sin φ). For D ≥ 0, u and v are
+// cube roots of real numbers a, principal: ∛a for a ≥ 0, ∛|a|·e^(iπ/3)
+// for a < 0.
 func RestingX(mu1, mu2 float64, branch int) float64 {
-	d := cmplx.Sqrt(complex(mu1*mu1/4-mu2*mu2*mu2/27, 0))
-	u := cmplx.Pow(complex(mu1/2, 0)+d, 1.0/3)
-	v := cmplx.Pow(complex(mu1/2, 0)-d, 1.0/3)
-	s3 := complex(0, math.Sqrt(3))
-	switch branch {
-	case 2:
-		return real(-0.5*(1-s3)*u - 0.5*(1+s3)*v)
-	case 3:
-		return real(-0.5*(1+s3)*u - 0.5*(1-s3)*v)
+	const s3 = 1.7320508075688772 // √3
+	d := mu1*mu1/4 - mu2*mu2*mu2/27
+	if d < 0 {
+		rho := math.Sqrt(mu1*mu1/4 - d)
+		rho = math.Cbrt(rho)
+		s, c := math.Sincos(math.Atan2(math.Sqrt(-d), mu1/2) / 3)
+		switch branch {
+		case 2:
+			return -rho * (c + s3*s)
+		case 3:
+			return -rho * (c - s3*s)
+		}
+		return 2 * rho * c
 	}
-	return real(u + v)
+	sq := math.Sqrt(d)
+	ur, ui := principalCbrt(mu1/2 + sq)
+	vr, vi := principalCbrt(mu1/2 - sq)
+	switch branch {
+	case 2: // Re(−½(1 − i√3)(ur + i·ui) − ½(1 + i√3)(vr + i·vi))
+		return -0.5*(ur+s3*ui) - 0.5*(vr-s3*vi)
+	case 3: // Re(−½(1 + i√3)(ur + i·ui) − ½(1 − i√3)(vr + i·vi))
+		return -0.5*(ur-s3*ui) - 0.5*(vr+s3*vi)
+	}
+	return ur + vr
+}
+
+// principalCbrt returns the principal complex cube root of the real a:
+// ∛a for a ≥ 0, ∛|a|·(½ + i·√3/2) for a < 0.
+func principalCbrt(a float64) (re, im float64) {
+	if a >= 0 {
+		return math.Cbrt(a), 0
+	}
+	r := math.Cbrt(-a)
+	return r / 2, r * 1.7320508075688772 / 2
 }
 
 // codim3Rates is the right-hand side of one region on the arc (e, f).
