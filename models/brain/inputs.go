@@ -44,8 +44,8 @@ type Inputs struct {
 	// Regions sets parameters per region: a CSV file name or an inline
 	// table (see regions.go).
 	Regions json.RawMessage `json:"regions,omitempty"`
-	// Initial names a state file or a previous run's folder to start from
-	// (see initial.go).
+	// Initial names a state file or a previous run's folder to start from,
+	// or is "last": the last run of the folder InitialFrom (see initial.go).
 	Initial string `json:"initial,omitempty"`
 	// MassParams sets parameters of the mass for every region by name (see
 	// massparams.go): e.g. eta = -4.6 for Montbrió–Pazó–Roxin.
