@@ -14,9 +14,15 @@
 //     names the file and the entry. Normalise ('tract', 'region'),
 //     RemoveSelfConnections, Disconnect, DelaySteps = rint(L/speed/dt).
 //   - Neural masses (NeuralMass): Epileptor (6-D, TVB), Epileptor2D (the
-//     VEP form), Oscillator2D (TVB's generic 2-D oscillator),
+//     VEP form), EpileptorRestingState (the Epileptor beside a resting-state
+//     oscillator, Courtiol et al. 2020), EpileptorCodim3 and
+//     EpileptorCodim3SlowMod (the codimension-3 burster of Saggio et al.
+//     2017, 2020, whose path through its unfolding sets the seizure's onset
+//     and offset bifurcations), Oscillator2D (TVB's generic 2-D oscillator),
 //     MontbrioPazoRoxin and JansenRit (resting state; not epileptic; a
-//     mass may send a function of its state: CouplingSource). Threshold2D gives
+//     mass may send a function of its state: CouplingSource). Every mass
+//     names its parameters as TVB does, so any of them can be set for all
+//     regions or region by region. Threshold2D gives
 //     the excitability threshold x0* of the isolated Epileptor (≈ −2.062)
 //     from the nullcline analysis, StimulusThreshold2D the current that
 //     removes its resting branch.
@@ -37,9 +43,10 @@
 //     duration), Periods, EnvelopeOnset (onsets on observed signals).
 //   - Model: the mdtwin model "brain" (a models.Configurable): the scenario's
 //     [inputs] name the connectome, SEEG contacts, EZ hypotheses, candidate
-//     resections, per-region parameters (a CSV file or inline table keyed
-//     by region label or index), an initial state (a state file or an
-//     earlier run's folder), stimuli, sensor sets (contacts or gain files,
+//     resections, mass parameters for every region (mass_params) and per
+//     region (a CSV file or inline table keyed by region label or index),
+//     an initial state (a state file, an earlier run's folder, or "last":
+//     the last run of a study's folder), stimuli, sensor sets (contacts or gain files,
 //     observation noise, onsets), a state recorder and a BOLD monitor (see
 //     Inputs); parameters choose the hypothesis, the resection, x0 of the
 //     EZ, PZ and healthy regions, the mass, the coupling, the integrator

@@ -178,6 +178,7 @@ func FuzzParseRegionsCSV(f *testing.F) {
 	f.Add([]byte("region,x0,ks\nlA1,-1.5,\n2,-1.7,-0.3\n"))
 	f.Add([]byte("# per-region\nregion,r\nrA2,0.0002\n"))
 	f.Add([]byte("region,x0\n\"lA1\",\"-1\n"))
+	f.Add([]byte("region,K_rs,a_rs,eta,N\n0,0.5,-1.9,-4.6,2\nlA2,,,,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		before := heapAllocated()
 		tab, err := parseRegionsCSV("r.csv", data, conn)
@@ -200,6 +201,7 @@ func FuzzParseState(f *testing.F) {
 	conn := paupauConn(f)
 	f.Add([]byte("region,label,x1,z\n0,lA1,-1.6,3.2\n3,rA2,-1.7,3.1\n"))
 	f.Add([]byte("region,x1,z\nrA1,1e300,-0\n"))
+	f.Add([]byte("region,label,x1,y1,z,x2,y2,g,x_rs,y_rs\n0,lA1,-1.6,-12.1,3.1,-0.84,0,-0.16,-0.19,-0.11\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		before := heapAllocated()
 		st, err := parseState("s.csv", data, conn)

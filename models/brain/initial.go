@@ -24,7 +24,15 @@ import (
 //	initial = "out/vep-resection/runs/r000000"   # continue from where that run ended
 //	initial = "patient/state.csv"                # or any state table (region = label or 0-based index)
 //
-// Regions missing from the file start at rest; the variables must be those
+// or the literal "last" with initial_from naming a study's output folder
+// (or one run's folder): the final state of its last run in run order (the
+// highest run id under runs/ that wrote final_state.csv), so a study can go
+// on from where an earlier study ended without naming the run:
+//
+//	initial = "last"
+//	initial_from = "out/vep-resection"                          # → out/vep-resection/runs/r000002/final_state.csv
+//
+// (a file called last is "./last"). Regions missing from the file start at rest; the variables must be those
 // of the run's mass. The history before the first step is the initial state,
 // constant in time, so a continued run with delays is not the same as one
 // run twice as long (its coupling sees a constant past, not the old one).
@@ -42,6 +50,50 @@ type stateTable struct {
 	path string
 	vars map[string][]float64
 	rows map[int]bool
+}
+
+// LastInitial is the value of [inputs] initial that starts from the last
+// run of the folder initial_from.
+const LastInitial = "last"
+
+// resolveInitial returns the state file or run folder that initial and
+// initial_from name.
+func resolveInitial(initial, from string) (string, error) {
+	if initial != LastInitial {
+		if from != "" {
+			return "", fmt.Errorf("initial_from: only used with initial = %q, but initial is %q", LastInitial, initial)
+		}
+		return initial, nil
+	}
+	if from == "" {
+		return "", fmt.Errorf("initial = %q: set initial_from to a study's output folder (or a run's folder) to take the last run's final state from", LastInitial)
+	}
+	if fi, err := os.Stat(from); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("initial_from: %s is not a folder, expected a study's output folder or a run's folder", from)
+	}
+	if _, err := os.Stat(filepath.Join(from, stateFile)); err == nil {
+		return filepath.Join(from, stateFile), nil
+	}
+	runs := filepath.Join(from, "runs")
+	ents, err := os.ReadDir(runs)
+	if err != nil {
+		return "", fmt.Errorf("initial_from: %s has neither %s nor a runs folder, expected a study's output folder or a run's folder", from, stateFile)
+	}
+	// Run ids are r000000, r000001, …: run order is by length, then by name.
+	var last string
+	for _, e := range ents {
+		nm := e.Name()
+		if !e.IsDir() || (last != "" && (len(nm) < len(last) || len(nm) == len(last) && nm < last)) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(runs, nm, stateFile)); err == nil {
+			last = nm
+		}
+	}
+	if last == "" {
+		return "", fmt.Errorf("initial_from: no run under %s wrote %s", runs, stateFile)
+	}
+	return filepath.Join(runs, last, stateFile), nil
 }
 
 // readState reads the initial state named by path (a file or a run folder).

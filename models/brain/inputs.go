@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -43,9 +44,15 @@ type Inputs struct {
 	// Regions sets parameters per region: a CSV file name or an inline
 	// table (see regions.go).
 	Regions json.RawMessage `json:"regions,omitempty"`
-	// Initial names a state file or a previous run's folder to start from
-	// (see initial.go).
+	// Initial names a state file or a previous run's folder to start from,
+	// or is "last": the last run of the folder InitialFrom (see initial.go).
 	Initial string `json:"initial,omitempty"`
+	// MassParams sets parameters of the mass for every region by name (see
+	// massparams.go): e.g. eta = -4.6 for Montbrió–Pazó–Roxin.
+	MassParams map[string]float64 `json:"mass_params,omitempty"`
+	// InitialFrom names the run or study folder of initial = "last" (see
+	// initial.go).
+	InitialFrom string `json:"initial_from,omitempty"`
 	// Preset replaces the parameters' defaults by a named set (see Presets).
 	Preset string `json:"preset,omitempty"`
 	// Stimuli are pulse trains on regions or contacts (see StimulusInput).
@@ -94,7 +101,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, preset, stimuli, sensors, bold)", err)
+		return nil, fmt.Errorf("brain inputs: %v (expected keys connectivity, seeg, seeg_gain, nsig, hypotheses, resections, regional, record, regions, initial, initial_from, mass_params, preset, stimuli, sensors, bold)", err)
 	}
 	if in.Connectivity == "" {
 		return nil, fmt.Errorf("no connectivity: set connectivity = \"path/to/connectivity.zip\" in [inputs]")
@@ -168,14 +175,23 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 			return nil, fmt.Errorf("record.variables: empty, expected state variable names (x1, z, …) or \"signal\"")
 		}
 	}
+	for _, nm := range sortedNames(in.MassParams) {
+		if v := in.MassParams[nm]; !contains(RegionParams, nm) || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("mass_params.%s: %v: expected a parameter of a mass (%s) = a finite number", nm, v, strings.Join(RegionParams, ", "))
+		}
+	}
 	if in.Preset != "" && presets[in.Preset] == nil {
 		return nil, fmt.Errorf("preset: %q is not a preset, expected one of %s", in.Preset, strings.Join(sortedNames(presets), ", "))
 	}
 	if s.regions, err = parseRegions(in.Regions, conn); err != nil {
 		return nil, err
 	}
-	if in.Initial != "" {
-		if s.initial, err = readState(in.Initial, conn); err != nil {
+	if in.Initial != "" || in.InitialFrom != "" {
+		path, err := resolveInitial(in.Initial, in.InitialFrom)
+		if err != nil {
+			return nil, err
+		}
+		if s.initial, err = readState(path, conn); err != nil {
 			return nil, fmt.Errorf("initial: %w", err)
 		}
 	}

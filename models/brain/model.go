@@ -38,10 +38,14 @@ const (
 	MassOscillator  = "oscillator2d"
 	MassMPR         = "montbrio_pazo_roxin"
 	MassJansenRit   = "jansen_rit"
+	MassEpileptorRS = "epileptor_rs"
+	MassCodim3      = "epileptor_codim3"
+	MassCodim3Slow  = "epileptor_codim3_slowmod"
 )
 
 const doc = "Virtual epileptic brain (Jirsa et al. 2017; Proix et al. 2017): Epileptor neural masses " +
-	"(6-D of Jirsa 2014 as in TVB, or the 2-D VEP form) or a generic 2-D oscillator on a structural " +
+	"(6-D of Jirsa 2014 as in TVB, the 2-D VEP form, with a resting-state oscillator, or the codimension-3 Epileptor) " +
+	"or resting-state masses on a structural " +
 	"connectome with conduction delays, linear or difference (permittivity) coupling, Heun/Euler " +
 	"integration with additive noise; EZ hypotheses, virtual resection, seizure onsets and recruitment, SEEG."
 
@@ -82,7 +86,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
 			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin or Jansen–Rit (the last three not epileptic: x0 unused, the seizure outputs are meaningless)"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit, MassEpileptorRS, MassCodim3, MassCodim3Slow}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin, Jansen–Rit (these three not epileptic: x0 unused, the seizure outputs are meaningless), the Epileptor with resting-state oscillator (Courtiol 2020), the codimension-3 Epileptor (Saggio 2017/2020; x0 unused) or it with slow modulation of its path"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
@@ -97,7 +101,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "delays", Kind: models.Bool, Default: true, Doc: "conduction delays from tract lengths / speed (false: instantaneous coupling)"},
 			{Name: "speed", Kind: models.Float, Unit: "mm/ms", Default: 3.0, Min: b(0.1), Max: b(1e4), Doc: "conduction speed (TVB Connectivity.speed)"},
 			{Name: "integrator", Kind: models.String, Default: HeunStochastic, Choices: []string{HeunStochastic, Heun, EulerStochastic, Euler}, Doc: "integration scheme (TVB's integrators)"},
-			{Name: "nsig", Kind: models.Float, Default: 0.0003, Min: b(0), Max: b(1), Doc: "additive-noise diffusion coefficient D (noise sd √(2D·dt)) of the mass's noisy variables (6-D: x2, y2; 2-D: x1, z; oscillator: V, W); [inputs] nsig overrides per variable"},
+			{Name: "nsig", Kind: models.Float, Default: 0.0003, Min: b(0), Max: b(1), Doc: "additive-noise diffusion coefficient D (noise sd √(2D·dt)) of the mass's noisy variables (6-D: x2, y2; 2-D: x1, z; oscillator: V, W; epileptor_rs: x2, y2, x_rs, y_rs; codimension-3: x, y); [inputs] nsig overrides per variable"},
 			{Name: "dt", Kind: models.Float, Unit: "ms", Default: 0.05, Min: b(1e-4), Max: b(0.1), Doc: "integration step (the Epileptor's fast subsystem needs ≤ 0.1 ms)"},
 			{Name: "duration", Kind: models.Float, Unit: "ms", Default: 6000.0, Min: b(1), Max: b(120000), Doc: "simulated brain time"},
 			{Name: "period", Kind: models.Float, Unit: "ms", Default: 1.0, Min: b(1e-4), Max: b(1000), Doc: "sampling period of the temporal-average monitor (rounded to whole steps)"},
@@ -204,47 +208,9 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	conn.RemoveSelfConnections()
 	conn.Normalise(p.String("normalise"))
 
-	// Per-region parameters other than x0, filled with the scenario's
-	// value where the table leaves a cell empty.
-	var regional map[string][]float64
-	for _, name := range s.regions.names() {
-		if name == "x0" {
-			continue
-		}
-		if regional == nil {
-			regional = map[string][]float64{}
-		}
-		regional[name] = s.regions.fill(name, p.Float(name))
-	}
-	var mass NeuralMass
-	switch p.String("mass") {
-	case MassEpileptor:
-		e := NewEpileptor(n)
-		e.R, e.Tt, e.Iext, e.Iext2, e.Ks, e.Kf, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("iext2"), p.Float("ks"), p.Float("kf"), p.Float("kvf"), x0
-		e.Regional = regional
-		mass = e
-	case MassEpileptor2D:
-		for _, name := range []string{"iext2", "kf"} {
-			if regional[name] != nil {
-				return models.Result{}, fmt.Errorf("regions: %s is not a parameter of %s", name, MassEpileptor2D)
-			}
-		}
-		e := NewEpileptor2D(n)
-		e.R, e.Tt, e.Iext, e.Ks, e.Kvf, e.X0 = p.Float("r"), p.Float("tt"), p.Float("iext"), p.Float("ks"), p.Float("kvf"), x0
-		e.Regional = regional
-		mass = e
-	default:
-		if s.regions != nil {
-			return models.Result{}, fmt.Errorf("regions: %s takes no per-region parameters", p.String("mass"))
-		}
-		switch p.String("mass") {
-		case MassMPR:
-			mass = NewMontbrioPazoRoxin()
-		case MassJansenRit:
-			mass = NewJansenRit()
-		default:
-			mass = NewOscillator2D()
-		}
+	mass, err := buildMass(p.String("mass"), p, x0, s.in.MassParams, s.regions)
+	if err != nil {
+		return models.Result{}, &models.InputError{Model: Name, Msg: err.Error()}
 	}
 	dt := p.Float("dt")
 	if dt > mass.MaxDt() {

@@ -30,14 +30,17 @@ import (
 //	[inputs.regions.9]
 //	ks = -0.3
 //
-// The columns are parameters of the scenario's [params] named in
-// RegionParams. x0 replaces the hypothesis class's x0 (the EZ/PZ classes
-// are a shorthand for an x0 column); an x0_<label> parameter of a regional
-// region and a resection (x0_healthy) still take precedence.
+// The columns are parameters of the run's mass, by the names of
+// massparams.go (any parameter of any mass: RegionParams; each run checks
+// them against its mass). An empty cell keeps the value the region would
+// have without the table: the scenario's parameter, [inputs.mass_params]
+// or the mass's default. x0 replaces the hypothesis class's x0 (the EZ/PZ
+// classes are a shorthand for an x0 column); an x0_<label> parameter of a
+// regional region and a resection (x0_healthy) still take precedence.
 
-// RegionParams are the parameters a regions table may set per region: the
-// Epileptor's (6-D and 2-D; iext2 and kf are 6-D only).
-var RegionParams = []string{"x0", "r", "tt", "iext", "iext2", "ks", "kf", "kvf"}
+// RegionParams are the parameter names a regions table may hold: every
+// parameter of every mass (massParamNames gives one mass's).
+var RegionParams = allMassParamNames()
 
 // regionTable is a parsed regions table: per parameter, a value per region,
 // NaN where not set.
