@@ -2,9 +2,12 @@ package mscohort
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/mdtwin/mdtwin/models"
@@ -153,6 +156,136 @@ func TestARRAndRelapseScale(t *testing.T) {
 		}
 		if r := half[s+"_arr"] / base[s+"_arr"]; math.Abs(r-0.5) > 1e-9 {
 			t.Errorf("%s_arr: relapse_rate_scale 0.5 gives a ratio of %.12g, want 0.5", s, r)
+		}
+	}
+}
+
+// nhPosteriorMedians reads the weighted posterior medians (q50) of the
+// natural-history parameters from data/calibration/calibration.json, the
+// output of `mdtwin calibrate scenarios/examples/ms-natural-history.toml`.
+func nhPosteriorMedians(t *testing.T) map[string]float64 {
+	t.Helper()
+	b, err := os.ReadFile("data/calibration/calibration.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Params []struct {
+			Name string  `json:"name"`
+			Q50  float64 `json:"q50"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, p := range s.Params {
+		out[p.Name] = p.Q50
+	}
+	return out
+}
+
+// calibratedMatrices recomputes, independently of world.go, the untreated
+// RRMS matrix of the reference cases — the shape of data/defaults.toml with
+// the posterior medians' hazard ratios on its cells (a cell p becomes
+// 1 − (1 − p)^hr: the rate −ln(1 − p) times hr, so continuous timing runs
+// exactly the calibrated rates), the diagonal the complement — and the SPMS
+// matrix derived from it by defaults.toml's rule (each row's total
+// worsening probability W becomes 1 − (1 − W)^2.509, Campbell 2025's SPMS
+// hazard ratio, shared in the RRMS proportions; improvements unchanged;
+// the diagonal the complement). Off-diagonal cells are rounded to 6
+// decimals, as the case files write them.
+func calibratedMatrices(shape [][]float64, q50 map[string]float64) (rrms, spms [][]float64) {
+	r6 := func(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+	hr := func(e, j int) float64 {
+		b := band(e)
+		switch {
+		case j < e:
+			return q50["nh_improvement_hr"]
+		case band(j) == b && b == 1:
+			return q50["nh_within_hr_mild"]
+		case band(j) == b && b == 2:
+			return q50["nh_within_hr_moderate"]
+		}
+		return q50["nh_worsening_hr_"+bandNames[b]]
+	}
+	complement := func(row []float64, e int) {
+		s := 0.0
+		for j, p := range row {
+			if j != e {
+				s += p
+			}
+		}
+		row[e] = r6(1 - s)
+	}
+	for e := range NEDSS {
+		row, srow := make([]float64, NEDSS), make([]float64, NEDSS)
+		var w float64
+		for j := range NEDSS {
+			if j != e && shape[e][j] > 0 {
+				row[j] = r6(-math.Expm1(hr(e, j) * math.Log1p(-shape[e][j])))
+				if j > e {
+					w += row[j]
+				}
+			}
+		}
+		complement(row, e)
+		ws := -math.Expm1(2.509 * math.Log1p(-w))
+		for j := range NEDSS {
+			switch {
+			case j > e && w > 0:
+				srow[j] = r6(row[j] * ws / w)
+			case j < e:
+				srow[j] = row[j]
+			}
+		}
+		complement(srow, e)
+		rrms, spms = append(rrms, row), append(spms, srow)
+	}
+	return rrms, spms
+}
+
+// The reference cases' natural history is the calibrated one: their
+// natural_history.rrms and .spms entries equal calibratedMatrices of the
+// default shape at the shipped posterior's medians, and are marked
+// calibrated and derived with the calibration named as their source.
+func TestReferenceCasesRunTheCalibratedNaturalHistory(t *testing.T) {
+	def, err := parseInputs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rrms, spms := calibratedMatrices(def.NaturalHistory.RRMS, nhPosteriorMedians(t))
+	if testing.Verbose() {
+		for _, m := range [][][]float64{rrms, spms} {
+			for _, r := range m {
+				t.Logf("%v", r)
+			}
+		}
+	}
+	for _, name := range ReferenceCases() {
+		in, err := parseInputs(mustJSON(t, map[string]any{"reference_case": name}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e := range NEDSS {
+			for j := range NEDSS {
+				if d := math.Abs(in.NaturalHistory.RRMS[e][j] - rrms[e][j]); d > 1e-12 {
+					t.Errorf("%s: rrms[%d][%d] = %v, the calibration gives %v", name, e, j, in.NaturalHistory.RRMS[e][j], rrms[e][j])
+				}
+				if d := math.Abs(in.NaturalHistory.SPMS[e][j] - spms[e][j]); d > 1e-12 {
+					t.Errorf("%s: spms[%d][%d] = %v, derived %v", name, e, j, in.NaturalHistory.SPMS[e][j], spms[e][j])
+				}
+			}
+		}
+		rc, err := LoadReferenceCase(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rc.Inputs {
+			want := map[string]string{"natural_history.rrms": "calibrated", "natural_history.spms": "derived"}[e.Key]
+			if want != "" && (e.Status != want || !strings.Contains(e.Note, "data/calibration")) {
+				t.Errorf("%s: %s is %q (%s), want %q naming data/calibration", name, e.Key, e.Status, e.Note, want)
+			}
 		}
 	}
 }
