@@ -17,44 +17,18 @@ import (
 // Annual timing must give valid probability rows or refuse the run as bad
 // input (models.IsBadInput: no retry), never a run failure.
 func TestNaturalHistoryRatiosOverTheirRange(t *testing.T) {
-	d, err := compileCached(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := map[string]func(v *values) *float64{
-		"nh_worsening_hr":      func(v *values) *float64 { return &v.nhWorsening },
-		"nh_worsening_hr_none": func(v *values) *float64 { return &v.nhBand[0] },
-		"nh_within_hr_mild":    func(v *values) *float64 { return &v.nhWithin[1] },
-		"nh_improvement_hr":    func(v *values) *float64 { return &v.nhImprovement },
-	}
-	for name, ptr := range params {
-		for _, h := range []float64{0, 0.5, 1, 1.36, 1.37, 2, 5, 20, 100} {
-			v := d.base
-			*ptr(&v) = h
-			w, err := newWorld(d, v, TimingContinuous, 0, d.maxAge)
-			if err != nil {
-				t.Fatalf("%s = %v, continuous: %v", name, h, err)
-			}
-			for i, tot := range w.edssTot {
-				cum := w.edssCum[i*NEDSS : (i+1)*NEDSS]
-				if !(tot >= 0) || math.IsInf(tot, 0) || math.Abs(cum[NEDSS-1]-tot) > 1e-9*max(1, tot) {
-					t.Fatalf("%s = %v: row %d total rate %v, cumulative %v", name, h, i, tot, cum[NEDSS-1])
-				}
-			}
-			w, err = newWorld(d, v, TimingAnnual, 0, d.maxAge)
-			if err != nil {
-				if !models.IsBadInput(err) {
-					t.Errorf("%s = %v, annual: %v is not a bad-input error", name, h, err)
-				}
-				continue
-			}
-			for i := 0; i < len(w.probCum)/NEDSS; i++ {
-				pc := w.probCum[i*NEDSS : (i+1)*NEDSS]
-				if math.Abs(pc[NEDSS-1]-1) > 1e-9 {
-					t.Fatalf("%s = %v, annual: row %d sums to %v", name, h, i, pc[NEDSS-1])
-				}
-			}
+	// The defaults and the reference cases, whose matrices are the
+	// calibrated ones (data/calibration).
+	for _, name := range append([]string{""}, ReferenceCases()...) {
+		var inputs []byte
+		if name != "" {
+			inputs = mustJSON(t, map[string]any{"reference_case": name})
 		}
+		d, err := compileCached(inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		naturalHistoryRatiosOverTheirRange(t, name, d)
 	}
 	// A therapy HR of 60 in [inputs] is accepted (continuous timing is valid
 	// with it) and refused, as bad input, by an annual-timing run.
@@ -75,6 +49,50 @@ func TestNaturalHistoryRatiosOverTheirRange(t *testing.T) {
 	out := run(t, nil, map[string]any{"nh_worsening_hr": 1.5, ParamMode: ModeCohort, ParamHorizon: 2.0}, 1)
 	if q := out["ofatumumab_first_qaly"]; !(q > 0 && q < 2) {
 		t.Errorf("QALYs over 2 years %v", q)
+	}
+}
+
+// naturalHistoryRatiosOverTheirRange checks the rows of d (case name, ""
+// for the defaults) over the whole range of the natural-history ratios.
+func naturalHistoryRatiosOverTheirRange(t *testing.T, name string, d *definition) {
+	params := map[string]func(v *values) *float64{
+		"nh_worsening_hr":          func(v *values) *float64 { return &v.nhWorsening },
+		"nh_worsening_hr_none":     func(v *values) *float64 { return &v.nhBand[0] },
+		"nh_worsening_hr_mild":     func(v *values) *float64 { return &v.nhBand[1] },
+		"nh_worsening_hr_moderate": func(v *values) *float64 { return &v.nhBand[2] },
+		"nh_worsening_hr_severe":   func(v *values) *float64 { return &v.nhBand[3] },
+		"nh_within_hr_mild":        func(v *values) *float64 { return &v.nhWithin[1] },
+		"nh_within_hr_moderate":    func(v *values) *float64 { return &v.nhWithin[2] },
+		"nh_improvement_hr":        func(v *values) *float64 { return &v.nhImprovement },
+	}
+	for param, ptr := range params {
+		for _, h := range []float64{0, 0.5, 1, 1.36, 1.37, 2, 5, 20, 100} {
+			v := d.base
+			*ptr(&v) = h
+			w, err := newWorld(d, v, TimingContinuous, 0, d.maxAge)
+			if err != nil {
+				t.Fatalf("%s: %s = %v, continuous: %v", name, param, h, err)
+			}
+			for i, tot := range w.edssTot {
+				cum := w.edssCum[i*NEDSS : (i+1)*NEDSS]
+				if !(tot >= 0) || math.IsInf(tot, 0) || math.Abs(cum[NEDSS-1]-tot) > 1e-9*max(1, tot) {
+					t.Fatalf("%s: %s = %v: row %d total rate %v, cumulative %v", name, param, h, i, tot, cum[NEDSS-1])
+				}
+			}
+			w, err = newWorld(d, v, TimingAnnual, 0, d.maxAge)
+			if err != nil {
+				if !models.IsBadInput(err) {
+					t.Errorf("%s: %s = %v, annual: %v is not a bad-input error", name, param, h, err)
+				}
+				continue
+			}
+			for i := 0; i < len(w.probCum)/NEDSS; i++ {
+				pc := w.probCum[i*NEDSS : (i+1)*NEDSS]
+				if math.Abs(pc[NEDSS-1]-1) > 1e-9 {
+					t.Fatalf("%s: %s = %v, annual: row %d sums to %v", name, param, h, i, pc[NEDSS-1])
+				}
+			}
+		}
 	}
 }
 
