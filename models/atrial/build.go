@@ -32,6 +32,9 @@ func build(p models.Params, in Inputs) (*setup, error) {
 	}
 	cells := func(l float64) int { return max(1, int(math.Ceil(l/dx-1e-9))) }
 	const maxNodes = 5e6
+	if in.Fibres == FibresRuleBased && p.String("mesh") != MeshFile {
+		return nil, &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial inputs: fibres = %q needs mesh = \"file\" (a left-atrial surface with its veins and mitral valve cut open), not the generated %s", FibresRuleBased, p.String("mesh"))}
+	}
 	switch kind := p.String("mesh"); kind {
 	case MeshStrip, MeshSheet:
 		nx, ny := cells(lx), cells(ly)
@@ -64,6 +67,11 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			m.Fibres = mesh.ProjectedFibres(m, s.fibre)
 		} else {
 			s.fibre = mesh.LongestAxis(m)
+		}
+		if in.Fibres == FibresRuleBased {
+			if err := ruleBasedFibres(s.m, in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if s.m.Fibres == nil {
