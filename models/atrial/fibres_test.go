@@ -259,8 +259,8 @@ func TestRuleBasedFibresBadInput(t *testing.T) {
 // faster along the fibres than across — the median local speed 1/|∇LAT|
 // over elements where the wave runs within 25° of the fibre is above 1.5×
 // the median where it runs within 25° of the cross-fibre direction (1.5
-// rather than 2.2, measured 2.05: curved fronts, the stimulus and the mesh blur the
-// planar ratio).
+// rather than 2.2, measured 2.05: curved fronts, the stimulus and the mesh
+// blur the planar ratio).
 func TestRuleBasedFibresRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 10,516-node run")
