@@ -17,6 +17,7 @@ import (
 type setup struct {
 	m        *mesh.Mesh
 	fibre    mgl64.Vec3 // for the CV lines
+	ldrb     *LDRB      // the rule-based fibres' potentials, with fibres = "rule-based"
 	strip    bool
 	h        float64 // nominal edge length, mm
 	protocol tissue.Protocol
@@ -69,7 +70,7 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			s.fibre = mesh.LongestAxis(m)
 		}
 		if in.Fibres == FibresRuleBased {
-			if err := ruleBasedFibres(s.m, in); err != nil {
+			if s.ldrb, err = ruleBasedFibres(s.m, in); err != nil {
 				return nil, err
 			}
 		}

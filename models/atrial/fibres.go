@@ -373,16 +373,33 @@ func checkFibreInputs(in Inputs) error {
 	return nil
 }
 
-// ruleBasedFibres sets m's fibres to RuleBasedFibres from in's landmarks.
-func ruleBasedFibres(m *mesh.Mesh, in Inputs) error {
+// ruleBasedFibres sets m's fibres to RuleBasedFibres from in's landmarks
+// and returns them with their potentials.
+func ruleBasedFibres(m *mesh.Mesh, in Inputs) (*LDRB, error) {
 	var lm LandmarksInput
 	if in.Landmarks != nil {
 		lm = *in.Landmarks
 	}
 	f, err := RuleBasedFibres(m, lm)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in.Mesh, err)
+		return nil, fmt.Errorf("%s: %w", in.Mesh, err)
 	}
 	m.Fibres = f.Fibres
-	return nil
+	return f, nil
+}
+
+// fields returns what lat.vtu shows of the rule-based fibres (the fibres
+// themselves are the mesh's): the rule each element took (FibreRule: 0
+// body, 1 mitral, 2 left veins, 3 right veins) and the potentials ψ_ab,
+// φ_v and φ_r per node. A nil f has none.
+func (f *LDRB) fields() (cell, point []mesh.Field) {
+	if f == nil {
+		return nil, nil
+	}
+	rule := make([]float64, len(f.Region))
+	for e, r := range f.Region {
+		rule[e] = float64(r)
+	}
+	return []mesh.Field{{Name: "FibreRule", Components: 1, Values: rule}},
+		[]mesh.Field{{Name: "PsiAB", Components: 1, Values: f.AB}, {Name: "PhiV", Components: 1, Values: f.V}, {Name: "PhiR", Components: 1, Values: f.R}}
 }

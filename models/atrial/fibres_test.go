@@ -255,7 +255,8 @@ func TestRuleBasedFibresBadInput(t *testing.T) {
 // reference §2) and one stimulus: at least 99.9 % of the nodes activate
 // (measured 99.96 %; the same run with the default projected fibres
 // activates 99.85 %: a few rim nodes block whatever the fibres), the
-// fibres are the "Fibres" cell vectors of lat.vtu, and conduction is
+// fibres are the "Fibres" cell vectors of lat.vtu (with the potentials
+// and the rule per element beside them), and conduction is
 // faster along the fibres than across — the median local speed 1/|∇LAT|
 // over elements where the wave runs within 25° of the fibre is above 1.5×
 // the median where it runs within 25° of the cross-fibre direction (1.5
@@ -285,9 +286,16 @@ func TestRuleBasedFibresRun(t *testing.T) {
 		t.Fatal("lat.vtu has no Fibres cell vectors")
 	}
 	var lat []float64
-	for _, fd := range out.PointData {
+	have := map[string]int{}
+	for _, fd := range append(out.PointData, out.CellData...) {
+		have[fd.Name] = len(fd.Values)
 		if fd.Name == "LAT" {
 			lat = fd.Values
+		}
+	}
+	for name, n := range map[string]int{"PsiAB": len(out.Points), "PhiV": len(out.Points), "PhiR": len(out.Points), "FibreRule": out.NumCells()} {
+		if have[name] != n {
+			t.Errorf("lat.vtu field %s has %d values, want %d", name, have[name], n)
 		}
 	}
 	if f := res.Scalars["activated_fraction"]; f < 0.999 {
@@ -312,5 +320,20 @@ func TestRuleBasedFibresRun(t *testing.T) {
 	t.Logf("median speed along the fibre %.3f mm/ms (%d elements), across %.3f mm/ms (%d elements), ratio %.2f", ma, len(along), mx, len(across), ma/mx)
 	if !(ma > 1.5*mx) {
 		t.Errorf("median speed along %.3f, across %.3f mm/ms: want along > 1.5 × across", ma, mx)
+	}
+}
+
+// BenchmarkRuleBasedFibres measures the rule-based fibres of atrium.vtp
+// (10,516 nodes: three Laplace solves, the vein thresholds and the
+// fibres).
+func BenchmarkRuleBasedFibres(b *testing.B) {
+	m, err := mesh.ReadFile(atriumVTP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := RuleBasedFibres(m, LandmarksInput{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
