@@ -47,8 +47,8 @@ import (
 const FibresRuleBased = "rule-based"
 
 // LandmarksInput tags the landmarks of a left-atrial surface for the
-// rule-based fibres ([inputs.landmarks]). The mitral valve is always the
-// longest boundary loop; without Veins the vein orifices are the other
+// rule-based fibres ([inputs.landmarks]). The mitral valve is the longest
+// boundary loop unless Mitral says otherwise; without Veins the vein orifices are the other
 // loops of at least 10 mm perimeter (substrate.ClassifyOrifices), split
 // into left and right pairs by position.
 type LandmarksInput struct {
@@ -61,6 +61,9 @@ type LandmarksInput struct {
 	// Veins picks the vein orifices by hand: the boundary loop nearest to
 	// each point (mm), as for a "pvi" lesion set.
 	Veins [][3]float64 `json:"veins,omitempty"`
+	// Mitral picks the mitral valve by hand: the boundary loop nearest to
+	// this point (mm) instead of the longest.
+	Mitral *[3]float64 `json:"mitral,omitempty"`
 }
 
 // LDRB holds the rule-based fibres of a left-atrial surface and what they
@@ -107,6 +110,10 @@ func RuleBasedFibres(m *mesh.Mesh, lm LandmarksInput) (*LDRB, error) {
 	o := substrate.PVIOptions{}
 	for _, v := range lm.Veins {
 		o.Veins = append(o.Veins, mgl64.Vec3(v))
+	}
+	if lm.Mitral != nil {
+		mv := mgl64.Vec3(*lm.Mitral)
+		o.Mitral = &mv
 	}
 	loops, err := mesh.BoundaryLoops(m)
 	if err != nil {
@@ -359,8 +366,10 @@ func checkFibreInputs(in Inputs) error {
 	}
 	if lm := in.Landmarks; lm != nil {
 		pts := lm.Veins
-		if lm.LAA != nil {
-			pts = append([][3]float64{*lm.LAA}, pts...)
+		for _, p := range []*[3]float64{lm.LAA, lm.Mitral} {
+			if p != nil {
+				pts = append([][3]float64{*p}, pts...)
+			}
 		}
 		for _, p := range pts {
 			for _, x := range p {

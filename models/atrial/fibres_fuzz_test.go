@@ -15,6 +15,7 @@ func FuzzFibreInputs(f *testing.F) {
 		`{"fibres": "rule-based"}`,
 		`{"fibres": "rule-based", "landmarks": {"laa": [203, 186.3, 113.7]}}`,
 		`{"fibres": "rule-based", "landmarks": {"laa": [0, 0, 0], "veins": [[1, 2, 3], [4, 5, 6]]}}`,
+		`{"fibres": "rule-based", "landmarks": {"mitral": [216, 192, 70.8], "laa": [203, 186.3, 113.7]}}`,
 		`{"fibres": "atlas"}`,
 		`{"landmarks": {"laa": [0, 0, 0]}}`,
 		`{"fibres": "rule-based", "landmarks": {"laa": [0, 0]}}`,

@@ -214,6 +214,39 @@ func TestRuleBasedFibresLAA(t *testing.T) {
 	}
 }
 
+// TestRuleBasedFibresMitral: tagging the mitral valve by a point near its
+// rim's centroid picks the loop the automatic rule picks (the longest), so
+// the fibres are the same bit for bit; tagging a vein's orifice as the
+// valve instead changes them.
+func TestRuleBasedFibresMitral(t *testing.T) {
+	m, err := mesh.ReadFile(atriumVTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto, err := RuleBasedFibres(m, LandmarksInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Centroids of the mitral rim and of the longest vein's rim on
+	// atrium.vtp (substrate.ClassifyOrifices, rounded to 0.1 mm).
+	for _, c := range []struct {
+		mitral [3]float64
+		same   bool
+	}{{[3]float64{216.0, 192.0, 70.8}, true}, {[3]float64{232.7, 180.8, 138.9}, false}} {
+		f, err := RuleBasedFibres(m, LandmarksInput{Mitral: &c.mitral})
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := true
+		for e := range f.Fibres {
+			same = same && f.Fibres[e] == auto.Fibres[e]
+		}
+		if same != c.same {
+			t.Errorf("mitral at %v: fibres the same as the automatic ones: %v, want %v", c.mitral, same, c.same)
+		}
+	}
+}
+
 // TestRuleBasedFibresBadInput: inputs that cannot give rule-based fibres
 // are refused with one line naming what is missing, as input errors (exit
 // 2 through the CLI).
