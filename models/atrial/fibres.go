@@ -97,9 +97,9 @@ const mitralBandMM = 4.0
 // left-atrial triangle surface m (see the rule set above): the mitral
 // valve and the pulmonary-vein orifices are its boundary loops, classified
 // by substrate.ClassifyOrifices; lm tags the appendage and, optionally,
-// the veins. A mesh that is not a triangle surface, has no mitral valve
-// and veins on both sides, or a landmark that matches nothing is an
-// *models.InputError.
+// the veins and the valve. A mesh that is not a triangle surface or has
+// not the mitral valve and veins on both sides cut open, or an appendage
+// point nearest to a ring node, is an *models.InputError.
 func RuleBasedFibres(m *mesh.Mesh, lm LandmarksInput) (*LDRB, error) {
 	bad := func(format string, a ...any) error {
 		return &models.InputError{Model: Name, Msg: "atrial inputs: fibres = \"rule-based\": " + fmt.Sprintf(format, a...)}
