@@ -17,6 +17,7 @@ import (
 type setup struct {
 	m        *mesh.Mesh
 	fibre    mgl64.Vec3 // for the CV lines
+	ldrb     *LDRB      // the rule-based fibres' potentials, with fibres = "rule-based"
 	strip    bool
 	h        float64 // nominal edge length, mm
 	protocol tissue.Protocol
@@ -32,6 +33,9 @@ func build(p models.Params, in Inputs) (*setup, error) {
 	}
 	cells := func(l float64) int { return max(1, int(math.Ceil(l/dx-1e-9))) }
 	const maxNodes = 5e6
+	if in.Fibres == FibresRuleBased && p.String("mesh") != MeshFile {
+		return nil, &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial inputs: fibres = %q needs mesh = \"file\" (a left-atrial surface with its veins and mitral valve cut open), not the generated %s", FibresRuleBased, p.String("mesh"))}
+	}
 	switch kind := p.String("mesh"); kind {
 	case MeshStrip, MeshSheet:
 		nx, ny := cells(lx), cells(ly)
@@ -64,6 +68,11 @@ func build(p models.Params, in Inputs) (*setup, error) {
 			m.Fibres = mesh.ProjectedFibres(m, s.fibre)
 		} else {
 			s.fibre = mesh.LongestAxis(m)
+		}
+		if in.Fibres == FibresRuleBased {
+			if s.ldrb, err = ruleBasedFibres(s.m, in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if s.m.Fibres == nil {

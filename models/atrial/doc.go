@@ -9,7 +9,11 @@
 // A run (Model.Run) is cut into four stages. Setup builds the problem: a
 // generated strip or sheet of triangles or slab of tetrahedra, or a mesh
 // file named in [inputs] (then its fibres, else the longest axis
-// projected); the pacing protocol (an S1(–S2) train from the parameters,
+// projected, or with fibres = "rule-based" the Laplace–Dirichlet
+// rule-based left-atrial fibres of Piersanti et al. 2021: potentials
+// solved on the surface between the mitral and pulmonary-vein orifices
+// found among its boundary loops, and an optional appendage landmark,
+// give fibres around the veins and the valve); the pacing protocol (an S1(–S2) train from the parameters,
 // or [inputs] sites); the cell of every node (the ionic model and its
 // published ionic_set, an im_param modification, per-region sets from
 // [inputs] regions keyed on the mesh's element tags, and the remodelling
@@ -26,8 +30,8 @@
 // elements, LATs, APD, the fibrotic fraction and lesion area and gaps, and
 // the re-entry measures (phase-singularity tracks, re-entrant drivers,
 // inducibility, cycle length) with tables of the tracks and drivers. Write
-// puts lat.vtu (LAT, APD, activation count per node; CV, fibrosis, lesions
-// and phase-singularity density per element) and, with several ionic sets,
+// puts lat.vtu (LAT, APD, activation count per node; fibres, CV, fibrosis,
+// lesions and phase-singularity density per element) and, with several ionic sets,
 // ionic_sets.json into the run's folder. With [inputs.electrodes] the run
 // also samples unipolar electrograms at catheter electrodes (and a
 // pseudo-ECG) during Simulate and writes them, with the bipolar ones, to

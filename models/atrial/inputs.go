@@ -58,6 +58,12 @@ type Inputs struct {
 	// decremental burst or an S1–S2 restitution protocol from its site.
 	Decremental *DecrementalInput `json:"decremental,omitempty"`
 	Restitution *RestitutionInput `json:"restitution,omitempty"`
+	// Fibres = "rule-based" (FibresRuleBased) replaces a file mesh's
+	// fibres by the Laplace–Dirichlet rule-based left-atrial fibres
+	// (RuleBasedFibres) from Landmarks; empty keeps the mesh file's
+	// fibres, else the longest axis projected.
+	Fibres    string          `json:"fibres,omitempty"`
+	Landmarks *LandmarksInput `json:"landmarks,omitempty"`
 }
 
 // SiteInput is one pacing site of Inputs (see Site).
@@ -85,7 +91,7 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, optima, trial)", err)
+		return in, fmt.Errorf("atrial inputs: %v (expected keys mesh, sites, fibrosis_field, lesions, lesion_sets, regions, initial, electrodes, checkpoint_ms, igb_ms, decremental, restitution, fibres, landmarks, optima, trial)", err)
 	}
 	for i, s := range in.Sites {
 		if !(s.RadiusMM >= 0) || !(s.DurationMS > 0) || s.Count < 0 || (s.Count > 1 && !(s.PeriodMS > 0)) {
@@ -108,6 +114,9 @@ func parseInputs(raw json.RawMessage) (Inputs, error) {
 		return in, err
 	}
 	if err := checkPacingInputs(in); err != nil {
+		return in, err
+	}
+	if err := checkFibreInputs(in); err != nil {
 		return in, err
 	}
 	for _, x := range []struct {

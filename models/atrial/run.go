@@ -315,6 +315,8 @@ func (sim *simulation) write(dir string, res *models.Result) error {
 	out.PointData = append(out.PointData, pf...)
 	out.CellData = append(out.CellData, sim.pt.fields()...)
 	out.PointData = append(out.PointData, sim.lay.field()...)
+	cf, pf = sim.s.ldrb.fields()
+	out.CellData, out.PointData = append(out.CellData, cf...), append(out.PointData, pf...)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -83,6 +83,9 @@ type PVIOptions struct {
 	// but the mitral valve and the defects — for a mesh whose appendage or
 	// other openings are cut too.
 	Veins []mgl64.Vec3
+	// Mitral, when set, picks the mitral valve by hand: the loop whose
+	// centroid is nearest to it (mm), instead of the longest loop.
+	Mitral *mgl64.Vec3
 }
 
 func (o PVIOptions) withDefaults() PVIOptions {
@@ -99,9 +102,9 @@ func (o PVIOptions) withDefaults() PVIOptions {
 }
 
 // ClassifyOrifices returns the boundary loops of a left-atrial triangle
-// surface, classified by size and position: the longest loop is the mitral
-// valve; loops shorter than o.MinVeinPerimeterMM are defects; the others
-// are veins (or, with o.Veins, the loops nearest to those points, the rest
+// surface, classified by size and position: the longest loop (or the one
+// nearest to o.Mitral) is the mitral valve; loops shorter than
+// o.MinVeinPerimeterMM are defects; the others are veins (or, with o.Veins, the loops nearest to those points, the rest
 // but the mitral valve being defects). The veins are split into two
 // ipsilateral groups by position: single-linkage clustering of their
 // centroids into two clusters — the partition that leaves the largest
@@ -117,6 +120,15 @@ func ClassifyOrifices(m *mesh.Mesh, o PVIOptions) ([]Orifice, error) {
 	}
 	if len(loops) < 2 {
 		return nil, fmt.Errorf("atrial: PVI needs a left-atrial surface with the mitral valve and at least one vein cut open; the mesh has %d boundary loops", len(loops))
+	}
+	if o.Mitral != nil {
+		best, bd := 0, math.Inf(1)
+		for i, l := range loops {
+			if d := l.Centroid.Sub(*o.Mitral).Len(); d < bd {
+				best, bd = i, d
+			}
+		}
+		loops = append([]mesh.Loop{loops[best]}, slices.Delete(slices.Clone(loops), best, best+1)...)
 	}
 	out := make([]Orifice, len(loops))
 	for i, l := range loops {
