@@ -11,8 +11,8 @@ import (
 // logNormalCDF against the closed form: ln Φ at Φ's known quantiles
 // (Φ(0) = ½, Φ(±1.959963984540054) = 0.975 and 0.025, the 97.5 %
 // quantile to 16 digits), Gordon's bounds on Mills' ratio in the tail
-// (Gordon 1941, Ann Math Stat 12:364: for x > 0,
-// x/(1+x²) φ(x) < 1 − Φ(x) < φ(x)/x), and the two branches meeting at
+// (for x > 0, x/(1+x²) φ(x) ≤ 1 − Φ(x) ≤ φ(x)/x; as stated by Yang & Chu
+// 2015, J Inequal Appl 2015:273, eq. after 1.1), and the two branches meeting at
 // z = −20 (the erfc form is accurate there: Φ(−20) ≈ 2.8e−89 is a normal
 // float).
 func TestLogNormalCDF(t *testing.T) {
