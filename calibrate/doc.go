@@ -29,7 +29,8 @@
 //     (distance = "adaptive", Prangle 2017, arXiv:1507.00874) or its
 //     standard error ("standardised");
 //     - stochastic acceptance: with probability exp((ℓ(θ) − ℓ_max)/T_t), ℓ
-//     the Gaussian or Poisson log-likelihood of the targets and ℓ_max the
+//     the Gaussian, censored-Gaussian (a target known only to lie above or
+//     below a bound) or Poisson log-likelihood of the targets and ℓ_max the
 //     largest found in the populations before (as pyABC's
 //     pdf_norm_max_found; clipped at 1). At T = 1 this samples the exact
 //     posterior under that noise model (Wilkinson 2013, Stat Appl Genet

@@ -176,17 +176,35 @@ func vepTruthRun(t *testing.T, sc *scenarios.Scenario, duration float64) map[str
 }
 
 // TestVEPInversionData: the example's observed onsets are its own model's
-// at the truth (deterministic Heun: the seed plays no part).
+// at the truth (deterministic Heun: the seed plays no part), and its
+// right-censored targets (no onset before the recording's end) hold: the
+// region did not seize within the run, nor within 2 s.
 func TestVEPInversionData(t *testing.T) {
 	t.Chdir("..")
 	sc, err := scenarios.Load("scenarios/examples/vep-inversion.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := vepTruthRun(t, sc, sc.Params["duration"].(float64))
+	duration := sc.Params["duration"].(float64)
+	out := vepTruthRun(t, sc, duration)
+	long := vepTruthRun(t, sc, 2000)
 	for _, tg := range sc.Calibrate.Targets {
-		if got := out[tg.Output]; got != tg.Observed {
-			t.Errorf("%s: the model at the truth gives %g, the scenario observes %g", tg.Output, got, tg.Observed)
+		got := out[tg.Output]
+		switch tg.Censored {
+		case "":
+			if got != tg.Observed {
+				t.Errorf("%s: the model at the truth gives %g, the scenario observes %g", tg.Output, got, tg.Observed)
+			}
+			if long[tg.Output] != got {
+				t.Errorf("%s: the onset at the truth is %g in a 2 s run, %g in the example's", tg.Output, long[tg.Output], got)
+			}
+		case scenarios.RightCensored:
+			if got != duration || long[tg.Output] != 2000 || tg.Observed >= duration {
+				t.Errorf("%s: censored at %g ms, but the model at the truth gives %g in the example's %g ms run and %g in a 2 s run (want no onset: the run's end)",
+					tg.Output, tg.Observed, got, duration, long[tg.Output])
+			}
+		default:
+			t.Errorf("%s: censored = %q, want right-censored onsets", tg.Output, tg.Censored)
 		}
 	}
 }
@@ -233,17 +251,17 @@ func TestVEPCandidatesSampled(t *testing.T) {
 	}
 }
 
-// The VEP example at a reduced size — 0.3 s of brain time (the onsets of
+// The VEP example at a reduced size — a 300 ms recording (the onsets of
 // the EZ, 76–160 ms, lie inside it; the other candidates are censored at
-// 300 ms) and 100 particles: the EZ regions get a posterior mean x0
-// above the isolated 2-D Epileptor's threshold (brain.Threshold2D, ≈ −2.06),
-// every other candidate below it, and the truth lies in the 90 % interval
-// of every x0 and of the coupling.
+// 300 ms), runs of 380 ms (the recording and 4 SE), and 100 particles: the
+// EZ regions get a posterior mean x0 above the isolated 2-D Epileptor's
+// threshold (brain.Threshold2D, ≈ −2.06), every other candidate below it,
+// and the truth lies in the 90 % interval of every x0 and of the coupling.
 func TestVEPInversionExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a calibration of the brain model")
 	}
-	sc := example(t, "vep-inversion.toml", "observed = 2000", "observed = 300", "duration = 2000.0", "duration = 300.0",
+	sc := example(t, "vep-inversion.toml", "observed = 500", "observed = 300", "duration = 580.0", "duration = 380.0",
 		"particles = 300", "particles = 100", "predictive = 50", "predictive = 0")
 	dir := filepath.Join(t.TempDir(), "out")
 	res, err := calibrateBuiltin(t, sc, 2, dir)
@@ -253,6 +271,9 @@ func TestVEPInversionExample(t *testing.T) {
 	s := readSummary(t, dir)
 	threshold := brain.Threshold2D(4.1, 0.00035) // c + Iext = 1 + 3.1 and r, the model's defaults
 	t.Logf("%d populations, %d simulations: %s; threshold x0* = %.4f", res.Steps, res.Simulations, res.Stop, threshold)
+	if res.Stop != StopTemperature {
+		t.Errorf("stopped because %q, want %q: the posterior, not a tempered one", res.Stop, StopTemperature)
+	}
 	for _, p := range s.Params {
 		truth := vepTrueCoupling
 		if p.Name != "coupling_a" {

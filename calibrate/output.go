@@ -75,6 +75,7 @@ type TargetFit struct {
 	Key        string   `json:"key_column,omitempty"`
 	Likelihood string   `json:"likelihood"`
 	Scale      string   `json:"scale"`
+	Censored   string   `json:"censored,omitempty"` // "right": the value lies above observed; "left": below it
 	Weight     float64  `json:"weight"`
 	Cells      []Cell   `json:"cells"`           // one per statistic: one for a scalar target
 	RMSZ       *float64 `json:"rms_z,omitempty"` // root mean square of the cells' z
@@ -94,7 +95,9 @@ type Cell struct {
 	Q50    *float64 `json:"predicted_q50"`
 	Q975   *float64 `json:"predicted_q975"`
 	// Z is (mean predicted − observed)/SE on the statistic's scale
-	// (logarithms for scale = "log", counts for Poisson targets).
+	// (logarithms for scale = "log", counts for Poisson targets); for a
+	// censored target only a shortfall beyond its bound counts (0 when the
+	// mean prediction lies on the side the observation allows).
 	Z *float64 `json:"z,omitempty"`
 }
 
@@ -344,7 +347,7 @@ func (pr *problem) targetFits(xs [][]float64, w []float64) []TargetFit {
 	fits := make([]TargetFit, len(pr.targets))
 	for i, t := range pr.targets {
 		fits[i] = TargetFit{Name: t.Name, Source: t.Source, Output: t.Output, Table: t.Table, Data: t.Data, Key: t.Key,
-			Likelihood: t.Likelihood, Scale: t.Scale, Weight: t.Weight, Cells: []Cell{}}
+			Likelihood: t.Likelihood, Scale: t.Scale, Censored: t.Censored, Weight: t.Weight, Cells: []Cell{}}
 	}
 	var sumZ2 = make([]float64, len(pr.targets))
 	var nZ = make([]int, len(pr.targets))
@@ -399,7 +402,7 @@ func (pr *problem) targetFits(xs [][]float64, w []float64) []TargetFit {
 				scale = math.Sqrt(math.Max(st.observed, 1))
 			}
 			if scale > 0 {
-				z := (ms - st.observed) / scale
+				z := censoredResidual((ms-st.observed)/scale, st.censor)
 				cell.Z = num(z)
 				sumZ2[st.target] += z * z
 				nZ[st.target]++

@@ -108,6 +108,9 @@ type statistic struct {
 	poisson  bool    // Poisson count: observed is the count
 	exposure float64 // Poisson: expected count = output × exposure
 	log      bool    // compare logarithms
+	// censor is 0 for an observed value, +1 when the value is known to
+	// lie above observed (right-censored), −1 below it (left-censored).
+	censor int
 }
 
 // problem is a scenario's calibration, checked against the model.
@@ -181,6 +184,12 @@ func compile(sc *scenarios.Scenario, desc models.Descriptor) (*problem, error) {
 				return nil, sc.Errorf(t.KeyPath("output"), "[[calibrate.targets]] %d: model %q has no output %q; its outputs are %s", i+1, desc.Name, t.Output, outputList(desc))
 			}
 			st := statistic{target: i, observed: t.Observed, weight: t.Weight, log: t.Scale == scenarios.LogScale}
+			switch t.Censored {
+			case scenarios.RightCensored:
+				st.censor = 1
+			case scenarios.LeftCensored:
+				st.censor = -1
+			}
 			switch {
 			case t.Likelihood == scenarios.PoissonLikelihood:
 				st.poisson, st.observed, st.exposure = true, t.Count, t.Exposure

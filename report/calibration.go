@@ -82,6 +82,7 @@ type calibrationSummary struct {
 		Output string    `json:"output"`
 		Table  string    `json:"table"`
 		Key    string    `json:"key_column"`
+		Cens   string    `json:"censored"` // "right": observed is a lower bound; "left": an upper bound
 		Cells  []fitCell `json:"cells"`
 		RMSZ   *float64  `json:"rms_z"`
 		Within *bool     `json:"within_95"`
@@ -399,7 +400,8 @@ func (c *CalibrationOutputs) fitSection() (section, error) {
 		}
 		if tg.Table == "" && len(tg.Cells) == 1 {
 			cl := tg.Cells[0]
-			t.Rows = append(t.Rows, []string{tg.Name, fmtNum(cl.Obs), fmtPtr(cl.SE), fmtPtr(cl.Mean), fmtPtr(cl.Q025), fmtPtr(cl.Q975), fmtPtr(cl.Z), within, tg.Source})
+			obs := map[string]string{"right": "> ", "left": "< "}[tg.Cens] + fmtNum(cl.Obs)
+			t.Rows = append(t.Rows, []string{tg.Name, obs, fmtPtr(cl.SE), fmtPtr(cl.Mean), fmtPtr(cl.Q025), fmtPtr(cl.Q975), fmtPtr(cl.Z), within, tg.Source})
 			if cl.Z != nil && cl.SE != nil && cl.Q025 != nil && cl.Q975 != nil && *cl.SE > 0 {
 				scalars = append(scalars, fitRow{name: tg.Name, z: *cl.Z, lo: (*cl.Q025 - cl.Obs) / *cl.SE, hi: (*cl.Q975 - cl.Obs) / *cl.SE})
 			}

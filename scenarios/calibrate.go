@@ -62,6 +62,18 @@ const (
 	LogScale          = "log"
 )
 
+// The censoring of a target's observation (Target.Censored). A censored
+// observation is a bound, not a value: "right" says the true value lies
+// above observed (an event not seen before the end of a recording: an
+// onset "after 500 ms"), "left" that it lies below (a concentration under
+// the limit of quantification). The likelihood is then the probability
+// that the observation falls beyond the bound (Klein & Moeschberger 2003,
+// Survival Analysis, 2nd ed., §3.5).
+const (
+	RightCensored = "right"
+	LeftCensored  = "left"
+)
+
 // CalibrationParam is one entry of [calibrate.params]: a model parameter
 // to fit, its prior and optional bounds that truncate it.
 type CalibrationParam struct {
@@ -99,6 +111,10 @@ type Target struct {
 
 	Likelihood string // NormalLikelihood or PoissonLikelihood
 	Scale      string // LinearScale or LogScale
+	// Censored is "" (observed is the value), RightCensored (the value
+	// lies above observed) or LeftCensored (below it); scalar normal
+	// targets only.
+	Censored string
 
 	index int // position in [[calibrate.targets]]
 }
@@ -125,7 +141,7 @@ var (
 		"f_tolerance", "hessian", "params", "targets"}
 	calibrateMethods = []string{ABCSMC, NelderMead, CMAES}
 	targetKeys       = []string{"name", "source", "weight", "output", "observed", "se", "cv", "likelihood",
-		"count", "exposure", "table", "data", "key", "columns", "se_column", "scale"}
+		"count", "exposure", "table", "data", "key", "columns", "se_column", "scale", "censored"}
 	boundKeys = []string{"lower", "upper", "start"}
 )
 
@@ -425,7 +441,8 @@ func (s *Scenario) parseTarget(i int, m map[string]any) (Target, error) {
 		key string
 		dst *string
 	}{{"name", &tg.Name}, {"source", &tg.Source}, {"output", &tg.Output}, {"table", &tg.Table}, {"data", &tg.Data},
-		{"key", &tg.Key}, {"se_column", &tg.SEColumn}, {"likelihood", &tg.Likelihood}, {"scale", &tg.Scale}} {
+		{"key", &tg.Key}, {"se_column", &tg.SEColumn}, {"likelihood", &tg.Likelihood}, {"scale", &tg.Scale},
+		{"censored", &tg.Censored}} {
 		if err := str(k.key, k.dst); err != nil {
 			return tg, err
 		}
@@ -462,6 +479,9 @@ func (s *Scenario) parseTarget(i int, m map[string]any) (Target, error) {
 	}
 	if !slices.Contains([]string{LinearScale, LogScale}, tg.Scale) {
 		return tg, s.Errorf(at("scale"), "%s: scale must be %q or %q, got %q", where(), LinearScale, LogScale, tg.Scale)
+	}
+	if tg.Censored != "" && tg.Censored != RightCensored && tg.Censored != LeftCensored {
+		return tg, s.Errorf(at("censored"), "%s: censored must be %q (the value lies above observed) or %q (below it), got %q", where(), RightCensored, LeftCensored, tg.Censored)
 	}
 	if _, ok := m["se"]; ok {
 		if _, ok := m["cv"]; ok {
@@ -505,6 +525,9 @@ func (s *Scenario) parseTarget(i int, m map[string]any) (Target, error) {
 			case tg.Scale == LogScale:
 				return tg, s.Errorf(at("scale"), "%s: a Poisson target is compared on the count scale: remove scale", where())
 			}
+			if tg.Censored != "" {
+				return tg, s.Errorf(at("censored"), "%s: a Poisson target cannot be censored: give its count", where())
+			}
 			tg.Observed = tg.Count / tg.Exposure
 		} else {
 			if !hasObserved {
@@ -533,6 +556,9 @@ func (s *Scenario) parseTarget(i int, m map[string]any) (Target, error) {
 		}
 		if tg.Likelihood == PoissonLikelihood {
 			return tg, s.Errorf(at("likelihood"), "%s: a table target has a normal likelihood", where())
+		}
+		if tg.Censored != "" {
+			return tg, s.Errorf(at("censored"), "%s: censored is for a scalar output target (output = ...), not a table target", where())
 		}
 		if tg.SEColumn != "" && (tg.SE > 0 || tg.CV > 0) {
 			return tg, s.Errorf(at("se_column"), "%s: give se, cv or se_column, not several", where())

@@ -39,6 +39,9 @@ func TestCalibrateErrors(t *testing.T) {
 		{"poisson without count", calHead + "[[calibrate.targets]]\noutput = \"n\"\nlikelihood = \"poisson\"\n", `s.toml:8:1: [[calibrate.targets]] 1: missing count`},
 		{"fractional count", calHead + "[[calibrate.targets]]\noutput = \"n\"\nlikelihood = \"poisson\"\ncount = 2.5\n", `s.toml:11:1: [[calibrate.targets]] 1: count must be a whole number >= 0, got float 2.5`},
 		{"log of negative", calHead + "[[calibrate.targets]]\noutput = \"n\"\nobserved = -2\nscale = \"log\"\nse = 0.1\n", `s.toml:10:1: [[calibrate.targets]] 1: observed must be > 0 on the log scale, got -2`},
+		{"bad censoring", calHead + "[[calibrate.targets]]\noutput = \"onset\"\nobserved = 2\nse = 1\ncensored = \"above\"\n", `s.toml:12:1: [[calibrate.targets]] 1: censored must be "right" (the value lies above observed) or "left" (below it), got "above"`},
+		{"censored count", calHead + "[[calibrate.targets]]\noutput = \"n\"\nlikelihood = \"poisson\"\ncount = 2\ncensored = \"right\"\n", `s.toml:12:1: [[calibrate.targets]] 1: a Poisson target cannot be censored`},
+		{"censored table", calHead + "[[calibrate.targets]]\ntable = \"conc\"\ndata = \"ok.csv\"\ncensored = \"left\"\n", `s.toml:11:1: [[calibrate.targets]] 1: censored is for a scalar output target`},
 		{"table without data", calHead + "[[calibrate.targets]]\ntable = \"conc\"\n", `s.toml:8:1: [[calibrate.targets]] 1: missing data`},
 		{"missing data file", calHead + "[[calibrate.targets]]\ntable = \"conc\"\ndata = \"nope.csv\"\n", `s.toml:10:1: [[calibrate.targets]] 1: data file ` + filepath.Join(dir, "nope.csv") + `: no such file or directory`},
 		{"bad data cell", calHead + "[[calibrate.targets]]\ntable = \"conc\"\ndata = \"d.csv\"\n", `d.csv:3: column c: "x" is not a finite number`},
@@ -78,6 +81,7 @@ ka_per_h = { dist = "lognormal", mu = 0, sigma = 0.5, upper = 20, start = 1 }
 output = "cmax"
 observed = 2
 cv = 0.1
+censored = "left"
 source = "a paper"
 [[calibrate.targets]]
 name = "concentration"
@@ -100,7 +104,7 @@ weight = 2
 		t.Errorf("param: %+v", p)
 	}
 	t0, t1 := c.Targets[0], c.Targets[1]
-	if t0.Output != "cmax" || t0.Observed != 2 || t0.CV != 0.1 || t0.Source != "a paper" || t0.Name != "cmax" || t0.Weight != 1 {
+	if t0.Output != "cmax" || t0.Observed != 2 || t0.CV != 0.1 || t0.Source != "a paper" || t0.Name != "cmax" || t0.Weight != 1 || t0.Censored != LeftCensored {
 		t.Errorf("target 1: %+v", t0)
 	}
 	if t1.Table != "conc" || t1.Key != "t_h" || len(t1.Columns) != 1 || t1.Columns[0] != "c" || t1.Weight != 2 || t1.Scale != LogScale || len(t1.Rows) != 2 {

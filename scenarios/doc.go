@@ -187,6 +187,8 @@
 //	observed = 2.1
 //	se = 0.2                 # or cv = 0.1 (se = cv·|observed|)
 //	scale = "linear"         # or "log": compare logarithms (se then of the log)
+//	censored = "right"       # optional: observed is a bound, the value lies above it ("left": below);
+//	                         # likelihood ln Φ(±(output − observed)/se); not for counts or tables
 //	weight = 1
 //	source = "Smith 2020, Table 2"
 //	name = "peak"            # label in reports; default: the output

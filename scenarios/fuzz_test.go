@@ -31,6 +31,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[study]\nname = \"x\"\nmodel = \"pk\"\nseed = 1\nreplicates = 2\n[sweep]\ndesign = \"lhs\"\nsamples = 4\n[sweep.params.k]\ndist = \"uniform\"\nmin = 0\nmax = 1\n"))
+	f.Add([]byte("[study]\nname = \"c\"\nmodel = \"brain\"\n[calibrate]\nacceptance = \"stochastic\"\n[calibrate.params]\nx0_rhc = { dist = \"normal\", mean = -2.5, sd = 0.5 }\n[[calibrate.targets]]\noutput = \"onset_rtci_ms\"\nobserved = 500\nse = 20\ncensored = \"right\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("f.toml", data)
 		if err != nil {
