@@ -37,6 +37,10 @@ func heunCorrect(x, m, f2 []float64, h float64) {
 	if len(m) < len(x) || len(f2) < len(x) {
 		panic("brain: heunCorrect: m or f2 shorter than x")
 	}
+	if useAVX512 {
+		heunCorrectAVX512(x, m, f2, h)
+		return
+	}
 	heunCorrectSSE2(x, m, f2, h)
 }
 
@@ -44,6 +48,10 @@ func heunCorrect(x, m, f2 []float64, h float64) {
 func eulerPredict(xt, x, m []float64, dt float64) {
 	if len(x) < len(xt) || len(m) < len(xt) {
 		panic("brain: eulerPredict: x or m shorter than xt")
+	}
+	if useAVX512 {
+		eulerPredictAVX512(xt, x, m, dt)
+		return
 	}
 	eulerPredictSSE2(xt, x, m, dt)
 }

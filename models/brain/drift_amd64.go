@@ -24,9 +24,43 @@ var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel{}.km001)-480]
 
 func pair(v float64) [2]float64 { return [2]float64{v, v} }
 
-// driftSIMD evaluates the first 2·⌊n/2⌋ regions with the SSE2 kernel and
-// returns how many it did.
+// epiKernel512 is the argument block of epiDriftAVX512 (drift512_amd64.s):
+// the same fifteen arrays as epiKernel (offsets 0–112), the number of
+// regions (120), then each parameter and constant once (from 128 on, in
+// the order of the fields), broadcast to the eight lanes by the assembly.
+type epiKernel512 struct {
+	x1, y1, z, x2, y2, g, c1, c2, x0, d1, d2, d3, d4, d5, d6 *float64
+	n                                                        int
+	negA, b, slope, iext, kvf, tt, c, d, ttr, ks, aa, iext2  float64
+	bb, kf, tau, k06, k4, k01, k025, km025, k35, k03, km001  float64
+}
+
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel512{}.n)-120]
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel512{}.negA)-128]
+var _ = [1]struct{}{}[unsafe.Offsetof(epiKernel512{}.km001)-304]
+
+// driftSIMD evaluates the regions it can with a vector kernel and returns
+// how many it did: all n with AVX-512 (useAVX512), else the first
+// 2·⌊n/2⌋ with SSE2.
 func (e *Epileptor) driftSIMD(dst, x, c []float64, n int) int {
+	if useAVX512 {
+		if n == 0 {
+			return 0
+		}
+		k := epiKernel512{
+			x1: &x[0], y1: &x[n], z: &x[2*n], x2: &x[3*n], y2: &x[4*n], g: &x[5*n], c1: &c[0], c2: &c[n], x0: &e.X0[0],
+			d1: &dst[0], d2: &dst[n], d3: &dst[2*n], d4: &dst[3*n], d5: &dst[4*n], d6: &dst[5*n],
+			n:    n,
+			negA: -e.A, b: e.B, slope: e.Slope, iext: e.Iext, kvf: e.Kvf, tt: e.Tt,
+			c: e.C, d: e.D, ttr: e.Tt * e.R, ks: e.Ks, aa: e.Aa, iext2: e.Iext2,
+			bb: e.Bb, kf: e.Kf, tau: e.Tau, k06: 0.6, k4: 4, k01: 0.1, k025: 0.25,
+			km025: -0.25, k35: 3.5, k03: 0.3, km001: -0.01,
+		}
+		_, _, _ = dst[6*n-1], x[6*n-1], c[2*n-1]
+		_ = e.X0[n-1]
+		epiDriftAVX512(&k)
+		return n
+	}
 	p := n / 2
 	if p == 0 {
 		return 0

@@ -1,0 +1,186 @@
+#include "textflag.h"
+
+// AVX-512F kernels of the network step (simd_amd64.go). None uses a fused
+// multiply-add: every element is rounded after each product and each sum as
+// in the Go loops, so the results are bit-identical to them and to the SSE2
+// kernels (axpy_amd64.s).
+
+// EDGE loads edge BX's history address into R8 (SI + 8·(src + rd)) and its
+// weight, broadcast, into Z16.
+#define EDGE \
+	MOVLQSX (R11)(BX*4), R8; \
+	MOVLQSX (R12)(BX*4), R9; \
+	ADDQ    R9, R8; \
+	LEAQ    (SI)(R8*8), R8; \
+	VBROADCASTSD (R10)(BX*8), Z16
+
+// ACC adds w·h for the register Zr of the row's sums, h at byte offset off
+// of the edge's values: Zr = Zr + w·h (the sum commuted, as IEEE allows).
+#define ACC(off, tmp, zr) \
+	VMULPD off(R8), Z16, tmp; \
+	VADDPD tmp, zr, zr
+
+// func blockRowAVX512(acc, hist, w *float64, src, rd *int32, edges, nreg int)
+TEXT ·blockRowAVX512(SB), NOSPLIT, $0-56
+	MOVQ acc+0(FP), DI
+	MOVQ hist+8(FP), SI
+	MOVQ w+16(FP), R10
+	MOVQ src+24(FP), R11
+	MOVQ rd+32(FP), R12
+	MOVQ edges+40(FP), CX
+	MOVQ nreg+48(FP), DX
+	XORQ BX, BX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	CMPQ DX, $8
+	JEQ  r8
+	CMPQ DX, $4
+	JEQ  r4
+	CMPQ DX, $2
+	JEQ  r2
+
+r1:
+	CMPQ BX, CX
+	JGE  r1done
+	EDGE
+	ACC(0, Z17, Z0)
+	INCQ BX
+	JMP  r1
+r1done:
+	VMOVUPD Z0, (DI)
+	VZEROUPPER
+	RET
+
+r2:
+	CMPQ BX, CX
+	JGE  r2done
+	EDGE
+	ACC(0, Z17, Z0)
+	ACC(64, Z18, Z1)
+	INCQ BX
+	JMP  r2
+r2done:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+	RET
+
+r4:
+	CMPQ BX, CX
+	JGE  r4done
+	EDGE
+	ACC(0, Z17, Z0)
+	ACC(64, Z18, Z1)
+	ACC(128, Z19, Z2)
+	ACC(192, Z20, Z3)
+	INCQ BX
+	JMP  r4
+r4done:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+r8:
+	CMPQ BX, CX
+	JGE  r8done
+	EDGE
+	ACC(0, Z17, Z0)
+	ACC(64, Z18, Z1)
+	ACC(128, Z19, Z2)
+	ACC(192, Z20, Z3)
+	ACC(256, Z21, Z4)
+	ACC(320, Z22, Z5)
+	ACC(384, Z23, Z6)
+	ACC(448, Z24, Z7)
+	INCQ BX
+	JMP  r8
+r8done:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 256(DI)
+	VMOVUPD Z5, 320(DI)
+	VMOVUPD Z6, 384(DI)
+	VMOVUPD Z7, 448(DI)
+	VZEROUPPER
+	RET
+
+// TAILMASK sets K1 to the lanes left, min(CX, 8) of them.
+#define TAILMASK \
+	MOVQ $0xff, AX; \
+	CMPQ CX, $8; \
+	JGE  4(PC); \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K1
+
+// func heunCorrectAVX512(x, m, f2 []float64, h float64)
+//
+// x[k] += h·(m[k] + f2[k]) for k < len(x), eight lanes at a time, the last
+// ones masked.
+TEXT ·heunCorrectAVX512(SB), NOSPLIT, $0-80
+	MOVQ x_base+0(FP), DI
+	MOVQ x_len+8(FP), CX
+	MOVQ m_base+24(FP), SI
+	MOVQ f2_base+48(FP), DX
+	VBROADCASTSD h+72(FP), Z0
+
+hc:
+	CMPQ CX, $0
+	JLE  hcdone
+	TAILMASK
+	VMOVUPD.Z (SI), K1, Z1
+	VMOVUPD.Z (DX), K1, Z2
+	VADDPD    Z2, Z1, Z1
+	VMULPD    Z0, Z1, Z1
+	VMOVUPD.Z (DI), K1, Z3
+	VADDPD    Z1, Z3, Z3
+	VMOVUPD   Z3, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  hc
+hcdone:
+	VZEROUPPER
+	RET
+
+// func eulerPredictAVX512(xt, x, m []float64, dt float64)
+//
+// xt[k] = x[k] + dt·m[k] for k < len(xt), eight lanes at a time, the last
+// ones masked.
+TEXT ·eulerPredictAVX512(SB), NOSPLIT, $0-80
+	MOVQ xt_base+0(FP), DI
+	MOVQ xt_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ m_base+48(FP), DX
+	VBROADCASTSD dt+72(FP), Z0
+
+ep:
+	CMPQ CX, $0
+	JLE  epdone
+	TAILMASK
+	VMOVUPD.Z (DX), K1, Z1
+	VMULPD    Z0, Z1, Z1
+	VMOVUPD.Z (SI), K1, Z2
+	VADDPD    Z1, Z2, Z2
+	VMOVUPD   Z2, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  ep
+epdone:
+	VZEROUPPER
+	RET

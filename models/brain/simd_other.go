@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package brain
+
+// useAVX512 is false: the AVX-512 kernels exist on amd64 only.
+const useAVX512 = false
+
+// histPad is the room after the history that a vector kernel may read: none
+// here.
+const histPad = 0
+
+// fillBlockAVX512 is not reached on this architecture.
+func (net *Network) fillBlockAVX512() { panic("brain: no AVX-512 kernel on this architecture") }
