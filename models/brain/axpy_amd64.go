@@ -14,6 +14,10 @@ func axpy(y []float64, w float64, x []float64) {
 	if len(y) < len(x) {
 		panic("brain: axpy: y shorter than x")
 	}
+	if useAVX512 {
+		axpyAVX512(y, w, x)
+		return
+	}
 	axpySSE2(y, w, x)
 }
 
@@ -54,4 +58,37 @@ func eulerPredict(xt, x, m []float64, dt float64) {
 		return
 	}
 	eulerPredictSSE2(xt, x, m, dt)
+}
+
+//go:noescape
+func axpyAVX512(y []float64, w float64, x []float64)
+
+//go:noescape
+func diffCouplingAVX512(c, g, x, rs []float64, a float64)
+
+//go:noescape
+func linCouplingAVX512(c, g []float64, a, b float64)
+
+// diffCoupling sets c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c).
+func diffCoupling(c, g, x, rs []float64, a float64) {
+	if len(g) < len(c) || len(x) < len(c) || len(rs) < len(c) {
+		panic("brain: diffCoupling: g, x or rs shorter than c")
+	}
+	if useAVX512 {
+		diffCouplingAVX512(c, g, x, rs, a)
+		return
+	}
+	diffCouplingGeneric(c, g, x, rs, a)
+}
+
+// linCoupling sets c[i] = a·g[i] + b for i < len(c).
+func linCoupling(c, g []float64, a, b float64) {
+	if len(g) < len(c) {
+		panic("brain: linCoupling: g shorter than c")
+	}
+	if useAVX512 {
+		linCouplingAVX512(c, g, a, b)
+		return
+	}
+	linCouplingGeneric(c, g, a, b)
 }

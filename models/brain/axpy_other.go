@@ -15,3 +15,9 @@ func heunCorrect(x, m, f2 []float64, h float64) { heunCorrectGeneric(x, m, f2, h
 
 // eulerPredict sets xt = x + dt·m.
 func eulerPredict(xt, x, m []float64, dt float64) { eulerPredictGeneric(xt, x, m, dt) }
+
+// diffCoupling sets c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c).
+func diffCoupling(c, g, x, rs []float64, a float64) { diffCouplingGeneric(c, g, x, rs, a) }
+
+// linCoupling sets c[i] = a·g[i] + b for i < len(c).
+func linCoupling(c, g []float64, a, b float64) { linCouplingGeneric(c, g, a, b) }

@@ -184,3 +184,89 @@ ep:
 epdone:
 	VZEROUPPER
 	RET
+
+// func axpyAVX512(y []float64, w float64, x []float64)
+//
+// y[q] += w·x[q] for q < len(x) (len(y) ≥ len(x)), eight lanes at a time,
+// the last ones masked: one rounded product and one rounded sum each.
+TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
+	MOVQ y_base+0(FP), DI
+	VBROADCASTSD w+24(FP), Z0
+	MOVQ x_base+32(FP), SI
+	MOVQ x_len+40(FP), CX
+
+ax:
+	CMPQ CX, $0
+	JLE  axdone
+	TAILMASK
+	VMOVUPD.Z (SI), K1, Z1
+	VMULPD    Z0, Z1, Z1
+	VMOVUPD.Z (DI), K1, Z2
+	VADDPD    Z1, Z2, Z2
+	VMOVUPD   Z2, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  ax
+axdone:
+	VZEROUPPER
+	RET
+
+// func diffCouplingAVX512(c, g, x, rs []float64, a float64)
+//
+// c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c) (the others at least as
+// long): difference coupling from the delayed sums g, eight lanes at a time.
+TEXT ·diffCouplingAVX512(SB), NOSPLIT, $0-104
+	MOVQ c_base+0(FP), DI
+	MOVQ c_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ x_base+48(FP), DX
+	MOVQ rs_base+72(FP), R8
+	VBROADCASTSD a+96(FP), Z0
+
+dc:
+	CMPQ CX, $0
+	JLE  dcdone
+	TAILMASK
+	VMOVUPD.Z (DX), K1, Z1
+	VMOVUPD.Z (R8), K1, Z2
+	VMULPD    Z2, Z1, Z1
+	VMOVUPD.Z (SI), K1, Z3
+	VSUBPD    Z1, Z3, Z3
+	VMULPD    Z0, Z3, Z3
+	VMOVUPD   Z3, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, R8
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  dc
+dcdone:
+	VZEROUPPER
+	RET
+
+// func linCouplingAVX512(c, g []float64, a, b float64)
+//
+// c[i] = a·g[i] + b for i < len(c) (g at least as long): linear coupling.
+TEXT ·linCouplingAVX512(SB), NOSPLIT, $0-64
+	MOVQ c_base+0(FP), DI
+	MOVQ c_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	VBROADCASTSD a+48(FP), Z0
+	VBROADCASTSD b+56(FP), Z4
+
+lc:
+	CMPQ CX, $0
+	JLE  lcdone
+	TAILMASK
+	VMOVUPD.Z (SI), K1, Z1
+	VMULPD    Z0, Z1, Z1
+	VADDPD    Z4, Z1, Z1
+	VMOVUPD   Z1, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  lc
+lcdone:
+	VZEROUPPER
+	RET

@@ -535,17 +535,29 @@ func (net *Network) blockCoupling() {
 	a, b := net.Coupling.A, net.Coupling.B
 	if net.Coupling.Kind == Difference {
 		for k := range net.cvars {
-			gk, ck, xv, rs := g[k*n:(k+1)*n], net.c[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n]
-			gk, xv, rs = gk[:len(ck)], xv[:len(ck)], rs[:len(ck)]
-			for i := range ck {
-				ck[i] = a * (gk[i] - xv[i]*rs[i])
-			}
+			diffCoupling(net.c[k*n:(k+1)*n], g[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n], a)
 		}
 		return
 	}
-	c := net.c[:len(g)]
-	for q, gq := range g {
-		c[q] = a*gq + b
+	linCoupling(net.c[:len(g)], g, a, b)
+}
+
+// diffCouplingGeneric sets c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c):
+// the portable form of diffCoupling (amd64 with AVX-512: the same
+// roundings, eight at a time).
+func diffCouplingGeneric(c, g, x, rs []float64, a float64) {
+	g, x, rs = g[:len(c)], x[:len(c)], rs[:len(c)]
+	for i := range c {
+		c[i] = a * (g[i] - x[i]*rs[i])
+	}
+}
+
+// linCouplingGeneric sets c[i] = a·g[i] + b for i < len(c): the portable
+// form of linCoupling.
+func linCouplingGeneric(c, g []float64, a, b float64) {
+	g = g[:len(c)]
+	for i := range c {
+		c[i] = a*g[i] + b
 	}
 }
 
