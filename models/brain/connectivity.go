@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Connectivity is a structural connectome: N regions, the coupling weights
@@ -168,7 +167,12 @@ func readZip(path string, r io.ReaderAt, size int64) (map[string][]byte, error) 
 		// archive/zip stops at the announced size, and deflate inflates
 		// at most 1032-fold, so this reads at most min(announced, 1032 ×
 		// compressed) bytes.
-		b, err := io.ReadAll(rc)
+		// Read into a buffer of the announced size (bounded as above), so
+		// that a member is not copied as io.ReadAll grows its buffer.
+		var buf bytes.Buffer
+		buf.Grow(int(min(f.UncompressedSize64, 1032*f.CompressedSize64)) + bytes.MinRead)
+		_, err = buf.ReadFrom(rc)
+		b := buf.Bytes()
 		rc.Close()
 		if err != nil {
 			return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
@@ -273,16 +277,19 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, min(len(b)+1, 64<<10)), 64<<20) // grows to the longest line
 	for line := 1; sc.Scan(); line++ {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+		// The line's bytes, not a copy as a string: a matrix of N rows
+		// is N lines of numbers, parsed without a string per line.
+		fields := bytes.Fields(sc.Bytes())
+		if len(fields) == 0 || fields[0][0] == '#' {
 			continue
 		}
 		r := row{line: line}
 		if labelled {
-			r.label, fields = fields[0], fields[1:]
+			r.label, fields = string(fields[0]), fields[1:]
 		}
+		r.nums = make([]float64, 0, len(fields))
 		for k, f := range fields {
-			x, err := strconv.ParseFloat(f, 64)
+			x, err := strconv.ParseFloat(string(f), 64)
 			if err != nil {
 				return nil, &FileError{File: path, Entry: fmt.Sprintf("%s line %d, field %d", member, line, k+1), Msg: fmt.Sprintf("%q is not a number", f)}
 			}
