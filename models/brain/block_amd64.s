@@ -270,3 +270,48 @@ lc:
 lcdone:
 	VZEROUPPER
 	RET
+
+// func blockRowDone(dst, acc *float64, span, stride int, rd, rlen *int32, edges int, inc int32)
+//
+// The end of a row of fillBlockAVX512: dst[q·stride] = acc[q] for q < span
+// (the row's sums to the block's step-major layout; stride in values), and
+// each of the row's edges' read offsets advanced by inc and wrapped at its
+// ring's length, rd[e] = rd[e] + inc − [rd[e] + inc ≥ rlen[e]]·rlen[e].
+TEXT ·blockRowDone(SB), NOSPLIT, $0-60
+	MOVQ dst+0(FP), DI
+	MOVQ acc+8(FP), SI
+	MOVQ span+16(FP), CX
+	MOVQ stride+24(FP), R8
+	SHLQ $3, R8
+	MOVQ rd+32(FP), R9
+	MOVQ rlen+40(FP), R10
+	MOVQ edges+48(FP), R13
+	MOVL inc+56(FP), DX
+
+sc:
+	CMPQ CX, $0
+	JLE  scdone
+	MOVQ (SI), AX
+	MOVQ AX, (DI)
+	ADDQ $8, SI
+	ADDQ R8, DI
+	DECQ CX
+	JMP  sc
+scdone:
+	XORQ BX, BX
+
+rl:
+	CMPQ BX, R13
+	JGE  rldone
+	MOVL (R9)(BX*4), AX
+	ADDL DX, AX
+	MOVL (R10)(BX*4), R11
+	MOVL AX, R12
+	SUBL R11, R12
+	CMPL AX, R11
+	CMOVLGE R12, AX
+	MOVL AX, (R9)(BX*4)
+	INCQ BX
+	JMP  rl
+rldone:
+	RET

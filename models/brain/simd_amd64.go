@@ -21,6 +21,12 @@ var useAVX512 = cpu.X86.HasAVX512F
 //go:noescape
 func blockRowAVX512(acc, hist, w *float64, src, rd *int32, edges, nreg int)
 
+// blockRowDone stores a row's span sums acc[q] at dst[q·stride] and advances
+// the row's edges' read offsets by inc, wrapped at rlen (block_amd64.s).
+//
+//go:noescape
+func blockRowDone(dst, acc *float64, span, stride int, rd, rlen *int32, edges int, inc int32)
+
 //go:noescape
 func heunCorrectAVX512(x, m, f2 []float64, h float64)
 
@@ -63,13 +69,12 @@ func (net *Network) fillBlockAVX512() {
 				blockRowAVX512(&acc[8*c], &hist[8*c], &net.w[lo], &net.src[lo], &rds[0], len(rds), r)
 				c += r
 			}
-			for e, r := range rds {
-				rds[e] = wrap(r+int32(span), rls[e])
-			}
 		}
-		gi := g[i:]
-		for q, v := range acc[:span] {
-			gi[q*n] = v
+		_ = g[(span-1)*n+i]
+		if len(rds) == 0 {
+			blockRowDone(&g[i], &acc[0], span, n, nil, nil, 0, 0)
+		} else {
+			blockRowDone(&g[i], &acc[0], span, n, &rds[0], &rls[0], len(rds), int32(span))
 		}
 	}
 }
