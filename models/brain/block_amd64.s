@@ -315,3 +315,33 @@ rl:
 	JMP  rl
 rldone:
 	RET
+
+// func gatherAVX512(dst []float64, src *float64, idx *[8]int64, stride int)
+//
+// dst[i] = src[i·stride] for i < len(dst), eight lanes per gather: idx
+// holds 0, stride, …, 7·stride, and the base moves on by 8·stride values
+// per pass; the last lanes are masked.
+TEXT ·gatherAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src+24(FP), SI
+	MOVQ idx+32(FP), AX
+	VMOVDQU64 (AX), Z1
+	MOVQ stride+40(FP), DX
+	SHLQ $6, DX
+
+ga:
+	CMPQ CX, $0
+	JLE  gadone
+	TAILMASK
+	KMOVW K1, K2
+	VPXORQ Z2, Z2, Z2
+	VGATHERQPD (SI)(Z1*8), K1, Z2
+	VMOVUPD Z2, K2, (DI)
+	ADDQ DX, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  ga
+gadone:
+	VZEROUPPER
+	RET

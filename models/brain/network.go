@@ -91,6 +91,14 @@ type Network struct {
 	mirror int32 // (blk − 1)·ncv: the mirrored values after each ring
 	gblk   []float64
 	acc    []float64 // one row's sums for a block: acc[t·ncv + k]
+	// With AVX-512 (avx512, chosen when the network is built) the block
+	// is region-major instead, g[i·gstride + t·ncv + k] with gstride the
+	// span rounded up to whole registers, and each step's column is
+	// gathered into gcol (gidx: the gather's lane offsets).
+	avx512  bool
+	gstride int
+	gidx    [8]int64
+	gcol    []float64
 
 	x, xt, m, f2, c, eta []float64
 	noiseSD              []float64 // √(2·D_v·dt) per variable
@@ -225,6 +233,15 @@ func NewNetwork(cfg NetworkConfig) *Network {
 		net.gblk = make([]float64, net.blk*ncv*n)
 		net.acc = make([]float64, net.blk*ncv, (net.blk*ncv+7)/8*8)
 		net.bpos = net.blk
+		if useAVX512 {
+			net.avx512 = true
+			net.gstride = (net.blk*ncv + 7) / 8 * 8
+			net.gblk = make([]float64, net.gstride*n)
+			for l := range net.gidx {
+				net.gidx[l] = int64(l * net.gstride)
+			}
+			net.gcol = make([]float64, ncv*n)
+		}
 	}
 	net.x = make([]float64, nv*n)
 	net.xt = make([]float64, nv*n)
@@ -456,7 +473,7 @@ func (net *Network) coupling() {
 // inner loop is acc += w·h over a slice, two edges at a time (acc +=
 // w₁·h₁ then += w₂·h₂, the same two roundings per edge as one at a time).
 func (net *Network) fillBlock() {
-	if useAVX512 {
+	if net.avx512 {
 		net.fillBlockAVX512()
 		return
 	}
@@ -530,7 +547,12 @@ func (net *Network) blockCoupling() {
 		net.bpos = 0
 	}
 	n, ncv := net.N, net.ncv
-	g := net.gblk[net.bpos*ncv*n : (net.bpos+1)*ncv*n]
+	var g []float64
+	if net.avx512 {
+		g = net.blockColumnAVX512(net.bpos)
+	} else {
+		g = net.gblk[net.bpos*ncv*n : (net.bpos+1)*ncv*n]
+	}
 	net.bpos++
 	a, b := net.Coupling.A, net.Coupling.B
 	if net.Coupling.Kind == Difference {

@@ -41,40 +41,58 @@ func epiDriftAVX512(k *epiKernel512)
 // a multiple of 8.
 const histPad = 8
 
+// gatherAVX512 sets dst[i] = src[i·stride] for i < len(dst); idx holds
+// l·stride for the eight lanes l (block_amd64.s). src must be valid for
+// every index read.
+//
+//go:noescape
+func gatherAVX512(dst []float64, src *float64, idx *[8]int64, stride int)
+
 // fillBlockAVX512 is fillBlock with the row sums in AVX-512 registers: the
 // span of blk·ncv values is cut into passes of 8, 4, 2 or 1 registers (the
 // last one padded to whole registers; the padding values are not used),
 // each pass streaming the row's edges in order, so every sum is the one of
-// fillBlock, bit for bit.
+// fillBlock, bit for bit. The registers are stored straight into the
+// region's row of the block, g[i·gstride + t·ncv + k] (blockCoupling
+// gathers a step's column), not scattered step-major.
 func (net *Network) fillBlockAVX512() {
 	n, ncv, blk := net.N, net.ncv, net.blk
 	span := blk * ncv
 	nreg := (span + 7) / 8
-	hist, acc, g := net.hist[:cap(net.hist)], net.acc[:cap(net.acc)], net.gblk
-	if len(acc) < 8*nreg || len(hist) < len(net.hist)+histPad {
+	gs := net.gstride
+	hist, g := net.hist[:cap(net.hist)], net.gblk
+	if gs < 8*nreg || len(g) < n*gs || len(hist) < len(net.hist)+histPad {
 		panic("brain: block buffers too short for the AVX-512 kernel")
 	}
 	for i := 0; i < n; i++ {
 		lo, hi := net.rowStart[i], net.rowStart[i+1]
 		rds, rls := net.rd[lo:hi], net.rlen[lo:hi]
 		rls = rls[:len(rds)]
+		row := g[i*gs : (i+1)*gs]
 		if len(rds) == 0 {
-			clear(acc[:span])
-		} else {
-			for c := 0; c < nreg; {
-				r := 8
-				for r > nreg-c {
-					r /= 2
-				}
-				blockRowAVX512(&acc[8*c], &hist[8*c], &net.w[lo], &net.src[lo], &rds[0], len(rds), r)
-				c += r
+			clear(row)
+			continue
+		}
+		for c := 0; c < nreg; {
+			r := 8
+			for r > nreg-c {
+				r /= 2
 			}
+			blockRowAVX512(&row[8*c], &hist[8*c], &net.w[lo], &net.src[lo], &rds[0], len(rds), r)
+			c += r
 		}
-		_ = g[(span-1)*n+i]
-		if len(rds) == 0 {
-			blockRowDone(&g[i], &acc[0], span, n, nil, nil, 0, 0)
-		} else {
-			blockRowDone(&g[i], &acc[0], span, n, &rds[0], &rls[0], len(rds), int32(span))
-		}
+		blockRowDone(&row[0], &row[0], 0, 0, &rds[0], &rls[0], len(rds), int32(span))
 	}
+}
+
+// blockColumnAVX512 gathers the block's sums of the step at bpos from the
+// region-major block into net.gcol, coupled variable by coupled variable
+// (gcol[k·N + i]), and returns it.
+func (net *Network) blockColumnAVX512(bpos int) []float64 {
+	n, ncv := net.N, net.ncv
+	_ = net.gblk[(n-1)*net.gstride+bpos*ncv+ncv-1]
+	for k := 0; k < ncv; k++ {
+		gatherAVX512(net.gcol[k*n:(k+1)*n], &net.gblk[bpos*ncv+k], &net.gidx, net.gstride)
+	}
+	return net.gcol
 }

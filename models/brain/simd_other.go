@@ -11,3 +11,8 @@ const histPad = 0
 
 // fillBlockAVX512 is not reached on this architecture.
 func (net *Network) fillBlockAVX512() { panic("brain: no AVX-512 kernel on this architecture") }
+
+// blockColumnAVX512 is not reached on this architecture.
+func (net *Network) blockColumnAVX512(int) []float64 {
+	panic("brain: no AVX-512 kernel on this architecture")
+}
