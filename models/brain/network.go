@@ -279,10 +279,20 @@ func NewNetwork(cfg NetworkConfig) *Network {
 	// Before the first step every slot holds the initial state.
 	// The state of step s is in slot s mod H_j: step 0 in slot 0, the
 	// next write in slot 1 mod H_j.
-	for r := 0; r < net.horizon; r++ {
-		net.writeRow()
+	// (Each ring filled in one pass: the same values as horizon ≥ H_j
+	// writeRow calls, which wrote every slot and the mirror of the first
+	// min(blk − 1, H_j) slots, without a pass over all rings per step.)
+	if net.pre != nil {
+		net.pre.CouplingValues(net.cv, net.x, n)
 	}
 	for j, hn := range net.hlen {
+		ring := net.hist[net.base[j] : net.base[j]+hn+min(net.mirror, hn)]
+		for k := 0; k < ncv; k++ {
+			v := net.coupled(k)[j]
+			for t := k; t < len(ring); t += ncv {
+				ring[t] = v
+			}
+		}
 		net.wr[j] = advance(0, int32(ncv), hn)
 	}
 	return net
