@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Connectivity is a structural connectome: N regions, the coupling weights
@@ -276,10 +278,12 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 	var rows []row
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, min(len(b)+1, 64<<10)), 64<<20) // grows to the longest line
+	var fields [][]byte
 	for line := 1; sc.Scan(); line++ {
-		// The line's bytes, not a copy as a string: a matrix of N rows
-		// is N lines of numbers, parsed without a string per line.
-		fields := bytes.Fields(sc.Bytes())
+		// The line's bytes, not a copy as a string, split into a reused
+		// slice: a matrix of N rows is parsed without a string per line
+		// or a slice of fields per line.
+		fields = appendFields(fields[:0], sc.Bytes())
 		if len(fields) == 0 || fields[0][0] == '#' {
 			continue
 		}
@@ -304,6 +308,32 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 }
 
 // parseSquare reads an N×N matrix, one row per line.
+// appendFields appends the fields of s to dst as bytes.Fields splits them
+// (around runs of Unicode white space, invalid UTF-8 not being space) and
+// returns the extended slice.
+func appendFields(dst [][]byte, s []byte) [][]byte {
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[i:])
+		}
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
+}
+
 func parseSquare(path, member string, b []byte) ([]float64, int, error) {
 	rows, err := parseRows(path, member, b, false)
 	if err != nil {
