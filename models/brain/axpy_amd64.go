@@ -92,3 +92,11 @@ func linCoupling(c, g []float64, a, b float64) {
 	}
 	linCouplingGeneric(c, g, a, b)
 }
+
+// writeRowAsm selects writeRow2, the assembly form of writeRow's loop for
+// two coupled variables (block_amd64.s); tests switch it off to check the
+// Go loop.
+var writeRowAsm = true
+
+//go:noescape
+func writeRow2(hist, x0, x1 *float64, base, hlen, wr *int32, n int, mir int32)

@@ -21,3 +21,10 @@ func diffCoupling(c, g, x, rs []float64, a float64) { diffCouplingGeneric(c, g, 
 
 // linCoupling sets c[i] = a·g[i] + b for i < len(c).
 func linCoupling(c, g []float64, a, b float64) { linCouplingGeneric(c, g, a, b) }
+
+// writeRowAsm is false: writeRow's Go loop runs here.
+const writeRowAsm = false
+
+func writeRow2(hist, x0, x1 *float64, base, hlen, wr *int32, n int, mir int32) {
+	panic("brain: no assembly writeRow on this architecture")
+}

@@ -345,3 +345,49 @@ ga:
 gadone:
 	VZEROUPPER
 	RET
+
+// func writeRow2(hist, x0, x1 *float64, base, hlen, wr *int32, n int, mir int32)
+//
+// writeRow for two coupled variables: for each source i, hist[o] = x0[i]
+// and hist[o+1] = x1[i] at o = base[i] + wr[i], again hlen[i] further on
+// when wr[i] < mir (the mirror), then wr[i] advanced by 2 and wrapped at
+// hlen[i]. Plain scalar stores; the caller checks that every offset is
+// inside hist.
+TEXT ·writeRow2(SB), NOSPLIT, $0-60
+	MOVQ hist+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ x1+16(FP), DX
+	MOVQ base+24(FP), R8
+	MOVQ hlen+32(FP), R9
+	MOVQ wr+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVL mir+56(FP), R11
+	XORQ BX, BX
+
+wl:
+	CMPQ BX, CX
+	JGE  wdone
+	MOVL    (R10)(BX*4), AX
+	MOVLQSX (R8)(BX*4), R12
+	MOVLQSX AX, R13
+	ADDQ    R13, R12
+	MOVSD   (SI)(BX*8), X0
+	MOVSD   (DX)(BX*8), X1
+	MOVSD   X0, (DI)(R12*8)
+	MOVSD   X1, 8(DI)(R12*8)
+	CMPL    AX, R11
+	JGE     wnomir
+	MOVLQSX (R9)(BX*4), R13
+	ADDQ    R12, R13
+	MOVSD   X0, (DI)(R13*8)
+	MOVSD   X1, 8(DI)(R13*8)
+wnomir:
+	ADDL $2, AX
+	CMPL AX, (R9)(BX*4)
+	JNE  2(PC)
+	XORL AX, AX
+	MOVL AX, (R10)(BX*4)
+	INCQ BX
+	JMP  wl
+wdone:
+	RET

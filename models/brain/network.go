@@ -359,6 +359,13 @@ func (net *Network) writeRow() {
 	if net.pre != nil {
 		net.pre.CouplingValues(net.cv, net.x, n)
 	}
+	if ncv == 2 && writeRowAsm {
+		// Every ring's write offsets stay inside hist: base[i] + t + 1
+		// < base[i] + hlen[i] + mirror ≤ len(hist), t < hlen[i], as
+		// NewNetwork laid them out.
+		writeRow2(&hist[0], &net.coupled(0)[0], &net.coupled(1)[0], &base[0], &hlen[0], &wr[0], n, mir)
+		return
+	}
 	if ncv == 2 {
 		x0, x1 := net.coupled(0)[:n], net.coupled(1)[:n]
 		for i, t := range wr {

@@ -61,16 +61,17 @@ func TestBlockRowAVX512(t *testing.T) {
 }
 
 // TestKernelsWithoutAVX512 runs the bit-identity tests of the vector
-// kernels again with the AVX-512 kernels switched off, so that the SSE2
-// kernels (the ones a CPU without AVX-512 runs) stay checked on a machine
-// that has it.
+// kernels again with the AVX-512 kernels and the assembly ring write
+// switched off, so that the SSE2 kernels (the ones a CPU without AVX-512
+// runs) and the Go loops stay checked on a machine that has it.
 func TestKernelsWithoutAVX512(t *testing.T) {
 	if !useAVX512 {
 		t.Skip("no AVX-512 on this CPU: the other tests check the SSE2 kernels")
 	}
-	useAVX512 = false
-	defer func() { useAVX512 = true }()
+	useAVX512, writeRowAsm = false, false
+	defer func() { useAVX512, writeRowAsm = true, true }()
 	t.Run("drift", TestEpileptorDriftSSE2)
+	t.Run("rings per step", TestRingsMatchReference)
 	t.Run("axpy", TestAxpyMatchesGeneric)
 	t.Run("block", TestBlockCouplingBitIdentical)
 	t.Run("rings", TestBlockRingsMatchReference)
