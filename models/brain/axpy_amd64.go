@@ -45,6 +45,10 @@ func heunCorrect(x, m, f2 []float64, h float64) {
 		heunCorrectAVX512(x, m, f2, h)
 		return
 	}
+	if useAVX2 {
+		heunCorrectAVX2(x, m, f2, h)
+		return
+	}
 	heunCorrectSSE2(x, m, f2, h)
 }
 
@@ -55,6 +59,10 @@ func eulerPredict(xt, x, m []float64, dt float64) {
 	}
 	if useAVX512 {
 		eulerPredictAVX512(xt, x, m, dt)
+		return
+	}
+	if useAVX2 {
+		eulerPredictAVX2(xt, x, m, dt)
 		return
 	}
 	eulerPredictSSE2(xt, x, m, dt)

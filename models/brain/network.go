@@ -96,6 +96,7 @@ type Network struct {
 	// span rounded up to whole registers, and each step's column is
 	// gathered into gcol (gidx: the gather's lane offsets).
 	avx512  bool
+	avx2    bool // AVX2 row sums, the block step-major as without vectors
 	gstride int
 	gidx    [8]int64
 	gcol    []float64
@@ -241,6 +242,8 @@ func NewNetwork(cfg NetworkConfig) *Network {
 				net.gidx[l] = int64(l * net.gstride)
 			}
 			net.gcol = make([]float64, ncv*n)
+		} else {
+			net.avx2 = useAVX2
 		}
 	}
 	net.x = make([]float64, nv*n)
@@ -492,6 +495,10 @@ func (net *Network) coupling() {
 func (net *Network) fillBlock() {
 	if net.avx512 {
 		net.fillBlockAVX512()
+		return
+	}
+	if net.avx2 {
+		net.fillBlockAVX2()
 		return
 	}
 	n, ncv, blk := net.N, net.ncv, net.blk

@@ -11,6 +11,51 @@ import "golang.org/x/sys/cpu"
 // whichever runs (tests switch this off to compare).
 var useAVX512 = cpu.X86.HasAVX512F
 
+// useAVX2 selects the AVX2 kernels (four lanes) of the block coupling and
+// the Heun stages where AVX-512 is missing; the same bit-identity holds.
+var useAVX2 = cpu.X86.HasAVX2
+
+//go:noescape
+func blockRowAVX2(acc, hist, w *float64, src, rd *int32, edges, nreg int)
+
+//go:noescape
+func heunCorrectAVX2(x, m, f2 []float64, h float64)
+
+//go:noescape
+func eulerPredictAVX2(xt, x, m []float64, dt float64)
+
+// fillBlockAVX2 is fillBlock with the row sums in AVX2 registers (passes of
+// 8, 4, 2 or 1 registers of four lanes, the last padded), stored step-major
+// by blockRowDone: every sum is the one of fillBlock, bit for bit.
+func (net *Network) fillBlockAVX2() {
+	n, ncv, blk := net.N, net.ncv, net.blk
+	span := blk * ncv
+	nreg := (span + 3) / 4
+	hist, acc, g := net.hist[:cap(net.hist)], net.acc[:cap(net.acc)], net.gblk
+	if len(acc) < 4*nreg || len(hist) < len(net.hist)+histPad || len(g) < span*n {
+		panic("brain: block buffers too short for the AVX2 kernel")
+	}
+	for i := 0; i < n; i++ {
+		lo, hi := net.rowStart[i], net.rowStart[i+1]
+		rds, rls := net.rd[lo:hi], net.rlen[lo:hi]
+		rls = rls[:len(rds)]
+		if len(rds) == 0 {
+			clear(acc[:span])
+			blockRowDone(&g[i], &acc[0], span, n, nil, nil, 0, 0)
+			continue
+		}
+		for c := 0; c < nreg; {
+			r := 8
+			for r > nreg-c {
+				r /= 2
+			}
+			blockRowAVX2(&acc[4*c], &hist[4*c], &net.w[lo], &net.src[lo], &rds[0], len(rds), r)
+			c += r
+		}
+		blockRowDone(&g[i], &acc[0], span, n, &rds[0], &rls[0], len(rds), int32(span))
+	}
+}
+
 // blockRowAVX512 sets acc[q] = Σ_e w[e]·hist[src[e] + rd[e] + q] over the
 // edges e < edges in order (one rounded product and one rounded sum each,
 // starting from +0), for q < 8·nreg, nreg ∈ {1, 2, 4, 8}: the row's sums

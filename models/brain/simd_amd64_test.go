@@ -14,6 +14,19 @@ func TestBlockRowAVX512(t *testing.T) {
 	if !useAVX512 {
 		t.Skip("no AVX-512 on this CPU")
 	}
+	testBlockRow(t, blockRowAVX512, 8)
+}
+
+// TestBlockRowAVX2: as TestBlockRowAVX512 for the AVX2 kernel (registers
+// of four lanes).
+func TestBlockRowAVX2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	testBlockRow(t, blockRowAVX2, 4)
+}
+
+func testBlockRow(t *testing.T, kernel func(acc, hist, w *float64, src, rd *int32, edges, nreg int), lanes int) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	hist := make([]float64, 400, 400+histPad)
 	for k := range hist {
@@ -31,9 +44,9 @@ func TestBlockRowAVX512(t *testing.T) {
 			if edges == 1 {
 				w[0], src[0], rd[0] = 1, 37, 0 // a −0 value: the sum is +0
 			}
-			got := make([]float64, 8*nreg+1)
-			got[8*nreg] = 42
-			for k := range got[:8*nreg] {
+			got := make([]float64, lanes*nreg+1)
+			got[lanes*nreg] = 42
+			for k := range got[:lanes*nreg] {
 				got[k] = math.NaN() // the kernel starts from +0, not from acc
 			}
 			var w0 float64
@@ -42,37 +55,43 @@ func TestBlockRowAVX512(t *testing.T) {
 			if edges > 0 {
 				wp, sp, rp = &w[0], &src[0], &rd[0]
 			}
-			blockRowAVX512(&got[0], &hist[0], wp, sp, rp, edges, nreg)
-			want := make([]float64, 8*nreg)
+			kernel(&got[0], &hist[0], wp, sp, rp, edges, nreg)
+			want := make([]float64, lanes*nreg)
 			for e := range w {
 				o := src[e] + rd[e]
-				axpyGeneric(want, w[e], hist[o:o+int32(8*nreg)])
+				axpyGeneric(want, w[e], hist[o:o+int32(lanes*nreg)])
 			}
 			for k, v := range want {
 				if math.Float64bits(got[k]) != math.Float64bits(v) {
 					t.Fatalf("nreg %d, %d edges: acc[%d] = %v, Go loop %v", nreg, edges, k, got[k], v)
 				}
 			}
-			if got[8*nreg] != 42 {
-				t.Fatalf("nreg %d: wrote past 8·nreg sums", nreg)
+			if got[lanes*nreg] != 42 {
+				t.Fatalf("nreg %d: wrote past %d·nreg sums", nreg, lanes)
 			}
 		}
 	}
 }
 
 // TestKernelsWithoutAVX512 runs the bit-identity tests of the vector
-// kernels again with the AVX-512 kernels and the assembly ring write
-// switched off, so that the SSE2 kernels (the ones a CPU without AVX-512
-// runs) and the Go loops stay checked on a machine that has it.
+// kernels again with the AVX-512 kernels switched off (the AVX2 ones run),
+// then with the AVX2 ones off as well and the Go ring write (the SSE2
+// kernels and Go loops run), so that every path a CPU may take stays
+// checked on a machine that has AVX-512.
 func TestKernelsWithoutAVX512(t *testing.T) {
-	if !useAVX512 {
-		t.Skip("no AVX-512 on this CPU: the other tests check the SSE2 kernels")
+	if !useAVX512 || !useAVX2 {
+		t.Skip("no AVX-512 or AVX2 on this CPU: the other tests check the kernels it runs")
 	}
-	useAVX512, writeRowAsm = false, false
-	defer func() { useAVX512, writeRowAsm = true, true }()
-	t.Run("drift", TestEpileptorDriftSSE2)
-	t.Run("rings per step", TestRingsMatchReference)
-	t.Run("axpy", TestAxpyMatchesGeneric)
-	t.Run("block", TestBlockCouplingBitIdentical)
-	t.Run("rings", TestBlockRingsMatchReference)
+	defer func() { useAVX512, useAVX2, writeRowAsm = true, true, true }()
+	for _, level := range []struct {
+		name              string
+		avx2, writeRowAsm bool
+	}{{"avx2", true, true}, {"sse2", false, false}} {
+		useAVX512, useAVX2, writeRowAsm = false, level.avx2, level.writeRowAsm
+		t.Run(level.name+"/drift", TestEpileptorDriftSSE2)
+		t.Run(level.name+"/rings per step", TestRingsMatchReference)
+		t.Run(level.name+"/axpy", TestAxpyMatchesGeneric)
+		t.Run(level.name+"/block", TestBlockCouplingBitIdentical)
+		t.Run(level.name+"/rings", TestBlockRingsMatchReference)
+	}
 }
