@@ -108,3 +108,18 @@ var writeRowAsm = true
 
 //go:noescape
 func writeRow2(hist, x0, x1 *float64, base, hlen, wr *int32, n int, mir int32)
+
+//go:noescape
+func heunCorrectNoisyAVX512(x, m, f2, eta []float64, h float64)
+
+// heunCorrectNoisy sets x += h·(m + f2) + η.
+func heunCorrectNoisy(x, m, f2, eta []float64, h float64) {
+	if len(m) < len(x) || len(f2) < len(x) || len(eta) < len(x) {
+		panic("brain: heunCorrectNoisy: m, f2 or eta shorter than x")
+	}
+	if useAVX512 {
+		heunCorrectNoisyAVX512(x, m, f2, eta, h)
+		return
+	}
+	heunCorrectNoisyGeneric(x, m, f2, eta, h)
+}

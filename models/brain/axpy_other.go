@@ -28,3 +28,6 @@ const writeRowAsm = false
 func writeRow2(hist, x0, x1 *float64, base, hlen, wr *int32, n int, mir int32) {
 	panic("brain: no assembly writeRow on this architecture")
 }
+
+// heunCorrectNoisy sets x += h·(m + f2) + η.
+func heunCorrectNoisy(x, m, f2, eta []float64, h float64) { heunCorrectNoisyGeneric(x, m, f2, eta, h) }

@@ -327,6 +327,17 @@ func TestAxpyMatchesGeneric(t *testing.T) {
 					t.Fatalf("n %d: Heun stages differ at %d", n, k)
 				}
 			}
+			eta := make([]float64, n)
+			for k := range eta {
+				eta[k] = rng.NormFloat64() * 1e-2
+			}
+			heunCorrectNoisy(p, m, f2, eta, w)
+			heunCorrectNoisyGeneric(q, m, f2, eta, w)
+			for k := range p {
+				if math.Float64bits(p[k]) != math.Float64bits(q[k]) {
+					t.Fatalf("n %d: noisy Heun corrector differs at %d", n, k)
+				}
+			}
 		}
 		// The coupling functions equal their Go loops.
 		if n > 0 {
