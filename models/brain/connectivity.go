@@ -11,7 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Connectivity is a structural connectome: N regions, the coupling weights
@@ -168,7 +169,12 @@ func readZip(path string, r io.ReaderAt, size int64) (map[string][]byte, error) 
 		// archive/zip stops at the announced size, and deflate inflates
 		// at most 1032-fold, so this reads at most min(announced, 1032 ×
 		// compressed) bytes.
-		b, err := io.ReadAll(rc)
+		// Read into a buffer of the announced size (bounded as above), so
+		// that a member is not copied as io.ReadAll grows its buffer.
+		var buf bytes.Buffer
+		buf.Grow(int(min(f.UncompressedSize64, 1032*f.CompressedSize64)) + bytes.MinRead)
+		_, err = buf.ReadFrom(rc)
+		b := buf.Bytes()
 		rc.Close()
 		if err != nil {
 			return nil, &FileError{File: path, Entry: f.Name, Msg: errText(err)}
@@ -272,17 +278,22 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 	var rows []row
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, min(len(b)+1, 64<<10)), 64<<20) // grows to the longest line
+	var fields [][]byte
 	for line := 1; sc.Scan(); line++ {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+		// The line's bytes, not a copy as a string, split into a reused
+		// slice: a matrix of N rows is parsed without a string per line
+		// or a slice of fields per line.
+		fields = appendFields(fields[:0], sc.Bytes())
+		if len(fields) == 0 || fields[0][0] == '#' {
 			continue
 		}
 		r := row{line: line}
 		if labelled {
-			r.label, fields = fields[0], fields[1:]
+			r.label, fields = string(fields[0]), fields[1:]
 		}
+		r.nums = make([]float64, 0, len(fields))
 		for k, f := range fields {
-			x, err := strconv.ParseFloat(f, 64)
+			x, err := strconv.ParseFloat(string(f), 64)
 			if err != nil {
 				return nil, &FileError{File: path, Entry: fmt.Sprintf("%s line %d, field %d", member, line, k+1), Msg: fmt.Sprintf("%q is not a number", f)}
 			}
@@ -297,6 +308,32 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 }
 
 // parseSquare reads an N×N matrix, one row per line.
+// appendFields appends the fields of s to dst as bytes.Fields splits them
+// (around runs of Unicode white space, invalid UTF-8 not being space) and
+// returns the extended slice.
+func appendFields(dst [][]byte, s []byte) [][]byte {
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[i:])
+		}
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
+}
+
 func parseSquare(path, member string, b []byte) ([]float64, int, error) {
 	rows, err := parseRows(path, member, b, false)
 	if err != nil {

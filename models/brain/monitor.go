@@ -64,9 +64,7 @@ func (m *TemporalAverage) Record(net *Network) {
 		m.buf = make([]float64, n)
 	}
 	m.Observe(m.buf, net.x, n)
-	for i, v := range m.buf {
-		m.sum[i] += v
-	}
+	axpy(m.sum, 1, m.buf) // sum += buf: 1·v is v exactly, so the sums are those of a plain add
 	m.count++
 	if m.count == m.Period {
 		inv := 1 / float64(m.Period)

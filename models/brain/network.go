@@ -91,6 +91,15 @@ type Network struct {
 	mirror int32 // (blk − 1)·ncv: the mirrored values after each ring
 	gblk   []float64
 	acc    []float64 // one row's sums for a block: acc[t·ncv + k]
+	// With AVX-512 (avx512, chosen when the network is built) the block
+	// is region-major instead, g[i·gstride + t·ncv + k] with gstride the
+	// span rounded up to whole registers, and each step's column is
+	// gathered into gcol (gidx: the gather's lane offsets).
+	avx512  bool
+	avx2    bool // AVX2 row sums, the block step-major as without vectors
+	gstride int
+	gidx    [8]int64
+	gcol    []float64
 
 	x, xt, m, f2, c, eta []float64
 	noiseSD              []float64 // √(2·D_v·dt) per variable
@@ -170,7 +179,7 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			}
 		}
 	}
-	net.blk = blockSize(cfg.Weights, cfg.Delays, n)
+	net.blk = blockSize(cfg.Weights, cfg.Delays, n, len(cv))
 	// With blocks, each ring is followed by a copy of its first blk − 1
 	// slots (writeRow writes those slots twice), so that the blk slots an
 	// edge reads for a block are consecutive even when they wrap.
@@ -217,11 +226,25 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			panic("brain: a stimulus needs one weight per region")
 		}
 	}
-	net.hist = make([]float64, total)
+	// The vector kernels may read whole registers past an edge's span:
+	// histPad values of room after the history, and acc rounded up to
+	// whole registers of 8 (as capacity).
+	net.hist = make([]float64, total, total+histPad)
 	if net.blk > 1 {
 		net.gblk = make([]float64, net.blk*ncv*n)
-		net.acc = make([]float64, net.blk*ncv)
+		net.acc = make([]float64, net.blk*ncv, (net.blk*ncv+7)/8*8)
 		net.bpos = net.blk
+		if useAVX512 {
+			net.avx512 = true
+			net.gstride = (net.blk*ncv + 7) / 8 * 8
+			net.gblk = make([]float64, net.gstride*n)
+			for l := range net.gidx {
+				net.gidx[l] = int64(l * net.gstride)
+			}
+			net.gcol = make([]float64, ncv*n)
+		} else {
+			net.avx2 = useAVX2
+		}
 	}
 	net.x = make([]float64, nv*n)
 	net.xt = make([]float64, nv*n)
@@ -259,10 +282,20 @@ func NewNetwork(cfg NetworkConfig) *Network {
 	// Before the first step every slot holds the initial state.
 	// The state of step s is in slot s mod H_j: step 0 in slot 0, the
 	// next write in slot 1 mod H_j.
-	for r := 0; r < net.horizon; r++ {
-		net.writeRow()
+	// (Each ring filled in one pass: the same values as horizon ≥ H_j
+	// writeRow calls, which wrote every slot and the mirror of the first
+	// min(blk − 1, H_j) slots, without a pass over all rings per step.)
+	if net.pre != nil {
+		net.pre.CouplingValues(net.cv, net.x, n)
 	}
 	for j, hn := range net.hlen {
+		ring := net.hist[net.base[j] : net.base[j]+hn+min(net.mirror, hn)]
+		for k := 0; k < ncv; k++ {
+			v := net.coupled(k)[j]
+			for t := k; t < len(ring); t += ncv {
+				ring[t] = v
+			}
+		}
 		net.wr[j] = advance(0, int32(ncv), hn)
 	}
 	return net
@@ -277,9 +310,13 @@ const maxBlock = 64
 const minBlock = 4
 
 // blockSize returns the number of steps whose coupling can be summed at
-// once, min(shortest delay of a coupled edge + 1, maxBlock), or 1 when that
-// is below minBlock (no delays, or a short one).
-func blockSize(w []float64, delays []int, n int) int {
+// once: min(shortest delay of a coupled edge + 1, maxBlock), or 1 when that
+// is below minBlock (no delays, or a short one). A block of at least two
+// units is rounded down to whole units, a unit being the fewest steps
+// whose ncv values per step fill whole vector registers of 8: blk = 34 →
+// 32 for two coupled variables, one pass of 8 registers of the AVX-512
+// kernel instead of 8 and 1. The sums are the same for any blk.
+func blockSize(w []float64, delays []int, n, ncv int) int {
 	if delays == nil {
 		return 1
 	}
@@ -288,6 +325,15 @@ func blockSize(w []float64, delays []int, n int) int {
 		if wk != 0 {
 			b = min(b, delays[k]+1)
 		}
+	}
+	// The smallest step of blk that keeps ncv·blk a multiple of 8.
+	unit := 8
+	for ncv > 0 && unit > 1 && ncv%2 == 0 {
+		ncv /= 2
+		unit /= 2
+	}
+	if b >= 2*unit {
+		b = b / unit * unit
 	}
 	if b < minBlock {
 		return 1
@@ -315,6 +361,13 @@ func (net *Network) writeRow() {
 	mir := net.mirror
 	if net.pre != nil {
 		net.pre.CouplingValues(net.cv, net.x, n)
+	}
+	if ncv == 2 && writeRowAsm {
+		// Every ring's write offsets stay inside hist: base[i] + t + 1
+		// < base[i] + hlen[i] + mirror ≤ len(hist), t < hlen[i], as
+		// NewNetwork laid them out.
+		writeRow2(&hist[0], &net.coupled(0)[0], &net.coupled(1)[0], &base[0], &hlen[0], &wr[0], n, mir)
+		return
 	}
 	if ncv == 2 {
 		x0, x1 := net.coupled(0)[:n], net.coupled(1)[:n]
@@ -440,6 +493,14 @@ func (net *Network) coupling() {
 // inner loop is acc += w·h over a slice, two edges at a time (acc +=
 // w₁·h₁ then += w₂·h₂, the same two roundings per edge as one at a time).
 func (net *Network) fillBlock() {
+	if net.avx512 {
+		net.fillBlockAVX512()
+		return
+	}
+	if net.avx2 {
+		net.fillBlockAVX2()
+		return
+	}
 	n, ncv, blk := net.N, net.ncv, net.blk
 	span := int32(blk * ncv)
 	hist, acc, g := net.hist, net.acc, net.gblk
@@ -510,22 +571,39 @@ func (net *Network) blockCoupling() {
 		net.bpos = 0
 	}
 	n, ncv := net.N, net.ncv
-	g := net.gblk[net.bpos*ncv*n : (net.bpos+1)*ncv*n]
+	var g []float64
+	if net.avx512 {
+		g = net.blockColumnAVX512(net.bpos)
+	} else {
+		g = net.gblk[net.bpos*ncv*n : (net.bpos+1)*ncv*n]
+	}
 	net.bpos++
 	a, b := net.Coupling.A, net.Coupling.B
 	if net.Coupling.Kind == Difference {
 		for k := range net.cvars {
-			gk, ck, xv, rs := g[k*n:(k+1)*n], net.c[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n]
-			gk, xv, rs = gk[:len(ck)], xv[:len(ck)], rs[:len(ck)]
-			for i := range ck {
-				ck[i] = a * (gk[i] - xv[i]*rs[i])
-			}
+			diffCoupling(net.c[k*n:(k+1)*n], g[k*n:(k+1)*n], net.coupled(k), net.rowSum[:n], a)
 		}
 		return
 	}
-	c := net.c[:len(g)]
-	for q, gq := range g {
-		c[q] = a*gq + b
+	linCoupling(net.c[:len(g)], g, a, b)
+}
+
+// diffCouplingGeneric sets c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c):
+// the portable form of diffCoupling (amd64 with AVX-512: the same
+// roundings, eight at a time).
+func diffCouplingGeneric(c, g, x, rs []float64, a float64) {
+	g, x, rs = g[:len(c)], x[:len(c)], rs[:len(c)]
+	for i := range c {
+		c[i] = a * (g[i] - x[i]*rs[i])
+	}
+}
+
+// linCouplingGeneric sets c[i] = a·g[i] + b for i < len(c): the portable
+// form of linCoupling.
+func linCouplingGeneric(c, g []float64, a, b float64) {
+	g = g[:len(c)]
+	for i := range c {
+		c[i] = a*g[i] + b
 	}
 }
 
@@ -557,11 +635,7 @@ func (net *Network) Step() {
 		eulerPredict(xt, x, m, dt)
 		if net.stochastic {
 			for _, v := range net.noisy {
-				xv, eta := xt[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
-				eta = eta[:len(xv)]
-				for i := range xv {
-					xv[i] += eta[i]
-				}
+				axpy(xt[v*n:(v+1)*n], 1, net.eta[v*n:(v+1)*n]) // xt += η: 1·η is η exactly
 			}
 		}
 		net.Mass.Drift(net.f2, xt, net.c, n)
@@ -576,11 +650,7 @@ func (net *Network) Step() {
 			lo := 0
 			for _, v := range net.noisy {
 				heunCorrect(x[lo:v*n], m[lo:v*n], f2[lo:v*n], h)
-				xv, mv, fv, eta := x[v*n:(v+1)*n], m[v*n:(v+1)*n], f2[v*n:(v+1)*n], net.eta[v*n:(v+1)*n]
-				mv, fv, eta = mv[:len(xv)], fv[:len(xv)], eta[:len(xv)]
-				for i := range xv {
-					xv[i] += h*(mv[i]+fv[i]) + eta[i]
-				}
+				heunCorrectNoisy(x[v*n:(v+1)*n], m[v*n:(v+1)*n], f2[v*n:(v+1)*n], net.eta[v*n:(v+1)*n], h)
 				lo = (v + 1) * n
 			}
 			heunCorrect(x[lo:], m[lo:], f2[lo:], h)
@@ -624,6 +694,16 @@ func heunCorrectGeneric(x, m, f2 []float64, h float64) {
 	m, f2 = m[:len(x)], f2[:len(x)]
 	for k := range x {
 		x[k] += h * (m[k] + f2[k])
+	}
+}
+
+// heunCorrectNoisyGeneric sets x += h·(m + f2) + η: the portable form of
+// heunCorrectNoisy (amd64 with AVX-512: the same roundings, eight at a
+// time).
+func heunCorrectNoisyGeneric(x, m, f2, eta []float64, h float64) {
+	m, f2, eta = m[:len(x)], f2[:len(x)], eta[:len(x)]
+	for k := range x {
+		x[k] += h*(m[k]+f2[k]) + eta[k]
 	}
 }
 

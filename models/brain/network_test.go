@@ -289,7 +289,8 @@ func TestBlockRingsMatchReference(t *testing.T) {
 
 // TestAxpyMatchesGeneric: the assembly axpy gives the Go loop's results bit
 // for bit (one rounded product and one rounded sum per element), for every
-// length 0 … 40 (the vector loop, the pairs and the odd tail).
+// length 0 … 40 (the vector loop, the pairs and the odd tail); so do the
+// Heun stages and the coupling functions.
 func TestAxpyMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n <= 40; n++ {
@@ -324,6 +325,36 @@ func TestAxpyMatchesGeneric(t *testing.T) {
 			for k := range p {
 				if math.Float64bits(p[k]) != math.Float64bits(q[k]) || math.Float64bits(pt[k]) != math.Float64bits(qt[k]) {
 					t.Fatalf("n %d: Heun stages differ at %d", n, k)
+				}
+			}
+			eta := make([]float64, n)
+			for k := range eta {
+				eta[k] = rng.NormFloat64() * 1e-2
+			}
+			heunCorrectNoisy(p, m, f2, eta, w)
+			heunCorrectNoisyGeneric(q, m, f2, eta, w)
+			for k := range p {
+				if math.Float64bits(p[k]) != math.Float64bits(q[k]) {
+					t.Fatalf("n %d: noisy Heun corrector differs at %d", n, k)
+				}
+			}
+		}
+		// The coupling functions equal their Go loops.
+		if n > 0 {
+			g, xs, rs := make([]float64, n), make([]float64, n), make([]float64, n)
+			for k := range g {
+				g[k], xs[k], rs[k] = rng.NormFloat64(), rng.NormFloat64(), rng.Float64()*3
+			}
+			a, b2 := rng.NormFloat64(), rng.NormFloat64()
+			c1, c2 := make([]float64, n), make([]float64, n)
+			diffCoupling(c1, g, xs, rs, a)
+			diffCouplingGeneric(c2, g, xs, rs, a)
+			l1, l2 := make([]float64, n), make([]float64, n)
+			linCoupling(l1, g, a, b2)
+			linCouplingGeneric(l2, g, a, b2)
+			for k := range c1 {
+				if math.Float64bits(c1[k]) != math.Float64bits(c2[k]) || math.Float64bits(l1[k]) != math.Float64bits(l2[k]) {
+					t.Fatalf("n %d: coupling differs at %d", n, k)
 				}
 			}
 		}

@@ -90,6 +90,9 @@ const maxPreview = 1000
 
 func newPreview(samples int, labels []string) *preview {
 	p := &preview{stride: max(1, (samples+maxPreview-1)/maxPreview)}
+	// Room for the rows at about 10 bytes a value (a "%.6g" number and
+	// its comma), so that the builder is not copied as it grows.
+	p.sb.Grow(min(samples, maxPreview) * (len(labels) + 1) * 10)
 	p.sb.WriteString("t_ms")
 	for _, l := range labels {
 		p.sb.WriteString("," + l)
@@ -175,7 +178,7 @@ func (st *streams) finish() error {
 		if err := st.sig.Close(); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(st.dir, "timeseries_preview.csv"), []byte(st.sigPrev.sb.String()), 0o644); err != nil {
+		if err := writeString(filepath.Join(st.dir, "timeseries_preview.csv"), st.sigPrev.sb.String()); err != nil {
 			return err
 		}
 		st.artifacts = append(st.artifacts, "timeseries.npy", "timeseries_preview.csv")
@@ -184,7 +187,7 @@ func (st *streams) finish() error {
 		if err := st.seeg.Close(); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(st.dir, "seeg_preview.csv"), []byte(st.seegPrev.sb.String()), 0o644); err != nil {
+		if err := writeString(filepath.Join(st.dir, "seeg_preview.csv"), st.seegPrev.sb.String()); err != nil {
 			return err
 		}
 		st.artifacts = append(st.artifacts, "seeg.npy", "seeg_preview.csv")
@@ -208,4 +211,18 @@ func (st *streams) finish() error {
 		st.artifacts = append(st.artifacts, ss.s.in.Name+".npy", ss.s.in.Name+"_onsets.csv")
 	}
 	return nil
+}
+
+// writeString writes s to the file name (created or truncated, mode 0644)
+// without copying it into a byte slice first, as os.WriteFile would need.
+func writeString(name, s string) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(s)
+	if err1 := f.Close(); err == nil {
+		err = err1
+	}
+	return err
 }
