@@ -131,7 +131,8 @@ func (*Epileptor) MaxDt() float64      { return 0.1 }
 var useSIMDDrift = true
 
 // Drift evaluates the Epileptor's right-hand side for n regions (on amd64
-// two at a time with SSE2, bit-identical: drift_amd64.s).
+// eight, four or two at a time with AVX-512F, AVX2 or SSE2, whichever the
+// CPU has, bit-identical to the Go loop: drift_amd64.go).
 func (e *Epileptor) Drift(dst, x, c []float64, n int) {
 	if e.Regional != nil {
 		e.driftRegional(dst, x, c, n)
