@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package tissue
+
+// useAVX512 is false off amd64: sell.rows runs rowsGo.
+const useAVX512 = false
+
+func sellRowsAVX512(*sellArgs) { panic("tissue: no AVX-512 off amd64") }
