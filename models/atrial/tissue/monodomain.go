@@ -130,7 +130,7 @@ type Monodomain struct {
 	workers int
 
 	mass   []float64
-	a      *mesh.CSR // implicit: M − (1−θ)·dt·K (CN only)
+	a      *sell     // implicit: M − (1−θ)·dt·K (CN only), on one range
 	sl     *sell     // explicit: I − dt·M⁻¹K, sliced by the workers' ranges
 	cg     *CG       // implicit: M + θ·dt·K
 	buf    []float64 // explicit: next V; implicit: right-hand side
@@ -241,7 +241,7 @@ func NewMonodomain(t Passive, ion ionic.Model, stim Protocol, opt Options) (*Mon
 		}
 		md.sl = newSell(combine(k, mass, -opt.Dt, true), md.ranges)
 	case CrankNicolson:
-		md.a = combine(k, mass, -opt.Dt/2, false)
+		md.a = newSell(combine(k, mass, -opt.Dt/2, false), []int{0, len(m.Points)})
 		md.cg = NewCG(combine(k, mass, opt.Dt/2, false), tol, maxIter)
 	case BackwardEuler:
 		md.cg = NewCG(combine(k, mass, opt.Dt, false), tol, maxIter)
@@ -319,7 +319,7 @@ func (md *Monodomain) Step() error {
 		md.run(md.explicitFn)
 		md.V, md.buf = md.buf, md.V
 	case CrankNicolson:
-		md.a.MulVec(md.buf, md.V)
+		md.a.mulVec(md.buf, md.V)
 		it, err := md.cg.Solve(md.V, md.buf)
 		md.Iters = it
 		if err != nil {

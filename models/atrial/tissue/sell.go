@@ -111,6 +111,47 @@ func (s *sell) rows(dst, x []float64, s0, s1 int, lanes []uint8) {
 	s.rowsGo(dst, x, s0, s1, lanes)
 }
 
+// rows1 is rows with one addition chain per row, as mesh.CSR.MulVec sums
+// (the implicit schemes' products), so each row has MulVec's bits.
+func (s *sell) rows1(dst, x []float64, s0, s1 int, lanes []uint8) {
+	if s0 >= s1 {
+		return
+	}
+	if useAVX512 {
+		sellRows1AVX512(&sellArgs{dst: &dst[0], x: &x[0], val: &s.val[0], col: &s.col[0], kmask: &s.kmask[0],
+			off: &s.off[0], row0: &s.row0[0], lanes: &lanes[0], s0: s0, s1: s1})
+		return
+	}
+	s.rows1Go(dst, x, s0, s1, lanes)
+}
+
+// mulVec sets dst = A·x on every row with rows1 (a laid out on one range).
+func (s *sell) mulVec(dst, x []float64) {
+	if len(dst) != len(x) || (len(s.row0) > 0 && int(s.row0[len(s.row0)-1]) >= len(x)) {
+		panic("tissue: sell mulVec length mismatch")
+	}
+	s.rows1(dst, x, 0, len(s.row0), s.all)
+}
+
+// rows1Go is rows1 in Go: per lane the arithmetic of mesh.CSR.MulVec.
+func (s *sell) rows1Go(dst, x []float64, s0, s1 int, lanes []uint8) {
+	for sl := s0; sl < s1; sl++ {
+		lm := lanes[sl]
+		g0, g1, r0 := int(s.off[sl]), int(s.off[sl+1]), int(s.row0[sl])
+		for l := range sellLanes {
+			if lm&(1<<l) == 0 {
+				continue
+			}
+			sum := 0.0
+			for g := g0; g < g1 && s.kmask[g]&(1<<l) != 0; g++ {
+				e := g*sellLanes + l
+				sum += s.val[e] * x[s.col[e]]
+			}
+			dst[r0+l] = sum
+		}
+	}
+}
+
 // rowsGo is rows in Go: per lane the arithmetic of rowDot.
 func (s *sell) rowsGo(dst, x []float64, s0, s1 int, lanes []uint8) {
 	for sl := s0; sl < s1; sl++ {

@@ -14,3 +14,9 @@ var useAVX512 = cpu.X86.HasAVX512F
 //
 //go:noescape
 func sellRowsAVX512(a *sellArgs)
+
+// sellRows1AVX512 is sell.rows1 in AVX-512F assembly: sellRowsAVX512 with
+// one accumulator, so each lane has mesh.CSR.MulVec's bits.
+//
+//go:noescape
+func sellRows1AVX512(a *sellArgs)

@@ -79,3 +79,61 @@ next:
 done:
 	VZEROUPPER
 	RET
+
+// func sellRows1AVX512(a *sellArgs)
+//
+// sellRowsAVX512 with one accumulator Z0 for every k (mesh.CSR.MulVec's
+// single chain of additions).
+TEXT ·sellRows1AVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), AX
+	MOVQ 0(AX), DI   // dst
+	MOVQ 8(AX), SI   // x
+	MOVQ 16(AX), R8  // val
+	MOVQ 24(AX), R9  // col
+	MOVQ 32(AX), R10 // kmask
+	MOVQ 40(AX), R11 // off
+	MOVQ 48(AX), R12 // row0
+	MOVQ 56(AX), R13 // lanes
+	MOVQ 64(AX), CX  // s
+	MOVQ 72(AX), DX  // s1
+
+slice1:
+	CMPQ    CX, DX
+	JGE     done1
+	MOVBLZX (R13)(CX*1), BX
+	TESTL   BX, BX
+	JZ      next1
+	KMOVW   BX, K7
+	MOVLQSX (R11)(CX*4), R14  // g
+	MOVLQSX 4(R11)(CX*4), R15 // end of the slice's groups
+	VPXORQ  Z0, Z0, Z0
+
+group1:
+	CMPQ       R14, R15
+	JGE        store1
+	MOVBLZX    (R10)(R14*1), AX
+	ANDL       BX, AX
+	KMOVW      AX, K1
+	KMOVW      AX, K2
+	MOVQ       R14, AX
+	SHLQ       $3, AX
+	VMOVDQU    (R9)(AX*4), Y2
+	VMOVUPD    (R8)(AX*8), Z3
+	VPXORQ     Z4, Z4, Z4
+	VGATHERDPD (SI)(Y2*8), K1, Z4
+	VMULPD     Z3, Z4, Z4
+	VADDPD     Z4, Z0, K2, Z0
+	INCQ       R14
+	JMP        group1
+
+store1:
+	MOVLQSX (R12)(CX*4), AX
+	VMOVUPD Z0, K7, (DI)(AX*8)
+
+next1:
+	INCQ CX
+	JMP  slice1
+
+done1:
+	VZEROUPPER
+	RET

@@ -6,3 +6,5 @@ package tissue
 const useAVX512 = false
 
 func sellRowsAVX512(*sellArgs) { panic("tissue: no AVX-512 off amd64") }
+
+func sellRows1AVX512(*sellArgs) { panic("tissue: no AVX-512 off amd64") }

@@ -17,7 +17,9 @@ import (
 // worker ranges (the fused pass's lanes, the seam lanes and all lanes),
 // on the shipped atrium (irregular rows of 4 to 13 entries), a
 // triangulated sheet and a tetrahedral slab (rows of up to 27), with x
-// spanning signs and magnitudes, zeros and negative zeros included.
+// spanning signs and magnitudes, zeros and negative zeros included; and
+// the single-chain rows of the implicit schemes' matrices have the bits of
+// mesh.CSR.MulVec.
 func TestSellMatchesRowDot(t *testing.T) {
 	atrium, err := mesh.ReadFile("../../../mesh/testdata/atrium.vtp")
 	if err != nil {
@@ -93,6 +95,27 @@ func TestSellMatchesRowDot(t *testing.T) {
 						}
 					}
 				})
+			}
+		}
+		// One chain per row (the implicit schemes): mesh.CSR.MulVec's bits.
+		b := combine(k, mesh.LumpedMass(c.m), 0.025, false)
+		want1 := make([]float64, n)
+		b.MulVec(want1, x)
+		s1 := newSell(b, []int{0, n})
+		for _, asm := range []bool{false, true} {
+			if asm && !useAVX512 {
+				continue
+			}
+			got := make([]float64, n)
+			if asm {
+				s1.mulVec(got, x)
+			} else {
+				s1.rows1Go(got, x, 0, len(s1.all), s1.all)
+			}
+			for i := range n {
+				if math.Float64bits(got[i]) != math.Float64bits(want1[i]) {
+					t.Fatalf("%s, one chain, asm %v, row %d: %v; MulVec %v", c.name, asm, i, got[i], want1[i])
+				}
 			}
 		}
 		if c.name == "slab" && widest < 15 {
