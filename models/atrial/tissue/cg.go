@@ -62,8 +62,7 @@ func (c *CG) Solve(x, b []float64) (int, error) {
 		return 0, nil
 	}
 	for it := 1; it <= c.MaxIter; it++ {
-		a.mulVec(q, p)
-		alpha := rz / dot(p, q)
+		alpha := rz / a.mulVecDot(q, p) // pᵀq, q = A·p
 		rr = 0
 		rzNew := 0.0
 		for i := range x {

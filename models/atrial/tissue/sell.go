@@ -133,6 +133,26 @@ func (s *sell) mulVec(dst, x []float64) {
 	s.rows1(dst, x, 0, len(s.row0), s.all)
 }
 
+// mulVecDot sets dst = A·x as mulVec and returns Σ x[i]·dst[i] summed in
+// row order, with the bits of tissue's dot(x, dst) after mulVec (the CG
+// step's pᵀAp, summed while the rows are in registers).
+func (s *sell) mulVecDot(dst, x []float64) float64 {
+	if len(dst) != len(x) || (len(s.row0) > 0 && int(s.row0[len(s.row0)-1]) >= len(x)) {
+		panic("tissue: sell mulVecDot length mismatch")
+	}
+	if len(s.row0) == 0 {
+		return 0
+	}
+	if useAVX512 {
+		a := sellArgs{dst: &dst[0], x: &x[0], val: &s.val[0], col: &s.col[0], kmask: &s.kmask[0],
+			off: &s.off[0], row0: &s.row0[0], lanes: &s.all[0], s0: 0, s1: len(s.row0), dotx: &x[0]}
+		sellRows1AVX512(&a)
+		return a.dot
+	}
+	s.rows1Go(dst, x, 0, len(s.row0), s.all)
+	return dot(x, dst)
+}
+
 // rows1Go is rows1 in Go: per lane the arithmetic of mesh.CSR.MulVec.
 func (s *sell) rows1Go(dst, x []float64, s0, s1 int, lanes []uint8) {
 	for sl := s0; sl < s1; sl++ {
@@ -181,8 +201,9 @@ func (s *sell) rowsGo(dst, x []float64, s0, s1 int, lanes []uint8) {
 	}
 }
 
-// sellArgs is the argument block of sellRowsAVX512; the assembly reads
-// its fields at fixed offsets (pointers 0–56, s0 64, s1 72).
+// sellArgs is the argument block of sellRowsAVX512 and sellRows1AVX512;
+// the assembly reads its fields at fixed offsets (pointers 0–56, s0 64,
+// s1 72, dotx 80, dot 88; TestSellArgsLayout).
 type sellArgs struct {
 	dst, x, val *float64
 	col         *int32
@@ -190,4 +211,6 @@ type sellArgs struct {
 	off, row0   *int32
 	lanes       *uint8
 	s0, s1      int
+	dotx        *float64 // sellRows1AVX512: nil, or sum dotx[i]·dst[i] into dot
+	dot         float64
 }

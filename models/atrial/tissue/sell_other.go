@@ -3,7 +3,7 @@
 package tissue
 
 // useAVX512 is false off amd64: sell.rows runs rowsGo.
-const useAVX512 = false
+var useAVX512 = false
 
 func sellRowsAVX512(*sellArgs) { panic("tissue: no AVX-512 off amd64") }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/go-gl/mathgl/mgl64"
 
@@ -118,8 +119,46 @@ func TestSellMatchesRowDot(t *testing.T) {
 				}
 			}
 		}
+		// With the CG step's pᵀAp summed alongside (n is not a multiple of
+		// 8 on any of the three meshes: a short last slice).
+		for _, asm := range []bool{false, true} {
+			if asm && !useAVX512 {
+				continue
+			}
+			was := useAVX512
+			useAVX512 = asm
+			got := make([]float64, n)
+			d := s1.mulVecDot(got, x)
+			useAVX512 = was
+			if n%sellLanes == 0 {
+				t.Fatalf("%s: %d rows, want a short last slice", c.name, n)
+			}
+			if wantD := dot(x, want1); math.Float64bits(d) != math.Float64bits(wantD) {
+				t.Fatalf("%s, asm %v: pᵀAp %v, want %v (MulVec then dot)", c.name, asm, d, wantD)
+			}
+			for i := range n {
+				if math.Float64bits(got[i]) != math.Float64bits(want1[i]) {
+					t.Fatalf("%s, mulVecDot, asm %v, row %d: %v; MulVec %v", c.name, asm, i, got[i], want1[i])
+				}
+			}
+		}
 		if c.name == "slab" && widest < 15 {
 			t.Errorf("slab: widest row %d entries, want a tetrahedral mesh's ≥ 15", widest)
+		}
+	}
+}
+
+// TestSellArgsLayout: the offsets of sellArgs's fields that sell_amd64.s
+// reads.
+func TestSellArgsLayout(t *testing.T) {
+	var a sellArgs
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{{"lanes", unsafe.Offsetof(a.lanes), 56}, {"s0", unsafe.Offsetof(a.s0), 64}, {"s1", unsafe.Offsetof(a.s1), 72},
+		{"dotx", unsafe.Offsetof(a.dotx), 80}, {"dot", unsafe.Offsetof(a.dot), 88}} {
+		if c.got != c.want {
+			t.Errorf("sellArgs.%s at offset %d, the assembly reads %d", c.name, c.got, c.want)
 		}
 	}
 }
