@@ -167,14 +167,24 @@ func (m ModifiedMS) Step(s []float64, v, dt float64) float64 {
 }
 
 // Kernel implements Kerneler: Step's scheme with the MS family's hoisted
-// constants and gate (msStep).
+// constants and gate (msStep). Where the CPU has AVX-512F, whole blocks of
+// 8 nodes go through mmsStepAVX512 (ms_amd64.s), the loop's operations in
+// its order on 8 lanes (no fused multiply–add; the gate's two branches
+// computed and one chosen per lane by u < V_gate), so the bits are the
+// same (TestModifiedMSKernelAVX512).
 func (m ModifiedMS) Kernel(dt float64) Kernel {
 	c := newMSStep(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, m.VMin, m.VMax, dt)
 	a := m.ACrit
+	k := mmsConsts{vMin: c.vMin, ir: c.ir, dtr: c.dtr, kin: c.kin, kout: c.kout, a: a, one: 1,
+		vGate: c.gate.vGate, co: c.gate.co, io1: c.gate.io1, ic1: c.gate.ic1}
 	return func(v, s []float64, lo, hi int) {
 		vmin, ir, dtr, kin, kout := c.vMin, c.ir, c.dtr, c.kin, c.kout // in registers through the loop
 		v, s = v[lo:hi], s[lo:hi]
 		s = s[:len(v)]
+		if n := len(v) &^ 7; useAVX512 && n > 0 {
+			mmsStepAVX512(&v[0], &s[0], n, &k)
+			v, s = v[n:], s[n:]
+		}
 		for i, vi := range v {
 			u, h := (vi-vmin)*ir, s[i]
 			s[i] = c.gate.step(h, u)
@@ -216,4 +226,11 @@ func (g msGate) step(h, u float64) float64 {
 		return (h + g.co) * g.io1
 	}
 	return h * g.ic1
+}
+
+// mmsConsts are the constants of mmsStepAVX512, each broadcast to 8 lanes
+// (offsets 0, 8, … in this order).
+type mmsConsts struct {
+	vMin, ir, dtr, kin, kout, a, one float64
+	vGate, co, io1, ic1              float64
 }

@@ -27,7 +27,11 @@
 // allocates nothing. With Options.Workers > 1 (meshes of ≥ 4096 nodes)
 // persistent goroutines share the ionic and explicit loops by node
 // ranges, bit-identically for any number; the explicit scheme fuses the
-// ionic and diffusion passes over each range. Per-node parameter sets of
+// ionic and diffusion passes over each range. The matrix products run on
+// a sliced ELLPACK copy of each matrix (8 rows a slice, AVX-512F gathers
+// where the CPU has them, else a Go loop) with each row's operations in
+// the order of the scalar CSR product, so the bits do not depend on the
+// CPU either. Per-node parameter sets of
 // one cell model (Options.IonicSets and IonicIndex, as openCARP's
 // imp_region) cost almost nothing on a few long runs of equal index.
 //

@@ -130,7 +130,8 @@ type Monodomain struct {
 	workers int
 
 	mass   []float64
-	a      *mesh.CSR // explicit: I − dt·M⁻¹K; implicit: M − (1−θ)·dt·K (CN only)
+	a      *sell     // implicit: M − (1−θ)·dt·K (CN only), on one range
+	sl     *sell     // explicit: I − dt·M⁻¹K, sliced by the workers' ranges
 	cg     *CG       // implicit: M + θ·dt·K
 	buf    []float64 // explicit: next V; implicit: right-hand side
 	sites  []stimSite
@@ -140,7 +141,6 @@ type Monodomain struct {
 	kernel  ionic.Kernel // the ionic step over a node range
 	pool    *pool        // persistent goroutines; nil with one worker
 	ranges  []int        // worker k owns nodes [ranges[k], ranges[k+1])
-	seams   []int32      // explicit: rows reading a node of another range
 	stimNow bool         // a pacing site is active in this step
 
 	ionicFn, explicitFn, fusedFn func(k int) // method values, bound once
@@ -239,10 +239,9 @@ func NewMonodomain(t Passive, ion ionic.Model, stim Protocol, opt Options) (*Mon
 		if opt.Dt > md.stable {
 			return nil, &StabilityError{Dt: opt.Dt, MaxDt: md.stable}
 		}
-		md.a = combine(k, mass, -opt.Dt, true)
-		md.seams = seams(md.a, md.ranges)
+		md.sl = newSell(combine(k, mass, -opt.Dt, true), md.ranges)
 	case CrankNicolson:
-		md.a = combine(k, mass, -opt.Dt/2, false)
+		md.a = newSell(combine(k, mass, -opt.Dt/2, false), []int{0, len(m.Points)})
 		md.cg = NewCG(combine(k, mass, opt.Dt/2, false), tol, maxIter)
 	case BackwardEuler:
 		md.cg = NewCG(combine(k, mass, opt.Dt, false), tol, maxIter)
@@ -320,7 +319,7 @@ func (md *Monodomain) Step() error {
 		md.run(md.explicitFn)
 		md.V, md.buf = md.buf, md.V
 	case CrankNicolson:
-		md.a.MulVec(md.buf, md.V)
+		md.a.mulVec(md.buf, md.V)
 		it, err := md.cg.Solve(md.V, md.buf)
 		md.Iters = it
 		if err != nil {
@@ -426,73 +425,55 @@ func (md *Monodomain) ionicRange(k int) {
 
 // explicitRange computes buf = A·V on worker k's rows.
 func (md *Monodomain) explicitRange(k int) {
-	rp, ci, val := md.a.RowPtr, md.a.ColIdx, md.a.Val
-	x, dst := md.V, md.buf
-	lo, hi := md.ranges[k], md.ranges[k+1]
-	for i := lo; i < hi; i++ {
-		dst[i] = rowDot(ci, val, rp[i], rp[i+1], x)
-	}
+	md.sl.rows(md.buf, md.V, md.sl.first[k], md.sl.first[k+1], md.sl.all)
 }
 
-// fusedChunk is the number of nodes the fused pass advances the ionic
-// model by at a time (≈ 16 KB of V and a one-variable state).
-const fusedChunk = 1024
-
-// fusedRange is the explicit step on worker k's range [lo, hi) in one pass:
-// the ionic model is advanced in chunks just ahead of the rows that read
-// the new potentials (rows are sorted by column, so a row's last column is
-// the furthest node it reads); rows that read a node outside [lo, hi) are
-// left to seamRows.
+// fusedRange is the explicit step on worker k's rows in one pass: the
+// ionic model is advanced in chunks of at least fusedChunk nodes just
+// ahead of the slices of rows that read the new potentials (a slice
+// waits until every column its rows read is done), and each run of ready
+// slices is one call of sell.rows; rows that read a node of another
+// worker's range are left to seamRows.
 func (md *Monodomain) fusedRange(k int) {
-	rp, ci, val := md.a.RowPtr, md.a.ColIdx, md.a.Val
+	sl := md.sl
 	x, dst, s := md.V, md.buf, md.S
 	lo, hi := md.ranges[k], md.ranges[k+1]
 	done := lo // the ionic step is done on [lo, done)
-	for i := lo; i < hi; i++ {
-		a, b := rp[i], rp[i+1]
-		first, last := int(ci[a]), int(ci[b-1])
-		if first < lo || last >= hi {
-			continue
-		}
-		if last >= done {
+	ready := sl.first[k]
+	for j := sl.first[k]; j < sl.first[k+1]; j++ {
+		if last := int(sl.last[j]); last >= done {
+			sl.rows(dst, x, ready, j, sl.main)
+			ready = j
 			next := min(hi, max(last+1, done+fusedChunk))
 			md.kernel(x, s, done, next)
 			done = next
 		}
-		dst[i] = rowDot(ci, val, a, b, x)
 	}
+	sl.rows(dst, x, ready, sl.first[k+1], sl.main)
 	if done < hi {
 		md.kernel(x, s, done, hi)
 	}
 }
 
+// fusedChunk is the smallest number of nodes the fused pass advances the
+// ionic model by at a time (≈ 16 KB of V and a one-variable state).
+const fusedChunk = 1024
+
 // seamRows finishes the fused step: the rows that read nodes of another
 // worker's range.
 func (md *Monodomain) seamRows() {
-	rp, ci, val := md.a.RowPtr, md.a.ColIdx, md.a.Val
-	x, dst := md.V, md.buf
-	for _, i := range md.seams {
-		dst[i] = rowDot(ci, val, rp[i], rp[i+1], x)
+	sl := md.sl
+	for j, i := range sl.seam {
+		sl.seamRow[i] = sl.smask[j]
+		sl.rows(md.buf, md.V, int(i), int(i)+1, sl.seamRow)
+		sl.seamRow[i] = 0
 	}
-}
-
-// seams lists the rows of a that read a column outside their own range.
-func seams(a *mesh.CSR, ranges []int) []int32 {
-	var rows []int32
-	for k := 0; k+1 < len(ranges); k++ {
-		lo, hi := ranges[k], ranges[k+1]
-		for i := lo; i < hi; i++ {
-			if int(a.ColIdx[a.RowPtr[i]]) < lo || int(a.ColIdx[a.RowPtr[i+1]-1]) >= hi {
-				rows = append(rows, int32(i))
-			}
-		}
-	}
-	return rows
 }
 
 // rowDot returns the dot product of the CSR row stored at [a, b) with x,
 // summing the even and odd terms separately (two independent addition
-// chains; a row has ≈ 7 entries on triangles, ≈ 15 on tetrahedra).
+// chains; a row has ≈ 7 entries on triangles, ≈ 15 on tetrahedra). It is
+// the reference of the sliced layout's arithmetic (sell).
 func rowDot(ci []int32, val []float64, a, b int, x []float64) float64 {
 	cols := ci[a:b]
 	vals := val[a:b]
