@@ -34,7 +34,7 @@ import (
 // or MDTWIN_GOLDEN_ALL=1:
 //
 //	go test -run TestGoldenExamples ./cmd/mdtwin                            # the fast ones (as in CI)
-//	go test -run TestGoldenExamples -timeout 30m ./cmd/mdtwin -golden.all   # and af-ablation (≈ 4 min on 2 cores), af-strategy-trial (≈ 1,000 CPU-s)
+//	go test -run TestGoldenExamples -timeout 30m ./cmd/mdtwin -golden.all   # and af-ablation (≈ 1.5 min on 2 cores), af-strategy-trial (≈ 4 min)
 //
 // After an intended change of outputs, -golden.rewrite replaces the digests
 // of the examples run (the others' lines are kept); review the diff.
@@ -47,10 +47,9 @@ var (
 	goldenRewrite = flag.Bool("golden.rewrite", false, "TestGoldenExamples: write the digests of the examples run to testdata/golden.sha256")
 )
 
-// goldenSlow are the examples that take more than about 20 s (times from
-// the generating run on 2 cores: af-ablation 224 s; af-strategy-trial
-// 1,007 CPU-s, 59 min on the shared machine at load 9–20; every other
-// example under 7 s).
+// goldenSlow are the examples that take more than about 20 s (times on 2
+// idle cores, 2026-12-06: af-ablation 92 s; af-strategy-trial 252 s,
+// 459 CPU-s; every other example under 7 s).
 var goldenSlow = map[string]bool{"af-ablation": true, "af-strategy-trial": true}
 
 // goldenCommand is the CLI command of an example.
