@@ -74,3 +74,30 @@ func Crossings(xs, ys []float64, level float64) []float64 {
 	sort.Float64s(out)
 	return out
 }
+
+// RefineCrossings returns the crossings of level found on a finer grid
+// (fine, fineYs) laid over one bracket of a coarse grid in which y changed
+// by dyCoarse, keeping only those whose fine bracket changes y by less
+// than |dyCoarse|. Where y is continuous and monotone over the bracket, the
+// changes over its sub-brackets add up to |dyCoarse|, so each is smaller
+// (unless all the change falls in one sub-bracket: a step, not a
+// threshold). Across a pole — an ICER where the incremental effect changes
+// sign jumps from +∞ to −∞ yet is finite at every grid point, so that
+// Crossings sees a sign change — the two fine points around the pole lie
+// nearer to it than the coarse ones, and the change grows. An empty result
+// means the coarse bracket held a pole, not a value at which the decision
+// changes.
+func RefineCrossings(dyCoarse float64, fine, fineYs []float64, level float64) []float64 {
+	var out []float64
+	for _, x := range Crossings(fine, fineYs, level) {
+		j := sort.SearchFloat64s(fine, x) // fine[j] ≥ x: the bracket is (j−1, j), or the point j itself
+		if j < len(fine) && fine[j] == x {
+			out = append(out, x)
+			continue
+		}
+		if j > 0 && j < len(fine) && math.Abs(fineYs[j]-fineYs[j-1]) < math.Abs(dyCoarse) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -38,10 +38,9 @@ type dsaRange struct {
 	n      int
 }
 
+// points returns the range's n ≥ 2 points (parseRange and the built-in
+// refinement both ask for at least 2).
 func (r dsaRange) points() []float64 {
-	if r.n == 1 {
-		return []float64{r.lo}
-	}
 	out := make([]float64, r.n)
 	for i := range out {
 		out[i] = r.lo + (r.hi-r.lo)*float64(i)/float64(r.n-1)
@@ -273,11 +272,10 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 			if err != nil {
 				return err
 			}
-			if cs := hta.Crossings(fine, column(rows, rg.name, fine, f.output), f.level); len(cs) > 0 {
-				tr.Thresholds = append(tr.Thresholds, cs...)
-			} else {
-				tr.Thresholds = append(tr.Thresholds, x0)
-			}
+			// A bracket whose refinement keeps no crossing held a pole
+			// (an ICER where the effects' difference changes sign), not a
+			// threshold: it is dropped, not reported at the coarse guess.
+			tr.Thresholds = append(tr.Thresholds, hta.RefineCrossings(ys[i+1]-ys[i], fine, column(rows, rg.name, fine, f.output), f.level)...)
 		}
 		res.Thresholds = append(res.Thresholds, tr)
 	}
