@@ -3,6 +3,7 @@ package brain
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -152,6 +153,17 @@ func TestEpileptorRSEpileptorPart(t *testing.T) {
 		if f[k] != fe[k] {
 			t.Fatalf("drift[%d] = %v, Epileptor's %v", k, f[k], fe[k])
 		}
+	}
+	// The oscillator's drift does not depend on x1…g: new random values
+	// there leave f[6n:] unchanged bit for bit.
+	x2 := slices.Clone(x)
+	for k := range 6 * n {
+		x2[k] = 4*rng.Float64() - 2
+	}
+	f2 := make([]float64, 8*n)
+	m.Drift(f2, x2, c, n)
+	if !slices.Equal(f2[6*n:], f[6*n:]) {
+		t.Errorf("the oscillator's drift changed with the Epileptor's variables: %v, was %v", f2[6*n:], f[6*n:])
 	}
 	for i := 0; i < n; i++ {
 		v, w := x[6*n+i], x[7*n+i]

@@ -144,6 +144,11 @@ func buildMass(kind string, p models.Params, x0 []float64, global map[string]flo
 		}
 		*q = global[nm]
 	}
+	if len(global) > 0 {
+		if err := checkMass(m); err != nil {
+			return nil, fmt.Errorf("mass_params: %v", err)
+		}
+	}
 	var cols []string
 	for _, nm := range table.names() {
 		if nm == "x0" && hasX0(kind) {

@@ -142,6 +142,11 @@ func TestMassParamErrors(t *testing.T) {
 		{map[string]any{"mass_params": map[string]float64{"eta": -4}}, brain.MassJansenRit, `mass_params: "eta" is not a parameter of jansen_rit`},
 		{map[string]any{"regions": map[string]any{"2": map[string]float64{"N": 4}}}, brain.MassCodim3, "regions: region 2: N = 4, expected the resting branch 1, 2 or 3"},
 		{map[string]any{"regions": map[string]any{"2": map[string]float64{"beta_rs": 0}}}, brain.MassEpileptorRS, "regions: region 2: tau_rs = 1, beta_rs = 0: expected both non-zero"},
+		// The same values for all regions through [inputs.mass_params] are
+		// checked as well (they went through unchecked before: N = 4 ran as
+		// branch 1, beta_rs = 0 divided by zero in the drift).
+		{map[string]any{"mass_params": map[string]float64{"N": 4}}, brain.MassCodim3, "mass_params: N = 4, expected the resting branch 1, 2 or 3"},
+		{map[string]any{"mass_params": map[string]float64{"beta_rs": 0}}, brain.MassEpileptorRS, "mass_params: tau_rs = 1, beta_rs = 0: expected both non-zero"},
 	} {
 		c.inputs["connectivity"] = paupau
 		in, _ := json.Marshal(c.inputs)
