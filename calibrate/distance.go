@@ -107,7 +107,7 @@ func censoredResidual(r float64, c int) float64 {
 //	ln Φ(z) = ln(½ erfc(−z/√2))                            for −20 < z ≤ 0
 //	ln Φ(z) = −z²/2 − ln(−z) − ½ ln 2π + ln(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸)   for z ≤ −20
 //
-// the second the asymptotic expansion of erfc (NIST DLMF 7.12.1, at
+// the third the asymptotic expansion of erfc (NIST DLMF 7.12.1, at
 // −z/√2: (½)_m 2^m = 1·3·…·(2m−1)), whose remainder for a real argument is
 // bounded by the first omitted term, 945/z¹⁰ < 10⁻¹⁰ there.
 func logNormalCDF(z float64) float64 {

@@ -394,8 +394,11 @@ func sameSite(a, b tissue.Site) bool {
 }
 
 // restore sets sim's solver and activation recorder from c after checking
-// that c was written for this run's tissue, cells, time step and
-// activation settings and before its end; path names the file in errors.
+// that c was written for this run's mesh (its points, cells and ionic
+// regions: the fingerprint does not cover fibres, conductivities, lesions
+// or fibrosis, so a checkpoint of another substrate on the same mesh is
+// not told apart), time step and activation settings, and before its end;
+// path names the file in errors.
 func (sim *simulation) restore(c *checkpoint, path string) error {
 	md, a := sim.md, sim.act
 	bad := func(format string, args ...any) error {

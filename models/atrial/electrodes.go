@@ -29,7 +29,7 @@ import (
 //	ecg_distance_mm = 200       # pseudo-ECG: leads X, Y, Z between points at the mesh centre ± d along each axis
 //	sample_ms = 1               # sampling interval (a multiple of dt_ms; default 1)
 //	bath_sigma = 1              # conductivity of the surrounding blood, S/m (default 1: Schwan & Kay 1956, blood ≈ 100 Ω·cm)
-//	wall_mm = 1                 # wall thickness given to a surface (triangle) mesh (default 1)
+//	wall_mm = 1                 # wall thickness given to a surface (triangle) mesh (default 1: assumed, no source; the potentials scale with it)
 //
 // Electrodes should sit off the tissue by about half an element or more
 // (the integrand is singular on it).

@@ -307,7 +307,6 @@ func parseRows(path, member string, b []byte, labelled bool) ([]row, error) {
 	return rows, nil
 }
 
-// parseSquare reads an N×N matrix, one row per line.
 // appendFields appends the fields of s to dst as bytes.Fields splits them
 // (around runs of Unicode white space, invalid UTF-8 not being space) and
 // returns the extended slice.
@@ -334,6 +333,7 @@ func appendFields(dst [][]byte, s []byte) [][]byte {
 	return dst
 }
 
+// parseSquare reads an N×N matrix, one row per line.
 func parseSquare(path, member string, b []byte) ([]float64, int, error) {
 	rows, err := parseRows(path, member, b, false)
 	if err != nil {

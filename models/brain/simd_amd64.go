@@ -5,7 +5,8 @@ import "golang.org/x/sys/cpu"
 // useAVX512 selects the AVX-512F kernels (eight float64 lanes, 32 vector
 // registers) of the block coupling, the Epileptor drift and the Heun stages
 // when the CPU and the operating system support them (golang.org/x/sys/cpu
-// checks both); otherwise the SSE2 kernels run, which every amd64 CPU has.
+// checks both); otherwise the AVX2 kernels run where the CPU has AVX2
+// (useAVX2), else the SSE2 kernels, which every amd64 CPU has.
 // The kernels use no fused multiply-add: each element goes through the same
 // rounded operations as the Go loops, so the results are bit-identical
 // whichever runs (tests switch this off to compare).

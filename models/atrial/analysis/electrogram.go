@@ -25,7 +25,9 @@ type EGMOptions struct {
 	BathSigma float64
 	// WallMM is the tissue thickness given to a triangle (surface) mesh,
 	// whose elements become slabs of their area times WallMM; zero means
-	// 1 mm. The potentials scale linearly with it. Ignored on tetrahedra.
+	// 1 mm (assumed, not from a source: give the patient's wall thickness
+	// where it is known). The potentials scale linearly with it. Ignored on
+	// tetrahedra.
 	WallMM float64
 }
 
@@ -272,9 +274,9 @@ func (lf *LeadField) PotentialsRange(dst, v []float64, lo, hi int) {
 // steepest negative slope (the intrinsic deflection; e.g. Spach & Dolber
 // 1986), which in the model coincide with the upstroke of the tissue under
 // the electrode. The slope is the central difference at each interior
-// sample; a sample is an activation when its slope is a local minimum no
-// steeper than frac (in (0, 1]) of the record's steepest slope — weaker
-// deflections are far-field — and no steeper activation lies within
+// sample; a sample is an activation when its slope is a local minimum at
+// least as steep as frac (in (0, 1]) of the record's steepest slope —
+// weaker deflections are far-field — and no steeper activation lies within
 // blank ms of it. Each time is refined within its sample by the parabola
 // through the three slopes around it. None when the record never falls.
 func EGMActivations(t, phi []float64, frac, blank float64) []float64 {
