@@ -11,9 +11,9 @@ import (
 // conjugate-gradient method preconditioned by the diagonal of A (Jacobi),
 // as in Saad, Iterative Methods for Sparse Linear Systems, 2nd ed., 2003,
 // Algorithm 9.1. Its work vectors are allocated once by NewCG, so Solve
-// does not allocate.
+// does not allocate. NewCG keeps A only as the sliced copy its products read; the CSR matrix
+// is not retained.
 type CG struct {
-	A       *mesh.CSR
 	Tol     float64 // stop when ‖b − A·x‖₂ ≤ Tol·‖b‖₂
 	MaxIter int
 
@@ -25,7 +25,7 @@ type CG struct {
 // most maxIter iterations. It panics if a diagonal entry is not positive.
 func NewCG(a *mesh.CSR, tol float64, maxIter int) *CG {
 	n := a.N
-	c := &CG{A: a, Tol: tol, MaxIter: maxIter,
+	c := &CG{Tol: tol, MaxIter: maxIter,
 		invDiag: make([]float64, n), r: make([]float64, n), z: make([]float64, n),
 		p: make([]float64, n), q: make([]float64, n), sl: newSell(a, []int{0, n})}
 	a.Diagonal(c.invDiag)
