@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/go-gl/mathgl/mgl64"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/mdtwin/mdtwin/mesh"
@@ -138,7 +139,7 @@ func (g *egmRecorder) table(m *mesh.Mesh, lat []float64) models.Table {
 			first = acts[0]
 		}
 		p := e.Position
-		tb.Rows = append(tb.Rows, []float64{float64(i), p[0], p[1], p[2], first, lat[closest(m, p)], float64(len(acts))})
+		tb.Rows = append(tb.Rows, []float64{float64(i), p[0], p[1], p[2], first, lat[nearest(m, mgl64.Vec3(p))], float64(len(acts))})
 	}
 	return tb
 }
@@ -205,17 +206,4 @@ func (g *egmRecorder) write(dir string, spec models.RunSpec, res *models.Result)
 	}
 	res.Artifacts = append(res.Artifacts, EGMFile)
 	return nil
-}
-
-// closest returns the node of m closest to p (the lowest index on ties),
-// as nearest but comparing squared distances.
-func closest(m *mesh.Mesh, p [3]float64) int {
-	best, bd := 0, math.Inf(1)
-	for i, q := range m.Points {
-		d0, d1, d2 := q[0]-p[0], q[1]-p[1], q[2]-p[2]
-		if d := d0*d0 + d1*d1 + d2*d2; d < bd {
-			best, bd = i, d
-		}
-	}
-	return best
 }

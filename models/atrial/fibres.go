@@ -147,12 +147,7 @@ func RuleBasedFibres(m *mesh.Mesh, lm LandmarksInput) (*LDRB, error) {
 	laa := -1
 	if lm.LAA != nil {
 		p := mgl64.Vec3(*lm.LAA)
-		best := math.Inf(1)
-		for i, q := range m.Points {
-			if d := q.Sub(p).Len(); d < best {
-				laa, best = i, d
-			}
-		}
+		laa = nearest(m, p)
 		if gc[1].Mul(1/float64(gn[1])).Sub(p).Len() < gc[0].Mul(1/float64(gn[0])).Sub(p).Len() {
 			left, right = right, left
 		}
