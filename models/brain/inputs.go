@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +177,7 @@ func parseInputs(raw json.RawMessage) (*setup, error) {
 		}
 	}
 	for _, nm := range sortedNames(in.MassParams) {
-		if v := in.MassParams[nm]; !contains(RegionParams, nm) || math.IsNaN(v) || math.IsInf(v, 0) {
+		if v := in.MassParams[nm]; !slices.Contains(RegionParams, nm) || math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("mass_params.%s: %v: expected a parameter of a mass (%s) = a finite number", nm, v, strings.Join(RegionParams, ", "))
 		}
 	}

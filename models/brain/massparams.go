@@ -3,6 +3,7 @@ package brain
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -137,7 +138,7 @@ func buildMass(kind string, p models.Params, x0 []float64, global map[string]flo
 	for _, nm := range sortedNames(global) {
 		q := lookupParam(ps, nm)
 		switch {
-		case hasX0(kind) && (nm == "x0" || contains(epileptorScenarioParams, nm)):
+		case hasX0(kind) && (nm == "x0" || slices.Contains(epileptorScenarioParams, nm)):
 			return nil, fmt.Errorf("mass_params: %s is a scenario parameter: set it in [params] (x0 through the hypothesis classes or the regions table)", nm)
 		case q == nil:
 			return nil, fmt.Errorf("mass_params: %q is not a parameter of %s, expected one of %s", nm, kind, strings.Join(massParamNames(kind), ", "))
@@ -150,11 +151,11 @@ func buildMass(kind string, p models.Params, x0 []float64, global map[string]flo
 		}
 	}
 	var cols []string
-	for _, nm := range table.names() {
+	for _, nm := range sortedNames(table) {
 		if nm == "x0" && hasX0(kind) {
 			continue // already in x0
 		}
-		if !contains(massParamNames(kind), nm) {
+		if !slices.Contains(massParamNames(kind), nm) {
 			return nil, fmt.Errorf("regions: %q is not a parameter of %s, expected one of %s", nm, kind, strings.Join(massParamNames(kind), ", "))
 		}
 		cols = append(cols, nm)
@@ -211,18 +212,9 @@ func checkMass(m NeuralMass) error {
 	return nil
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func subset(a, b []string) bool {
 	for _, x := range a {
-		if !contains(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}

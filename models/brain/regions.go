@@ -9,7 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -98,7 +98,7 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 	t := regionTable{}
 	for k, h := range head[1:] {
 		h = strings.TrimSpace(h)
-		if !isRegionParam(h) {
+		if !slices.Contains(RegionParams, h) {
 			return nil, &FileError{File: path, Entry: fmt.Sprintf("line 1, column %d", k+2), Msg: fmt.Sprintf("%q is not a per-region parameter, expected one of %s", h, strings.Join(RegionParams, ", "))}
 		}
 		if _, dup := t[h]; dup {
@@ -136,7 +136,7 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 }
 
 func (t regionTable) set(name string, i int, v float64, n int) error {
-	if !isRegionParam(name) {
+	if !slices.Contains(RegionParams, name) {
 		return fmt.Errorf("not a per-region parameter, expected one of %s", strings.Join(RegionParams, ", "))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -147,15 +147,6 @@ func (t regionTable) set(name string, i int, v float64, n int) error {
 	}
 	t[name][i] = v
 	return nil
-}
-
-func isRegionParam(name string) bool {
-	for _, p := range RegionParams {
-		if p == name {
-			return true
-		}
-	}
-	return false
 }
 
 func nanSlice(n int) []float64 {
@@ -195,16 +186,6 @@ func (t regionTable) fill(name string, def float64) []float64 {
 		}
 		out[i] = v
 	}
-	return out
-}
-
-// names lists the parameters the table sets, sorted.
-func (t regionTable) names() []string {
-	var out []string
-	for k := range t {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
