@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -181,7 +180,7 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 	}
 	j.set(func(j *job) { j.notes = p.Notes })
 	out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", sc.Study.Name, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
-	if hasOptima(p.Scenario) {
+	if p.Scenario.Study.Model == "atrial" && optima.Has(p.Scenario) {
 		return s.executeOptima(ctx, j, p.Scenario, src, out)
 	}
 	study, err := prediction.InProcess(p.Scenario, out, s.workers)
@@ -206,21 +205,6 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 		return nil, err
 	}
 	return prediction.Record(ctx, j.ps, j.PatientID, p.Scenario, rep.OutDir)
-}
-
-// hasOptima reports whether sc is an atrial scenario with [inputs.optima]:
-// its example (af-ablation.toml) means the OPTIMA loop (mdtwin optima), not
-// one atrial run.
-func hasOptima(sc *scenarios.Scenario) bool {
-	if sc.Study.Model != "atrial" {
-		return false
-	}
-	var in map[string]json.RawMessage
-	if json.Unmarshal(sc.Inputs, &in) != nil {
-		return false
-	}
-	_, ok := in["optima"]
-	return ok
 }
 
 // executeOptima runs the OPTIMA loop of the personalised atrial scenario sc

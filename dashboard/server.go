@@ -520,7 +520,7 @@ func (s *Server) examples() []exampleRow {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)
-		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: hasOptima(sc)})
+		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: sc.Study.Model == "atrial" && optima.Has(sc)})
 	}
 	return out
 }

@@ -108,6 +108,14 @@ func parseTrial(raw json.RawMessage) (TrialSettings, error) {
 	return t, nil
 }
 
+// Has reports whether the scenario sc has an [inputs.optima] table: a
+// scenario written for the planning loop (mdtwin optima), not for a single
+// study.
+func Has(sc *scenarios.Scenario) bool {
+	var in map[string]json.RawMessage
+	return json.Unmarshal(sc.Inputs, &in) == nil && in["optima"] != nil
+}
+
 // IsTrial reports whether the scenario sc has an [inputs.trial] table.
 func IsTrial(sc *scenarios.Scenario) bool {
 	in, err := atrial.ParseInputs(sc.Inputs)

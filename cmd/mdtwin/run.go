@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +17,7 @@ import (
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/builtin"
+	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -100,8 +100,7 @@ func (a *app) runCommand() *cobra.Command {
 // [inputs.optima] table): run would run its atrial model once, from pacing
 // sites the loop would have chosen, and fail.
 func refuseOptima(sc *scenarios.Scenario) error {
-	var in map[string]json.RawMessage
-	if json.Unmarshal(sc.Inputs, &in) == nil && in["optima"] != nil {
+	if optima.Has(sc) {
 		return sc.Errorf([]string{"inputs", "optima"}, "this scenario is written for the ablation planning loop ([inputs.optima]); run it with: mdtwin optima %s", sc.File)
 	}
 	return nil
