@@ -80,3 +80,17 @@ sites = 2
 		t.Errorf("with a sweep: exit %d, %s", code, stderr)
 	}
 }
+
+// TestRunRefusesOptimaScenario: mdtwin run on a scenario written for the
+// planning loop ([inputs.optima], af-ablation.toml) is refused with one
+// line naming the command to use, exit 2, before any run starts.
+func TestRunRefusesOptimaScenario(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := cli("../..", "run", "scenarios/examples/af-ablation.toml", "--out", out)
+	if code != 2 || !strings.Contains(stderr, "run it with: mdtwin optima scenarios/examples/af-ablation.toml") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q: want exit 2 and one line naming mdtwin optima", code, stderr)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("the refused run left %d entries in its output folder", len(entries))
+	}
+}
