@@ -22,6 +22,15 @@ func FuzzFibreInputs(f *testing.F) {
 		`{"fibres": "rule-based", "landmarks": null}`,
 		`{"fibres": 1}`,
 		``,
+		// The reader's other keys, so that the fuzzer starts from each of
+		// them rather than reaching them by chance.
+		`{"decremental": {"start_cl_ms": 300, "floor_cl_ms": 200, "step_ms": 20, "beats_per_cl": 4}}`,
+		`{"restitution": {"s1_beats": 3, "bcl_ms": 500, "ci_start_ms": 500, "ci_floor_ms": 340, "ci_step_ms": 40, "recovery_ms": 600}}`,
+		`{"electrodes": {"grid": {"origin": [0, 0, 1], "u": [2, 0, 0], "v": [0, 2, 0], "nu": 8, "nv": 8}, "sample_ms": 1, "wall_mm": 1}}`,
+		`{"electrodes": {"basket": {"center": [0, 0, 0], "radius_mm": 20, "splines": 8, "poles": 8}}}`,
+		`{"electrodes": {"circular": {"center": [0, 0, 0], "normal": [0, 0, 1], "radius_mm": 10, "poles": 20}, "ecg_distance_mm": 200}}`,
+		`{"checkpoint_ms": 100, "igb_ms": 1}`,
+		`{"initial": {"checkpoint": "ck.bin"}}`,
 	} {
 		f.Add([]byte(s))
 	}
