@@ -228,7 +228,10 @@ func (m *EpileptorCodim3) Ictal(dst, x []float64, n int) {
 // is below 0.01. The ictal variable dist/scale − 1.5 is −1.5 at rest and
 // crosses the detector's default onset threshold −0.5 when the distance
 // exceeds d*, where the slow variable turns back (a seizure), and its
-// offset threshold −1 when it falls below d*/2.
+// offset threshold −1 when it falls below d*/2. The 0.01 floor, its 0.3
+// fallback and the −1.5 shift are mdtwin's choices (assumed, from no
+// paper): they make the onset detector's default thresholds read the
+// model's own seizure criterion, and keep the scale positive.
 func ictalScale(dstar float64) float64 {
 	if dstar < 0.01 {
 		return 0.3
