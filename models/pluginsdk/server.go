@@ -67,6 +67,14 @@ func (s *server) Run(ctx context.Context, req *modelv1.RunRequest) (*modelv1.Run
 		}
 		resp.Replies[i] = s.runOne(ctx, m, ps)
 	}
+	// A call whose context ended while its last run was running is the
+	// caller's cancellation (Ctrl-C, a run timeout), not that run's
+	// failure: answer it as the call's error, as the check above does
+	// between runs, so the client sees context.Canceled or
+	// DeadlineExceeded whichever side's clock fires first.
+	if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return resp, nil
 }
 
