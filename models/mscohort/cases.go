@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,8 +81,17 @@ func readPriceIndex(file string) (map[int]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parsePriceIndex(file, b)
+}
+
+// parsePriceIndex parses the year,index CSV b, the file data/<file>. Each
+// year is given once: a repeated year is a data error, not an update. Rows
+// in errors count the records, the header being row 1 (comment lines are
+// not counted).
+func parsePriceIndex(file string, b []byte) (map[int]float64, error) {
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.Comment = '#'
+	cr.FieldsPerRecord = -1 // the field count is checked below, with the row named
 	recs, err := cr.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("data/%s: %w", file, err)
@@ -90,13 +100,21 @@ func readPriceIndex(file string) (map[int]float64, error) {
 		return nil, fmt.Errorf(`data/%s: expected a header "year,index" and rows`, file)
 	}
 	out := map[int]float64{}
+	rowOf := map[int]int{} // the row each year was read from
 	for i, rec := range recs[1:] {
+		row := i + 2
+		if len(rec) != 2 {
+			return nil, fmt.Errorf("data/%s: row %d: expected 2 fields (year,index), got %d", file, row, len(rec))
+		}
 		y, err1 := strconv.Atoi(rec[0])
 		v, err2 := strconv.ParseFloat(rec[1], 64)
-		if err1 != nil || err2 != nil || !(v > 0) {
-			return nil, fmt.Errorf("data/%s: row %d: expected a year and a positive index, got %q", file, i+2, rec)
+		if err1 != nil || err2 != nil || !(v > 0) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("data/%s: row %d: expected a year and a positive index, got %q", file, row, rec)
 		}
-		out[y] = v
+		if prev, ok := rowOf[y]; ok {
+			return nil, fmt.Errorf("data/%s: row %d: year %d repeats row %d", file, row, y, prev)
+		}
+		out[y], rowOf[y] = v, row
 	}
 	return out, nil
 }

@@ -439,3 +439,29 @@ func toFloat(v any) float64 {
 	}
 	return math.NaN()
 }
+
+// TestPriceIndexRows checks the price-index reader on small CSVs written
+// here: a good file gives its values, and a repeated year (which used to
+// let the later row win silently), a row without exactly two fields, a bad
+// or infinite number and a missing header are each refused in one line
+// naming the row. Rows count the file's records, the header being row 1
+// and comment lines not counted.
+func TestPriceIndexRows(t *testing.T) {
+	got, err := parsePriceIndex("good.csv", []byte("# a comment\nyear,index\n2005,78.1\n2006,79.9\n"))
+	if err != nil || len(got) != 2 || got[2005] != 78.1 || got[2006] != 79.9 {
+		t.Fatalf("good file: %v, %v", got, err)
+	}
+	for _, tc := range []struct{ name, text, want string }{
+		{"repeated year", "# c\nyear,index\n2005,78.1\n2006,79.9\n2005,80\n", "data/x.csv: row 4: year 2005 repeats row 2"},
+		{"three fields", "year,index\n2005,78.1\n2006,79.9,1\n", "data/x.csv: row 3: expected 2 fields (year,index), got 3"},
+		{"one field", "year,index\n2005\n", "data/x.csv: row 2: expected 2 fields (year,index), got 1"},
+		{"not a number", "year,index\n2005,x\n", `data/x.csv: row 2: expected a year and a positive index, got ["2005" "x"]`},
+		{"infinite", "year,index\n2005,+Inf\n", `data/x.csv: row 2: expected a year and a positive index, got ["2005" "+Inf"]`},
+		{"no header", "2005,78.1\n", `data/x.csv: expected a header "year,index" and rows`},
+	} {
+		_, err := parsePriceIndex("x.csv", []byte(tc.text))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
