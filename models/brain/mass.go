@@ -72,6 +72,8 @@ func perRegion(reg map[string][]float64, name string, v float64, n int) []float6
 }
 
 // driftRegional is Drift with the parameters of RegionParams per region.
+// Like Drift's loop it rounds every product before adding it: Drift's
+// vector kernels and this loop must agree bit for bit (see Drift).
 func (e *Epileptor) driftRegional(dst, x, c []float64, n int) {
 	if e.reg == nil {
 		g := e.Regional
@@ -87,25 +89,25 @@ func (e *Epileptor) driftRegional(dst, x, c []float64, n int) {
 		tt := q.tt[i]
 		var f1 float64
 		if x1 < 0 {
-			f1 = -pa*x1*x1 + pb*x1
+			f1 = float64(-pa*x1*x1) + float64(pb*x1)
 		} else {
-			f1 = slope - x2 + 0.6*(z-4)*(z-4)
+			f1 = slope - x2 + float64(0.6*(z-4)*(z-4))
 		}
-		dst[i] = tt * (y1 - z + q.iext[i] + q.kvf[i]*c1 + f1*x1)
-		dst[n+i] = tt * (pc - pd*x1*x1 - y1)
+		dst[i] = tt * (y1 - z + q.iext[i] + float64(q.kvf[i]*c1) + float64(f1*x1))
+		dst[n+i] = tt * (pc - float64(pd*x1*x1) - y1)
 		h := 4 * (x1 - e.X0[i])
 		if z < 0 {
 			z2 := z * z
-			h -= 0.1 * z2 * z2 * z2 * z
+			h -= float64(0.1 * z2 * z2 * z2 * z)
 		}
-		dst[2*n+i] = tt * q.r[i] * (h - z + q.ks[i]*c1)
+		dst[2*n+i] = tt * q.r[i] * (h - z + float64(q.ks[i]*c1))
 		var f2 float64
 		if x2 >= -0.25 {
 			f2 = aa * (x2 + 0.25)
 		}
-		dst[3*n+i] = tt * (-y2 + x2 - x2*x2*x2 + q.iext2[i] + bb*g - 0.3*(z-3.5) + q.kf[i]*c[n+i])
+		dst[3*n+i] = tt * (-y2 + x2 - float64(x2*x2*x2) + q.iext2[i] + float64(bb*g) - float64(0.3*(z-3.5)) + float64(q.kf[i]*c[n+i]))
 		dst[4*n+i] = tt * (-y2 + f2) / tau
-		dst[5*n+i] = tt * (-0.01 * (g - 0.1*x1))
+		dst[5*n+i] = tt * (-0.01 * (g - float64(0.1*x1)))
 	}
 }
 
@@ -132,7 +134,10 @@ var useSIMDDrift = true
 
 // Drift evaluates the Epileptor's right-hand side for n regions (on amd64
 // eight, four or two at a time with AVX-512F, AVX2 or SSE2, whichever the
-// CPU has, bit-identical to the Go loop: drift_amd64.go).
+// CPU has, bit-identical to the Go loop: drift_amd64.go). In the Go loop
+// float64(a*b) rounds a product before it is added: a GOAMD64=v3 build
+// would otherwise fuse the two into one FMA, which the assembly kernels
+// never do (the conversion costs nothing in the default build).
 func (e *Epileptor) Drift(dst, x, c []float64, n int) {
 	if e.Regional != nil {
 		e.driftRegional(dst, x, c, n)
@@ -160,25 +165,25 @@ func (e *Epileptor) Drift(dst, x, c []float64, n int) {
 		c1 := c1s[i]
 		var f1 float64
 		if x1 < 0 {
-			f1 = -pa*x1*x1 + pb*x1
+			f1 = float64(-pa*x1*x1) + float64(pb*x1)
 		} else {
-			f1 = slope - x2 + 0.6*(z-4)*(z-4)
+			f1 = slope - x2 + float64(0.6*(z-4)*(z-4))
 		}
-		d1[i] = tt * (y1 - z + iext + kvf*c1 + f1*x1)
-		d2[i] = tt * (pc - pd*x1*x1 - y1)
+		d1[i] = tt * (y1 - z + iext + float64(kvf*c1) + float64(f1*x1))
+		d2[i] = tt * (pc - float64(pd*x1*x1) - y1)
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
-			h -= 0.1 * z2 * z2 * z2 * z
+			h -= float64(0.1 * z2 * z2 * z2 * z)
 		}
-		d3[i] = tt * r * (h - z + ks*c1)
+		d3[i] = tt * r * (h - z + float64(ks*c1))
 		var f2 float64
 		if x2 >= -0.25 {
 			f2 = aa * (x2 + 0.25)
 		}
-		d4[i] = tt * (-y2 + x2 - x2*x2*x2 + iext2 + bb*g - 0.3*(z-3.5) + kf*c2s[i])
+		d4[i] = tt * (-y2 + x2 - float64(x2*x2*x2) + iext2 + float64(bb*g) - float64(0.3*(z-3.5)) + float64(kf*c2s[i]))
 		d5[i] = tt * (-y2 + f2) / tau
-		d6[i] = tt * (-0.01 * (g - 0.1*x1))
+		d6[i] = tt * (-0.01 * (g - float64(0.1*x1)))
 	}
 }
 
@@ -303,7 +308,7 @@ func (e *Epileptor2D) Drift(dst, x, c []float64, n int) {
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
-			h -= 0.1 * z2 * z2 * z2 * z
+			h -= float64(0.1 * z2 * z2 * z2 * z)
 		}
 		d2[i] = tt * r * (h - z + ks*c1)
 	}

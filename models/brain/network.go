@@ -416,7 +416,10 @@ func advance(rd, ncv, hn int32) int32 {
 }
 
 // coupling computes net.c for the step from the history and advances the
-// edges' read offsets.
+// edges' read offsets. Here and in the portable forms of the kernels below,
+// float64(a*b) rounds a product before it is added: a GOAMD64=v3 build
+// would otherwise fuse the two into one FMA, which the assembly kernels
+// never do (the conversion costs nothing in the default build).
 func (net *Network) coupling() {
 	n, ncv := net.N, net.ncv
 	hist := net.hist
@@ -431,13 +434,13 @@ func (net *Network) coupling() {
 			ws, rds, rls = ws[:len(srcs)], rds[:len(srcs)], rls[:len(srcs)]
 			for e, s := range srcs {
 				r := rds[e]
-				g += ws[e] * hist[s+r]
+				g += float64(ws[e] * hist[s+r])
 				rds[e] = advance(r, 1, rls[e])
 			}
 			if diff {
-				net.c[i] = a * (g - net.coupled(0)[i]*net.rowSum[i])
+				net.c[i] = a * (g - float64(net.coupled(0)[i]*net.rowSum[i]))
 			} else {
-				net.c[i] = a*g + b
+				net.c[i] = float64(a*g) + b
 			}
 		}
 	case 2:
@@ -452,17 +455,17 @@ func (net *Network) coupling() {
 				r := rds[e]
 				o := s + r
 				w := ws[e]
-				g0 += w * hist[o]
-				g1 += w * hist[o+1]
+				g0 += float64(w * hist[o])
+				g1 += float64(w * hist[o+1])
 				rds[e] = advance(r, 2, rls[e])
 			}
 			if diff {
 				s := net.rowSum[i]
-				c0[i] = a * (g0 - x0[i]*s)
-				c1[i] = a * (g1 - x1[i]*s)
+				c0[i] = a * (g0 - float64(x0[i]*s))
+				c1[i] = a * (g1 - float64(x1[i]*s))
 			} else {
-				c0[i] = a*g0 + b
-				c1[i] = a*g1 + b
+				c0[i] = float64(a*g0) + b
+				c1[i] = float64(a*g1) + b
 			}
 		}
 	default:
@@ -471,12 +474,12 @@ func (net *Network) coupling() {
 			for i := 0; i < n; i++ {
 				var g float64
 				for e := net.rowStart[i]; e < net.rowStart[i+1]; e++ {
-					g += net.w[e] * hist[net.src[e]+net.rd[e]+int32(k)]
+					g += float64(net.w[e] * hist[net.src[e]+net.rd[e]+int32(k)])
 				}
 				if diff {
-					net.c[k*n+i] = a * (g - xk[i]*net.rowSum[i])
+					net.c[k*n+i] = a * (g - float64(xk[i]*net.rowSum[i]))
 				} else {
-					net.c[k*n+i] = a*g + b
+					net.c[k*n+i] = float64(a*g) + b
 				}
 			}
 		}
@@ -542,7 +545,7 @@ func wrap(r, hn int32) int32 {
 func axpy2Generic(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64) {
 	y, x2 = y[:len(x1)], x2[:len(x1)]
 	for q, v := range x1 {
-		y[q] = (y[q] + w1*v) + w2*x2[q]
+		y[q] = (y[q] + float64(w1*v)) + float64(w2*x2[q])
 	}
 }
 
@@ -553,13 +556,13 @@ func axpyGeneric(y []float64, w float64, x []float64) {
 	q := 0
 	for ; q+4 <= len(x); q += 4 {
 		x4, y4 := x[q:q+4:q+4], y[q:q+4:q+4]
-		y4[0] += w * x4[0]
-		y4[1] += w * x4[1]
-		y4[2] += w * x4[2]
-		y4[3] += w * x4[3]
+		y4[0] += float64(w * x4[0])
+		y4[1] += float64(w * x4[1])
+		y4[2] += float64(w * x4[2])
+		y4[3] += float64(w * x4[3])
 	}
 	for ; q < len(x); q++ {
-		y[q] += w * x[q]
+		y[q] += float64(w * x[q])
 	}
 }
 
@@ -594,7 +597,7 @@ func (net *Network) blockCoupling() {
 func diffCouplingGeneric(c, g, x, rs []float64, a float64) {
 	g, x, rs = g[:len(c)], x[:len(c)], rs[:len(c)]
 	for i := range c {
-		c[i] = a * (g[i] - x[i]*rs[i])
+		c[i] = a * (g[i] - float64(x[i]*rs[i]))
 	}
 }
 
@@ -603,7 +606,7 @@ func diffCouplingGeneric(c, g, x, rs []float64, a float64) {
 func linCouplingGeneric(c, g []float64, a, b float64) {
 	g = g[:len(c)]
 	for i := range c {
-		c[i] = a*g[i] + b
+		c[i] = float64(a*g[i]) + b
 	}
 }
 

@@ -167,16 +167,16 @@ func TestRingsMatchReference(t *testing.T) {
 					var g float64
 					for j := 0; j < n; j++ {
 						if w[i*n+j] != 0 {
-							g += w[i*n+j] * at(s-1-d[i*n+j], v, j)
+							g += float64(w[i*n+j] * at(s-1-d[i*n+j], v, j))
 						}
 					}
-					c[v*n+i] = 0.3*g + 0.01
+					c[v*n+i] = float64(0.3*g) + 0.01
 				}
 			}
 			x := append([]float64(nil), past[s-1]...)
 			mass.Drift(f, x, c, n)
 			for k := range x {
-				x[k] += 0.1 * f[k]
+				x[k] += float64(0.1 * f[k])
 			}
 			past = append(past, x)
 			net.Step()
@@ -265,16 +265,16 @@ func TestBlockRingsMatchReference(t *testing.T) {
 					var g, rs float64
 					for j := 0; j < n; j++ {
 						if w[i*n+j] != 0 {
-							g += w[i*n+j] * at(s-1-d[i*n+j], v, j)
+							g += float64(w[i*n+j] * at(s-1-d[i*n+j], v, j))
 							rs += w[i*n+j]
 						}
 					}
-					c[v*n+i] = 0.3 * (g - x[v*n+i]*rs)
+					c[v*n+i] = 0.3 * (g - float64(x[v*n+i]*rs))
 				}
 			}
 			mass.Drift(f, x, c, n)
 			for k := range x {
-				x[k] += 0.1 * f[k]
+				x[k] += float64(0.1 * f[k])
 			}
 			past = append(past, x)
 			net.Step()

@@ -55,8 +55,8 @@ func (m AlievPanfilov) Deriv(ds []float64, v float64, s []float64) float64 {
 func (m AlievPanfilov) Step(s []float64, v, dt float64) float64 {
 	r := m.VMax - m.VMin
 	du, dw := m.rates((v-m.VMin)/r, s[0])
-	s[0] += dt * dw
-	return v + dt*r*du
+	s[0] += float64(dt * dw)
+	return v + float64(dt*r*du)
 }
 
 // Kernel implements Kerneler: Step's arithmetic in a loop over the range,
@@ -64,7 +64,9 @@ func (m AlievPanfilov) Step(s []float64, v, dt float64) float64 {
 // Where the CPU has AVX-512F, whole blocks of 8 nodes go through
 // apStepAVX512 (alievpanfilov_amd64.s), the same operations in the same
 // order on 8 lanes (no fused multiply–add), so the bits are the same
-// (TestAlievPanfilovKernelAVX512).
+// (TestAlievPanfilovKernelAVX512). Step and the loop write float64(a*b) to
+// round each product before it is added: a GOAMD64=v3 build would
+// otherwise fuse the two into one FMA and differ from the assembly.
 func (m AlievPanfilov) Kernel(dt float64) Kernel {
 	r, vmin := m.VMax-m.VMin, m.VMin
 	c := apConsts{vMin: vmin, r: r, negK: -m.K, a: m.A, one: 1, k: m.K, mu1: m.Mu1, mu2: m.Mu2, eps0: m.Eps0,
@@ -78,8 +80,8 @@ func (m AlievPanfilov) Kernel(dt float64) Kernel {
 		}
 		for i, vi := range v {
 			du, dw := m.rates((vi-vmin)/r, s[i])
-			s[i] += dt * dw
-			v[i] = vi + dt*r*du
+			s[i] += float64(dt * dw)
+			v[i] = vi + float64(dt*r*du)
 		}
 	}
 }
