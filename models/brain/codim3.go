@@ -92,15 +92,24 @@ func (m *EpileptorCodim3) unit() (e, f [3]float64) {
 // check refuses a branch other than 1, 2 or 3, a modification other than 0
 // or 1, and a degenerate path (A = 0, or A and B parallel).
 func (m *EpileptorCodim3) check() error {
-	if m.N != 1 && m.N != 2 && m.N != 3 {
-		return fmt.Errorf("N = %g, expected the resting branch 1, 2 or 3", m.N)
-	}
-	if m.Modification != 0 && m.Modification != 1 {
-		return fmt.Errorf("modification = %g, expected 0 (off) or 1 (on)", m.Modification)
+	if err := checkBranch(m.N, m.Modification); err != nil {
+		return err
 	}
 	e, f := m.unit()
 	if !finite3(e) || !finite3(f) {
 		return fmt.Errorf("the path from (mu1_start, mu2_start, nu_start) to (mu1_stop, mu2_stop, nu_stop) is degenerate (a zero or parallel point), expected two non-parallel points")
+	}
+	return nil
+}
+
+// checkBranch refuses a resting branch N other than 1, 2 or 3 and a
+// modification other than 0 or 1 (both codimension-3 masses take them).
+func checkBranch(n, modification float64) error {
+	if n != 1 && n != 2 && n != 3 {
+		return fmt.Errorf("N = %g, expected the resting branch 1, 2 or 3", n)
+	}
+	if modification != 0 && modification != 1 {
+		return fmt.Errorf("modification = %g, expected 0 (off) or 1 (on)", modification)
 	}
 	return nil
 }
@@ -297,11 +306,8 @@ func (m *EpileptorCodim3SlowMod) arcAt(uA, uB float64, g, h, l, mm [3]float64) (
 
 // check as EpileptorCodim3's.
 func (m *EpileptorCodim3SlowMod) check() error {
-	if m.N != 1 && m.N != 2 && m.N != 3 {
-		return fmt.Errorf("N = %g, expected the resting branch 1, 2 or 3", m.N)
-	}
-	if m.Modification != 0 && m.Modification != 1 {
-		return fmt.Errorf("modification = %g, expected 0 (off) or 1 (on)", m.Modification)
+	if err := checkBranch(m.N, m.Modification); err != nil {
+		return err
 	}
 	g, h, l, mm := m.paths()
 	if !finite3(g) || !finite3(h) || !finite3(l) || !finite3(mm) {

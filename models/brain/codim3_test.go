@@ -9,25 +9,17 @@ import (
 )
 
 // cubicRoots returns the real roots of x³ − μ2·x − μ1 = 0 in [−3, 3],
-// ascending, by scanning for sign changes and bisecting (independent of
-// RestingX's Cardano formula).
+// ascending, by scanning for sign changes and bisecting (bisect;
+// independent of RestingX's Cardano formula).
 func cubicRoots(mu1, mu2 float64) []float64 {
 	f := func(x float64) float64 { return x*x*x - mu2*x - mu1 }
 	var out []float64
 	const step = 1e-3
 	for a := -3.0; a < 3; a += step {
-		lo, hi := a, a+step
-		if f(lo)*f(hi) > 0 {
+		if f(a)*f(a+step) > 0 {
 			continue
 		}
-		for k := 0; k < 100; k++ {
-			m := (lo + hi) / 2
-			if f(lo)*f(m) <= 0 {
-				hi = m
-			} else {
-				lo = m
-			}
-		}
+		lo, hi := bisect(f, a, a+step)
 		out = append(out, (lo+hi)/2)
 	}
 	sort.Float64s(out)

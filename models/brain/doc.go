@@ -50,7 +50,9 @@
 //     observation noise, onsets), a state recorder and a BOLD monitor (see
 //     Inputs); parameters choose the hypothesis, the resection, x0 of the
 //     EZ, PZ and healthy regions, the mass, the coupling, the integrator
-//     and the detector.
+//     and the detector. A run reads only the parameters of its mass
+//     besides the network's and the monitors' (no x0 for a mass without
+//     one); DescribeMass lists those.
 //
 // # Network semantics (TVB simulator.py, history.py)
 //
@@ -78,8 +80,9 @@
 // seized_<label> for every region named by a hypothesis or a resection, and
 // fc_sc_corr with a BOLD monitor. Artifacts in the run's folder, written as
 // the run goes (memory does not grow with the simulated time): onsets.csv
-// (recruitment order, onset, delay from the first onset, duration of the
-// first seizure, count), timeseries.npy (float32 samples × regions of the
+// (recruitment order, role, x0 — empty for a mass without x0 —, onset,
+// delay from the first onset, duration of the first seizure, count),
+// timeseries.npy (float32 samples × regions of the
 // signal x2 − x1 at the monitor period) with timeseries_preview.csv (≤ 1000
 // rows), with SEEG contacts seeg.npy and seeg_preview.csv (noise-free;
 // TVB's iEEG monitor adds observation noise by default), record.npy,

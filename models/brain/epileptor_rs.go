@@ -96,15 +96,8 @@ func (m *EpileptorRestingState) RestRS() (float64, float64) {
 			return a, (m.ARs + m.BRs*a) / m.BetaRs
 		}
 		if f(a)*f(b) < 0 {
-			for k := 0; k < 200; k++ {
-				mid := (a + b) / 2
-				if f(a)*f(mid) <= 0 {
-					b = mid
-				} else {
-					a = mid
-				}
-			}
-			v := (a + b) / 2
+			r0, r1 := bisect(f, a, b)
+			v := (r0 + r1) / 2
 			return v, (m.ARs + m.BRs*v) / m.BetaRs
 		}
 	}

@@ -213,8 +213,8 @@ func FuzzParseState(f *testing.F) {
 			checkFileError(t, err, "s.csv")
 			return
 		}
-		if len(st.rows) == 0 || len(st.vars) == 0 {
-			t.Fatalf("accepted a state of %d regions, %d variables", len(st.rows), len(st.vars))
+		if st.rows == 0 || len(st.vars) == 0 {
+			t.Fatalf("accepted a state of %d regions, %d variables", st.rows, len(st.vars))
 		}
 	})
 }

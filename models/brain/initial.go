@@ -1,8 +1,6 @@
 package brain
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"math"
 	"os"
@@ -49,7 +47,7 @@ const maxStateVars = 64
 type stateTable struct {
 	path string
 	vars map[string][]float64
-	rows map[int]bool
+	rows int // regions given
 }
 
 // LastInitial is the value of [inputs] initial that starts from the last
@@ -110,9 +108,7 @@ func readState(path string, conn *Connectivity) (*stateTable, error) {
 
 // parseState parses a state table b, named path in errors.
 func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) {
-	r := csv.NewReader(bytes.NewReader(b))
-	r.Comment = '#'
-	r.TrimLeadingSpace = true
+	r := regionCSVReader(b)
 	head, err := r.Read()
 	if err != nil || len(head) < 2 || strings.TrimSpace(head[0]) != "region" {
 		return nil, &FileError{File: path, Entry: "line 1", Msg: "expected the header \"region,[label,]<variable>,…\""}
@@ -124,7 +120,7 @@ func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) 
 	if len(head)-first > maxStateVars {
 		return nil, &FileError{File: path, Entry: "line 1", Msg: fmt.Sprintf("%d variables, expected at most %d", len(head)-first, maxStateVars)}
 	}
-	st := &stateTable{path: path, vars: map[string][]float64{}, rows: map[int]bool{}}
+	st := &stateTable{path: path, vars: map[string][]float64{}}
 	for k, h := range head[first:] {
 		h = strings.TrimSpace(h)
 		if h == "" || st.vars[h] != nil {
@@ -132,19 +128,17 @@ func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) 
 		}
 		st.vars[h] = nanSlice(conn.N())
 	}
-	err = eachRegionRow(path, r, len(head), conn, func(line, i int, rec []string) error {
+	st.rows, err = eachRegionRow(path, r, len(head), conn, func(line, i, prev int, rec []string) error {
 		if first == 2 && strings.TrimSpace(rec[1]) != conn.Labels[i] {
 			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 2", line), Msg: fmt.Sprintf("label %q, but region %d of the connectome is %q", rec[1], i, conn.Labels[i])}
 		}
-		if st.rows[i] {
+		if prev > 0 {
 			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s given twice", conn.Labels[i])}
 		}
-		st.rows[i] = true
 		for k, f := range rec[first:] {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				_, col := r.FieldPos(first + k)
-				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
+			v, err := finiteCell(path, r, line, first+k, f)
+			if err != nil {
+				return err
 			}
 			st.vars[strings.TrimSpace(head[first+k])][i] = v
 		}
@@ -153,7 +147,7 @@ func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(st.rows) == 0 {
+	if st.rows == 0 {
 		return nil, &FileError{File: path, Msg: "no regions"}
 	}
 	return st, nil

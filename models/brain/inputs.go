@@ -310,15 +310,4 @@ func parseContacts(path string, b []byte) ([]string, [][3]float64, error) {
 }
 
 // outputName is the scalar output reporting whether region label seized.
-func outputName(label string) string {
-	var b strings.Builder
-	b.WriteString("seized_")
-	for _, r := range strings.ToLower(label) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
+func outputName(label string) string { return "seized_" + slug(label) }

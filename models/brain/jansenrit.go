@@ -85,15 +85,7 @@ func (m *JansenRit) FixedPoints() []float64 {
 	const step = 0.01
 	for v := -50.0; v < 50; v += step {
 		if g(v)*g(v+step) <= 0 && g(v) != 0 || g(v) == 0 {
-			lo, hi := v, v+step
-			for k := 0; k < 200 && g(lo) != 0; k++ {
-				mid := (lo + hi) / 2
-				if g(lo)*g(mid) <= 0 {
-					hi = mid
-				} else {
-					lo = mid
-				}
-			}
+			lo, _ := bisect(g, v, v+step)
 			out = append(out, lo)
 		}
 	}

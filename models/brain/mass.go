@@ -204,14 +204,7 @@ func (e *Epileptor) Rest(x []float64, n int) {
 		f := func(v float64) float64 { return v - v*v*v + k }
 		x2 := -1.0
 		if f(lo) > 0 && f(hi) < 0 {
-			for it := 0; it < 100; it++ {
-				m := (lo + hi) / 2
-				if f(m) > 0 {
-					lo = m
-				} else {
-					hi = m
-				}
-			}
+			lo, hi = bisect(f, lo, hi)
 			x2 = (lo + hi) / 2
 		}
 		x[i], x[n+i], x[2*n+i], x[3*n+i], x[4*n+i], x[5*n+i] = x1, e.C-e.D*x1*x1, z, x2, 0, g
@@ -230,6 +223,24 @@ func restX1(k, x0 float64) float64 {
 		x -= f / (3*x*x + 4*x + 4)
 	}
 	return x
+}
+
+// bisect narrows [lo, hi], across which f changes sign (f(lo)·f(hi) ≤ 0),
+// by 200 halvings, keeping [lo, mid] when f(lo)·f(mid) ≤ 0 and [mid, hi]
+// otherwise, and returns the final bracket. Any finite bracket is down to
+// adjacent floats well before the 200th halving, and stays there; a root
+// met exactly at lo keeps lo (f(lo)·f(mid) = 0). f must be deterministic.
+func bisect(f func(float64) float64, lo, hi float64) (float64, float64) {
+	flo := f(lo)
+	for k := 0; k < 200; k++ {
+		mid := (lo + hi) / 2
+		if fm := f(mid); flo*fm <= 0 {
+			hi = mid
+		} else {
+			lo, flo = mid, fm
+		}
+	}
+	return lo, hi
 }
 
 // Signal is the LFP proxy x2 − x1.

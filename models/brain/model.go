@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ var b = models.Bound
 
 // Describe returns the parameters without inputs: hypothesis and resection
 // offer only "none" and there are no per-region outputs.
-func (Model) Describe() models.Descriptor { return descriptor(nil) }
+func (Model) Describe() models.Descriptor { return descriptor(nil, "") }
 
 // DescribeInputs reads and checks the inputs (the connectome and the SEEG
 // files they name, the region labels of every hypothesis and resection) and
@@ -63,14 +64,73 @@ func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
 	if err != nil {
 		return models.Descriptor{}, err
 	}
-	d := descriptor(s)
+	d := descriptor(s, "")
 	if err := d.Check(); err != nil {
 		return models.Descriptor{}, fmt.Errorf("region labels give clashing output names: %v", err)
 	}
 	return d, nil
 }
 
-func descriptor(s *setup) models.Descriptor {
+// DescribeMass is DescribeInputs for runs of one neural mass (a choice of
+// the parameter mass): its parameters are only those such a run reads —
+// the network's, the monitors' and the mass's own — in DescribeInputs'
+// order. The 6-D Epileptor reads every one, so its list is
+// DescribeInputs'; a mass without the Epileptor's excitability has no
+// x0_ez, x0_pz, x0_healthy or x0_<label>, and only the Epileptors have
+// their scenario parameters (r, tt, iext, iext2, ks, kf, kvf: the 2-D one
+// has no iext2 or kf).
+func (Model) DescribeMass(inputs json.RawMessage, mass string) (models.Descriptor, error) {
+	if massKinds[mass] == nil {
+		return models.Descriptor{}, fmt.Errorf("mass: %q is not a mass, expected one of %s", mass, strings.Join(massChoices, ", "))
+	}
+	s, err := parseInputs(inputs)
+	if err != nil {
+		return models.Descriptor{}, err
+	}
+	d := descriptor(s, mass)
+	if err := d.Check(); err != nil {
+		return models.Descriptor{}, fmt.Errorf("region labels give clashing output names: %v", err)
+	}
+	return d, nil
+}
+
+// massChoices are the choices of the parameter mass, in the order the
+// descriptor offers them.
+var massChoices = []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit, MassEpileptorRS, MassCodim3, MassCodim3Slow}
+
+// massReads reports whether a run of mass reads the scenario parameter
+// name. Parameters of the network, the integrator, the monitors and the
+// detector are read whatever the mass; the excitabilities (x0_ez, x0_pz,
+// x0_healthy and the regional x0_<label>) only by a mass with x0, the
+// Epileptor's scenario parameters only by a mass that has them.
+func massReads(mass, name string) bool {
+	switch {
+	case strings.HasPrefix(name, "x0_"):
+		return hasX0(mass)
+	case slices.Contains(epileptorScenarioParams, name):
+		return hasX0(mass) && lookupParam(massKinds[mass]([]float64{0}).params(), name) != nil
+	}
+	return true
+}
+
+// descriptor is the model's descriptor for the inputs s (nil: none) and
+// the runs of mass ("": every mass, the parameters of all of them).
+func descriptor(s *setup, mass string) models.Descriptor {
+	d := fullDescriptor(s)
+	if mass == "" {
+		return d
+	}
+	kept := d.Params[:0]
+	for _, q := range d.Params {
+		if massReads(mass, q.Name) {
+			kept = append(kept, q)
+		}
+	}
+	d.Params = kept
+	return d
+}
+
+func fullDescriptor(s *setup) models.Descriptor {
 	hyps, res := []string{NoHypothesis}, []string{NoResection}
 	if s != nil {
 		if len(s.in.Hypotheses) > 0 {
@@ -86,7 +146,7 @@ func descriptor(s *setup) models.Descriptor {
 			{Name: "x0_ez", Kind: models.Float, Default: -1.6, Min: b(-5), Max: b(1), Doc: "excitability x0 of the EZ (TVB tutorial 3: -1.6; the isolated Epileptor seizes above ≈ -2.06)"},
 			{Name: "x0_pz", Kind: models.Float, Default: -2.1, Min: b(-5), Max: b(1), Doc: "excitability x0 of the propagation zone: below the threshold, recruited only through coupling"},
 			{Name: "x0_healthy", Kind: models.Float, Default: -2.4, Min: b(-5), Max: b(1), Doc: "excitability x0 of every other region (default from TVB tutorial 3: -2.4; TVB's class default is -1.6 everywhere: [inputs] preset = \"tvb\")"},
-			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: []string{MassEpileptor, MassEpileptor2D, MassOscillator, MassMPR, MassJansenRit, MassEpileptorRS, MassCodim3, MassCodim3Slow}, Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin, Jansen–Rit (these three not epileptic: x0 unused, the seizure outputs are meaningless), the Epileptor with resting-state oscillator (Courtiol 2020), the codimension-3 Epileptor (Saggio 2017/2020; x0 unused) or it with slow modulation of its path"},
+			{Name: "mass", Kind: models.String, Default: MassEpileptor, Choices: slices.Clone(massChoices), Doc: "neural mass: Epileptor 6-D (TVB), Epileptor 2-D (VEP), the generic 2-D oscillator, Montbrió–Pazó–Roxin, Jansen–Rit (these three not epileptic: x0 unused, the seizure outputs are meaningless), the Epileptor with resting-state oscillator (Courtiol 2020), the codimension-3 Epileptor (Saggio 2017/2020; x0 unused) or it with slow modulation of its path"},
 			{Name: "r", Kind: models.Float, Unit: "1/ms", Default: 0.00035, Min: b(1e-6), Max: b(0.1), Doc: "Epileptor slow time scale 1/τ0 (TVB default 0.00035)"},
 			{Name: "tt", Kind: models.Float, Default: 1.0, Min: b(0.01), Max: b(10), Doc: "Epileptor time scaling"},
 			{Name: "iext", Kind: models.Float, Default: 3.1, Min: b(-10), Max: b(10), Doc: "Epileptor external input of subsystem 1"},
@@ -160,13 +220,23 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 	}
 	conn := s.conn.Clone()
 	n := conn.N()
+	kind := p.String("mass")
+	// The excitabilities x0 of a mass that has them (hasX0); NaN, and the
+	// x0 parameters not read, for the others (see massReads).
+	withX0 := hasX0(kind)
+	x0param := func(name string) float64 {
+		if !withX0 {
+			return math.NaN()
+		}
+		return p.Float(name)
+	}
 	role := make([]string, n) // "ez", "pz", "resected" or ""
 	x0 := make([]float64, n)
+	healthy := x0param("x0_healthy")
 	for i := range x0 {
-		x0[i] = p.Float("x0_healthy")
+		x0[i] = healthy
 	}
 	hname := p.String("hypothesis")
-	var ez []int
 	if hname != NoHypothesis {
 		h, ok := s.in.Hypotheses[hname]
 		if !ok {
@@ -174,15 +244,14 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		}
 		for _, l := range h.EZ {
 			i := conn.Index(l)
-			x0[i], role[i] = p.Float("x0_ez"), "ez"
-			ez = append(ez, i)
+			x0[i], role[i] = x0param("x0_ez"), "ez"
 		}
 		for _, l := range h.PZ {
 			i := conn.Index(l)
-			x0[i], role[i] = p.Float("x0_pz"), "pz"
+			x0[i], role[i] = x0param("x0_pz"), "pz"
 		}
 	}
-	if col := s.regions["x0"]; col != nil {
+	if col := s.regions["x0"]; col != nil && withX0 {
 		for i, v := range col {
 			if !math.IsNaN(v) {
 				x0[i] = v
@@ -190,7 +259,7 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		}
 	}
 	for _, i := range s.regional {
-		x0[i] = p.Float(X0Param(conn.Labels[i]))
+		x0[i] = x0param(X0Param(conn.Labels[i]))
 	}
 	// Resection (TVB tutorial 3): cut every edge of the resected regions and
 	// give them healthy dynamics.
@@ -202,13 +271,13 @@ func (Model) Run(ctx context.Context, spec models.RunSpec, obs models.Observer) 
 		for _, l := range labels {
 			i := conn.Index(l)
 			conn.Disconnect(i)
-			x0[i], role[i] = p.Float("x0_healthy"), "resected"
+			x0[i], role[i] = healthy, "resected"
 		}
 	}
 	conn.RemoveSelfConnections()
 	conn.Normalise(p.String("normalise"))
 
-	mass, err := buildMass(p.String("mass"), p, x0, s.in.MassParams, s.regions)
+	mass, err := buildMass(kind, p, x0, s.in.MassParams, s.regions)
 	if err != nil {
 		return models.Result{}, &models.InputError{Model: Name, Msg: err.Error()}
 	}
@@ -418,7 +487,8 @@ func (s *setup) openStreams(dir string, p models.Params, conn *Connectivity, mas
 }
 
 // writeOnsets writes the onset table: one row per region, in recruitment
-// order first (rank 1, 2, …), then the regions that did not seize.
+// order first (rank 1, 2, …), then the regions that did not seize. An x0
+// of NaN (a mass without x0) is written as an empty cell.
 func writeOnsets(path string, labels, role []string, x0 []float64, p Propagation) error {
 	var sb strings.Builder
 	sb.WriteString("rank,region,label,role,x0,first_onset_ms,delay_ms,duration_ms,n_seizures\n")
@@ -428,11 +498,14 @@ func writeOnsets(path string, labels, role []string, x0 []float64, p Propagation
 		if r == "" {
 			r = "healthy"
 		}
-		onset, dur, del := "", "", ""
+		x, onset, dur, del := "", "", "", ""
+		if !math.IsNaN(x0[i]) {
+			x = f(x0[i]) // empty for a mass without x0
+		}
 		if p.Count[i] > 0 {
 			onset, dur, del = f(p.FirstOnset[i]), f(p.Duration[i]), f(delay)
 		}
-		fmt.Fprintf(&sb, "%s,%d,%s,%s,%s,%s,%s,%s,%d\n", rank, i, labels[i], r, f(x0[i]), onset, del, dur, p.Count[i])
+		fmt.Fprintf(&sb, "%s,%d,%s,%s,%s,%s,%s,%s,%d\n", rank, i, labels[i], r, x, onset, del, dur, p.Count[i])
 	}
 	for k, i := range p.Order {
 		row(strconv.Itoa(k+1), i, p.FirstOnset[i]-p.FirstOnset[p.Order[0]])

@@ -16,15 +16,7 @@ func mprFixedPoints(delta, eta, j float64) []float64 {
 	var roots []float64
 	for r := 1e-4; r < 5; r += 1e-3 {
 		if p(r)*p(r+1e-3) < 0 {
-			lo, hi := r, r+1e-3
-			for k := 0; k < 100; k++ {
-				m := (lo + hi) / 2
-				if p(lo)*p(m) <= 0 {
-					hi = m
-				} else {
-					lo = m
-				}
-			}
+			lo, hi := bisect(p, r, r+1e-3)
 			roots = append(roots, (lo+hi)/2)
 		}
 	}

@@ -85,9 +85,7 @@ func parseRegions(raw json.RawMessage, conn *Connectivity) (regionTable, error) 
 
 // parseRegionsCSV parses a regions CSV file b, named path in errors.
 func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, error) {
-	r := csv.NewReader(bytes.NewReader(b))
-	r.Comment = '#'
-	r.TrimLeadingSpace = true
+	r := regionCSVReader(b)
 	head, err := r.Read()
 	if err != nil {
 		return nil, &FileError{File: path, Msg: "no header line, expected \"region,<parameter>,…\""}
@@ -106,24 +104,18 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 		}
 		t[h] = nanSlice(conn.N())
 	}
-	seen := map[int]int{}
-	err = eachRegionRow(path, r, len(head), conn, func(line, i int, rec []string) error {
-		if prev, dup := seen[i]; dup {
+	_, err = eachRegionRow(path, r, len(head), conn, func(line, i, prev int, rec []string) error {
+		if prev > 0 {
 			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s already given on line %d", conn.Labels[i], prev)}
 		}
-		seen[i] = line
 		for k, f := range rec[1:] {
 			f = strings.TrimSpace(f)
 			if f == "" {
 				continue
 			}
-			v, err := strconv.ParseFloat(f, 64)
-			if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
-				err = errors.New("not finite")
-			}
+			v, err := finiteCell(path, r, line, k+1, f)
 			if err != nil {
-				_, col := r.FieldPos(k + 1)
-				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", f)}
+				return err
 			}
 			t[strings.TrimSpace(head[k+1])][i] = v
 		}
@@ -189,33 +181,61 @@ func (t regionTable) fill(name string, def float64) []float64 {
 	return out
 }
 
+// regionCSVReader returns a reader of a CSV table of per-region values
+// (the regions table, a state file): '#' starts a comment line and leading
+// spaces of a field are dropped.
+func regionCSVReader(b []byte) *csv.Reader {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comment = '#'
+	r.TrimLeadingSpace = true
+	return r
+}
+
 // eachRegionRow reads the rows of a per-region CSV table after its header
 // (fields per row, the first naming a region by label or index) and calls
-// row with each row's line, region index and fields; errors name path and
-// the line and column.
-func eachRegionRow(path string, r *csv.Reader, fields int, conn *Connectivity, row func(line, i int, rec []string) error) error {
-	for {
+// row with each row's line, region index, the line that gave the same
+// region before (0 for none) and fields; errors name path and the line and
+// column. It returns the number of rows read.
+func eachRegionRow(path string, r *csv.Reader, fields int, conn *Connectivity, row func(line, i, prev int, rec []string) error) (int, error) {
+	seen := map[int]int{}
+	for n := 0; ; n++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return n, nil
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
+				return n, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Msg: pe.Err.Error()}
 			}
-			return &FileError{File: path, Msg: err.Error()}
+			return n, &FileError{File: path, Msg: err.Error()}
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) != fields {
-			return &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
+			return n, &FileError{File: path, Entry: fmt.Sprintf("line %d", line), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
 		}
 		i, err := regionIndex(strings.TrimSpace(rec[0]), conn)
 		if err != nil {
-			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
+			return n, &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: err.Error()}
 		}
-		if err := row(line, i, rec); err != nil {
-			return err
+		prev := seen[i]
+		if prev == 0 {
+			seen[i] = line
+		}
+		if err := row(line, i, prev, rec); err != nil {
+			return n, err
 		}
 	}
+}
+
+// finiteCell parses text, field k of the row r read last (on line line),
+// as a finite number after trimming its spaces; the error quotes text and
+// names its line and column.
+func finiteCell(path string, r *csv.Reader, line, k int, text string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		_, col := r.FieldPos(k)
+		return 0, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", text)}
+	}
+	return v, nil
 }
