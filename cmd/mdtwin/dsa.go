@@ -282,7 +282,7 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(dsaJSON(res), "", "  ")
+	b, err := json.MarshalIndent(res.JSON(), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -308,44 +308,6 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 		fmt.Fprintf(a.stdout, "  threshold of %s where %s = %s: %v\n", t.Param, f.output, fmtFloat(f.level), t.Thresholds)
 	}
 	return nil
-}
-
-// dsaJSON is res with non-finite numbers written as null.
-func dsaJSON(res *hta.DSA) any {
-	clean := func(x float64) any {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return x
-	}
-	cleanAll := func(xs []float64) []any {
-		out := make([]any, len(xs))
-		for i, x := range xs {
-			out[i] = clean(x)
-		}
-		return out
-	}
-	m := map[string]any{"outcome": res.Outcome, "base": clean(res.Base), "level": res.Level}
-	var one []map[string]any
-	for _, b := range res.OneWay {
-		one = append(one, map[string]any{"param": b.Param, "low_value": b.LowValue, "high_value": b.HighValue, "low": clean(b.Low), "high": clean(b.High), "range": clean(b.Range)})
-	}
-	m["one_way"] = one
-	var two []map[string]any
-	for _, t := range res.TwoWay {
-		grid := make([][]any, len(t.Outcome))
-		for i, r := range t.Outcome {
-			grid[i] = cleanAll(r)
-		}
-		two = append(two, map[string]any{"x_param": t.XParam, "y_param": t.YParam, "x": t.X, "y": t.Y, "outcome": grid})
-	}
-	m["two_way"] = two
-	var th []map[string]any
-	for _, t := range res.Thresholds {
-		th = append(th, map[string]any{"param": t.Param, "x": t.X, "outcome": cleanAll(t.Outcome), "thresholds": t.Thresholds})
-	}
-	m["thresholds"] = th
-	return m
 }
 
 // readResults reads a study's results.csv into one map per run, in run
