@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,7 +203,7 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 		if _, err := a.runStudy(ctx, d, rf); err != nil {
 			return nil, err
 		}
-		return readResults(filepath.Join(rf.out, "results.csv"))
+		return readRuns(rf.out)
 	}
 	res := &hta.DSA{Outcome: f.output, Level: f.level, Base: math.NaN()}
 	if len(ranges) > 0 {
@@ -310,35 +309,28 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 	return nil
 }
 
-// readResults reads a study's results.csv into one map per run, in run
-// order: every parameter and output column that parses as a number (an
-// empty or non-numeric cell is NaN).
-func readResults(path string) ([]map[string]float64, error) {
-	f, err := os.Open(path)
+// readRuns reads the results.csv of the study in dir (report.LoadStudy)
+// into one map per run, in run order: every parameter and output column
+// that parses as a number (an empty or non-numeric cell is NaN).
+func readRuns(dir string) ([]map[string]float64, error) {
+	st, err := report.LoadStudy(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if len(st.Rows) == 0 {
+		return nil, fmt.Errorf("%s: no runs", filepath.Join(dir, "results.csv"))
 	}
-	if len(recs) < 2 {
-		return nil, fmt.Errorf("%s: no runs", path)
-	}
-	var out []map[string]float64
-	for _, rec := range recs[1:] {
-		row := map[string]float64{}
-		for j, name := range recs[0] {
-			if j < len(rec) {
-				v, err := strconv.ParseFloat(rec[j], 64)
-				if err != nil {
-					v = math.NaN()
-				}
-				row[name] = v
+	out := make([]map[string]float64, len(st.Rows))
+	for i, rec := range st.Rows {
+		row := make(map[string]float64, len(st.Header))
+		for j, name := range st.Header {
+			v, err := strconv.ParseFloat(rec[j], 64)
+			if err != nil {
+				v = math.NaN()
 			}
+			row[name] = v
 		}
-		out = append(out, row)
+		out[i] = row
 	}
 	return out, nil
 }
