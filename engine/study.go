@@ -108,7 +108,6 @@ type Progress interface {
 // resumes, its ledger is open.
 type Study struct {
 	plan        Plan
-	stopped     error // a Reduction's *InputError: the study cannot go on
 	lock        *FolderLock
 	ledger      *store.Ledger
 	fingerprint scenarios.Fingerprint
@@ -507,11 +506,11 @@ func (s *Study) loop(ctx context.Context, core *Core, backend workers.Backend, p
 				}
 				return fmt.Errorf("the %s backend stopped before the study finished", backend.Name())
 			}
-			end, record := s.settle(core, o, time.Since(start))
-			if s.stopped != nil {
+			end, record, err := s.settle(core, o, time.Since(start))
+			if err != nil {
 				flush()
 				w.close()
-				return s.stopped
+				return err
 			}
 			if !record {
 				continue
@@ -579,8 +578,10 @@ func (w *ledgerWriter) close() error {
 }
 
 // settle checks an outcome, writes its tables and asks the core for a
-// verdict; it returns the ledger row to record.
-func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.RunEnd, bool) {
+// verdict; it returns the ledger row to record. A non-nil error (a
+// Reduction's *InputError) stops the study: the run is then neither
+// retried nor recorded.
+func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.RunEnd, bool, error) {
 	err := o.Err
 	var end End
 	switch {
@@ -599,15 +600,16 @@ func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.
 		case err != nil:
 		case s.plan.Reduce != nil:
 			o.Result.Scalars, err = s.reduce(o.Index, o.Result)
+			var ie *InputError
+			if errors.As(err, &ie) {
+				return store.RunEnd{}, false, err
+			}
 		case len(o.Result.Tables) > 0:
 			err = writeTables(filepath.Join(s.plan.OutDir, "runs", s.runID(o.Index)), o.Result.Tables)
 		}
 		if err != nil {
 			end = Errored
 		}
-	}
-	if s.stopped != nil { // the study stops: the run is neither retried nor recorded
-		return store.RunEnd{}, false
 	}
 	if err == nil && end != Succeeded {
 		err = fmt.Errorf("attempt ended (%s) without an error message", end)
@@ -618,9 +620,9 @@ func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.
 	switch v {
 	case Record:
 		rec.State, rec.Outputs = store.Done, o.Result.Scalars
-		return rec, true
+		return rec, true, nil
 	case Ignore:
-		return rec, false
+		return rec, false, nil
 	}
 	id := s.runID(o.Index)
 	switch v {
@@ -636,12 +638,12 @@ func (s *Study) settle(core *Core, o workers.Outcome, now time.Duration) (store.
 		rec.State, rec.Error = store.Failed, err.Error()
 		s.log.Error("run failed; giving up", "run_id", id, "attempts", o.Attempt, "end", end.String(), "error", err)
 	}
-	return rec, true
+	return rec, true, nil
 }
 
 // reduce applies the plan's Reduction to run i's result and returns the
-// run's outputs with the reduced ones added. An *InputError stops the
-// study.
+// run's outputs with the reduced ones added. It returns the Reduction's
+// error as is, so settle can stop the study on an *InputError.
 func (s *Study) reduce(i int, r models.Result) (map[string]float64, error) {
 	red := s.plan.Reduce
 	if len(red.Outputs) == 0 {
@@ -649,10 +651,6 @@ func (s *Study) reduce(i int, r models.Result) (map[string]float64, error) {
 	}
 	extra, err := red.Func(filepath.Join(s.plan.OutDir, "runs", s.runID(i)), r)
 	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			s.stopped = err
-		}
 		return nil, err
 	}
 	out := make(map[string]float64, len(r.Scalars)+len(red.Outputs))

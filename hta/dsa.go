@@ -12,26 +12,26 @@ import (
 // of a parameter at which the decision changes).
 
 // DSA is the result of a deterministic sensitivity analysis of one outcome.
+// Its JSON form, with the outcomes that are not finite written as null, is
+// DSAJSON (JSON).
 type DSA struct {
-	Outcome string  `json:"outcome"` // the model output analysed, e.g. "np1_icer"
-	Base    float64 `json:"base"`    // its value with every parameter at its base value
+	Outcome string  // the model output analysed, e.g. "np1_icer"
+	Base    float64 // its value with every parameter at its base value
 	// Level is the value of the outcome at which the decision changes
 	// (0 for an incremental net benefit, the willingness to pay for an
 	// ICER); the thresholds are where the outcome crosses it.
-	Level      float64        `json:"level"`
-	OneWay     []TornadoBar   `json:"one_way,omitempty"` // sorted by Tornado: widest first
-	TwoWay     []TwoWay       `json:"two_way,omitempty"`
-	Thresholds []ThresholdRun `json:"thresholds,omitempty"`
+	Level      float64
+	OneWay     []TornadoBar // sorted by Tornado: widest first
+	TwoWay     []TwoWay
+	Thresholds []ThresholdRun
 }
 
 // TwoWay is a grid of the outcome over two parameters: Outcome[i][j] at
 // X[i] and Y[j].
 type TwoWay struct {
-	XParam  string      `json:"x_param"`
-	YParam  string      `json:"y_param"`
-	X       []float64   `json:"x"`
-	Y       []float64   `json:"y"`
-	Outcome [][]float64 `json:"outcome"`
+	XParam, YParam string
+	X, Y           []float64
+	Outcome        [][]float64
 }
 
 // ThresholdRun is a threshold analysis of one parameter: the outcome on a
@@ -39,10 +39,10 @@ type TwoWay struct {
 // level (Crossings; refined on a finer grid around each crossing when the
 // caller did so).
 type ThresholdRun struct {
-	Param      string    `json:"param"`
-	X          []float64 `json:"x"`
-	Outcome    []float64 `json:"outcome"`
-	Thresholds []float64 `json:"thresholds"` // empty: the decision does not change over the range
+	Param      string
+	X          []float64
+	Outcome    []float64
+	Thresholds []float64 // empty: the decision does not change over the range
 }
 
 // Crossings returns, in increasing order of x, the values at which the

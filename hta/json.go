@@ -115,3 +115,73 @@ func allFinite(xs [][]float64) bool {
 	}
 	return true
 }
+
+// DSAJSON is a DSA as `mdtwin dsa` writes it in dsa.json: outcomes that are
+// not finite (an ICER where the effects are equal) are null (Number), an
+// analysis that was not asked for is null, and the keys of each object are
+// in alphabetical order, the order dsa.json has always had. Parameter
+// values and the level are written as they are (they are finite).
+type DSAJSON struct {
+	Base       Number             `json:"base"`
+	Level      float64            `json:"level"`
+	OneWay     []TornadoBarJSON   `json:"one_way"`
+	Outcome    string             `json:"outcome"`
+	Thresholds []ThresholdRunJSON `json:"thresholds"`
+	TwoWay     []TwoWayJSON       `json:"two_way"`
+}
+
+// TornadoBarJSON is a TornadoBar as dsa.json writes it.
+type TornadoBarJSON struct {
+	High      Number  `json:"high"`
+	HighValue float64 `json:"high_value"`
+	Low       Number  `json:"low"`
+	LowValue  float64 `json:"low_value"`
+	Param     string  `json:"param"`
+	Range     Number  `json:"range"`
+}
+
+// ThresholdRunJSON is a ThresholdRun as dsa.json writes it.
+type ThresholdRunJSON struct {
+	Outcome    []Number  `json:"outcome"`
+	Param      string    `json:"param"`
+	Thresholds []float64 `json:"thresholds"`
+	X          []float64 `json:"x"`
+}
+
+// TwoWayJSON is a TwoWay as dsa.json writes it.
+type TwoWayJSON struct {
+	Outcome [][]Number `json:"outcome"`
+	X       []float64  `json:"x"`
+	XParam  string     `json:"x_param"`
+	Y       []float64  `json:"y"`
+	YParam  string     `json:"y_param"`
+}
+
+// JSON returns d as dsa.json writes it.
+func (d *DSA) JSON() DSAJSON {
+	out := DSAJSON{Outcome: d.Outcome, Base: Number(d.Base), Level: d.Level}
+	for _, b := range d.OneWay {
+		out.OneWay = append(out.OneWay, TornadoBarJSON{Param: b.Param, LowValue: b.LowValue, HighValue: b.HighValue,
+			Low: Number(b.Low), High: Number(b.High), Range: Number(b.Range)})
+	}
+	for _, t := range d.TwoWay {
+		grid := make([][]Number, len(t.Outcome))
+		for i, row := range t.Outcome {
+			grid[i] = numbers(row)
+		}
+		out.TwoWay = append(out.TwoWay, TwoWayJSON{XParam: t.XParam, YParam: t.YParam, X: t.X, Y: t.Y, Outcome: grid})
+	}
+	for _, t := range d.Thresholds {
+		out.Thresholds = append(out.Thresholds, ThresholdRunJSON{Param: t.Param, X: t.X, Outcome: numbers(t.Outcome), Thresholds: t.Thresholds})
+	}
+	return out
+}
+
+// numbers returns xs as Numbers (never nil, so an empty xs is written as []).
+func numbers(xs []float64) []Number {
+	out := make([]Number, len(xs))
+	for i, x := range xs {
+		out[i] = Number(x)
+	}
+	return out
+}

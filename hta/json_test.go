@@ -25,3 +25,35 @@ func TestSummaryJSON(t *testing.T) {
 		t.Errorf("ceac %v ceaf %v evpi %v", c, f, e)
 	}
 }
+
+// TestDSAJSON checks the bytes of dsa.json's form: non-finite outcomes are
+// null, an analysis not asked for is null, a threshold run without
+// crossings has [] and keys are in alphabetical order. The expected string
+// is what cmd/mdtwin's map-based encoder (before DSAJSON) wrote for this
+// DSA.
+func TestDSAJSON(t *testing.T) {
+	d := &DSA{Outcome: "icer", Base: math.NaN(), Level: 6000,
+		OneWay:     []TornadoBar{{Param: "rr", LowValue: 0.9, HighValue: 1, Low: 21849.5, High: math.Inf(1), Range: math.Inf(1)}},
+		Thresholds: []ThresholdRun{{Param: "rr", X: []float64{0.9, 1}, Outcome: []float64{21849.5, math.NaN()}, Thresholds: []float64{}}},
+	}
+	b, err := json.Marshal(d.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"base":null,"level":6000,` +
+		`"one_way":[{"high":null,"high_value":1,"low":21849.5,"low_value":0.9,"param":"rr","range":null}],` +
+		`"outcome":"icer",` +
+		`"thresholds":[{"outcome":[21849.5,null],"param":"rr","thresholds":[],"x":[0.9,1]}],` +
+		`"two_way":null}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	d.OneWay, d.Thresholds = nil, nil
+	d.TwoWay = []TwoWay{{XParam: "rr", YParam: "c", X: []float64{1}, Y: []float64{2, 3}, Outcome: [][]float64{{math.Inf(-1), 4}}}}
+	b, _ = json.Marshal(d.JSON())
+	want = `{"base":null,"level":6000,"one_way":null,"outcome":"icer","thresholds":null,` +
+		`"two_way":[{"outcome":[[null,4]],"x":[1],"x_param":"rr","y":[2,3],"y_param":"c"}]}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,7 +203,7 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 		if _, err := a.runStudy(ctx, d, rf); err != nil {
 			return nil, err
 		}
-		return readResults(filepath.Join(rf.out, "results.csv"))
+		return readRuns(rf.out)
 	}
 	res := &hta.DSA{Outcome: f.output, Level: f.level, Base: math.NaN()}
 	if len(ranges) > 0 {
@@ -282,7 +281,7 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(dsaJSON(res), "", "  ")
+	b, err := json.MarshalIndent(res.JSON(), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -310,73 +309,28 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 	return nil
 }
 
-// dsaJSON is res with non-finite numbers written as null.
-func dsaJSON(res *hta.DSA) any {
-	clean := func(x float64) any {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return x
-	}
-	cleanAll := func(xs []float64) []any {
-		out := make([]any, len(xs))
-		for i, x := range xs {
-			out[i] = clean(x)
-		}
-		return out
-	}
-	m := map[string]any{"outcome": res.Outcome, "base": clean(res.Base), "level": res.Level}
-	var one []map[string]any
-	for _, b := range res.OneWay {
-		one = append(one, map[string]any{"param": b.Param, "low_value": b.LowValue, "high_value": b.HighValue, "low": clean(b.Low), "high": clean(b.High), "range": clean(b.Range)})
-	}
-	m["one_way"] = one
-	var two []map[string]any
-	for _, t := range res.TwoWay {
-		grid := make([][]any, len(t.Outcome))
-		for i, r := range t.Outcome {
-			grid[i] = cleanAll(r)
-		}
-		two = append(two, map[string]any{"x_param": t.XParam, "y_param": t.YParam, "x": t.X, "y": t.Y, "outcome": grid})
-	}
-	m["two_way"] = two
-	var th []map[string]any
-	for _, t := range res.Thresholds {
-		th = append(th, map[string]any{"param": t.Param, "x": t.X, "outcome": cleanAll(t.Outcome), "thresholds": t.Thresholds})
-	}
-	m["thresholds"] = th
-	return m
-}
-
-// readResults reads a study's results.csv into one map per run, in run
-// order: every parameter and output column that parses as a number (an
-// empty or non-numeric cell is NaN).
-func readResults(path string) ([]map[string]float64, error) {
-	f, err := os.Open(path)
+// readRuns reads the results.csv of the study in dir (report.LoadStudy)
+// into one map per run, in run order: every parameter and output column
+// that parses as a number (an empty or non-numeric cell is NaN).
+func readRuns(dir string) ([]map[string]float64, error) {
+	st, err := report.LoadStudy(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if len(st.Rows) == 0 {
+		return nil, fmt.Errorf("%s: no runs", filepath.Join(dir, "results.csv"))
 	}
-	if len(recs) < 2 {
-		return nil, fmt.Errorf("%s: no runs", path)
-	}
-	var out []map[string]float64
-	for _, rec := range recs[1:] {
-		row := map[string]float64{}
-		for j, name := range recs[0] {
-			if j < len(rec) {
-				v, err := strconv.ParseFloat(rec[j], 64)
-				if err != nil {
-					v = math.NaN()
-				}
-				row[name] = v
+	out := make([]map[string]float64, len(st.Rows))
+	for i, rec := range st.Rows {
+		row := make(map[string]float64, len(st.Header))
+		for j, name := range st.Header {
+			v, err := strconv.ParseFloat(rec[j], 64)
+			if err != nil {
+				v = math.NaN()
 			}
+			row[name] = v
 		}
-		out = append(out, row)
+		out[i] = row
 	}
 	return out, nil
 }
