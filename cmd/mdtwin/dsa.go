@@ -129,6 +129,9 @@ func (a *app) runDSA(ctx context.Context, sc *scenarios.Scenario, f dsaFlags) er
 		}
 		return &usageError{fmt.Errorf("--output %q is not an output of model %q with this scenario; it has %s", f.output, desc.Name, strings.Join(names, ", "))}
 	}
+	if math.IsNaN(f.level) || math.IsInf(f.level, 0) {
+		return &usageError{fmt.Errorf("--level %s: expected a finite number (the output's value at which the decision changes)", fmtFloat(f.level))}
+	}
 	if len(f.ranges)+len(f.twoWay)+len(f.thresholds) == 0 {
 		return &usageError{errors.New("nothing to analyse: give --range, --two-way or --threshold")}
 	}

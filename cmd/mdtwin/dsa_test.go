@@ -121,6 +121,8 @@ func TestDSA(t *testing.T) {
 		{"--output", "combination_icer", "--range", "zz=0.3:0.7"},
 		{"--output", "combination_icer", "--range", "rr=0.7:0.3"},
 		{"--output", "combination_icer"},
+		{"--output", "combination_icer", "--threshold", "rr=0.3:0.7", "--level", "NaN"},
+		{"--output", "combination_icer", "--threshold", "rr=0.3:0.7", "--level", "+Inf"},
 	} {
 		code, _, stderr := cli("", append([]string{"dsa", file, "--out", filepath.Join(dir, "bad")}, args...)...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
