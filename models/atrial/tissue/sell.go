@@ -14,10 +14,10 @@ const sellLanes = 8
 // diagonal column). A slice's rows are then 8 lanes of one vector
 // register (sellRows): one gather of x per k instead of 8 scattered
 // scalar loads and no branch on the row length. Each lane keeps the
-// scalar product's order (rowDot: even k summed in one chain, odd k in
-// another, the two added at the end), and padding is left out of the sums
-// by masks rather than added as zeros, so every row's value has the same
-// bits as rowDot's on the CSR matrix.
+// scalar product's order (the tests' rowDot: even k summed in one chain,
+// odd k in another, the two added at the end), and padding is left out of
+// the sums by masks rather than added as zeros, so every row's value has
+// the same bits as rowDot's on the CSR matrix.
 type sell struct {
 	off   []int32   // slice s's entries are groups off[s] … off[s+1]−1 of 8 (one per k)
 	row0  []int32   // first row of slice s
