@@ -463,10 +463,8 @@ const fusedChunk = 1024
 // worker's range.
 func (md *Monodomain) seamRows() {
 	sl := md.sl
-	for j, i := range sl.seam {
-		sl.seamRow[i] = sl.smask[j]
-		sl.rows(md.buf, md.V, int(i), int(i)+1, sl.seamRow)
-		sl.seamRow[i] = 0
+	for _, i := range sl.seam {
+		sl.rows(md.buf, md.V, int(i), int(i)+1, sl.seams)
 	}
 }
 

@@ -63,6 +63,11 @@ func TestSellMatchesRowDot(t *testing.T) {
 				ranges[k] = k * n / nw
 			}
 			s := newSell(a, ranges)
+			for j := range s.all { // every row is a main or a seam lane, not both
+				if s.main[j]&s.seams[j] != 0 || s.main[j]|s.seams[j] != s.all[j] {
+					t.Fatalf("%s/workers=%d: slice %d lanes main %08b, seams %08b, all %08b", c.name, nw, j, s.main[j], s.seams[j], s.all[j])
+				}
+			}
 			for _, asm := range []bool{false, true} {
 				if asm && !useAVX512 {
 					continue
@@ -82,10 +87,8 @@ func TestSellMatchesRowDot(t *testing.T) {
 					for k := range nw { // as the fused pass and seamRows do
 						rows(got, s.first[k], s.first[k+1], s.main)
 					}
-					for j, sl := range s.seam {
-						mask := make([]uint8, len(s.main))
-						mask[sl] = s.smask[j]
-						rows(got, int(sl), int(sl)+1, mask)
+					for _, sl := range s.seam {
+						rows(got, int(sl), int(sl)+1, s.seams)
 					}
 					all := make([]float64, n)
 					rows(all, 0, len(s.all), s.all)
