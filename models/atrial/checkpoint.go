@@ -365,12 +365,15 @@ func (sim *simulation) writeCheckpoint(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, CheckpointFile)
-	if err := os.WriteFile(path+".tmp", sim.checkpointOf().encode(), 0o644); err != nil {
-		os.Remove(path + ".tmp")
+	f, err := createPending(filepath.Join(dir, CheckpointFile))
+	if err != nil {
 		return err
 	}
-	return os.Rename(path+".tmp", path)
+	if _, err := f.Write(sim.checkpointOf().encode()); err != nil {
+		f.discard()
+		return err
+	}
+	return f.commit()
 }
 
 // pending returns the sites of c's schedule that still pace after its
@@ -449,14 +452,14 @@ func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpo
 	if c == 0 {
 		return ck, nil
 	}
-	dt := sim.p.Float("dt_ms")
-	n := int(math.Round(c / dt))
+	n, err := stepsPer("checkpoint_ms", c, sim.p.Float("dt_ms"))
+	if err != nil {
+		return nil, err
+	}
 	perr := func(msg string) error {
 		return fmt.Errorf("atrial inputs: checkpoint_ms = %g %s", c, msg)
 	}
 	switch {
-	case math.Abs(float64(n)*dt-c) > 1e-9*c || n < 1:
-		return nil, perr(fmt.Sprintf("is not a multiple of dt_ms = %g", dt))
 	case n > sim.steps:
 		return nil, perr(fmt.Sprintf("must not be after duration_ms = %g", sim.p.Float("duration_ms")))
 	case ck != nil && n <= ck.steps:

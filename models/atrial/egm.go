@@ -70,9 +70,9 @@ func newEGM(in *ElectrodesInput, m *mesh.Mesh, sigma func(e int) mesh.Conductivi
 	if sample == 0 {
 		sample = 1
 	}
-	every := int(math.Round(sample / dt))
-	if every < 1 || math.Abs(float64(every)*dt-sample) > 1e-9*sample {
-		return nil, fmt.Errorf("atrial inputs: electrodes: sample_ms = %g is not a positive multiple of dt_ms = %g", sample, dt)
+	every, err := stepsPer("electrodes: sample_ms", sample, dt)
+	if err != nil {
+		return nil, err
 	}
 	all := make([]analysis.Electrode, 0, len(rec)+len(ecg))
 	for _, e := range rec {
@@ -181,8 +181,7 @@ func (g *egmRecorder) write(dir string, spec models.RunSpec, res *models.Result)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, EGMFile)
-	f, err := os.Create(path + ".tmp")
+	f, err := createPending(filepath.Join(dir, EGMFile))
 	if err != nil {
 		return err
 	}
@@ -194,14 +193,11 @@ func (g *egmRecorder) write(dir string, spec models.RunSpec, res *models.Result)
 	if err == nil {
 		err = pw.Close()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(path + ".tmp")
+		f.discard()
 		return err
 	}
-	if err := os.Rename(path+".tmp", path); err != nil {
+	if err := f.commit(); err != nil {
 		return err
 	}
 	res.Artifacts = append(res.Artifacts, EGMFile)

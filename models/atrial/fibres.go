@@ -378,13 +378,14 @@ func checkFibreInputs(in Inputs) error {
 }
 
 // ruleBasedFibres sets m's fibres to RuleBasedFibres from in's landmarks
-// and returns them with their potentials.
+// and returns them with their potentials, reusing those this process
+// computed for the same mesh and landmarks (ruleBasedCache).
 func ruleBasedFibres(m *mesh.Mesh, in Inputs) (*LDRB, error) {
 	var lm LandmarksInput
 	if in.Landmarks != nil {
 		lm = *in.Landmarks
 	}
-	f, err := RuleBasedFibres(m, lm)
+	f, err := ruleBasedCache.get(m, lm)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in.Mesh, err)
 	}

@@ -20,8 +20,7 @@ const IGBFile = "vm.igb"
 // igbRecorder streams V frames to IGBFile.tmp, renamed when complete.
 type igbRecorder struct {
 	every, n0 int
-	path      string
-	f         *os.File
+	f         *pendingFile
 	w         *bufio.Writer
 	buf       []byte
 	err       error
@@ -34,11 +33,11 @@ func newIGB(c float64, md *tissue.Monodomain, steps int, dir string) (*igbRecord
 		return nil, nil
 	}
 	dt := md.Dt()
-	every := int(math.Round(c / dt))
-	perr := func(msg string) error { return fmt.Errorf("atrial inputs: igb_ms = %g %s", c, msg) }
-	if every < 1 || math.Abs(float64(every)*dt-c) > 1e-9*c {
-		return nil, perr(fmt.Sprintf("is not a multiple of dt_ms = %g", dt))
+	every, err := stepsPer("igb_ms", c, dt)
+	if err != nil {
+		return nil, err
 	}
+	perr := func(msg string) error { return fmt.Errorf("atrial inputs: igb_ms = %g %s", c, msg) }
 	if dir == "" {
 		return nil, perr("needs a run folder to write " + IGBFile + " into")
 	}
@@ -50,12 +49,11 @@ func newIGB(c float64, md *tissue.Monodomain, steps int, dir string) (*igbRecord
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	g := &igbRecorder{every: every, n0: n0, path: filepath.Join(dir, IGBFile), buf: make([]byte, 4*len(md.V))}
-	f, err := os.Create(g.path + ".tmp")
+	f, err := createPending(filepath.Join(dir, IGBFile))
 	if err != nil {
 		return nil, err
 	}
-	g.f, g.w = f, bufio.NewWriterSize(f, 1<<20)
+	g := &igbRecorder{every: every, n0: n0, f: f, w: bufio.NewWriterSize(f, 1<<20), buf: make([]byte, 4*len(md.V))}
 	if err := mesh.WriteIGBHeader(g.w, mesh.IGBHeader{Nodes: len(md.V), Frames: frames, T0: md.Time(), Dt: float64(every) * dt, Units: "mV"}); err != nil {
 		g.abort()
 		return nil, err
@@ -85,20 +83,16 @@ func (g *igbRecorder) close() error {
 	if err == nil {
 		err = g.w.Flush()
 	}
-	if cerr := g.f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(g.path + ".tmp")
+		g.f.discard()
 		return err
 	}
-	return os.Rename(g.path+".tmp", g.path)
+	return g.f.commit()
 }
 
 // abort removes the unfinished file.
 func (g *igbRecorder) abort() {
 	if g != nil {
-		g.f.Close()
-		os.Remove(g.path + ".tmp")
+		g.f.discard()
 	}
 }

@@ -463,31 +463,9 @@ const fusedChunk = 1024
 // worker's range.
 func (md *Monodomain) seamRows() {
 	sl := md.sl
-	for j, i := range sl.seam {
-		sl.seamRow[i] = sl.smask[j]
-		sl.rows(md.buf, md.V, int(i), int(i)+1, sl.seamRow)
-		sl.seamRow[i] = 0
+	for _, i := range sl.seam {
+		sl.rows(md.buf, md.V, int(i), int(i)+1, sl.seams)
 	}
-}
-
-// rowDot returns the dot product of the CSR row stored at [a, b) with x,
-// summing the even and odd terms separately (two independent addition
-// chains; a row has ≈ 7 entries on triangles, ≈ 15 on tetrahedra). It is
-// the reference of the sliced layout's arithmetic (sell).
-func rowDot(ci []int32, val []float64, a, b int, x []float64) float64 {
-	cols := ci[a:b]
-	vals := val[a:b]
-	vals = vals[:len(cols)]
-	s0, s1 := 0.0, 0.0
-	k := 0
-	for ; k+1 < len(cols); k += 2 {
-		s0 += vals[k] * x[cols[k]]
-		s1 += vals[k+1] * x[cols[k+1]]
-	}
-	if k < len(cols) {
-		s0 += vals[k] * x[cols[k]]
-	}
-	return s0 + s1
 }
 
 // run calls fn(k) for every worker k, on the persistent goroutines.

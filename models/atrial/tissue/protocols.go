@@ -34,29 +34,13 @@ func Decremental(s Site, startCL, floorCL, step float64, beatsPerCL int) (Protoc
 	return p, nil
 }
 
-// PulseTimes returns the start of every pulse of p (ms), in increasing
-// order.
-func (p Protocol) PulseTimes() []float64 {
-	var out []float64
-	for _, s := range p {
-		for k := range max(s.Count, 1) {
-			out = append(out, s.Start+float64(k)*s.Period)
-		}
-	}
-	for i := 1; i < len(out); i++ { // insertion sort: protocols are nearly sorted
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
 // Restitution returns the S1–S2 restitution protocol at site s: for each
 // coupling interval cis[k], a block of s1Beats S1 pulses every bcl
 // followed by one S2 pulse cis[k] after the last S1, the next block
 // starting recovery ms after the S2 (long enough for the S2 beat to
-// repolarise); the first block starts at s.Start. It also returns the S2
-// times. Lengths in ms.
+// repolarise); the first block starts at s.Start. Each block is S1S2's
+// protocol with s as both sites. It also returns the S2 times. Lengths in
+// ms.
 func Restitution(s Site, s1Beats int, bcl float64, cis []float64, recovery float64) (Protocol, []float64, error) {
 	if s1Beats < 1 || !(bcl > 0) || !(recovery > 0) || len(cis) == 0 || len(cis) > 1000 || math.IsInf(bcl+recovery, 0) {
 		return nil, nil, fmt.Errorf("atrial: restitution protocol with %d S1 beats every %g ms, %d coupling intervals, %g ms recovery: need ≥ 1 beat, bcl > 0, 1 to 1000 intervals, recovery > 0",
@@ -70,13 +54,11 @@ func Restitution(s Site, s1Beats int, bcl float64, cis []float64, recovery float
 			return nil, nil, fmt.Errorf("atrial: restitution coupling interval %g ms must be positive", ci)
 		}
 		s1 := s
-		s1.Start, s1.Period, s1.Count = t, bcl, s1Beats
-		ts2 := t + float64(s1Beats-1)*bcl + ci
-		s2p := s
-		s2p.Start, s2p.Period, s2p.Count = ts2, 0, 1
-		p = append(p, s1, s2p)
-		s2 = append(s2, ts2)
-		t = ts2 + recovery
+		s1.Start = t
+		block := S1S2(s1, s, s1Beats, bcl, ci)
+		p = append(p, block...)
+		s2 = append(s2, block[1].Start)
+		t = block[1].Start + recovery
 	}
 	return p, s2, nil
 }

@@ -14,10 +14,10 @@ const sellLanes = 8
 // diagonal column). A slice's rows are then 8 lanes of one vector
 // register (sellRows): one gather of x per k instead of 8 scattered
 // scalar loads and no branch on the row length. Each lane keeps the
-// scalar product's order (rowDot: even k summed in one chain, odd k in
-// another, the two added at the end), and padding is left out of the sums
-// by masks rather than added as zeros, so every row's value has the same
-// bits as rowDot's on the CSR matrix.
+// scalar product's order (the tests' rowDot: even k summed in one chain,
+// odd k in another, the two added at the end), and padding is left out of
+// the sums by masks rather than added as zeros, so every row's value has
+// the same bits as rowDot's on the CSR matrix.
 type sell struct {
 	off   []int32   // slice s's entries are groups off[s] … off[s+1]−1 of 8 (one per k)
 	row0  []int32   // first row of slice s
@@ -29,10 +29,7 @@ type sell struct {
 	last  []int32   // per slice: the largest column a main lane reads (−1 without one)
 	first []int     // worker k's slices are first[k] … first[k+1]−1
 	seam  []int32   // slices with a seam lane (a row reading another worker's node)
-	smask []uint8   // per slice of seam: its seam lanes
-	// seamRow is a lane mask per slice, all zero but while seamRows
-	// computes one seam slice.
-	seamRow []uint8
+	seams []uint8   // per slice: its seam lanes (the lanes main leaves out)
 }
 
 // newSell lays out a (CSR, columns sorted in each row) by the workers'
@@ -62,9 +59,9 @@ func newSell(a *mesh.CSR, ranges []int) *sell {
 			s.off = append(s.off, int32(len(s.kmask)))
 			s.row0 = append(s.row0, int32(r0))
 			s.main, s.all, s.last = append(s.main, main), append(s.all, all), append(s.last, last)
+			s.seams = append(s.seams, seam)
 			if seam != 0 {
 				s.seam = append(s.seam, int32(len(s.row0)-1))
-				s.smask = append(s.smask, seam)
 			}
 			for k := range width {
 				var m uint8
@@ -93,7 +90,6 @@ func newSell(a *mesh.CSR, ranges []int) *sell {
 	}
 	s.first[len(ranges)-1] = len(s.row0)
 	s.off = append(s.off, int32(len(s.kmask)))
-	s.seamRow = make([]uint8, len(s.row0))
 	return s
 }
 

@@ -32,11 +32,11 @@ type Protocol []Site
 
 // S1S2 returns the protocol of n1 S1 pulses at s1 every bcl (ms) from
 // s1.Start, then one S2 pulse at s2 coupling ms after the last S1. s1's
-// Period and Count and s2's Start and Count are set here.
+// Period and Count and s2's Start, Period and Count are set here.
 func S1S2(s1, s2 Site, n1 int, bcl, coupling float64) Protocol {
 	s1.Period, s1.Count = bcl, n1
 	s2.Start = s1.Start + float64(n1-1)*bcl + coupling
-	s2.Count = 1
+	s2.Period, s2.Count = 0, 1
 	return Protocol{s1, s2}
 }
 
