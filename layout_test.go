@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"patient":    {"patient", "store", "models", "scenarios", "mesh"},
 	"report":     {"report", "patient", "store", "models", "engine", "hta", "mesh"}, // mesh: atrial outputs are meshes (lat.vtu, plan.vtu)
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
-	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient"},
+	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient", "optima", "cohort"},   // optima, cohort: the dashboard's OPTIMA loops and similar patients go through prediction
 	"dashboard":  {"dashboard", "patient", "store", "report", "engine", "prediction", "scenarios", "cohort", "optima"}, // optima: an atrial example with [inputs.optima] runs its loop
 	"calibrate":  {"calibrate", "engine", "scenarios", "models", "workers", "store", "mesh"},
 }
