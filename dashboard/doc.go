@@ -28,11 +28,13 @@
 //
 // A run personalises the scenario from the record (patient/embodiment),
 // executes it in-process and stores its predictions through package
-// prediction, the path `mdtwin run --patient` takes too; an atrial
-// scenario with [inputs.optima] (af-ablation.toml) runs its OPTIMA loop, as
-// `mdtwin optima` and the demo do, and stores its first round, drawn with
-// the plan's lesions. Runs go one at a time; their outputs go under
-// Options.StudiesDir.
+// prediction (prediction.RunExample), the path `mdtwin run --patient`
+// takes too; an atrial scenario with [inputs.optima] (af-ablation.toml)
+// runs its OPTIMA loop, as `mdtwin optima` and the demo do, and stores its
+// first round, drawn with the plan's lesions. Runs go one at a time; their
+// outputs go under Options.StudiesDir. The similar-patients panel matches
+// through package prediction too (prediction.Similar): the dashboard holds
+// no study machinery (engine, optima, scenarios, cohort) of its own.
 //
 // Security: every record read and write goes through store.Patients and
 // so lands in its audit log, with the client's address and the name of

@@ -3,17 +3,12 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/mdtwin/mdtwin/engine"
-	"github.com/mdtwin/mdtwin/optima"
-	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/prediction"
-	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -26,7 +21,7 @@ const (
 )
 
 // job is a scenario run for one patient, started from the dashboard. It
-// receives the engine's progress (engine.Progress).
+// receives the engine's progress (prediction.ExampleRun.Progress).
 type job struct {
 	ps        *store.Patients // the view of the store of the request that started it
 	ID        string
@@ -100,7 +95,7 @@ func (j *job) set(f func(j *job)) {
 
 // startJob queues a run of the example scenario name for patient pid.
 func (s *Server) startJob(ps *store.Patients, pid, name string, nPatients int) (*job, error) {
-	if _, err := s.example(name); err != nil {
+	if _, err := prediction.ExampleSource(name); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -146,99 +141,16 @@ func (s *Server) runJob(j *job) {
 	s.log.Info("run done", "job", j.ID, "patient", j.PatientID, "scenario", j.Scenario, "predictions", len(ids))
 }
 
+// execute runs the job's scenario for its patient through package
+// prediction (prediction.RunExample), its outputs under the studies folder.
 func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
-	src, err := s.example(j.Scenario)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := scenarios.Parse("scenarios/examples/"+j.Scenario, src)
-	if err != nil {
-		return nil, err
-	}
-	set := map[string]any{}
-	if _, has := sc.Params["n_patients"]; has && j.Patients > 0 {
-		// Only a scenario with simulated patients takes their number (the
-		// form sends one for every scenario).
-		set["n_patients"] = j.Patients
-	}
-	if _, given := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !given {
-		// The trajectories give the report its EDSS forecast per strategy.
-		set["save_trajectories"] = true
-	}
-	if len(set) > 0 {
-		if sc, err = sc.Derive(scenarios.Derivation{Why: "dashboard", Params: set}); err != nil {
-			return nil, err
-		}
-	}
-	rec, err := j.ps.Record(ctx, j.PatientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
-	if err != nil {
-		return nil, err
-	}
-	j.set(func(j *job) { j.notes = p.Notes })
-	out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", sc.Study.Name, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
-	if p.Scenario.Study.Model == "atrial" && optima.Has(p.Scenario) {
-		return s.executeOptima(ctx, j, p.Scenario, src, out)
-	}
-	study, err := prediction.InProcess(p.Scenario, out, s.workers)
-	if err != nil {
-		return nil, err
-	}
-	study.Progress, study.Log = j, s.log
-	j.set(func(j *job) { j.out = out })
-	rep, err := prediction.Execute(ctx, study)
-	if err != nil {
-		return nil, err
-	}
-	if rep.Done == 0 {
-		msg := "no run finished"
-		if len(rep.Failed) > 0 {
-			msg += ": " + rep.Failed[0].Error
-		}
-		return nil, fmt.Errorf("%s", msg)
-	}
-	// The scenario the study ran, for whoever wants to repeat it with mdtwin run.
-	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
-		return nil, err
-	}
-	return prediction.Record(ctx, j.ps, j.PatientID, p.Scenario, rep.OutDir)
-}
-
-// executeOptima runs the OPTIMA loop of the personalised atrial scenario sc
-// in out (round-NN/, plan.json, plan.vtu, as mdtwin optima), each round's
-// study in-process, and stores its first round — the induction, one
-// prediction per pacing site — for the patient, as the demo does; the
-// report's atrial map draws the plan's lesions from out/plan.vtu.
-func (s *Server) executeOptima(ctx context.Context, j *job, sc *scenarios.Scenario, src []byte, out string) ([]int64, error) {
-	j.set(func(j *job) { j.out = out })
-	exec := func(ctx context.Context, rsc *scenarios.Scenario, dir string, resume bool) (engine.Report, error) {
-		study, err := prediction.InProcess(rsc, dir, s.workers)
-		if err != nil {
-			return engine.Report{}, err
-		}
-		study.Progress, study.Log, study.Resume = j, s.log, resume
-		j.set(func(j *job) {
-			j.notes = append(j.notes, fmt.Sprintf("OPTIMA %s: burst pacing from each of the round's sites.", filepath.Base(dir)))
-		})
-		return prediction.Execute(ctx, study)
-	}
-	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: out, Execute: exec, Log: s.log})
-	if err != nil {
-		return nil, err
-	}
-	drivers := 0
-	for _, r := range plan.Rounds {
-		drivers += len(r.Drivers)
-	}
-	j.set(func(j *job) {
-		j.notes = append(j.notes, fmt.Sprintf("OPTIMA plan: %s after %d rounds; %d re-entrant drivers, %d lesions (%.1f mm²); plan.json and plan.vtu in %s.",
-			plan.Outcome, len(plan.Rounds), drivers, len(plan.Lesions), plan.TotalLesionAreaMM2, out))
+	return prediction.RunExample(ctx, prediction.ExampleRun{Store: j.ps, PatientID: j.PatientID, Example: j.Scenario,
+		Patients: j.Patients, Workers: s.workers, Progress: j, Log: s.log,
+		OutDir: func(study string) string {
+			out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", study, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
+			j.set(func(j *job) { j.out = out })
+			return out
+		},
+		Note: func(note string) { j.set(func(j *job) { j.notes = append(j.notes, note) }) },
 	})
-	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
-		return nil, err
-	}
-	return prediction.Record(ctx, j.ps, j.PatientID, sc, filepath.Join(out, plan.Rounds[0].Dir))
 }

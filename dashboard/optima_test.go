@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,13 +13,13 @@ import (
 	"github.com/mdtwin/mdtwin/store"
 )
 
-// TestRunJobOptima: "Run a scenario" with af-ablation.toml runs what the
-// example means — the OPTIMA loop of mdtwin optima (round-01/, plan.json,
-// plan.vtu), not one atrial run — on the patient's atrial mesh (here a
-// 10 × 10 mm sheet, 800 triangles, so the example's 12 sites take seconds),
-// stores round 1's runs as the patient's predictions, and the patient page
-// draws the atrial map. The form's number of simulated patients (200) is
-// ignored: the atrial model has none.
+// TestRunJobOptima: the run form offers af-ablation.toml as an OPTIMA loop
+// to a patient with an atrial mesh (here a 10 × 10 mm sheet, 800
+// triangles, so the example's 12 sites take seconds); "Run a scenario"
+// with it runs the loop (prediction.RunExample, whose own test checks the
+// loop's outputs), the job reports round 1's 12 predictions and the plan,
+// and the patient page draws the atrial map. The form's number of
+// simulated patients (200) is ignored: the atrial model has none.
 func TestRunJobOptima(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, "")
@@ -66,11 +65,6 @@ func TestRunJobOptima(t *testing.T) {
 	}
 	if st.State != jobDone {
 		t.Fatalf("job: %+v", st)
-	}
-	for _, p := range []string{"plan.json", "plan.vtu", "round-01/results.csv"} {
-		if _, err := os.Stat(filepath.Join(j.out, p)); err != nil {
-			t.Errorf("the loop's output: %v", err)
-		}
 	}
 	// af-ablation.toml paces from 12 sites per round: round 1 is 12 runs,
 	// one prediction each.

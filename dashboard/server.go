@@ -23,15 +23,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
-	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient"
-	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/patient/smart"
+	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/report"
-	"github.com/mdtwin/mdtwin/scenarios"
-	"github.com/mdtwin/mdtwin/scenarios/examples"
 	"github.com/mdtwin/mdtwin/store"
 )
 
@@ -442,14 +437,6 @@ type output struct {
 	Value string
 }
 
-// exampleRow is a bundled scenario the run form offers.
-type exampleRow struct {
-	File, Name, Model, Doc string
-	Patients               int64  // its n_patients, 0 when it has none
-	Optima                 bool   // an atrial scenario with [inputs.optima]: the dashboard runs its OPTIMA loop
-	Why                    string // why it cannot be personalised for this patient, "" when it can
-}
-
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
 	rec, err := s.store(r).Record(r.Context(), pid)
@@ -483,91 +470,11 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	slices.SortFunc(jobs, func(a, b jobStatus) int { n, _ := strconv.Atoi(a.ID); m, _ := strconv.Atoi(b.ID); return m - n })
-	offered, absent := s.examplesFor(rec)
+	offered, absent := prediction.ExamplesFor(rec)
 	s.render(w, http.StatusOK, "patient.html", map[string]any{
 		"Title": "Patient " + pid, "Rec": rec, "TL": newTimeline(rec), "Predictions": preds,
 		"Forecasts": forecasts(rec), "Pictures": studyPictures(rec), "Examples": offered, "Absent": absent, "Jobs": jobs, "SMART": s.sessionUser(r, pid), "Similar": s.similar(r, rec),
 	})
-}
-
-// examples lists the bundled scenarios of models with a patient
-// embodiment (patient/embodiment).
-func (s *Server) examples() []exampleRow {
-	entries, _ := fs.Glob(examples.FS, "*.toml")
-	var out []exampleRow
-	for _, f := range entries {
-		data, err := examples.FS.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
-		if err != nil {
-			// A scenario of an embodied model that cannot be read here (its
-			// data files are named relative to the repository root, and the
-			// server runs elsewhere) is listed as absent with the reason,
-			// not dropped without a word.
-			var head struct {
-				Study  struct{ Name, Model, Doc string }
-				Cohort map[string]any // a cohort scenario is not a patient's
-			}
-			if _, terr := toml.Decode(string(data), &head); terr == nil && head.Cohort == nil && embodied(head.Study.Model) {
-				out = append(out, exampleRow{File: f, Name: head.Study.Name, Model: head.Study.Model, Doc: head.Study.Doc,
-					Why: "cannot be prepared where the server runs: " + err.Error()})
-			}
-			continue
-		}
-		if sc.Cohort != nil || !embodied(sc.Study.Model) {
-			continue
-		}
-		n, _ := sc.Params["n_patients"].(int64)
-		out = append(out, exampleRow{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: sc.Study.Model == "atrial" && optima.Has(sc)})
-	}
-	return out
-}
-
-// embodied reports whether model has a patient embodiment
-// (patient/embodiment), so that its scenarios can be run for a patient.
-func embodied(model string) bool {
-	return model == "mscohort" || model == "brain" || model == "atrial"
-}
-
-// examplesFor splits the bundled scenarios into those whose model's
-// embodiment can personalise them from rec (offered) and the others
-// (absent, each with the embodiment's reason): an MS forecast needs EDSS
-// visits and a relapsing course, an atrial study an atrial mesh, a brain
-// study a connectome and an implantation.
-func (s *Server) examplesFor(rec *patient.Record) (offered, absent []exampleRow) {
-	for _, e := range s.examples() {
-		if e.Why != "" {
-			absent = append(absent, e)
-			continue
-		}
-		data, err := examples.FS.ReadFile(e.File)
-		if err == nil {
-			var sc *scenarios.Scenario
-			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && optima.IsTrial(sc) {
-				err = errors.New("a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient")
-			} else if err == nil {
-				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
-			}
-		}
-		if err != nil {
-			e.Why = strings.TrimPrefix(err.Error(), "patient "+rec.Patient.ID+": ")
-			absent = append(absent, e)
-			continue
-		}
-		offered = append(offered, e)
-	}
-	return offered, absent
-}
-
-func (s *Server) example(name string) ([]byte, error) {
-	for _, e := range s.examples() {
-		if e.File == name && e.Why == "" {
-			return examples.FS.ReadFile(name)
-		}
-	}
-	return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/mdtwin/mdtwin/cohort"
+	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/scenarios/examples"
 )
 
 // FuzzSimilarPanel builds the similar-patients panel against a reference
 // cohort read from arbitrary CSV bytes — what Options.ReferenceCohorts hands
-// the page — for MS-0001's values (woman, 33, RRMS, EDSS 2, 6 years, no
+// the page — matched by prediction.SimilarIn for MS-0001's values (woman, 33, RRMS, EDSS 2, 6 years, no
 // recent relapse). Whatever the file, the panel is a match or a one-line
 // problem, its curve has no NaN or infinite coordinate, and the panel
 // template renders.
@@ -35,7 +36,7 @@ func FuzzSimilarPanel(f *testing.F) {
 			return
 		}
 		p := &similarPanel{PatientID: "MS-0001", Chosen: ReferenceCohort{Name: "fuzz", Label: "fuzzed cohort"}, K: SimilarK}
-		p.match(ref, map[string]string{"sex": "F", "age": "33", "course": "RRMS", "edss": "2", "disease_duration": "6", "relapses_prior_2y": "0"})
+		p.show(prediction.SimilarIn(ref, map[string]string{"sex": "F", "age": "33", "course": "RRMS", "edss": "2", "disease_duration": "6", "relapses_prior_2y": "0"}))
 		if p.Problem == "" && p.Result == nil || strings.ContainsAny(p.Problem, "\n\r") {
 			t.Fatalf("panel: problem %q, result %v", p.Problem, p.Result)
 		}

@@ -13,9 +13,11 @@ import (
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/atrial"
-	"github.com/mdtwin/mdtwin/prediction"
+	"github.com/mdtwin/mdtwin/models/builtin"
 	"github.com/mdtwin/mdtwin/scenarios"
+	inprocess "github.com/mdtwin/mdtwin/workers/inproc"
 )
 
 // sheetScenario is a 30 × 30 mm fibrotic sheet (patchy, 30 %) on which
@@ -56,13 +58,45 @@ rounds = 3
 `
 
 func inproc(ctx context.Context, sc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
-	st, err := prediction.InProcess(sc, out, 2)
+	return execute(ctx, sc, out, resume, nil)
+}
+
+// execute runs the study sc of the built-in atrial model into out on two
+// in-process workers, reporting to progress (nil: none), as
+// prediction.InProcess and prediction.Execute do (package prediction
+// imports optima, so optima's tests cannot import it).
+func execute(ctx context.Context, sc *scenarios.Scenario, out string, resume bool, progress engine.Progress) (engine.Report, error) {
+	m, err := builtin.Registry().Lookup(sc.Study.Model)
 	if err != nil {
 		return engine.Report{}, err
 	}
-	st.Resume = resume
-	return prediction.Execute(ctx, st)
+	desc := m.Describe()
+	if c, ok := m.(models.Configurable); ok {
+		if desc, err = c.DescribeInputs(sc.Inputs); err != nil {
+			return engine.Report{}, err
+		}
+	}
+	runs, err := sc.Design(desc)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	summarizer, _ := m.(models.Summarizer)
+	study, err := engine.Prepare(engine.Plan{Scenario: sc, Model: desc, Runs: runs, OutDir: out, Resume: resume,
+		Backend: "inproc", Workers: 2, Summarizer: summarizer}, nil)
+	if err != nil {
+		return engine.Report{}, err
+	}
+	if progress == nil {
+		progress = noProgress{}
+	}
+	return study.Execute(ctx, inprocess.New(m, 2), progress)
 }
+
+type noProgress struct{}
+
+func (noProgress) Start(total, done, failed int) {}
+func (noProgress) Update(done, failed int)       {}
+func (noProgress) Stop()                         {}
 
 func parseSheet(t *testing.T, src string) *scenarios.Scenario {
 	t.Helper()
@@ -260,14 +294,11 @@ func TestResumeAfterInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	interrupting := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
-		st, err := prediction.InProcess(rsc, out, 2)
-		if err != nil {
-			return engine.Report{}, err
-		}
+		var progress engine.Progress
 		if filepath.Base(out) == "round-02" {
-			st.Progress = cancelAfter{2, cancel}
+			progress = cancelAfter{2, cancel}
 		}
-		return prediction.Execute(ctx, st)
+		return execute(ctx, rsc, out, false, progress)
 	}
 	if _, err := Run(ctx, sc, Options{OutDir: dir, Execute: interrupting}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted loop: %v, want context.Canceled", err)

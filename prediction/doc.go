@@ -15,6 +15,23 @@
 // patient from --patient or from the scenario's [patient] table
 // (scenarios.Patient); both go through the same calls.
 //
+// An atrial scenario with [inputs.optima] is a loop of studies, not one:
+// RunOptima (and RunTrial, for a virtual trial of ablation strategies)
+// runs package optima's loop with each round's study made by the caller
+// and executed by Execute, and RecordOptima stores the loop's first round
+// for a patient; `mdtwin optima`, the demo and the dashboard all go
+// through them. RunExample is the dashboard's "Run a scenario": a bundled
+// scenario (Examples, ExamplesFor) personalised for a patient, executed
+// in-process (or its OPTIMA loop) and recorded. Similar is the
+// similar-patient prognosis the patient page shows (package cohort's
+// matching against a reference cohort).
+//
+// Layering: prediction imports optima and cohort besides engine, scenarios,
+// patient and store (a widening of the project's layout table) because it
+// is the one layer between the dashboard and the study machinery, so the
+// dashboard, which may import only prediction, report, patient and store,
+// runs OPTIMA loops and similar-patient matching through it.
+//
 // # Usage
 //
 //	rec, err := ps.Record(ctx, pid)

@@ -96,18 +96,18 @@ func (a *app) optimaPlan(ctx context.Context, sc *scenarios.Scenario, f runFlags
 	if r.model == nil {
 		return nil, "", &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
-	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+	study := func(rsc *scenarios.Scenario, out string, resume bool) (prediction.Study, error) {
 		backend, err := newBackend(rsc, f, r, log)
 		if err != nil {
-			return engine.Report{}, err
+			return prediction.Study{}, err
 		}
-		return prediction.Execute(ctx, prediction.Study{
+		return prediction.Study{
 			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
-			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: out, Resume: resume,
+			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts,
 			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.Base(out)), Log: log,
-		})
+		}, nil
 	}
-	plan, err := optima.Run(ctx, sc, optima.Options{OutDir: r.out, Rounds: rounds, Execute: exec, Resume: f.resume, Log: log})
+	plan, err := prediction.RunOptima(ctx, prediction.Loop{Scenario: sc, OutDir: r.out, Rounds: rounds, Study: study, Resume: f.resume, Log: log})
 	if err != nil {
 		if ctx.Err() != nil {
 			again := ""

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/mdtwin/mdtwin/engine"
-	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/prediction"
 	"github.com/mdtwin/mdtwin/report"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -26,19 +25,19 @@ func (a *app) runTrial(ctx context.Context, sc *scenarios.Scenario, f runFlags, 
 	if r.model == nil {
 		return &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
-	exec := func(ctx context.Context, rsc *scenarios.Scenario, out string, resume bool) (engine.Report, error) {
+	study := func(rsc *scenarios.Scenario, out string, resume bool) (prediction.Study, error) {
 		backend, err := newBackend(rsc, f, r, log)
 		if err != nil {
-			return engine.Report{}, err
+			return prediction.Study{}, err
 		}
 		rel, _ := filepath.Rel(r.out, out)
-		return prediction.Execute(ctx, prediction.Study{
+		return prediction.Study{
 			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
-			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts, OutDir: out, Resume: resume,
+			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts,
 			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.ToSlash(rel)), Log: log,
-		})
+		}, nil
 	}
-	sum, err := optima.RunTrial(ctx, sc, optima.Options{OutDir: r.out, Rounds: rounds, Execute: exec, Resume: f.resume, Log: log})
+	sum, err := prediction.RunTrial(ctx, prediction.Loop{Scenario: sc, OutDir: r.out, Rounds: rounds, Study: study, Resume: f.resume, Log: log})
 	if err != nil {
 		if ctx.Err() != nil {
 			return &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s --resume", sc.File, r.out)}

@@ -1,0 +1,236 @@
+package prediction
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/patient"
+	"github.com/mdtwin/mdtwin/patient/embodiment"
+	"github.com/mdtwin/mdtwin/scenarios"
+	"github.com/mdtwin/mdtwin/scenarios/examples"
+	"github.com/mdtwin/mdtwin/store"
+)
+
+// Example is a bundled scenario (scenarios/examples) of a model with a
+// patient embodiment (patient/embodiment): one that can be run for a
+// patient.
+type Example struct {
+	File, Name, Model, Doc string
+	Patients               int64  // its n_patients, 0 when it has none
+	Optima                 bool   // an atrial scenario with [inputs.optima]: RunExample runs its OPTIMA loop
+	Why                    string // why it cannot be run for a patient (here, or for one record), "" when it can
+}
+
+// Examples lists the bundled scenarios of models with a patient
+// embodiment, in file name order. A scenario of such a model that cannot
+// be read here (its data files are named relative to the repository root,
+// and the caller runs elsewhere) is listed with the reason in Why, not
+// dropped without a word.
+func Examples() []Example {
+	entries, _ := fs.Glob(examples.FS, "*.toml")
+	var out []Example
+	for _, f := range entries {
+		data, err := examples.FS.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
+		if err != nil {
+			var head struct {
+				Study  struct{ Name, Model, Doc string }
+				Cohort map[string]any // a cohort scenario is not a patient's
+			}
+			if _, terr := toml.Decode(string(data), &head); terr == nil && head.Cohort == nil && embodied(head.Study.Model) {
+				out = append(out, Example{File: f, Name: head.Study.Name, Model: head.Study.Model, Doc: head.Study.Doc,
+					Why: "cannot be prepared where the server runs: " + err.Error()})
+			}
+			continue
+		}
+		if sc.Cohort != nil || !embodied(sc.Study.Model) {
+			continue
+		}
+		n, _ := sc.Params["n_patients"].(int64)
+		out = append(out, Example{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: IsOptima(sc)})
+	}
+	return out
+}
+
+// embodied reports whether model has a patient embodiment
+// (patient/embodiment), so that its scenarios can be run for a patient.
+func embodied(model string) bool {
+	return model == "mscohort" || model == "brain" || model == "atrial"
+}
+
+// ExamplesFor splits the bundled scenarios into those whose model's
+// embodiment can personalise them from rec (offered) and the others
+// (absent, each with the embodiment's reason in Why): an MS forecast needs
+// EDSS visits and a relapsing course, an atrial study an atrial mesh, a
+// brain study a connectome and an implantation. A virtual trial over a
+// cohort of substrates is never offered.
+func ExamplesFor(rec *patient.Record) (offered, absent []Example) {
+	for _, e := range Examples() {
+		if e.Why != "" {
+			absent = append(absent, e)
+			continue
+		}
+		data, err := examples.FS.ReadFile(e.File)
+		if err == nil {
+			var sc *scenarios.Scenario
+			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && IsTrial(sc) {
+				err = errors.New("a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient")
+			} else if err == nil {
+				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
+			}
+		}
+		if err != nil {
+			e.Why = strings.TrimPrefix(err.Error(), "patient "+rec.Patient.ID+": ")
+			absent = append(absent, e)
+			continue
+		}
+		offered = append(offered, e)
+	}
+	return offered, absent
+}
+
+// ExampleSource returns the bytes of the bundled scenario name (a file
+// name of Examples that can be run for a patient).
+func ExampleSource(name string) ([]byte, error) {
+	for _, e := range Examples() {
+		if e.File == name && e.Why == "" {
+			return examples.FS.ReadFile(name)
+		}
+	}
+	return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
+}
+
+// ExampleRun is a run of a bundled scenario for one patient of a store,
+// executed in-process (the dashboard's "Run a scenario").
+type ExampleRun struct {
+	Store     *store.Patients
+	PatientID string
+	Example   string // the scenario's file name (Examples)
+	// Patients, when > 0, is the number of simulated patients
+	// (n_patients) of a scenario that has them; other scenarios ignore it.
+	Patients int
+	Workers  int
+	// OutDir returns the output folder of the study named study.
+	OutDir   func(study string) string
+	Progress engine.Progress   // nil: none
+	Log      *slog.Logger      // nil: discard
+	Note     func(note string) // nil: none; receives what the run tells about itself, in order
+}
+
+// RunExample personalises r.Example for the patient (patient/embodiment),
+// executes it in-process, writes the scenario's file into the output
+// folder as scenario.toml (for whoever wants to repeat it with mdtwin
+// run) and stores the study's done runs as the patient's predictions
+// (Record); it returns their ids. An MS scenario saves its trajectories
+// (unless it says otherwise), which give the report its EDSS forecast per
+// strategy. An atrial scenario with [inputs.optima] runs its OPTIMA loop
+// instead (round-NN/, plan.json, plan.vtu in the output folder, as mdtwin
+// optima), each round's study in-process, and its first round — the
+// induction, one prediction per pacing site — is stored (RecordOptima), as
+// the demo does. A study in which no run finished is an error.
+//
+// Note receives the embodiment's notes (which may quote the record), then,
+// for an OPTIMA loop, one per round and one for the plan.
+func RunExample(ctx context.Context, r ExampleRun) ([]int64, error) {
+	note := r.Note
+	if note == nil {
+		note = func(string) {}
+	}
+	src, err := ExampleSource(r.Example)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenarios.Parse("scenarios/examples/"+r.Example, src)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]any{}
+	if _, has := sc.Params["n_patients"]; has && r.Patients > 0 {
+		// Only a scenario with simulated patients takes their number (the
+		// dashboard's form sends one for every scenario).
+		set["n_patients"] = r.Patients
+	}
+	if _, given := sc.Params["save_trajectories"]; sc.Study.Model == "mscohort" && !given {
+		set["save_trajectories"] = true
+	}
+	if len(set) > 0 {
+		if sc, err = sc.Derive(scenarios.Derivation{Why: "dashboard", Params: set}); err != nil {
+			return nil, err
+		}
+	}
+	rec, err := r.Store.Record(ctx, r.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := embodiment.Personalise(sc, rec, embodiment.Options{})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range p.Notes {
+		note(n)
+	}
+	out := r.OutDir(sc.Study.Name)
+	if IsOptima(p.Scenario) {
+		return runExampleOptima(ctx, r, note, p.Scenario, src, out)
+	}
+	study, err := InProcess(p.Scenario, out, r.Workers)
+	if err != nil {
+		return nil, err
+	}
+	study.Progress, study.Log = r.Progress, r.Log
+	rep, err := Execute(ctx, study)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Done == 0 {
+		msg := "no run finished"
+		if len(rep.Failed) > 0 {
+			msg += ": " + rep.Failed[0].Error
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
+		return nil, err
+	}
+	return Record(ctx, r.Store, r.PatientID, p.Scenario, rep.OutDir)
+}
+
+// runExampleOptima runs the OPTIMA loop of the personalised atrial
+// scenario sc in out and stores its first round for the patient.
+func runExampleOptima(ctx context.Context, r ExampleRun, note func(string), sc *scenarios.Scenario, src []byte, out string) ([]int64, error) {
+	plan, err := RunOptima(ctx, Loop{Scenario: sc, OutDir: out, Log: r.Log,
+		Study: func(rsc *scenarios.Scenario, dir string, resume bool) (Study, error) {
+			study, err := InProcess(rsc, dir, r.Workers)
+			if err != nil {
+				return Study{}, err
+			}
+			study.Progress, study.Log = r.Progress, r.Log
+			note(fmt.Sprintf("OPTIMA %s: burst pacing from each of the round's sites.", filepath.Base(dir)))
+			return study, nil
+		}})
+	if err != nil {
+		return nil, err
+	}
+	drivers := 0
+	for _, rd := range plan.Rounds {
+		drivers += len(rd.Drivers)
+	}
+	note(fmt.Sprintf("OPTIMA plan: %s after %d rounds; %d re-entrant drivers, %d lesions (%.1f mm²); plan.json and plan.vtu in %s.",
+		plan.Outcome, len(plan.Rounds), drivers, len(plan.Lesions), plan.TotalLesionAreaMM2, out))
+	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
+		return nil, err
+	}
+	return RecordOptima(ctx, r.Store, r.PatientID, sc, out, plan)
+}
