@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -337,5 +338,34 @@ func TestRunFormOffersApplicableScenarios(t *testing.T) {
 	_, syn := get(t, f.http.URL+"/patients/"+f.synthea)
 	if strings.Contains(syn, `<option value="ms-ofatumumab`) || !strings.Contains(syn, `id="no-scenario"`) || !strings.Contains(syn, "no EDSS observation") {
 		t.Errorf("Synthea patient: MS scenarios offered, or no reason given")
+	}
+}
+
+// TestRunRefusesScenarioNotOffered: a POST may only start a scenario the
+// patient page offers that patient. A handmade POST of the virtual trial
+// (a study over a cohort of substrates, never offered) or of a scenario the
+// patient's record cannot personalise is refused with the page's reason
+// and starts no job; before, both started a job.
+func TestRunRefusesScenarioNotOffered(t *testing.T) {
+	f := newFixture(t, "")
+	for _, c := range []struct{ pid, scenario, why string }{
+		{f.ms, "af-strategy-trial.toml", "virtual trial"},
+		{f.synthea, "ms-ofatumumab-first-vs-delayed.toml", "EDSS"},
+	} {
+		resp, err := http.PostForm(f.http.URL+"/patients/"+c.pid+"/runs", url.Values{"scenario": {c.scenario}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), c.why) {
+			t.Errorf("%s for %s: %d %.300s", c.scenario, c.pid, resp.StatusCode, body)
+		}
+	}
+	f.srv.mu.Lock()
+	n := len(f.srv.jobs)
+	f.srv.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d jobs started", n)
 	}
 }

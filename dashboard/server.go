@@ -486,6 +486,19 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
 		return
 	}
+	// Only a scenario the patient page offers this patient may start: a
+	// handmade POST of one the page lists as not available gets its reason.
+	name := r.FormValue("scenario")
+	rec, err := s.store(r).Record(r.Context(), pid)
+	if err != nil {
+		s.internal(w, r, "reading the record", err)
+		return
+	}
+	_, absent := prediction.ExamplesFor(rec)
+	if i := slices.IndexFunc(absent, func(e prediction.Example) bool { return e.File == name }); i >= 0 {
+		s.fail(w, http.StatusBadRequest, name+" cannot run for patient "+pid+": "+absent[i].Why)
+		return
+	}
 	n := 0
 	if v := strings.TrimSpace(r.FormValue("n_patients")); v != "" {
 		var err error
@@ -494,7 +507,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	j, err := s.startJob(s.store(r), pid, r.FormValue("scenario"), n)
+	j, err := s.startJob(s.store(r), pid, name, n)
 	if err != nil {
 		s.fail(w, http.StatusBadRequest, err.Error())
 		return
