@@ -54,7 +54,7 @@ func (a *CSR) MulVec(dst, x []float64) {
 		cols := ci[lo:hi]
 		vals := v[lo:hi:hi]
 		for k, c := range cols {
-			s += vals[k] * x[c]
+			s += float64(vals[k] * x[c]) // rounded: the SELL kernels (models/atrial/tissue) match it bit for bit, FMA or not
 		}
 		dst[i] = s
 	}

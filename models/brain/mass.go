@@ -319,7 +319,7 @@ func (e *Epileptor2D) Drift(dst, x, c []float64, n int) {
 		h := 4 * (x1 - x0[i])
 		if z < 0 {
 			z2 := z * z
-			h -= float64(0.1 * z2 * z2 * z2 * z)
+			h -= 0.1 * z2 * z2 * z2 * z
 		}
 		d2[i] = tt * r * (h - z + ks*c1)
 	}

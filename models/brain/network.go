@@ -687,7 +687,7 @@ func (net *Network) Step() {
 func eulerStep(x, m []float64, dt float64) {
 	m = m[:len(x)]
 	for k := range x {
-		x[k] += dt * m[k]
+		x[k] += float64(dt * m[k])
 	}
 }
 
@@ -696,7 +696,7 @@ func eulerStep(x, m []float64, dt float64) {
 func heunCorrectGeneric(x, m, f2 []float64, h float64) {
 	m, f2 = m[:len(x)], f2[:len(x)]
 	for k := range x {
-		x[k] += h * (m[k] + f2[k])
+		x[k] += float64(h * (m[k] + f2[k]))
 	}
 }
 
@@ -706,7 +706,7 @@ func heunCorrectGeneric(x, m, f2 []float64, h float64) {
 func heunCorrectNoisyGeneric(x, m, f2, eta []float64, h float64) {
 	m, f2, eta = m[:len(x)], f2[:len(x)], eta[:len(x)]
 	for k := range x {
-		x[k] += h*(m[k]+f2[k]) + eta[k]
+		x[k] += float64(h*(m[k]+f2[k])) + eta[k]
 	}
 }
 
@@ -715,7 +715,7 @@ func heunCorrectNoisyGeneric(x, m, f2, eta []float64, h float64) {
 func eulerPredictGeneric(xt, x, m []float64, dt float64) {
 	x, m = x[:len(xt)], m[:len(xt)]
 	for k := range xt {
-		xt[k] = x[k] + dt*m[k]
+		xt[k] = x[k] + float64(dt*m[k])
 	}
 }
 

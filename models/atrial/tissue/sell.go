@@ -150,6 +150,9 @@ func (s *sell) mulVecDot(dst, x []float64) float64 {
 }
 
 // rows1Go is rows1 in Go: per lane the arithmetic of mesh.CSR.MulVec.
+// Here and in rowsGo float64(a*b) rounds each product before it is
+// added, as the AVX-512 kernels do: a GOAMD64=v3 build could otherwise
+// fuse the two into an FMA.
 func (s *sell) rows1Go(dst, x []float64, s0, s1 int, lanes []uint8) {
 	for sl := s0; sl < s1; sl++ {
 		lm := lanes[sl]
@@ -161,7 +164,7 @@ func (s *sell) rows1Go(dst, x []float64, s0, s1 int, lanes []uint8) {
 			sum := 0.0
 			for g := g0; g < g1 && s.kmask[g]&(1<<l) != 0; g++ {
 				e := g*sellLanes + l
-				sum += s.val[e] * x[s.col[e]]
+				sum += float64(s.val[e] * x[s.col[e]])
 			}
 			dst[r0+l] = sum
 		}
@@ -187,9 +190,9 @@ func (s *sell) rowsGo(dst, x []float64, s0, s1 int, lanes []uint8) {
 				}
 				e := g*sellLanes + l
 				if (g-g0)%2 == 0 {
-					even += s.val[e] * x[s.col[e]]
+					even += float64(s.val[e] * x[s.col[e]])
 				} else {
-					odd += s.val[e] * x[s.col[e]]
+					odd += float64(s.val[e] * x[s.col[e]])
 				}
 			}
 			dst[r0+l] = even + odd

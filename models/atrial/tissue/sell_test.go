@@ -177,11 +177,11 @@ func rowDot(ci []int32, val []float64, a, b int, x []float64) float64 {
 	s0, s1 := 0.0, 0.0
 	k := 0
 	for ; k+1 < len(cols); k += 2 {
-		s0 += vals[k] * x[cols[k]]
-		s1 += vals[k+1] * x[cols[k+1]]
+		s0 += float64(vals[k] * x[cols[k]])
+		s1 += float64(vals[k+1] * x[cols[k+1]])
 	}
 	if k < len(cols) {
-		s0 += vals[k] * x[cols[k]]
+		s0 += float64(vals[k] * x[cols[k]])
 	}
 	return s0 + s1
 }
