@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"report":     {"report", "patient", "store", "models", "engine", "hta", "mesh"}, // mesh: atrial outputs are meshes (lat.vtu, plan.vtu)
 	"optima":     {"optima", "engine", "scenarios", "models", "mesh"},
 	"prediction": {"prediction", "engine", "scenarios", "models", "workers", "store", "patient", "optima", "cohort"}, // optima, cohort: the dashboard's OPTIMA loops and similar patients go through prediction
-	"dashboard":  {"dashboard", "prediction", "report", "patient", "store", "scenarios"},                             // scenarios: only scenarios/examples (packageRules)
+	"dashboard":  {"dashboard", "prediction", "report", "patient", "store"},
 	"calibrate":  {"calibrate", "engine", "scenarios", "models", "workers", "store", "mesh"},
 }
 
@@ -52,9 +52,8 @@ var packageRules = map[string][]string{
 	"models/atrial":           {"models", "models/atrial/...", "mesh"},
 	"optima":                  {"engine", "scenarios", "models", "models/atrial/...", "mesh"},
 	// The dashboard runs studies and matches similar patients only through
-	// prediction; the bundled example scenarios (and reference cohorts) are
-	// data it may read.
-	"dashboard": {"prediction", "report", "patient/...", "store", "scenarios/examples"},
+	// prediction.
+	"dashboard": {"prediction", "report", "patient/...", "store"},
 }
 
 // modelOf returns the model whose package tree holds pkg (a folder

@@ -36,7 +36,6 @@ type job struct {
 	err         string
 	notes       []string
 	predictions []int64
-	out         string
 	created     time.Time
 	started     time.Time
 	finished    time.Time
@@ -147,9 +146,7 @@ func (s *Server) execute(ctx context.Context, j *job) ([]int64, error) {
 	return prediction.RunExample(ctx, prediction.ExampleRun{Store: j.ps, PatientID: j.PatientID, Example: j.Scenario,
 		Patients: j.Patients, Workers: s.workers, Progress: j, Log: s.log,
 		OutDir: func(study string) string {
-			out := filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", study, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
-			j.set(func(j *job) { j.out = out })
-			return out
+			return filepath.Join(s.studiesDir, fmt.Sprintf("%s-%s-%s-%s", study, j.PatientID, time.Now().Format("20060102-150405"), j.ID))
 		},
 		Note: func(note string) { j.set(func(j *job) { j.notes = append(j.notes, note) }) },
 	})

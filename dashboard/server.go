@@ -69,7 +69,7 @@ type Options struct {
 	// launch and embed (see SMART).
 	SMART *SMART
 	// ReferenceCohorts are the cohorts the similar-patients panel offers
-	// (similar.go); nil: DefaultReferenceCohorts.
+	// (similar.go); nil: prediction.DefaultReferenceCohorts.
 	ReferenceCohorts []ReferenceCohort
 }
 
@@ -479,24 +479,25 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	if _, ok, err := s.store(r).Patient(r.Context(), pid); err != nil {
-		s.internal(w, r, "reading the patient", err)
-		return
-	} else if !ok {
-		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+	rec, err := s.store(r).Record(r.Context(), pid)
+	if err != nil {
+		if _, ok, _ := s.store(r).Patient(r.Context(), pid); !ok {
+			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+			return
+		}
+		s.internal(w, r, "reading the record", err)
 		return
 	}
 	// Only a scenario the patient page offers this patient may start: a
 	// handmade POST of one the page lists as not available gets its reason.
 	name := r.FormValue("scenario")
-	rec, err := s.store(r).Record(r.Context(), pid)
-	if err != nil {
-		s.internal(w, r, "reading the record", err)
-		return
-	}
-	_, absent := prediction.ExamplesFor(rec)
-	if i := slices.IndexFunc(absent, func(e prediction.Example) bool { return e.File == name }); i >= 0 {
-		s.fail(w, http.StatusBadRequest, name+" cannot run for patient "+pid+": "+absent[i].Why)
+	offered, absent := prediction.ExamplesFor(rec)
+	if !slices.ContainsFunc(offered, func(e prediction.Example) bool { return e.File == name }) {
+		why := "not a bundled scenario for a patient"
+		if i := slices.IndexFunc(absent, func(e prediction.Example) bool { return e.File == name }); i >= 0 {
+			why = absent[i].Why
+		}
+		s.fail(w, http.StatusBadRequest, name+" cannot run for patient "+pid+": "+why)
 		return
 	}
 	n := 0

@@ -15,14 +15,6 @@ import (
 // similar-patients panel offers (prediction.ReferenceCohort).
 type ReferenceCohort = prediction.ReferenceCohort
 
-// DefaultReferenceCohorts are the cohorts the panel offers when Options
-// names none: the invented MS registry of the examples and its avatar copy.
-var DefaultReferenceCohorts = prediction.DefaultReferenceCohorts
-
-// SimilarK is the number of similar patients the panel matches (ties at
-// the cut-off are kept).
-const SimilarK = prediction.SimilarK
-
 // similarPanel is what templates/similar.html shows.
 type similarPanel struct {
 	PatientID string
@@ -53,9 +45,9 @@ type similarRow struct {
 func (s *Server) similar(r *http.Request, rec *patient.Record) *similarPanel {
 	cohorts := s.cohorts
 	if len(cohorts) == 0 {
-		cohorts = DefaultReferenceCohorts
+		cohorts = prediction.DefaultReferenceCohorts
 	}
-	p := &similarPanel{PatientID: rec.Patient.ID, Chosen: cohorts[0], K: SimilarK}
+	p := &similarPanel{PatientID: rec.Patient.ID, Chosen: cohorts[0], K: prediction.SimilarK}
 	want := r.URL.Query().Get("cohort")
 	for _, c := range cohorts {
 		if c.Name == want {
@@ -89,7 +81,7 @@ func (p *similarPanel) show(sp prediction.SimilarPatients) {
 		p.Quality = fmt.Sprintf("%.2f", q.Ratio)
 	}
 	if t := res.Ties; t != nil && t.AtCutoff > 1 {
-		p.Ties = fmt.Sprintf("%d reference patients tie at the cut-off of the %d nearest; all are kept", t.AtCutoff, SimilarK)
+		p.Ties = fmt.Sprintf("%d reference patients tie at the cut-off of the %d nearest; all are kept", t.AtCutoff, prediction.SimilarK)
 	}
 }
 

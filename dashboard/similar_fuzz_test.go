@@ -35,7 +35,7 @@ func FuzzSimilarPanel(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p := &similarPanel{PatientID: "MS-0001", Chosen: ReferenceCohort{Name: "fuzz", Label: "fuzzed cohort"}, K: SimilarK}
+		p := &similarPanel{PatientID: "MS-0001", Chosen: ReferenceCohort{Name: "fuzz", Label: "fuzzed cohort"}, K: prediction.SimilarK}
 		p.show(prediction.SimilarIn(ref, map[string]string{"sex": "F", "age": "33", "course": "RRMS", "edss": "2", "disease_duration": "6", "relapses_prior_2y": "0"}))
 		if p.Problem == "" && p.Result == nil || strings.ContainsAny(p.Problem, "\n\r") {
 			t.Fatalf("panel: problem %q, result %v", p.Problem, p.Result)

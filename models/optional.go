@@ -13,6 +13,18 @@ type Configurable interface {
 	DescribeInputs(inputs json.RawMessage) (Descriptor, error)
 }
 
+// ParamsDescriber is a Configurable model whose parameter list also
+// depends on the value of a parameter when a scenario fixes it: the brain
+// model's neural mass decides which of the masses' parameters a run reads.
+// The engine describes such a model with DescribeFor, fixed holding the
+// scenario's [params] that no [sweep] or [calibrate] varies, so that a
+// study's results.csv lists only the parameters its runs read. With
+// nothing fixed that it depends on, DescribeFor returns DescribeInputs'.
+type ParamsDescriber interface {
+	Configurable
+	DescribeFor(inputs json.RawMessage, fixed map[string]any) (Descriptor, error)
+}
+
 // RunSummary is one run as a Summarizer sees it.
 type RunSummary struct {
 	RunID     string

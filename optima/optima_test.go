@@ -86,17 +86,8 @@ func execute(ctx context.Context, sc *scenarios.Scenario, out string, resume boo
 	if err != nil {
 		return engine.Report{}, err
 	}
-	if progress == nil {
-		progress = noProgress{}
-	}
 	return study.Execute(ctx, inprocess.New(m, 2), progress)
 }
-
-type noProgress struct{}
-
-func (noProgress) Start(total, done, failed int) {}
-func (noProgress) Update(done, failed int)       {}
-func (noProgress) Stop()                         {}
 
 func parseSheet(t *testing.T, src string) *scenarios.Scenario {
 	t.Helper()

@@ -18,10 +18,10 @@
 // An atrial scenario with [inputs.optima] is a loop of studies, not one:
 // RunOptima (and RunTrial, for a virtual trial of ablation strategies)
 // runs package optima's loop with each round's study made by the caller
-// and executed by Execute, and RecordOptima stores the loop's first round
-// for a patient; `mdtwin optima`, the demo and the dashboard all go
-// through them. RunExample is the dashboard's "Run a scenario": a bundled
-// scenario (Examples, ExamplesFor) personalised for a patient, executed
+// and executed by Execute (Record then stores the loop's first round, the
+// induction, for a patient); `mdtwin optima`, the demo and the dashboard
+// all go through them. RunExample is the dashboard's "Run a scenario": a bundled
+// scenario (ExamplesFor) personalised for a patient, executed
 // in-process (or its OPTIMA loop) and recorded. Similar is the
 // similar-patient prognosis the patient page shows (package cohort's
 // matching against a reference cohort).

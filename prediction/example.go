@@ -2,7 +2,6 @@ package prediction
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/mdtwin/mdtwin/engine"
+	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -28,14 +28,21 @@ type Example struct {
 	Patients               int64  // its n_patients, 0 when it has none
 	Optima                 bool   // an atrial scenario with [inputs.optima]: RunExample runs its OPTIMA loop
 	Why                    string // why it cannot be run for a patient (here, or for one record), "" when it can
+
+	sc *scenarios.Scenario // the parsed scenario, nil when it cannot be read here
 }
 
-// Examples lists the bundled scenarios of models with a patient
+// trialWhy is why a virtual trial of ablation strategies is never run for
+// a patient.
+const trialWhy = "a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient"
+
+// bundled lists the bundled scenarios of models with a patient
 // embodiment, in file name order. A scenario of such a model that cannot
 // be read here (its data files are named relative to the repository root,
-// and the caller runs elsewhere) is listed with the reason in Why, not
-// dropped without a word.
-func Examples() []Example {
+// and the caller runs elsewhere), or that is a virtual trial over a cohort
+// of substrates, is listed with the reason in Why, not dropped without a
+// word.
+func bundled() []Example {
 	entries, _ := fs.Glob(examples.FS, "*.toml")
 	var out []Example
 	for _, f := range entries {
@@ -59,7 +66,11 @@ func Examples() []Example {
 			continue
 		}
 		n, _ := sc.Params["n_patients"].(int64)
-		out = append(out, Example{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: IsOptima(sc)})
+		e := Example{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: isOptima(sc), sc: sc}
+		if optima.IsTrial(sc) {
+			e.Why = trialWhy
+		}
+		out = append(out, e)
 	}
 	return out
 }
@@ -77,21 +88,12 @@ func embodied(model string) bool {
 // brain study a connectome and an implantation. A virtual trial over a
 // cohort of substrates is never offered.
 func ExamplesFor(rec *patient.Record) (offered, absent []Example) {
-	for _, e := range Examples() {
+	for _, e := range bundled() {
 		if e.Why != "" {
 			absent = append(absent, e)
 			continue
 		}
-		data, err := examples.FS.ReadFile(e.File)
-		if err == nil {
-			var sc *scenarios.Scenario
-			if sc, err = scenarios.Parse("scenarios/examples/"+e.File, data); err == nil && IsTrial(sc) {
-				err = errors.New("a virtual trial over a cohort of substrates (run it with mdtwin optima), not a prediction for one patient")
-			} else if err == nil {
-				_, err = embodiment.Personalise(sc, rec, embodiment.Options{})
-			}
-		}
-		if err != nil {
+		if _, err := embodiment.Personalise(e.sc, rec, embodiment.Options{}); err != nil {
 			e.Why = strings.TrimPrefix(err.Error(), "patient "+rec.Patient.ID+": ")
 			absent = append(absent, e)
 			continue
@@ -101,13 +103,17 @@ func ExamplesFor(rec *patient.Record) (offered, absent []Example) {
 	return offered, absent
 }
 
-// ExampleSource returns the bytes of the bundled scenario name (a file
-// name of Examples that can be run for a patient).
+// ExampleSource returns the bytes of the bundled scenario name (the file
+// name of a bundled scenario that can be run for a patient).
 func ExampleSource(name string) ([]byte, error) {
-	for _, e := range Examples() {
-		if e.File == name && e.Why == "" {
-			return examples.FS.ReadFile(name)
+	for _, e := range bundled() {
+		if e.File != name {
+			continue
 		}
+		if e.Why != "" {
+			return nil, fmt.Errorf("bundled scenario %q cannot be run for a patient: %s", name, e.Why)
+		}
+		return examples.FS.ReadFile(name)
 	}
 	return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
 }
@@ -138,8 +144,9 @@ type ExampleRun struct {
 // strategy. An atrial scenario with [inputs.optima] runs its OPTIMA loop
 // instead (round-NN/, plan.json, plan.vtu in the output folder, as mdtwin
 // optima), each round's study in-process, and its first round — the
-// induction, one prediction per pacing site — is stored (RecordOptima), as
-// the demo does. A study in which no run finished is an error.
+// induction, one prediction per pacing site — is stored (Record), as the
+// demo does. A single study in which no run finished is an error (an
+// OPTIMA loop's rounds are not checked so).
 //
 // Note receives the embodiment's notes (which may quote the record), then,
 // for an OPTIMA loop, one per round and one for the plan.
@@ -182,7 +189,7 @@ func RunExample(ctx context.Context, r ExampleRun) ([]int64, error) {
 		note(n)
 	}
 	out := r.OutDir(sc.Study.Name)
-	if IsOptima(p.Scenario) {
+	if isOptima(p.Scenario) {
 		return runExampleOptima(ctx, r, note, p.Scenario, src, out)
 	}
 	study, err := InProcess(p.Scenario, out, r.Workers)
@@ -211,7 +218,7 @@ func RunExample(ctx context.Context, r ExampleRun) ([]int64, error) {
 // scenario sc in out and stores its first round for the patient.
 func runExampleOptima(ctx context.Context, r ExampleRun, note func(string), sc *scenarios.Scenario, src []byte, out string) ([]int64, error) {
 	plan, err := RunOptima(ctx, Loop{Scenario: sc, OutDir: out, Log: r.Log,
-		Study: func(rsc *scenarios.Scenario, dir string, resume bool) (Study, error) {
+		Study: func(rsc *scenarios.Scenario, dir string) (Study, error) {
 			study, err := InProcess(rsc, dir, r.Workers)
 			if err != nil {
 				return Study{}, err
@@ -232,5 +239,5 @@ func runExampleOptima(ctx context.Context, r ExampleRun, note func(string), sc *
 	if err := os.WriteFile(filepath.Join(out, "scenario.toml"), src, 0o644); err != nil {
 		return nil, err
 	}
-	return RecordOptima(ctx, r.Store, r.PatientID, sc, out, plan)
+	return Record(ctx, r.Store, r.PatientID, sc, filepath.Join(out, plan.Rounds[0].Dir))
 }

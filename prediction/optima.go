@@ -3,25 +3,18 @@ package prediction
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/mdtwin/mdtwin/engine"
 	"github.com/mdtwin/mdtwin/optima"
 	"github.com/mdtwin/mdtwin/scenarios"
-	"github.com/mdtwin/mdtwin/store"
 )
 
-// IsOptima reports whether sc is an atrial scenario with an
+// isOptima reports whether sc is an atrial scenario with an
 // [inputs.optima] table: its study is the OPTIMA loop (package optima),
 // not a single study.
-func IsOptima(sc *scenarios.Scenario) bool {
+func isOptima(sc *scenarios.Scenario) bool {
 	return sc.Study.Model == "atrial" && optima.Has(sc)
 }
-
-// IsTrial reports whether sc has an [inputs.trial] table: a virtual trial
-// of ablation strategies over a cohort of substrates, not a prediction for
-// one patient.
-func IsTrial(sc *scenarios.Scenario) bool { return optima.IsTrial(sc) }
 
 // Loop is an OPTIMA loop (or a virtual trial of ablation strategies) ready
 // to run: each of its studies is a Study executed by Execute, the one
@@ -32,16 +25,16 @@ type Loop struct {
 	Rounds   int  // > 0: overrides [inputs.optima] rounds
 	Resume   bool // continue the loop recorded in OutDir
 	// Study returns the study of the scenario rsc, whose outputs go to the
-	// folder dir (resume: continue the study recorded there); RunOptima
-	// and RunTrial set its OutDir and Resume to these and execute it. It is
+	// folder dir; RunOptima and RunTrial set its OutDir (and Resume, when
+	// the loop continues a study recorded there) and execute it. It is
 	// called once before each of the loop's studies.
-	Study func(rsc *scenarios.Scenario, dir string, resume bool) (Study, error)
+	Study func(rsc *scenarios.Scenario, dir string) (Study, error)
 	Log   *slog.Logger // nil: discard
 }
 
 func (l Loop) options() optima.Options {
 	exec := func(ctx context.Context, rsc *scenarios.Scenario, dir string, resume bool) (engine.Report, error) {
-		s, err := l.Study(rsc, dir, resume)
+		s, err := l.Study(rsc, dir)
 		if err != nil {
 			return engine.Report{}, err
 		}
@@ -61,11 +54,4 @@ func RunOptima(ctx context.Context, l Loop) (*optima.Plan, error) {
 // l.OutDir (see optima.RunTrial) and returns its summary.
 func RunTrial(ctx context.Context, l Loop) (*optima.TrialSummary, error) {
 	return optima.RunTrial(ctx, l.Scenario, l.options())
-}
-
-// RecordOptima stores the first round of plan, the OPTIMA loop of sc run
-// in out (the induction: one prediction per pacing site), for patient pid
-// (see Record), as `mdtwin demo` and the dashboard do.
-func RecordOptima(ctx context.Context, ps *store.Patients, pid string, sc *scenarios.Scenario, out string, plan *optima.Plan) ([]int64, error) {
-	return Record(ctx, ps, pid, sc, filepath.Join(out, plan.Rounds[0].Dir))
 }

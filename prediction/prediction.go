@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"time"
 
@@ -32,12 +33,33 @@ func Builtin(sc *scenarios.Scenario) (models.Model, models.Descriptor, error) {
 		return nil, models.Descriptor{}, fmt.Errorf("model %q: %w", sc.Study.Model, ErrNotBuiltin)
 	}
 	desc := m.Describe()
-	if c, ok := m.(models.Configurable); ok {
+	if c, ok := m.(models.ParamsDescriber); ok {
+		if desc, err = c.DescribeFor(sc.Inputs, fixedParams(sc)); err != nil {
+			return nil, desc, sc.Errorf([]string{"inputs"}, "%v", err)
+		}
+	} else if c, ok := m.(models.Configurable); ok {
 		if desc, err = c.DescribeInputs(sc.Inputs); err != nil {
 			return nil, desc, sc.Errorf([]string{"inputs"}, "%v", err)
 		}
 	}
 	return m, desc, nil
+}
+
+// fixedParams returns the values sc's [params] sets that neither its
+// [sweep] nor its [calibrate] varies.
+func fixedParams(sc *scenarios.Scenario) map[string]any {
+	fixed := maps.Clone(sc.Params)
+	if sc.Sweep != nil {
+		for _, p := range sc.Sweep.Params {
+			delete(fixed, p.Name)
+		}
+	}
+	if sc.Calibrate != nil {
+		for _, p := range sc.Calibrate.Params {
+			delete(fixed, p.Name)
+		}
+	}
+	return fixed
 }
 
 // SummarizerOf returns m's study summariser, or nil when m is nil or has
@@ -86,22 +108,12 @@ func Execute(ctx context.Context, s Study) (engine.Report, error) {
 	if err != nil {
 		return engine.Report{}, err
 	}
-	progress := s.Progress
-	if progress == nil {
-		progress = noProgress{}
-	}
-	rep, err := study.Execute(ctx, s.Backend, progress)
+	rep, err := study.Execute(ctx, s.Backend, s.Progress)
 	if err == nil {
 		err = savePosterior(s.Scenario, s.OutDir) // posterior.go
 	}
 	return rep, err
 }
-
-type noProgress struct{}
-
-func (noProgress) Start(total, done, failed int) {}
-func (noProgress) Update(done, failed int)       {}
-func (noProgress) Stop()                         {}
 
 // Record stores the study whose outputs are in out (its ledger) for
 // patient pid: the study with its model and version, sc's hash (the

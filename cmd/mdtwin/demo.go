@@ -366,7 +366,7 @@ func (a *app) demoAtrial(ctx context.Context, ps *store.Patients, pid, out strin
 		return demoStep{}, err
 	}
 	round1 := filepath.Join(af.out, plan.Rounds[0].Dir)
-	if _, err := prediction.RecordOptima(ctx, ps, pid, sc, af.out, plan); err != nil {
+	if _, err := prediction.Record(ctx, ps, pid, sc, round1); err != nil {
 		return demoStep{}, err
 	}
 	if rec, err = ps.Record(ctx, pid); err != nil {

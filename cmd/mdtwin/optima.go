@@ -96,7 +96,7 @@ func (a *app) optimaPlan(ctx context.Context, sc *scenarios.Scenario, f runFlags
 	if r.model == nil {
 		return nil, "", &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
-	study := func(rsc *scenarios.Scenario, out string, resume bool) (prediction.Study, error) {
+	study := func(rsc *scenarios.Scenario, out string) (prediction.Study, error) {
 		backend, err := newBackend(rsc, f, r, log)
 		if err != nil {
 			return prediction.Study{}, err

@@ -71,6 +71,16 @@ func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
 	return d, nil
 }
 
+// DescribeFor implements models.ParamsDescriber: with the parameter mass
+// fixed by the scenario, the descriptor of DescribeMass (so results.csv
+// lists only what the runs read); otherwise DescribeInputs'.
+func (m Model) DescribeFor(inputs json.RawMessage, fixed map[string]any) (models.Descriptor, error) {
+	if mass, ok := fixed["mass"].(string); ok {
+		return m.DescribeMass(inputs, mass)
+	}
+	return m.DescribeInputs(inputs)
+}
+
 // DescribeMass is DescribeInputs for runs of one neural mass (a choice of
 // the parameter mass): its parameters are only those such a run reads —
 // the network's, the monitors' and the mass's own — in DescribeInputs'
