@@ -136,7 +136,7 @@ func parseState(path string, b []byte, conn *Connectivity) (*stateTable, error) 
 			return &FileError{File: path, Entry: fmt.Sprintf("line %d, column 1", line), Msg: fmt.Sprintf("region %s given twice", conn.Labels[i])}
 		}
 		for k, f := range rec[first:] {
-			v, err := finiteCell(path, r, line, first+k, f)
+			v, err := finiteCell(path, r, first+k, f)
 			if err != nil {
 				return err
 			}

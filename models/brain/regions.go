@@ -113,7 +113,7 @@ func parseRegionsCSV(path string, b []byte, conn *Connectivity) (regionTable, er
 			if f == "" {
 				continue
 			}
-			v, err := finiteCell(path, r, line, k+1, f)
+			v, err := finiteCell(path, r, k+1, f)
 			if err != nil {
 				return err
 			}
@@ -228,13 +228,13 @@ func eachRegionRow(path string, r *csv.Reader, fields int, conn *Connectivity, r
 	}
 }
 
-// finiteCell parses text, field k of the row r read last (on line line),
-// as a finite number after trimming its spaces; the error quotes text and
-// names its line and column.
-func finiteCell(path string, r *csv.Reader, line, k int, text string) (float64, error) {
+// finiteCell parses text, field k of the row r read last, as a finite
+// number after trimming its spaces; the error quotes text and names its
+// line and column.
+func finiteCell(path string, r *csv.Reader, k int, text string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		_, col := r.FieldPos(k)
+		line, col := r.FieldPos(k)
 		return 0, &FileError{File: path, Entry: fmt.Sprintf("line %d, column %d", line, col), Msg: fmt.Sprintf("%q is not a finite number", text)}
 	}
 	return v, nil
