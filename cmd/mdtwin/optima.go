@@ -85,38 +85,51 @@ func (a *app) runOptima(ctx context.Context, sc *scenarios.Scenario, f runFlags,
 	return nil
 }
 
-// optimaPlan runs the OPTIMA loop for sc and returns its plan and the
-// output folder it is written in.
-func (a *app) optimaPlan(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) (*optima.Plan, string, error) {
+// optimaLoop resolves sc's model, backend and output folder and returns
+// the loop of studies `mdtwin optima` runs (an OPTIMA plan or a virtual
+// trial): each study on the chosen backend, its progress labelled with the
+// study's folder under the output folder.
+func (a *app) optimaLoop(sc *scenarios.Scenario, f runFlags, rounds int) (prediction.Loop, error) {
 	log := a.logger()
 	r, err := a.resolve(sc, f)
 	if err != nil {
-		return nil, "", err
+		return prediction.Loop{}, err
 	}
 	if r.model == nil {
-		return nil, "", &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
+		return prediction.Loop{}, &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
 	}
 	study := func(rsc *scenarios.Scenario, out string) (prediction.Study, error) {
 		backend, err := newBackend(rsc, f, r, log)
 		if err != nil {
 			return prediction.Study{}, err
 		}
+		rel, _ := filepath.Rel(r.out, out)
 		return prediction.Study{
 			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
 			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts,
-			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.Base(out)), Log: log,
+			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.ToSlash(rel)), Log: log,
 		}, nil
 	}
-	plan, err := prediction.RunOptima(ctx, prediction.Loop{Scenario: sc, OutDir: r.out, Rounds: rounds, Study: study, Resume: f.resume, Log: log})
+	return prediction.Loop{Scenario: sc, OutDir: r.out, Rounds: rounds, Study: study, Resume: f.resume, Log: log}, nil
+}
+
+// optimaPlan runs the OPTIMA loop for sc and returns its plan and the
+// output folder it is written in.
+func (a *app) optimaPlan(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) (*optima.Plan, string, error) {
+	l, err := a.optimaLoop(sc, f, rounds)
+	if err != nil {
+		return nil, "", err
+	}
+	plan, err := prediction.RunOptima(ctx, l)
 	if err != nil {
 		if ctx.Err() != nil {
 			again := ""
 			if rounds > 0 {
 				again = fmt.Sprintf(" --rounds %d", rounds)
 			}
-			return nil, "", &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s%s --resume", sc.File, r.out, again)}
+			return nil, "", &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s%s --resume", sc.File, l.OutDir, again)}
 		}
 		return nil, "", err
 	}
-	return plan, r.out, nil
+	return plan, l.OutDir, nil
 }

@@ -17,30 +17,14 @@ import (
 // with [inputs.trial] (optima.RunTrial), prints its arms and writes its
 // report.
 func (a *app) runTrial(ctx context.Context, sc *scenarios.Scenario, f runFlags, rounds int) error {
-	log := a.logger()
-	r, err := a.resolve(sc, f)
+	l, err := a.optimaLoop(sc, f, rounds)
 	if err != nil {
 		return err
 	}
-	if r.model == nil {
-		return &engine.InputError{Msg: fmt.Sprintf("optima runs the built-in atrial model, not the plugin model %q", sc.Study.Model)}
-	}
-	study := func(rsc *scenarios.Scenario, out string) (prediction.Study, error) {
-		backend, err := newBackend(rsc, f, r, log)
-		if err != nil {
-			return prediction.Study{}, err
-		}
-		rel, _ := filepath.Rel(r.out, out)
-		return prediction.Study{
-			Scenario: rsc, Model: r.desc, Summarizer: prediction.SummarizerOf(r.model), Backend: backend,
-			BackendKind: r.backendKind, Workers: r.workers, MaxAttempts: r.maxAttempts,
-			Progress: newProgress(a.stderr, log, rsc.Study.Name+"/"+filepath.ToSlash(rel)), Log: log,
-		}, nil
-	}
-	sum, err := prediction.RunTrial(ctx, prediction.Loop{Scenario: sc, OutDir: r.out, Rounds: rounds, Study: study, Resume: f.resume, Log: log})
+	sum, err := prediction.RunTrial(ctx, l)
 	if err != nil {
 		if ctx.Err() != nil {
-			return &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s --resume", sc.File, r.out)}
+			return &interrupted{fmt.Sprintf("interrupted; continue with: mdtwin optima %s --out %s --resume", sc.File, l.OutDir)}
 		}
 		return err
 	}
@@ -49,7 +33,7 @@ func (a *app) runTrial(ctx context.Context, sc *scenarios.Scenario, f runFlags, 
 	for _, s := range sum.Arms {
 		fmt.Fprintf(a.stdout, "%-12s %10d %9d (%3.0f %%) %8.2f to %4.2f %20.1f\n", s.Arm, s.N, s.NonInducible, 100*s.Proportion, s.CI95[0], s.CI95[1], s.MeanAreaMM2)
 	}
-	t, err := report.LoadTrial(r.out)
+	t, err := report.LoadTrial(l.OutDir)
 	if err != nil {
 		return err
 	}
@@ -57,11 +41,11 @@ func (a *app) runTrial(ctx context.Context, sc *scenarios.Scenario, f runFlags, 
 	if err := report.Trial(&b, t); err != nil {
 		return err
 	}
-	out := filepath.Join(r.out, "report.html")
+	out := filepath.Join(l.OutDir, "report.html")
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "outputs in %s: trial.csv, trial.json, report.html, substrate-NNN/<baseline>/ (one OPTIMA loop each)\n", r.out)
+	fmt.Fprintf(a.stdout, "outputs in %s: trial.csv, trial.json, report.html, substrate-NNN/<baseline>/ (one OPTIMA loop each)\n", l.OutDir)
 	return nil
 }
 
