@@ -13,8 +13,8 @@ import (
 
 // TestStepsPer: intervals that are whole multiples of dt (to 10⁻⁹ of the
 // interval: 0.3/0.1 is 2.9999999999999996 in float64) give the step count;
-// others, zero and negatives give the one message igb_ms, checkpoint_ms
-// and electrodes' sample_ms share, as a *models.InputError.
+// others, zero and negatives give the one message igb_ms, checkpoint_ms,
+// electrodes' sample_ms and frame_ms share, as a *models.InputError.
 func TestStepsPer(t *testing.T) {
 	for _, c := range []struct {
 		interval, dt float64
@@ -23,7 +23,7 @@ func TestStepsPer(t *testing.T) {
 		{1, 0.05, 20}, {0.3, 0.1, 3}, {0.05, 0.05, 1}, {400, 0.02, 20000},
 		{0.03, 0.02, 0}, {0.01, 0.02, 0}, {0, 0.05, 0}, {-1, 0.05, 0},
 	} {
-		n, err := stepsPer("igb_ms", c.interval, c.dt)
+		n, err := stepsPer("inputs: igb_ms", c.interval, c.dt)
 		var ie *models.InputError
 		switch {
 		case c.want == 0 && (!errors.As(err, &ie) || !strings.Contains(err.Error(), "atrial inputs: igb_ms = ") ||
@@ -35,10 +35,11 @@ func TestStepsPer(t *testing.T) {
 	}
 }
 
-// TestStepMultiplesRefused: a run whose igb_ms, checkpoint_ms or
-// electrodes' sample_ms is not a multiple of dt_ms is refused with one
-// line naming the key, as bad input (models.IsBadInput: the engine does
-// not retry it, and mdtwin run exits 2).
+// TestStepMultiplesRefused: a run whose igb_ms, checkpoint_ms,
+// electrodes' sample_ms or (with phase tracking) frame_ms is not a
+// multiple of dt_ms is refused with one line naming the key, as bad input
+// (models.IsBadInput: the engine does not retry it, and mdtwin run exits
+// 2).
 func TestStepMultiplesRefused(t *testing.T) {
 	sheet := map[string]any{"mesh": "sheet", "length_mm": 2.0, "width_mm": 2.0, "dx_mm": 0.5, "dt_ms": 0.02, "duration_ms": 1.0}
 	for _, c := range []struct {
@@ -49,6 +50,8 @@ func TestStepMultiplesRefused(t *testing.T) {
 		{nil, map[string]any{"igb_ms": 0.03}, "inputs: igb_ms"},
 		{nil, map[string]any{"checkpoint_ms": 0.03}, "inputs: checkpoint_ms"},
 		{nil, map[string]any{"electrodes": map[string]any{"ecg_distance_mm": 50, "sample_ms": 0.03}}, "inputs: electrodes: sample_ms"},
+		{map[string]any{"phase": "lat", "frame_ms": 0.03}, nil, "params: frame_ms"},
+		{map[string]any{"phase": "state", "frame_ms": 0.03}, nil, "params: frame_ms"},
 	} {
 		raw := maps.Clone(sheet)
 		maps.Copy(raw, c.params)
