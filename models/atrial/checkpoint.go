@@ -452,7 +452,7 @@ func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpo
 	if c == 0 {
 		return ck, nil
 	}
-	n, err := stepsPer("checkpoint_ms", c, sim.p.Float("dt_ms"))
+	n, err := stepsPer("inputs: checkpoint_ms", c, sim.p.Float("dt_ms"))
 	if err != nil {
 		return nil, err
 	}

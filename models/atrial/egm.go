@@ -70,7 +70,7 @@ func newEGM(in *ElectrodesInput, m *mesh.Mesh, sigma func(e int) mesh.Conductivi
 	if sample == 0 {
 		sample = 1
 	}
-	every, err := stepsPer("electrodes: sample_ms", sample, dt)
+	every, err := stepsPer("inputs: electrodes: sample_ms", sample, dt)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,8 @@ type ldrbEntry struct {
 // get returns the rule-based fibres of m with landmarks lm, computing
 // them unless an entry of the same key is kept (or being computed). A
 // failed computation is returned to the runs that asked for it and not
-// kept.
+// kept; one that panics panics in the run that computed it, and the runs
+// waiting for it get an error.
 func (c *ldrbCache) get(m *mesh.Mesh, lm LandmarksInput) (*LDRB, error) {
 	key := ldrbKey(m, lm)
 	c.mu.Lock()

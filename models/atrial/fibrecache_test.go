@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+
+	"github.com/go-gl/mathgl/mgl64"
 
 	"github.com/mdtwin/mdtwin/mesh"
 	"github.com/mdtwin/mdtwin/models"
@@ -107,7 +112,8 @@ func TestLDRBCache(t *testing.T) {
 		if !reflect.DeepEqual(f, want) {
 			t.Fatalf("get %d differs from RuleBasedFibres", i)
 		}
-		if i > 0 && (&f.Fibres[0] == &got[0].Fibres[0] || &f.AB[0] == &got[0].AB[0] || &f.Region[0] == &got[0].Region[0]) {
+		if i > 0 && (&f.Fibres[0] == &got[0].Fibres[0] || &f.AB[0] == &got[0].AB[0] || &f.V[0] == &got[0].V[0] ||
+			&f.R[0] == &got[0].R[0] || &f.Region[0] == &got[0].Region[0]) {
 			t.Fatalf("gets 0 and %d share slices", i)
 		}
 	}
@@ -131,6 +137,114 @@ func TestLDRBCache(t *testing.T) {
 			t.Errorf("get %d: %d computations, want %d", i, n.Load(), c2.count)
 		}
 	}
+}
+
+// stubLDRB is what the stub computations of TestLDRBCacheError and
+// TestLDRBCachePanic return once they succeed: a value of one element and
+// one node (the cache neither reads nor checks it).
+var stubLDRB = LDRB{Fibres: []mgl64.Vec3{{1, 0, 0}}, AB: []float64{0.25}, V: []float64{0.5}, R: []float64{0.75},
+	Region: []int{FibreBody}, TauLPV: 0.1, TauRPV: 0.9}
+
+// stubCache returns an ldrbCache whose first computation waits for
+// release and then calls first (which fails or panics), and whose later
+// ones return a copy of stubLDRB; n counts the computations.
+func stubCache(n *atomic.Int64, release <-chan struct{}, first func() error) *ldrbCache {
+	return &ldrbCache{limit: 4, compute: func(*mesh.Mesh, LandmarksInput) (*LDRB, error) {
+		if n.Add(1) == 1 {
+			<-release
+			return nil, first()
+		}
+		return stubLDRB.clone(), nil
+	}}
+}
+
+// waitOnFirst starts get(m, lm) in two goroutines of the synctest bubble,
+// the second once the first is inside the computation (blocked on
+// release) and waiting for it, then closes release and returns what each
+// got and, for the first, what it panicked with (the second never
+// computes, so it cannot panic).
+func waitOnFirst(c *ldrbCache, release chan<- struct{}, m *mesh.Mesh) (errs [2]error, panicked any) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer func() { panicked = recover() }()
+		_, errs[0] = c.get(m, LandmarksInput{})
+	})
+	synctest.Wait() // the first get is computing, blocked on release
+	wg.Go(func() { _, errs[1] = c.get(m, LandmarksInput{}) })
+	synctest.Wait() // the second get waits for the first's entry
+	close(release)
+	wg.Wait()
+	return errs, panicked
+}
+
+// checkRecomputes checks that c keeps no entry, that the next get of
+// (m, no landmarks) computes again (the n-th computation, n = 2) and
+// gives stubLDRB, and that the get after it is served from the cache.
+func checkRecomputes(t *testing.T, c *ldrbCache, n *atomic.Int64, m *mesh.Mesh) {
+	t.Helper()
+	c.mu.Lock()
+	kept := len(c.entries)
+	c.mu.Unlock()
+	if kept != 0 {
+		t.Errorf("%d entries kept after the failed computation, want 0", kept)
+	}
+	for i := range 2 {
+		f, err := c.get(m, LandmarksInput{})
+		if err != nil || !reflect.DeepEqual(*f, stubLDRB) {
+			t.Errorf("get %d after the failure: %+v, %v; want the stub's value", i, f, err)
+		}
+	}
+	if got := n.Load(); got != 2 {
+		t.Errorf("%d computations, want 2 (the failed one, then one kept)", got)
+	}
+}
+
+// TestLDRBCacheError: a computation's error goes to the run that computed
+// and to the run waiting on the same key, and is not kept: the next get
+// computes again, and its success is kept.
+func TestLDRBCacheError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		release := make(chan struct{})
+		fail := errors.New("stub: the mesh has no mitral valve")
+		c := stubCache(&n, release, func() error { return fail })
+		m := &mesh.Mesh{Kind: mesh.Triangle}
+		errs, panicked := waitOnFirst(c, release, m)
+		if panicked != nil {
+			t.Fatalf("get panicked: %v", panicked)
+		}
+		for i, err := range errs {
+			if err != fail {
+				t.Errorf("get %d: error %v, want the computation's %q", i, err, fail)
+			}
+		}
+		if got := n.Load(); got != 1 {
+			t.Errorf("the two gets computed %d times, want 1", got)
+		}
+		checkRecomputes(t, c, &n, m)
+	})
+}
+
+// TestLDRBCachePanic: a computation that panics panics in the run that
+// computed it (the cache does not swallow it), while the run waiting on
+// the same key gets the cache's "panicked" error instead of waiting for
+// ever; the entry is removed, so the next get computes again.
+func TestLDRBCachePanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		release := make(chan struct{})
+		const boom = "stub: index out of range"
+		c := stubCache(&n, release, func() error { panic(boom) })
+		m := &mesh.Mesh{Kind: mesh.Triangle}
+		errs, panicked := waitOnFirst(c, release, m)
+		if panicked != boom {
+			t.Errorf("the computing get panicked with %v, want %q", panicked, boom)
+		}
+		if errs[1] == nil || !strings.Contains(errs[1].Error(), "the computation panicked") {
+			t.Errorf("the waiting get: error %v, want the cache's \"the computation panicked\"", errs[1])
+		}
+		checkRecomputes(t, c, &n, m)
+	})
 }
 
 // TestLDRBKey: the key depends on the mesh's points and cells and on

@@ -31,6 +31,7 @@ func FuzzFibreInputs(f *testing.F) {
 		`{"electrodes": {"circular": {"center": [0, 0, 0], "normal": [0, 0, 1], "radius_mm": 10, "poles": 20}, "ecg_distance_mm": 200}}`,
 		`{"checkpoint_ms": 100, "igb_ms": 1}`,
 		`{"initial": {"checkpoint": "ck.bin"}}`,
+		`{"frame_ms": 0.03}`, // a [params] key (and not a multiple of dt_ms = 0.02) given in [inputs]
 	} {
 		f.Add([]byte(s))
 	}

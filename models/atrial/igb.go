@@ -33,7 +33,7 @@ func newIGB(c float64, md *tissue.Monodomain, steps int, dir string) (*igbRecord
 		return nil, nil
 	}
 	dt := md.Dt()
-	every, err := stepsPer("igb_ms", c, dt)
+	every, err := stepsPer("inputs: igb_ms", c, dt)
 	if err != nil {
 		return nil, err
 	}

@@ -4,16 +4,20 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // stepsPer returns the number of solver steps of dt ms in interval ms,
-// the value of the input key (named in the error as it is written in
-// [inputs], e.g. "igb_ms" or "electrodes: sample_ms"), or an error when
-// interval is not a positive whole multiple of dt (to 10⁻⁹ of interval).
+// the value of key (named in the error with its table, as the user writes
+// it: "inputs: igb_ms", "inputs: electrodes: sample_ms" or "params:
+// frame_ms"), or, when interval is not a positive whole multiple of dt (to
+// 10⁻⁹ of interval), a *models.InputError: bad input, which no retry of
+// the run can mend.
 func stepsPer(key string, interval, dt float64) (int, error) {
 	n := int(math.Round(interval / dt))
 	if n < 1 || math.Abs(float64(n)*dt-interval) > 1e-9*interval {
-		return 0, fmt.Errorf("atrial inputs: %s = %g is not a positive multiple of dt_ms = %g", key, interval, dt)
+		return 0, &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial %s = %g is not a positive multiple of dt_ms = %g", key, interval, dt)}
 	}
 	return n, nil
 }

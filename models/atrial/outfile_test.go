@@ -1,16 +1,20 @@
 package atrial
 
 import (
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mdtwin/mdtwin/models"
 )
 
 // TestStepsPer: intervals that are whole multiples of dt (to 10⁻⁹ of the
 // interval: 0.3/0.1 is 2.9999999999999996 in float64) give the step count;
-// others, zero and negatives give the one message igb_ms, checkpoint_ms
-// and electrodes' sample_ms share.
+// others, zero and negatives give the one message igb_ms, checkpoint_ms,
+// electrodes' sample_ms and frame_ms share, as a *models.InputError.
 func TestStepsPer(t *testing.T) {
 	for _, c := range []struct {
 		interval, dt float64
@@ -19,13 +23,42 @@ func TestStepsPer(t *testing.T) {
 		{1, 0.05, 20}, {0.3, 0.1, 3}, {0.05, 0.05, 1}, {400, 0.02, 20000},
 		{0.03, 0.02, 0}, {0.01, 0.02, 0}, {0, 0.05, 0}, {-1, 0.05, 0},
 	} {
-		n, err := stepsPer("igb_ms", c.interval, c.dt)
+		n, err := stepsPer("inputs: igb_ms", c.interval, c.dt)
+		var ie *models.InputError
 		switch {
-		case c.want == 0 && (err == nil || !strings.Contains(err.Error(), "atrial inputs: igb_ms = ") ||
+		case c.want == 0 && (!errors.As(err, &ie) || !strings.Contains(err.Error(), "atrial inputs: igb_ms = ") ||
 			!strings.Contains(err.Error(), "is not a positive multiple of dt_ms = ")):
 			t.Errorf("stepsPer(%g, %g) = %d, %v; want the not-a-multiple error", c.interval, c.dt, n, err)
 		case c.want != 0 && (err != nil || n != c.want):
 			t.Errorf("stepsPer(%g, %g) = %d, %v; want %d", c.interval, c.dt, n, err, c.want)
+		}
+	}
+}
+
+// TestStepMultiplesRefused: a run whose igb_ms, checkpoint_ms,
+// electrodes' sample_ms or (with phase tracking) frame_ms is not a
+// multiple of dt_ms is refused with one line naming the key, as bad input
+// (models.IsBadInput: the engine does not retry it, and mdtwin run exits
+// 2).
+func TestStepMultiplesRefused(t *testing.T) {
+	sheet := map[string]any{"mesh": "sheet", "length_mm": 2.0, "width_mm": 2.0, "dx_mm": 0.5, "dt_ms": 0.02, "duration_ms": 1.0}
+	for _, c := range []struct {
+		params map[string]any // over sheet
+		inputs map[string]any
+		key    string
+	}{
+		{nil, map[string]any{"igb_ms": 0.03}, "inputs: igb_ms"},
+		{nil, map[string]any{"checkpoint_ms": 0.03}, "inputs: checkpoint_ms"},
+		{nil, map[string]any{"electrodes": map[string]any{"ecg_distance_mm": 50, "sample_ms": 0.03}}, "inputs: electrodes: sample_ms"},
+		{map[string]any{"phase": "lat", "frame_ms": 0.03}, nil, "params: frame_ms"},
+		{map[string]any{"phase": "state", "frame_ms": 0.03}, nil, "params: frame_ms"},
+	} {
+		raw := maps.Clone(sheet)
+		maps.Copy(raw, c.params)
+		_, err := runModel(t, raw, c.inputs, t.TempDir())
+		want := "atrial " + c.key + " = 0.03 is not a positive multiple of dt_ms = 0.02"
+		if err == nil || err.Error() != want || !models.IsBadInput(err) {
+			t.Errorf("%s = 0.03: error %v (bad input: %v); want %q, bad input", c.key, err, models.IsBadInput(err), want)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func reentryParams(sets []string) []models.Param {
 			Doc: "a line or ring lesion with a gap (substrate.Ablation.Gaps) is an error naming it; otherwise the gaps are counted in lesion_gaps"},
 		{Name: "phase", Kind: models.String, Default: PhaseNone, Choices: []string{PhaseNone, PhaseState, PhaseLAT},
 			Doc: "phase-singularity tracking (triangle meshes): none, state-space phase (mms, ms, aliev_panfilov) or LAT phase"},
-		{Name: "frame_ms", Kind: models.Float, Unit: "ms", Default: 1.0, Min: b(1e-3), Max: b(1e4), Doc: "phase frame interval (rounded to whole steps)"},
+		{Name: "frame_ms", Kind: models.Float, Unit: "ms", Default: 1.0, Min: b(1e-3), Max: b(1e4), Doc: "phase frame interval, a whole multiple of dt_ms"},
 		{Name: "phase_start_ms", Kind: models.Float, Unit: "ms", Default: 0.0, Min: b(0), Max: b(1e6), Doc: "first phase frame time"},
 		{Name: "track_distance_mm", Kind: models.Float, Unit: "mm", Default: 2.0, Min: b(0), Max: b(1000), Doc: "tracking: largest move of a singularity between sightings"},
 		{Name: "track_gap_ms", Kind: models.Float, Unit: "ms", Default: 0.0, Min: b(0), Max: b(1e4), Doc: "tracking: longest time between two sightings of a track; 0: one frame"},

@@ -43,7 +43,10 @@ func newPhaseTracking(p models.Params, m *mesh.Mesh, ion ionic.Model) (*phaseTra
 		return nil, perr(fmt.Sprintf("phase singularities need a triangle mesh, not a %v mesh", m.Kind))
 	}
 	dt := p.Float("dt_ms")
-	every := max(1, int(math.Round(p.Float("frame_ms")/dt)))
+	every, err := stepsPer("params: frame_ms", p.Float("frame_ms"), dt)
+	if err != nil {
+		return nil, err
+	}
 	t := &phaseTracking{kind: kind, m: m, ns: ion.NumStates(), every: every, frame: float64(every) * dt,
 		start: p.Float("phase_start_ms"), ph: make([]float64, len(m.Points)), hits: make([]float64, m.NumCells()),
 		crit: analysis.DriverCriteria{MinLifespan: p.Float("driver_min_lifespan_ms"), MinRotations: p.Float("driver_min_rotations"),
