@@ -215,10 +215,7 @@ func TestAuthorization(t *testing.T) {
 // and checks the prediction is stored and its report served.
 func TestRunJob(t *testing.T) {
 	f := newFixture(t, "")
-	j, err := f.srv.startJob(f.srv.ps, f.ms, "ms-ofatumumab-first-vs-delayed.toml", 50)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := f.srv.startJob(f.srv.ps, f.ms, "ms-ofatumumab-first-vs-delayed.toml", 50)
 	var st jobStatus
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		_, body := get(t, f.http.URL+"/api/jobs/"+j.ID)
@@ -241,7 +238,7 @@ func TestRunJob(t *testing.T) {
 		t.Errorf("report: %d %.300s", code, body)
 	}
 	// The Synthea patient has no EDSS: the run fails with the reason.
-	j, _ = f.srv.startJob(f.srv.ps, f.synthea, "ms-ofatumumab-first-vs-delayed.toml", 50)
+	j = f.srv.startJob(f.srv.ps, f.synthea, "ms-ofatumumab-first-vs-delayed.toml", 50)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if st = j.status(); st.State == jobFailed || st.State == jobDone {
 			break

@@ -53,10 +53,7 @@ func TestRunJobOptima(t *testing.T) {
 		!strings.Contains(absent, "a virtual trial over a cohort of substrates") {
 		t.Errorf("af-strategy-trial offered to the patient, or absent without a reason")
 	}
-	j, err := f.srv.startJob(f.srv.ps, f.ms, "af-ablation.toml", 200)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := f.srv.startJob(f.srv.ps, f.ms, "af-ablation.toml", 200)
 	var st jobStatus
 	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if st = j.status(); st.State == jobDone || st.State == jobFailed {

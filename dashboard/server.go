@@ -437,15 +437,25 @@ type output struct {
 	Value string
 }
 
+// record reads patient pid's record, or answers 404 when the store has
+// no such patient (500 for any other failure) and returns false.
+func (s *Server) record(w http.ResponseWriter, r *http.Request, pid string) (*patient.Record, bool) {
+	rec, err := s.store(r).Record(r.Context(), pid)
+	if err == nil {
+		return rec, true
+	}
+	if _, ok, perr := s.store(r).Patient(r.Context(), pid); perr == nil && !ok {
+		s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
+		return nil, false
+	}
+	s.internal(w, r, "reading the record", err)
+	return nil, false
+}
+
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := s.store(r).Record(r.Context(), pid)
-	if err != nil {
-		if _, ok, _ := s.store(r).Patient(r.Context(), pid); !ok {
-			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
-			return
-		}
-		s.internal(w, r, "reading the record", err)
+	rec, ok := s.record(w, r, pid)
+	if !ok {
 		return
 	}
 	studies := map[int64]patient.Study{}
@@ -479,13 +489,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	pid := r.PathValue("pid")
-	rec, err := s.store(r).Record(r.Context(), pid)
-	if err != nil {
-		if _, ok, _ := s.store(r).Patient(r.Context(), pid); !ok {
-			s.fail(w, http.StatusNotFound, "no patient "+pid+" in the store")
-			return
-		}
-		s.internal(w, r, "reading the record", err)
+	rec, ok := s.record(w, r, pid)
+	if !ok {
 		return
 	}
 	// Only a scenario the patient page offers this patient may start: a
@@ -508,11 +513,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	j, err := s.startJob(s.store(r), pid, name, n)
-	if err != nil {
-		s.fail(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	j := s.startJob(s.store(r), pid, name, n)
 	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/scenarios"
 	"github.com/mdtwin/mdtwin/scenarios/examples"
 )
@@ -43,6 +44,27 @@ func TestBuiltinDescribesTheFixedMass(t *testing.T) {
 	}
 	if !slices.Contains(fixed, "mass") || !slices.Contains(fixed, "coupling_a") {
 		t.Errorf("mass fixed: %v", fixed)
+	}
+	// A derived scenario may vary a parameter its [params] also sets (the
+	// file parser refuses that; Derive, as dsa and optima use it, does
+	// not): the [sweep] wins, and every mass's parameters are listed.
+	sc, err := scenarios.Parse("scenarios/examples/resting-state-bold.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := sc.Derive(scenarios.Derivation{Why: "test", Sweep: &scenarios.Sweep{Design: "grid",
+		Params: []scenarios.SweepParam{{Name: "mass", Values: []any{"montbrio_pazo_roxin", "epileptor"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, desc, err := Builtin(d); err != nil || desc.Params == nil || !slices.ContainsFunc(desc.Params, func(p models.Param) bool { return p.Name == "x0_ez" }) {
+		t.Errorf("mass fixed in [params] and swept by a derivation: x0_ez not listed (%v)", err)
+	}
+	// A fixed value that is no mass is left to the scenario's checks,
+	// which name its line: the descriptor is every mass's.
+	bad := strings.Replace(string(data), `mass = "montbrio_pazo_roxin"`, `mass = "wilson_cowan"`, 1)
+	if all := names(bad); !slices.Contains(all, "x0_ez") {
+		t.Errorf("mass = wilson_cowan: %v", all)
 	}
 	swept := strings.Replace(string(data), "[sweep.params]", "[sweep.params]\nmass = [\"montbrio_pazo_roxin\", \"epileptor\"]", 1)
 	swept = strings.Replace(swept, "[params]\nmass = \"montbrio_pazo_roxin\"\n", "[params]\n", 1)

@@ -46,33 +46,41 @@ func bundled() []Example {
 	entries, _ := fs.Glob(examples.FS, "*.toml")
 	var out []Example
 	for _, f := range entries {
-		data, err := examples.FS.ReadFile(f)
-		if err != nil {
-			continue
+		if e, ok := bundledOne(f); ok {
+			out = append(out, e)
 		}
-		sc, err := scenarios.Parse("scenarios/examples/"+f, data)
-		if err != nil {
-			var head struct {
-				Study  struct{ Name, Model, Doc string }
-				Cohort map[string]any // a cohort scenario is not a patient's
-			}
-			if _, terr := toml.Decode(string(data), &head); terr == nil && head.Cohort == nil && embodied(head.Study.Model) {
-				out = append(out, Example{File: f, Name: head.Study.Name, Model: head.Study.Model, Doc: head.Study.Doc,
-					Why: "cannot be prepared where the server runs: " + err.Error()})
-			}
-			continue
-		}
-		if sc.Cohort != nil || !embodied(sc.Study.Model) {
-			continue
-		}
-		n, _ := sc.Params["n_patients"].(int64)
-		e := Example{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: isOptima(sc), sc: sc}
-		if optima.IsTrial(sc) {
-			e.Why = trialWhy
-		}
-		out = append(out, e)
 	}
 	return out
+}
+
+// bundledOne reads the bundled scenario file f as bundled lists it, and
+// false when f is not a scenario of a model with a patient embodiment.
+func bundledOne(f string) (Example, bool) {
+	data, err := examples.FS.ReadFile(f)
+	if err != nil {
+		return Example{}, false
+	}
+	sc, err := scenarios.Parse("scenarios/examples/"+f, data)
+	if err != nil {
+		var head struct {
+			Study  struct{ Name, Model, Doc string }
+			Cohort map[string]any // a cohort scenario is not a patient's
+		}
+		if _, terr := toml.Decode(string(data), &head); terr == nil && head.Cohort == nil && embodied(head.Study.Model) {
+			return Example{File: f, Name: head.Study.Name, Model: head.Study.Model, Doc: head.Study.Doc,
+				Why: "cannot be prepared where the server runs: " + err.Error()}, true
+		}
+		return Example{}, false
+	}
+	if sc.Cohort != nil || !embodied(sc.Study.Model) {
+		return Example{}, false
+	}
+	n, _ := sc.Params["n_patients"].(int64)
+	e := Example{File: f, Name: sc.Study.Name, Model: sc.Study.Model, Doc: sc.Study.Doc, Patients: n, Optima: isOptima(sc), sc: sc}
+	if optima.IsTrial(sc) {
+		e.Why = trialWhy
+	}
+	return e, true
 }
 
 // embodied reports whether model has a patient embodiment
@@ -106,16 +114,14 @@ func ExamplesFor(rec *patient.Record) (offered, absent []Example) {
 // ExampleSource returns the bytes of the bundled scenario name (the file
 // name of a bundled scenario that can be run for a patient).
 func ExampleSource(name string) ([]byte, error) {
-	for _, e := range bundled() {
-		if e.File != name {
-			continue
-		}
-		if e.Why != "" {
-			return nil, fmt.Errorf("bundled scenario %q cannot be run for a patient: %s", name, e.Why)
-		}
-		return examples.FS.ReadFile(name)
+	e, ok := bundledOne(name)
+	switch {
+	case !ok || !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".toml"):
+		return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
+	case e.Why != "":
+		return nil, fmt.Errorf("bundled scenario %q cannot be run for a patient: %s", name, e.Why)
 	}
-	return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
+	return examples.FS.ReadFile(name)
 }
 
 // ExampleRun is a run of a bundled scenario for one patient of a store,
@@ -123,7 +129,7 @@ func ExampleSource(name string) ([]byte, error) {
 type ExampleRun struct {
 	Store     *store.Patients
 	PatientID string
-	Example   string // the scenario's file name (Examples)
+	Example   string // the scenario's file name (ExamplesFor)
 	// Patients, when > 0, is the number of simulated patients
 	// (n_patients) of a scenario that has them; other scenarios ignore it.
 	Patients int

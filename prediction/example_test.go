@@ -98,6 +98,14 @@ func TestExamplesFor(t *testing.T) {
 	if _, err := ExampleSource("nope.toml"); err == nil || err.Error() != `no bundled scenario "nope.toml" for a patient` {
 		t.Errorf("unknown scenario: %v", err)
 	}
+	// The trial is refused for every caller of ExampleSource (and so of
+	// RunExample), not only by ExamplesFor.
+	if _, err := ExampleSource("af-strategy-trial.toml"); err == nil || !strings.Contains(err.Error(), "a virtual trial over a cohort of substrates") {
+		t.Errorf("the trial: %v", err)
+	}
+	if src, err := ExampleSource("ms-ofatumumab-first-vs-delayed.toml"); err != nil || len(src) == 0 {
+		t.Errorf("an MS scenario: %v", err)
+	}
 }
 
 // RunExample on af-ablation.toml runs what the example means — the OPTIMA

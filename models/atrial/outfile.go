@@ -8,15 +8,21 @@ import (
 	"github.com/mdtwin/mdtwin/models"
 )
 
-// stepsPer returns the number of solver steps of dt ms in interval ms,
-// the value of key (named in the error with its table, as the user writes
-// it: "inputs: igb_ms", "inputs: electrodes: sample_ms" or "params:
-// frame_ms"), or, when interval is not a positive whole multiple of dt (to
-// 10⁻⁹ of interval), a *models.InputError: bad input, which no retry of
-// the run can mend.
-func stepsPer(key string, interval, dt float64) (int, error) {
+// wholeSteps returns the number of solver steps of dt ms in interval ms,
+// and false when interval is not a positive whole multiple of dt (to
+// 10⁻⁹ of interval).
+func wholeSteps(interval, dt float64) (int, bool) {
 	n := int(math.Round(interval / dt))
-	if n < 1 || math.Abs(float64(n)*dt-interval) > 1e-9*interval {
+	return n, n >= 1 && math.Abs(float64(n)*dt-interval) <= 1e-9*interval
+}
+
+// stepsPer returns wholeSteps of interval, the value of the [inputs] key
+// (named in the error as the user writes it: "inputs: igb_ms", "inputs:
+// electrodes: sample_ms"), or, when it is not a positive whole multiple of
+// dt, a *models.InputError: bad input, which no retry of the run can mend.
+func stepsPer(key string, interval, dt float64) (int, error) {
+	n, ok := wholeSteps(interval, dt)
+	if !ok {
 		return 0, &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial %s = %g is not a positive multiple of dt_ms = %g", key, interval, dt)}
 	}
 	return n, nil

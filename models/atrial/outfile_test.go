@@ -13,8 +13,8 @@ import (
 
 // TestStepsPer: intervals that are whole multiples of dt (to 10⁻⁹ of the
 // interval: 0.3/0.1 is 2.9999999999999996 in float64) give the step count;
-// others, zero and negatives give the one message igb_ms, checkpoint_ms,
-// electrodes' sample_ms and frame_ms share, as a *models.InputError.
+// others, zero and negatives give the one message igb_ms, checkpoint_ms
+// and electrodes' sample_ms share, as a *models.InputError.
 func TestStepsPer(t *testing.T) {
 	for _, c := range []struct {
 		interval, dt float64
@@ -50,13 +50,16 @@ func TestStepMultiplesRefused(t *testing.T) {
 		{nil, map[string]any{"igb_ms": 0.03}, "inputs: igb_ms"},
 		{nil, map[string]any{"checkpoint_ms": 0.03}, "inputs: checkpoint_ms"},
 		{nil, map[string]any{"electrodes": map[string]any{"ecg_distance_mm": 50, "sample_ms": 0.03}}, "inputs: electrodes: sample_ms"},
-		{map[string]any{"phase": "lat", "frame_ms": 0.03}, nil, "params: frame_ms"},
-		{map[string]any{"phase": "state", "frame_ms": 0.03}, nil, "params: frame_ms"},
+		{map[string]any{"phase": "lat", "frame_ms": 0.03}, nil, "frame_ms"},
+		{map[string]any{"phase": "state", "frame_ms": 0.03}, nil, "frame_ms"},
 	} {
 		raw := maps.Clone(sheet)
 		maps.Copy(raw, c.params)
 		_, err := runModel(t, raw, c.inputs, t.TempDir())
 		want := "atrial " + c.key + " = 0.03 is not a positive multiple of dt_ms = 0.02"
+		if c.params != nil { // a parameter: a *models.ParamError
+			want = `parameter "frame_ms" of model "atrial" = 0.03: not a positive multiple of dt_ms = 0.02`
+		}
 		if err == nil || err.Error() != want || !models.IsBadInput(err) {
 			t.Errorf("%s = 0.03: error %v (bad input: %v); want %q, bad input", c.key, err, models.IsBadInput(err), want)
 		}

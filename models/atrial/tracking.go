@@ -43,9 +43,9 @@ func newPhaseTracking(p models.Params, m *mesh.Mesh, ion ionic.Model) (*phaseTra
 		return nil, perr(fmt.Sprintf("phase singularities need a triangle mesh, not a %v mesh", m.Kind))
 	}
 	dt := p.Float("dt_ms")
-	every, err := stepsPer("params: frame_ms", p.Float("frame_ms"), dt)
-	if err != nil {
-		return nil, err
+	every, ok := wholeSteps(p.Float("frame_ms"), dt)
+	if !ok {
+		return nil, &models.ParamError{Model: Name, Param: "frame_ms", Value: p.Float("frame_ms"), Msg: fmt.Sprintf("not a positive multiple of dt_ms = %g", dt)}
 	}
 	t := &phaseTracking{kind: kind, m: m, ns: ion.NumStates(), every: every, frame: float64(every) * dt,
 		start: p.Float("phase_start_ms"), ph: make([]float64, len(m.Points)), hits: make([]float64, m.NumCells()),

@@ -22,8 +22,9 @@ import (
 type Model struct{}
 
 var (
-	_ models.Model        = Model{}
-	_ models.Configurable = Model{}
+	_ models.Model           = Model{}
+	_ models.Configurable    = Model{}
+	_ models.ParamsDescriber = Model{}
 )
 
 // Name is the model's registry name; Version the version of its science and outputs.
@@ -72,10 +73,12 @@ func (Model) DescribeInputs(inputs json.RawMessage) (models.Descriptor, error) {
 }
 
 // DescribeFor implements models.ParamsDescriber: with the parameter mass
-// fixed by the scenario, the descriptor of DescribeMass (so results.csv
-// lists only what the runs read); otherwise DescribeInputs'.
+// fixed by the scenario to one of its choices, the descriptor of
+// DescribeMass (so results.csv lists only what the runs read); otherwise
+// DescribeInputs' (a value that is no mass is then reported at its line
+// in [params], as any parameter's).
 func (m Model) DescribeFor(inputs json.RawMessage, fixed map[string]any) (models.Descriptor, error) {
-	if mass, ok := fixed["mass"].(string); ok {
+	if mass, ok := fixed["mass"].(string); ok && massKinds[mass] != nil {
 		return m.DescribeMass(inputs, mass)
 	}
 	return m.DescribeInputs(inputs)
