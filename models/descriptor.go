@@ -61,6 +61,11 @@ type Descriptor struct {
 	// a timed-out attempt. A scenario's [backend] run_timeout or the
 	// --run-timeout flag overrides it. Zero: no limit unless one is given.
 	RunTimeout time.Duration
+	// Unread names parameters of the model that this descriptor leaves out
+	// because no run of the scenario reads them (a ParamsDescriber's
+	// choice), each with the reason, which Resolve gives when a scenario
+	// sets one. Built-in models only: it does not travel to plugins.
+	Unread map[string]string
 }
 
 // Param describes one parameter of a model.
@@ -178,6 +183,9 @@ func (e *ParamError) Error() string {
 func (d Descriptor) Resolve(raw map[string]any) (Params, error) {
 	for _, name := range sortedKeys(raw) {
 		if _, ok := d.Param(name); !ok {
+			if why, unread := d.Unread[name]; unread {
+				return nil, &ParamError{Model: d.Name, Param: name, Value: raw[name], Msg: "not read by this scenario's runs: " + why}
+			}
 			return nil, &ParamError{Model: d.Name, Param: name, Value: raw[name],
 				Msg: fmt.Sprintf("unknown parameter; model %q has %s", d.Name, d.paramList())}
 		}

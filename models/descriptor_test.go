@@ -50,6 +50,17 @@ func TestResolveErrors(t *testing.T) {
 	}
 }
 
+// TestResolveUnread: a parameter the descriptor leaves out for the
+// scenario (Unread) is refused with the reason, not as unknown.
+func TestResolveUnread(t *testing.T) {
+	d := testDesc
+	d.Unread = map[string]string{"speed": "the mode chosen has none"}
+	_, err := d.Resolve(map[string]any{"speed": 1.0})
+	if want := `parameter "speed" of model "toy" = 1: not read by this scenario's runs: the mode chosen has none`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
 func TestCheckCatchesBadDescriptors(t *testing.T) {
 	bad := []Descriptor{
 		{Name: "Bad"},

@@ -45,6 +45,14 @@ func TestBuiltinDescribesTheFixedMass(t *testing.T) {
 	if !slices.Contains(fixed, "mass") || !slices.Contains(fixed, "coupling_a") {
 		t.Errorf("mass fixed: %v", fixed)
 	}
+	// Setting a parameter the fixed mass does not have says so.
+	if sc, err := scenarios.Parse("scenarios/examples/resting-state-bold.toml", data); err != nil {
+		t.Fatal(err)
+	} else if _, desc, err := Builtin(sc); err != nil {
+		t.Fatal(err)
+	} else if _, err := desc.Resolve(map[string]any{"x0_ez": -1.5}); err == nil || !strings.Contains(err.Error(), "the neural mass montbrio_pazo_roxin does not have it") {
+		t.Errorf("x0_ez with the MPR mass: %v", err)
+	}
 	// A derived scenario may vary a parameter its [params] also sets (the
 	// file parser refuses that; Derive, as dsa and optima use it, does
 	// not): the [sweep] wins, and every mass's parameters are listed.

@@ -137,6 +137,11 @@ func descriptor(s *setup, mass string) models.Descriptor {
 	for _, q := range d.Params {
 		if massReads(mass, q.Name) {
 			kept = append(kept, q)
+		} else {
+			if d.Unread == nil {
+				d.Unread = map[string]string{}
+			}
+			d.Unread[q.Name] = fmt.Sprintf("the neural mass %s does not have it", mass)
 		}
 	}
 	d.Params = kept
