@@ -465,3 +465,25 @@ func TestPriceIndexRows(t *testing.T) {
 		}
 	}
 }
+
+// TestIsCostKeyFollowsSchema guards isCostKey's hand-written rule against
+// the inputs' schema: every key of [inputs.costs] and every therapy key
+// whose name ends in "cost" (cost, admin_cost, ae_cost) is a cost a price
+// index inflates, and no other key is — so a cost key added to the schema
+// without isCostKey knowing it fails here.
+func TestIsCostKeyFollowsSchema(t *testing.T) {
+	for table, keys := range schema {
+		prefix, ok := strings.CutPrefix(table, "inputs.")
+		if !ok || strings.Contains(table, "[]") {
+			continue // top-level keys and the arrays are no case keys
+		}
+		prefix = strings.ReplaceAll(prefix, "*", "ocrelizumab")
+		for _, k := range keys {
+			key := prefix + "." + k
+			want := table == "inputs.costs" || (table == "inputs.therapies.*" && strings.HasSuffix(k, "cost"))
+			if got := isCostKey(key); got != want {
+				t.Errorf("isCostKey(%q) = %v, want %v", key, got, want)
+			}
+		}
+	}
+}
