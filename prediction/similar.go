@@ -167,7 +167,7 @@ func msQuery(rec *patient.Record) (map[string]string, [][2]string, string) {
 				if pr.IndexDate.Sub(at) <= 2*365.25*24*time.Hour {
 					relapses++
 				}
-			case code.System == patient.SystemSNOMED && (code.Code == "426373005" || code.Code == "425500002" || code.Code == "428700003"):
+			case embodiment.IsSNOMEDCourse(code): // the diagnosis, whose date starts the disease duration
 				if diagnosis.IsZero() || at.Before(diagnosis) {
 					diagnosis = at
 				}

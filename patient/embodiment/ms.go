@@ -38,6 +38,15 @@ var courseCodes = map[string]string{
 	patient.SystemMS + "|ppms":          CoursePPMS,
 }
 
+// IsSNOMEDCourse reports whether code is one of the SNOMED CT codes of an
+// MS course (relapsing-remitting, secondary or primary progressive: a
+// diagnosis of MS); the record's own course codes (patient.SystemMS) are
+// not.
+func IsSNOMEDCourse(code patient.Code) bool {
+	_, ok := courseCodes[code.System+"|"+code.Code]
+	return ok && code.System == patient.SystemSNOMED
+}
+
 // mscohortEDSSStates is mscohort's number of EDSS states (0, 1, …, 9).
 const mscohortEDSSStates = 10
 
