@@ -93,6 +93,33 @@ se = 0.31622776601683794   # σ/√n
 source = "closed form"
 `
 
+// closedForm calibrates src with the one-parameter sample-mean model sim
+// on two workers and checks that it stopped for want and that the
+// posterior mean and sd are within 5 % of the closed form (mean, sd); it
+// returns the calibration summary.
+func closedForm(t *testing.T, src string, sim sampleMean, want string, mean, sd float64) *Summary {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	res, err := run(t, src, sim, 2, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, dir)
+	p := s.Params[0]
+	t.Logf("%d populations, %d simulations, stop %q; posterior mean %.5f (exact %.5f), sd %.5f (exact %.5f), ESS %.0f",
+		res.Steps, res.Simulations, res.Stop, *p.Mean, mean, *p.SD, sd, *s.ESS)
+	if res.Stop != want {
+		t.Errorf("stopped because %q, want %q", res.Stop, want)
+	}
+	if e := math.Abs(*p.Mean-mean) / mean; e > 0.05 {
+		t.Errorf("posterior mean %.5f is %.1f %% from the closed form %.5f", *p.Mean, 100*e, mean)
+	}
+	if e := math.Abs(*p.SD-sd) / sd; e > 0.05 {
+		t.Errorf("posterior sd %.5f is %.1f %% from the closed form %.5f", *p.SD, 100*e, sd)
+	}
+	return s
+}
+
 // ABC-SMC with threshold acceptance on a stochastic simulator of the
 // sample mean converges to the exact posterior as the tolerance goes to 0:
 // at a final tolerance of 0.1 standard errors the uniform acceptance
@@ -107,24 +134,7 @@ distance = "standardised"
 min_tolerance = 0.1
 predictive = 0
 `
-	dir := filepath.Join(t.TempDir(), "out")
-	res, err := run(t, src, sampleMean{sigma: 1, n: 10, stochastic: true}, 2, dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := readSummary(t, dir)
-	p := s.Params[0]
-	t.Logf("%d populations, %d simulations, stop %q; posterior mean %.5f (exact %.5f), sd %.5f (exact %.5f), ESS %.0f",
-		res.Steps, res.Simulations, res.Stop, *p.Mean, conjPostMean, *p.SD, conjPostSD, *s.ESS)
-	if res.Stop != StopTolerance {
-		t.Errorf("stopped because %q, want %q", res.Stop, StopTolerance)
-	}
-	if e := math.Abs(*p.Mean-conjPostMean) / conjPostMean; e > 0.05 {
-		t.Errorf("posterior mean %.5f is %.1f %% from the closed form %.5f", *p.Mean, 100*e, conjPostMean)
-	}
-	if e := math.Abs(*p.SD-conjPostSD) / conjPostSD; e > 0.05 {
-		t.Errorf("posterior sd %.5f is %.1f %% from the closed form %.5f", *p.SD, 100*e, conjPostSD)
-	}
+	closedForm(t, src, sampleMean{sigma: 1, n: 10, stochastic: true}, StopTolerance, conjPostMean, conjPostSD)
 }
 
 // Stochastic acceptance with the Gaussian likelihood of the sample mean
@@ -137,24 +147,7 @@ particles = 2000
 acceptance = "stochastic"
 predictive = 0
 `
-	dir := filepath.Join(t.TempDir(), "out")
-	res, err := run(t, src, sampleMean{}, 2, dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := readSummary(t, dir)
-	p := s.Params[0]
-	t.Logf("%d populations, %d simulations, stop %q; posterior mean %.5f (exact %.5f), sd %.5f (exact %.5f), ESS %.0f",
-		res.Steps, res.Simulations, res.Stop, *p.Mean, conjPostMean, *p.SD, conjPostSD, *s.ESS)
-	if res.Stop != StopTemperature {
-		t.Errorf("stopped because %q, want %q", res.Stop, StopTemperature)
-	}
-	if e := math.Abs(*p.Mean-conjPostMean) / conjPostMean; e > 0.05 {
-		t.Errorf("posterior mean %.5f is %.1f %% from the closed form %.5f", *p.Mean, 100*e, conjPostMean)
-	}
-	if e := math.Abs(*p.SD-conjPostSD) / conjPostSD; e > 0.05 {
-		t.Errorf("posterior sd %.5f is %.1f %% from the closed form %.5f", *p.SD, 100*e, conjPostSD)
-	}
+	closedForm(t, src, sampleMean{}, StopTemperature, conjPostMean, conjPostSD)
 }
 
 // line is a straight line y_k = a + b·x_k at x = 0, 1, 2, 3, 4: fitting it

@@ -2,7 +2,6 @@ package calibrate
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/mdtwin/mdtwin/scenarios"
@@ -116,24 +115,7 @@ censored = "right"
 se = 0.31622776601683794   # √0.1
 source = "closed form"
 `
-	dir := filepath.Join(t.TempDir(), "out")
-	res, err := run(t, src, sampleMean{}, 2, dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := readSummary(t, dir)
-	p := s.Params[0]
-	t.Logf("%d populations, %d simulations, stop %q; posterior mean %.5f (exact %.5f), sd %.5f (exact %.5f), ESS %.0f",
-		res.Steps, res.Simulations, res.Stop, *p.Mean, wantMean, *p.SD, wantSD, *s.ESS)
-	if res.Stop != StopTemperature {
-		t.Errorf("stopped because %q, want %q", res.Stop, StopTemperature)
-	}
-	if e := math.Abs(*p.Mean-wantMean) / wantMean; e > 0.05 {
-		t.Errorf("posterior mean %.5f is %.1f %% from the closed form %.5f", *p.Mean, 100*e, wantMean)
-	}
-	if e := math.Abs(*p.SD-wantSD) / wantSD; e > 0.05 {
-		t.Errorf("posterior sd %.5f is %.1f %% from the closed form %.5f", *p.SD, 100*e, wantSD)
-	}
+	s := closedForm(t, src, sampleMean{}, StopTemperature, wantMean, wantSD)
 	if tg := s.Targets[0]; tg.Censored != scenarios.RightCensored || tg.Cells[0].Z == nil || *tg.Cells[0].Z != 0 || tg.Within == nil || !*tg.Within {
 		t.Errorf("fit of the censored target: %+v, want censored %q, z 0 (the mean prediction lies above the bound), within", tg, scenarios.RightCensored)
 	}
