@@ -154,29 +154,9 @@ func msQuery(rec *patient.Record) (map[string]string, [][2]string, string) {
 	if pr.Course != "" {
 		q["course"] = pr.Course
 	}
-	var diagnosis time.Time
-	relapses := 0
-	for _, c := range rec.Conditions {
-		at, err := time.Parse(time.DateOnly, firstDate(c.Onset, c.Recorded))
-		if err != nil || at.After(pr.IndexDate) {
-			continue
-		}
-		for _, code := range c.Code {
-			switch {
-			case code.System == patient.SystemMS && code.Code == patient.CodeRelapse:
-				if pr.IndexDate.Sub(at) <= 2*365.25*24*time.Hour {
-					relapses++
-				}
-			case embodiment.IsSNOMEDCourse(code): // the diagnosis, whose date starts the disease duration
-				if diagnosis.IsZero() || at.Before(diagnosis) {
-					diagnosis = at
-				}
-			}
-		}
-	}
-	q["relapses_prior_2y"] = strconv.Itoa(relapses)
-	if !diagnosis.IsZero() {
-		q["disease_duration"] = strconv.Itoa(int(pr.IndexDate.Sub(diagnosis).Hours() / 24 / 365.25))
+	q["relapses_prior_2y"] = strconv.Itoa(pr.RecentRelapses)
+	if !pr.Diagnosis.IsZero() {
+		q["disease_duration"] = strconv.Itoa(int(pr.IndexDate.Sub(pr.Diagnosis).Hours() / 24 / 365.25))
 	}
 	var shown [][2]string
 	for _, f := range similarFeatures {
@@ -186,13 +166,4 @@ func msQuery(rec *patient.Record) (map[string]string, [][2]string, string) {
 	}
 	shown = append(shown, [2]string{"as of", pr.IndexDate.Format(time.DateOnly) + " (latest EDSS)"})
 	return q, shown, ""
-}
-
-func firstDate(dates ...string) string {
-	for _, d := range dates {
-		if len(d) >= 10 {
-			return d[:10]
-		}
-	}
-	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mdtwin/mdtwin/cohort"
+	"github.com/mdtwin/mdtwin/patient"
 )
 
 // Similar matches MS-0001 of patient/testdata (woman born 1985-03-14, RRMS
@@ -88,5 +89,23 @@ func TestSimilarIn(t *testing.T) {
 	sp = SimilarIn(bare, map[string]string{"sex": "F", "age": "33"})
 	if sp.Result != nil || !strings.HasPrefix(sp.Problem, "no match: ") || strings.ContainsAny(sp.Problem, "\n\r") {
 		t.Errorf("cohort without outcomes: %+v", sp)
+	}
+}
+
+// TestMSQueryDiagnosisDatedToTheMonth: a diagnosis dated to the month
+// (FHIR allows YYYY-MM) gives the disease duration, as embodiment reads
+// the same record; the query's own date reader used to need a full date
+// and dropped the feature.
+func TestMSQueryDiagnosisDatedToTheMonth(t *testing.T) {
+	edss := 2.0
+	rec := &patient.Record{
+		Patient: patient.Patient{ID: "p1", BirthDate: "1980-01-01", Sex: "female"},
+		Observations: []patient.Observation{{ID: 1, Code: patient.Coded{{System: patient.SystemMS, Code: patient.CodeEDSS}},
+			Time: "2020-06-15", Value: &edss}},
+		Conditions: []patient.Condition{{Code: patient.Coded{{System: patient.SystemSNOMED, Code: "426373005"}}, Onset: "2010-03"}},
+	}
+	q, _, why := msQuery(rec)
+	if why != "" || q["disease_duration"] != "10" || q["course"] != "RRMS" {
+		t.Errorf("query %v (%s); want disease_duration 10 (2010-03-01 to 2020-06-15), course RRMS", q, why)
 	}
 }

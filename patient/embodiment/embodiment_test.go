@@ -184,10 +184,7 @@ func TestPersonaliseRefusals(t *testing.T) {
 }
 
 func withCondition(rec *patient.Record, system, code string) *patient.Record {
-	r := *rec
-	r.Conditions = append(append([]patient.Condition(nil), rec.Conditions...),
-		patient.Condition{Code: patient.Coded{{System: system, Code: code}}, Onset: "2017-01-01"})
-	return &r
+	return withConditionAt(rec, system, code, "2017-01-01")
 }
 
 func TestPersonaliseBrainFromAssets(t *testing.T) {
@@ -253,4 +250,53 @@ func TestPersonaliseBrainFromAssets(t *testing.T) {
 	if _, err := embodiment.Personalise(sc, rec, embodiment.Options{}); err == nil || !strings.Contains(err.Error(), "changed since it was stored") {
 		t.Errorf("changed asset: %v", err)
 	}
+}
+
+// TestMSProfileDiagnosisAndRecentRelapses: the diagnosis is the earliest
+// SNOMED CT MS course at or before the index date, read with the same
+// dates as everything else (YYYY-MM and YYYY included: the similar-patient
+// query used to ignore a diagnosis dated to the month), and the recent
+// relapses are those of the 2 years before the index date.
+func TestMSProfileDiagnosisAndRecentRelapses(t *testing.T) {
+	ps := registryStore(t)
+	rec := load(t, ps, "MS-0001")
+	for _, tc := range []struct {
+		rec             *patient.Record
+		asOf, diagnosis string
+		recent          int
+	}{
+		// Diagnosed 2012-06-01 (ms_registry_patients.csv); relapses
+		// 2012-05-10 and 2014-11-03, both over 2 years before 2018-07-03.
+		{rec, "", "2012-06-01", 0},
+		// As of 2014-01-01: diagnosed; the 2012-05-10 relapse is 601 days
+		// before.
+		{rec, "2014-01-01", "2012-06-01", 1},
+		// An earlier diagnosis dated to the month counts from its first day.
+		{withConditionAt(rec, patient.SystemSNOMED, "426373005", "2010-03"), "", "2010-03-01", 0},
+		// The registry's own course code is no diagnosis.
+		{withConditionAt(rec, patient.SystemMS, "rrms", "2010-03"), "", "2012-06-01", 0},
+	} {
+		var asOf time.Time
+		if tc.asOf != "" {
+			asOf, _ = time.Parse(time.DateOnly, tc.asOf)
+		}
+		pr, err := embodiment.MS(tc.rec, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diag := ""
+		if !pr.Diagnosis.IsZero() {
+			diag = pr.Diagnosis.Format(time.DateOnly)
+		}
+		if diag != tc.diagnosis || pr.RecentRelapses != tc.recent {
+			t.Errorf("as of %q: diagnosis %q, recent relapses %d; want %q, %d", tc.asOf, diag, pr.RecentRelapses, tc.diagnosis, tc.recent)
+		}
+	}
+}
+
+func withConditionAt(rec *patient.Record, system, code, onset string) *patient.Record {
+	r := *rec
+	r.Conditions = append(append([]patient.Condition(nil), rec.Conditions...),
+		patient.Condition{Code: patient.Coded{{System: system, Code: code}}, Onset: onset})
+	return &r
 }

@@ -38,15 +38,6 @@ var courseCodes = map[string]string{
 	patient.SystemMS + "|ppms":          CoursePPMS,
 }
 
-// IsSNOMEDCourse reports whether code is one of the SNOMED CT codes of an
-// MS course (relapsing-remitting, secondary or primary progressive: a
-// diagnosis of MS); the record's own course codes (patient.SystemMS) are
-// not.
-func IsSNOMEDCourse(code patient.Code) bool {
-	_, ok := courseCodes[code.System+"|"+code.Code]
-	return ok && code.System == patient.SystemSNOMED
-}
-
 // mscohortEDSSStates is mscohort's number of EDSS states (0, 1, …, 9).
 const mscohortEDSSStates = 10
 
@@ -60,8 +51,16 @@ type MSProfile struct {
 	EDSSVisits int       // EDSS visits at or before IndexDate
 	Course     string    // CourseRRMS, CourseSPMS, CoursePPMS; "" when no course is coded
 	Relapses   int       // relapses with onset at or before IndexDate
-	Therapies  []TherapyLine
-	Current    string // the therapy ongoing at IndexDate; "" when none
+	// RecentRelapses are those of Relapses with onset in the 2 years
+	// (730.5 days) before IndexDate.
+	RecentRelapses int
+	// Diagnosis is the date of the earliest SNOMED CT code of an MS
+	// course at or before IndexDate (the diagnosis, from which disease
+	// duration counts); zero when none. The record's own course codes
+	// (patient.SystemMS) set Course but are no diagnosis.
+	Diagnosis time.Time
+	Therapies []TherapyLine
+	Current   string // the therapy ongoing at IndexDate; "" when none
 	// CurrentName is Current's therapy name as patient/terminology matches
 	// it: by code (RxNorm, ATC, SNOMED CT), else by its display text;
 	// CurrentBy says which.
@@ -143,11 +142,18 @@ func MS(rec *patient.Record, asOf time.Time) (*MSProfile, error) {
 			continue
 		}
 		for _, code := range c.Code {
-			if course, ok := courseCodes[code.System+"|"+code.Code]; ok && !at.Before(courseAt) {
+			course, ok := courseCodes[code.System+"|"+code.Code]
+			if ok && !at.Before(courseAt) {
 				pr.Course, courseAt = course, at
+			}
+			if ok && code.System == patient.SystemSNOMED && (pr.Diagnosis.IsZero() || at.Before(pr.Diagnosis)) {
+				pr.Diagnosis = at
 			}
 			if code.System == patient.SystemMS && code.Code == patient.CodeRelapse {
 				pr.Relapses++
+				if pr.IndexDate.Sub(at) <= 2*365.25*24*time.Hour {
+					pr.RecentRelapses++
+				}
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/mscohort"
-	"github.com/mdtwin/mdtwin/patient"
 	"github.com/mdtwin/mdtwin/patient/embodiment"
 	"github.com/mdtwin/mdtwin/scenarios"
 )
@@ -171,25 +170,6 @@ func TestMSTherapy(t *testing.T) {
 	} {
 		if got := embodiment.MSTherapy(drug, tab); got != want {
 			t.Errorf("MSTherapy(%q) = %q, want %q", drug, got, want)
-		}
-	}
-}
-
-// TestIsSNOMEDCourse: the three SNOMED CT codes of an MS course are a
-// diagnosis; the record's own course codes and other SNOMED codes are not.
-func TestIsSNOMEDCourse(t *testing.T) {
-	for _, c := range []struct {
-		code patient.Code
-		want bool
-	}{
-		{patient.Code{System: patient.SystemSNOMED, Code: "426373005"}, true}, // RRMS
-		{patient.Code{System: patient.SystemSNOMED, Code: "425500002"}, true}, // SPMS
-		{patient.Code{System: patient.SystemSNOMED, Code: "428700003"}, true}, // PPMS
-		{patient.Code{System: patient.SystemMS, Code: "rrms"}, false},
-		{patient.Code{System: patient.SystemSNOMED, Code: "24700007"}, false}, // multiple sclerosis, course unstated
-	} {
-		if got := embodiment.IsSNOMEDCourse(c.code); got != c.want {
-			t.Errorf("IsSNOMEDCourse(%v) = %v, want %v", c.code, got, c.want)
 		}
 	}
 }
