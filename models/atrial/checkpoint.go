@@ -456,8 +456,8 @@ func (sim *simulation) checkpointSetup(spec models.RunSpec, in Inputs) (*checkpo
 	if err != nil {
 		return nil, err
 	}
-	perr := func(msg string) error {
-		return fmt.Errorf("atrial inputs: checkpoint_ms = %g %s", c, msg)
+	perr := func(msg string) error { // bad input: no retry mends it
+		return &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial inputs: checkpoint_ms = %g %s", c, msg)}
 	}
 	switch {
 	case n > sim.steps:

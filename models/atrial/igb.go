@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/mdtwin/mdtwin/mesh"
+	"github.com/mdtwin/mdtwin/models"
 	"github.com/mdtwin/mdtwin/models/atrial/tissue"
 )
 
@@ -37,7 +38,9 @@ func newIGB(c float64, md *tissue.Monodomain, steps int, dir string) (*igbRecord
 	if err != nil {
 		return nil, err
 	}
-	perr := func(msg string) error { return fmt.Errorf("atrial inputs: igb_ms = %g %s", c, msg) }
+	perr := func(msg string) error { // bad input: no retry mends it
+		return &models.InputError{Model: Name, Msg: fmt.Sprintf("atrial inputs: igb_ms = %g %s", c, msg)}
+	}
 	if dir == "" {
 		return nil, perr("needs a run folder to write " + IGBFile + " into")
 	}

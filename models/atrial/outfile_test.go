@@ -66,6 +66,18 @@ func TestStepMultiplesRefused(t *testing.T) {
 	}
 }
 
+// TestIntervalsBeyondTheRunRefused: a checkpoint after the run's end is
+// bad input too (models.IsBadInput: not retried, mdtwin run exits 2), with
+// one line naming the key and the limit.
+func TestIntervalsBeyondTheRunRefused(t *testing.T) {
+	sheet := map[string]any{"mesh": "sheet", "length_mm": 2.0, "width_mm": 2.0, "dx_mm": 0.5, "dt_ms": 0.02, "duration_ms": 1.0}
+	_, err := runModel(t, sheet, map[string]any{"checkpoint_ms": 2.0}, t.TempDir())
+	want := "atrial inputs: checkpoint_ms = 2 must not be after duration_ms = 1"
+	if err == nil || err.Error() != want || !models.IsBadInput(err) {
+		t.Errorf("checkpoint_ms = 2: error %v (bad input: %v); want %q, bad input", err, models.IsBadInput(err), want)
+	}
+}
+
 // TestPendingFile: a committed file appears under its name with what was
 // written and no .tmp is left; a discarded one leaves nothing.
 func TestPendingFile(t *testing.T) {
