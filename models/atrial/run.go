@@ -297,7 +297,9 @@ func (sim *simulation) analyse() models.Result {
 }
 
 // write writes lat.vtu (LAT, APD, activation count and the IonicSet per
-// node; CV, fibrosis, lesions and PS density per element) and, with
+// node; CV, fibrosis, lesions and PS density per element; with rule-based
+// fibres also their Laplace potentials PsiAB, PhiV and PhiR per node and
+// the rule used, FibreRule, per element) and, with
 // several ionic sets, ionic_sets.json into dir, when the run has a folder
 // and save_lat is on, and adds them to res's artifacts.
 func (sim *simulation) write(dir string, res *models.Result) error {

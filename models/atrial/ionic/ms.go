@@ -77,7 +77,7 @@ func (m MitchellSchaeffer) Step(s []float64, v, dt float64) float64 {
 	r := m.VMax - m.VMin
 	u, h := (v-m.VMin)/r, s[0]
 	s[0] = gate(h, u < m.VGate, dt, m.TauOpen, m.TauClose)
-	return v + float64(dt*r*m.dv(u, h))
+	return v + dt*r*m.dv(u, h)
 }
 
 // Kernel implements Kerneler: Step's scheme with the MS family's hoisted
@@ -91,7 +91,7 @@ func (m MitchellSchaeffer) Kernel(dt float64) Kernel {
 		for i, vi := range v {
 			u, h := (vi-vmin)*ir, s[i]
 			s[i] = c.gate.step(h, u)
-			v[i] = vi + float64(dtr*(h*u*u*(1-u)*kin-u*kout))
+			v[i] = vi + dtr*(h*u*u*(1-u)*kin-u*kout)
 		}
 	}
 }
@@ -163,7 +163,7 @@ func (m ModifiedMS) Step(s []float64, v, dt float64) float64 {
 	r := m.VMax - m.VMin
 	u, h := (v-m.VMin)/r, s[0]
 	s[0] = gate(h, u < m.VGate, dt, m.TauOpen, m.TauClose)
-	return v + float64(dt*r*m.dv(u, h))
+	return v + dt*r*m.dv(u, h)
 }
 
 // Kernel implements Kerneler: Step's scheme with the MS family's hoisted
@@ -171,9 +171,9 @@ func (m ModifiedMS) Step(s []float64, v, dt float64) float64 {
 // 8 nodes go through mmsStepAVX512 (ms_amd64.s), the loop's operations in
 // its order on 8 lanes (no fused multiply–add; the gate's two branches
 // computed and one chosen per lane by u < V_gate), so the bits are the
-// same (TestModifiedMSKernelAVX512). Step and the loop write float64(a*b)
-// to round the update's product before it is added: a GOAMD64=v3 build
-// would otherwise fuse the two into one FMA and differ from the assembly.
+// same (TestModifiedMSKernelAVX512). The loop writes float64(a*b) to
+// round the update's product before it is added: a GOAMD64=v3 build would
+// otherwise fuse the two into one FMA and differ from the assembly.
 func (m ModifiedMS) Kernel(dt float64) Kernel {
 	c := newMSStep(m.TauIn, m.TauOut, m.TauOpen, m.TauClose, m.VGate, m.VMin, m.VMax, dt)
 	a := m.ACrit

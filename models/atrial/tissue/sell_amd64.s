@@ -1,5 +1,36 @@
 #include "textflag.h"
 
+// SELL_ARGS loads sellArgs's fields (a+0(FP)) into the registers both
+// kernels use: DI dst, SI x, R8 val, R9 col, R10 kmask, R11 off, R12 row0,
+// R13 lanes, CX s, DX s1.
+#define SELL_ARGS \
+	MOVQ a+0(FP), AX; \
+	MOVQ 0(AX), DI; \
+	MOVQ 8(AX), SI; \
+	MOVQ 16(AX), R8; \
+	MOVQ 24(AX), R9; \
+	MOVQ 32(AX), R10; \
+	MOVQ 40(AX), R11; \
+	MOVQ 48(AX), R12; \
+	MOVQ 56(AX), R13; \
+	MOVQ 64(AX), CX; \
+	MOVQ 72(AX), DX
+
+// SELL_GROUP adds group R14's products into acc on the lanes BX & kmask[R14].
+#define SELL_GROUP(kg, kadd, ycol, zval, zx, acc) \
+	MOVBLZX    (R10)(R14*1), AX; \
+	ANDL       BX, AX; \
+	KMOVW      AX, kg; \
+	KMOVW      AX, kadd; \
+	MOVQ       R14, AX; \
+	SHLQ       $3, AX; \
+	VMOVDQU    (R9)(AX*4), ycol; \
+	VMOVUPD    (R8)(AX*8), zval; \
+	VPXORQ     zx, zx, zx; \
+	VGATHERDPD (SI)(ycol*8), kg, zx; \
+	VMULPD     zval, zx, zx; \
+	VADDPD     zx, acc, kadd, acc
+
 // func sellRowsAVX512(a *sellArgs)
 //
 // For each slice s in [a.s0, a.s1) with lane mask m = a.lanes[s] ≠ 0:
@@ -10,17 +41,7 @@
 // dst[row0[s] + lane] under m. Per lane this is rowDot's sequence of
 // operations, so the bits are the same.
 TEXT ·sellRowsAVX512(SB), NOSPLIT, $0-8
-	MOVQ a+0(FP), AX
-	MOVQ 0(AX), DI   // dst
-	MOVQ 8(AX), SI   // x
-	MOVQ 16(AX), R8  // val
-	MOVQ 24(AX), R9  // col
-	MOVQ 32(AX), R10 // kmask
-	MOVQ 40(AX), R11 // off
-	MOVQ 48(AX), R12 // row0
-	MOVQ 56(AX), R13 // lanes
-	MOVQ 64(AX), CX  // s
-	MOVQ 72(AX), DX  // s1
+	SELL_ARGS
 
 slice:
 	CMPQ    CX, DX
@@ -37,33 +58,11 @@ slice:
 group:
 	CMPQ       R14, R15
 	JGE        store
-	MOVBLZX    (R10)(R14*1), AX
-	ANDL       BX, AX
-	KMOVW      AX, K1
-	KMOVW      AX, K2
-	MOVQ       R14, AX
-	SHLQ       $3, AX
-	VMOVDQU    (R9)(AX*4), Y2
-	VMOVUPD    (R8)(AX*8), Z3
-	VPXORQ     Z4, Z4, Z4
-	VGATHERDPD (SI)(Y2*8), K1, Z4
-	VMULPD     Z3, Z4, Z4
-	VADDPD     Z4, Z0, K2, Z0
+	SELL_GROUP(K1, K2, Y2, Z3, Z4, Z0)
 	INCQ       R14
 	CMPQ       R14, R15
 	JGE        store
-	MOVBLZX    (R10)(R14*1), AX
-	ANDL       BX, AX
-	KMOVW      AX, K3
-	KMOVW      AX, K4
-	MOVQ       R14, AX
-	SHLQ       $3, AX
-	VMOVDQU    (R9)(AX*4), Y5
-	VMOVUPD    (R8)(AX*8), Z6
-	VPXORQ     Z7, Z7, Z7
-	VGATHERDPD (SI)(Y5*8), K3, Z7
-	VMULPD     Z6, Z7, Z7
-	VADDPD     Z7, Z1, K4, Z1
+	SELL_GROUP(K3, K4, Y5, Z6, Z7, Z1)
 	INCQ       R14
 	JMP        group
 
@@ -88,17 +87,7 @@ done:
 // product and one rounded sum per row, as tissue's dot): lane by lane
 // from the registers for a slice of 8 rows, from memory for a shorter one.
 TEXT ·sellRows1AVX512(SB), NOSPLIT, $0-8
-	MOVQ   a+0(FP), AX
-	MOVQ   0(AX), DI     // dst
-	MOVQ   8(AX), SI     // x
-	MOVQ   16(AX), R8    // val
-	MOVQ   24(AX), R9    // col
-	MOVQ   32(AX), R10   // kmask
-	MOVQ   40(AX), R11   // off
-	MOVQ   48(AX), R12   // row0
-	MOVQ   56(AX), R13   // lanes
-	MOVQ   64(AX), CX    // s
-	MOVQ   72(AX), DX    // s1
+	SELL_ARGS
 	VMOVSD 88(AX), X9    // the dot so far
 
 slice1:
@@ -115,18 +104,7 @@ slice1:
 group1:
 	CMPQ       R14, R15
 	JGE        store1
-	MOVBLZX    (R10)(R14*1), AX
-	ANDL       BX, AX
-	KMOVW      AX, K1
-	KMOVW      AX, K2
-	MOVQ       R14, AX
-	SHLQ       $3, AX
-	VMOVDQU    (R9)(AX*4), Y2
-	VMOVUPD    (R8)(AX*8), Z3
-	VPXORQ     Z4, Z4, Z4
-	VGATHERDPD (SI)(Y2*8), K1, Z4
-	VMULPD     Z3, Z4, Z4
-	VADDPD     Z4, Z0, K2, Z0
+	SELL_GROUP(K1, K2, Y2, Z3, Z4, Z0)
 	INCQ       R14
 	JMP        group1
 
