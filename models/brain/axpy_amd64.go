@@ -1,24 +1,19 @@
 package brain
 
-// axpySSE2 and axpy2SSE2 are axpy and axpy2 in SSE2 assembly
-// (axpy_amd64.s).
+// axpy2SSE2 is axpy2 in SSE2 assembly (axpy_amd64.s).
 //
-//go:noescape
-func axpySSE2(y []float64, w float64, x []float64)
-
 //go:noescape
 func axpy2SSE2(y []float64, w1 float64, x1 []float64, w2 float64, x2 []float64)
 
-// axpy sets y[q] += w·x[q] for q < len(x); len(y) ≥ len(x).
+// axpy sets y[q] += w·x[q] for q < len(x); len(y) ≥ len(x). It is
+// eulerPredict in place (x + dt·m with x = y, m = x, dt = w: the same
+// product and sum per element), whose kernels load each element before
+// they store it.
 func axpy(y []float64, w float64, x []float64) {
 	if len(y) < len(x) {
 		panic("brain: axpy: y shorter than x")
 	}
-	if useAVX512 {
-		axpyAVX512(y, w, x)
-		return
-	}
-	axpySSE2(y, w, x)
+	eulerPredict(y[:len(x)], y, x, w)
 }
 
 // axpy2 sets y[q] = (y[q] + w1·x1[q]) + w2·x2[q] for q < len(x1); y and x2
@@ -67,9 +62,6 @@ func eulerPredict(xt, x, m []float64, dt float64) {
 	}
 	eulerPredictSSE2(xt, x, m, dt)
 }
-
-//go:noescape
-func axpyAVX512(y []float64, w float64, x []float64)
 
 //go:noescape
 func diffCouplingAVX512(c, g, x, rs []float64, a float64)

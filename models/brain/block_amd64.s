@@ -185,33 +185,6 @@ epdone:
 	VZEROUPPER
 	RET
 
-// func axpyAVX512(y []float64, w float64, x []float64)
-//
-// y[q] += w·x[q] for q < len(x) (len(y) ≥ len(x)), eight lanes at a time,
-// the last ones masked: one rounded product and one rounded sum each.
-TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
-	MOVQ y_base+0(FP), DI
-	VBROADCASTSD w+24(FP), Z0
-	MOVQ x_base+32(FP), SI
-	MOVQ x_len+40(FP), CX
-
-ax:
-	CMPQ CX, $0
-	JLE  axdone
-	TAILMASK
-	VMOVUPD.Z (SI), K1, Z1
-	VMULPD    Z0, Z1, Z1
-	VMOVUPD.Z (DI), K1, Z2
-	VADDPD    Z1, Z2, Z2
-	VMOVUPD   Z2, K1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $8, CX
-	JMP  ax
-axdone:
-	VZEROUPPER
-	RET
-
 // func diffCouplingAVX512(c, g, x, rs []float64, a float64)
 //
 // c[i] = a·(g[i] − x[i]·rs[i]) for i < len(c) (the others at least as
@@ -273,10 +246,12 @@ lcdone:
 
 // func blockRowDone(dst, acc *float64, span, stride int, rd, rlen *int32, edges int, inc int32)
 //
-// The end of a row of fillBlockAVX512: dst[q·stride] = acc[q] for q < span
-// (the row's sums to the block's step-major layout; stride in values), and
-// each of the row's edges' read offsets advanced by inc and wrapped at its
-// ring's length, rd[e] = rd[e] + inc − [rd[e] + inc ≥ rlen[e]]·rlen[e].
+// The end of a row of a block fill: dst[q·stride] = acc[q] for q < span
+// (the row's sums to the block's step-major layout; stride in values:
+// fillBlockAVX2's use — fillBlockAVX512 writes its sums itself and passes
+// span 0), and each of the row's edges' read offsets advanced by inc and
+// wrapped at its ring's length, rd[e] = rd[e] + inc − [rd[e] + inc ≥
+// rlen[e]]·rlen[e].
 TEXT ·blockRowDone(SB), NOSPLIT, $0-60
 	MOVQ dst+0(FP), DI
 	MOVQ acc+8(FP), SI

@@ -227,9 +227,9 @@ func restX1(k, x0 float64) float64 {
 
 // bisect narrows [lo, hi], across which f changes sign (f(lo)·f(hi) ≤ 0),
 // by 200 halvings, keeping [lo, mid] when f(lo)·f(mid) ≤ 0 and [mid, hi]
-// otherwise, and returns the final bracket. Any finite bracket is down to
-// adjacent floats well before the 200th halving, and stays there; a root
-// met exactly at lo keeps lo (f(lo)·f(mid) = 0). f must be deterministic.
+// otherwise, and returns the final bracket, of width (hi − lo)·2⁻²⁰⁰ or
+// adjacent floats, whichever is wider; a root met exactly at lo
+// keeps lo (f(lo)·f(mid) = 0). f must be deterministic.
 func bisect(f func(float64) float64, lo, hi float64) (float64, float64) {
 	flo := f(lo)
 	for k := 0; k < 200; k++ {

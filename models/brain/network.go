@@ -231,10 +231,8 @@ func NewNetwork(cfg NetworkConfig) *Network {
 	// whole registers of 8 (as capacity).
 	net.hist = make([]float64, total, total+histPad)
 	if net.blk > 1 {
-		net.gblk = make([]float64, net.blk*ncv*n)
-		net.acc = make([]float64, net.blk*ncv, (net.blk*ncv+7)/8*8)
 		net.bpos = net.blk
-		if useAVX512 {
+		if useAVX512 { // sums straight into a register-strided block: no acc
 			net.avx512 = true
 			net.gstride = (net.blk*ncv + 7) / 8 * 8
 			net.gblk = make([]float64, net.gstride*n)
@@ -244,6 +242,8 @@ func NewNetwork(cfg NetworkConfig) *Network {
 			net.gcol = make([]float64, ncv*n)
 		} else {
 			net.avx2 = useAVX2
+			net.gblk = make([]float64, net.blk*ncv*n)
+			net.acc = make([]float64, net.blk*ncv, (net.blk*ncv+7)/8*8)
 		}
 	}
 	net.x = make([]float64, nv*n)
