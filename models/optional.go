@@ -16,9 +16,9 @@ type Configurable interface {
 // ParamsDescriber is a Configurable model whose parameter list also
 // depends on the value of a parameter when a scenario fixes it: the brain
 // model's neural mass decides which of the masses' parameters a run reads.
-// The engine describes such a model with DescribeFor, fixed holding the
-// scenario's [params] that no [sweep] or [calibrate] varies, so that a
-// study's results.csv lists only the parameters its runs read. With
+// prediction.Builtin describes such a model with DescribeFor, fixed
+// holding the scenario's [params] that no [sweep] or [calibrate] varies, so
+// that a study's results.csv lists only the parameters its runs read. With
 // nothing fixed that it depends on, DescribeFor returns DescribeInputs'.
 type ParamsDescriber interface {
 	Configurable

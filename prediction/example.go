@@ -111,17 +111,18 @@ func ExamplesFor(rec *patient.Record) (offered, absent []Example) {
 	return offered, absent
 }
 
-// ExampleSource returns the bytes of the bundled scenario name (the file
-// name of a bundled scenario that can be run for a patient).
-func ExampleSource(name string) ([]byte, error) {
+// exampleSource returns the bundled scenario name (the file name of a
+// bundled scenario that can be run for a patient), parsed, and its bytes.
+func exampleSource(name string) (*scenarios.Scenario, []byte, error) {
 	e, ok := bundledOne(name)
 	switch {
 	case !ok || !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".toml"):
-		return nil, fmt.Errorf("no bundled scenario %q for a patient", name)
+		return nil, nil, fmt.Errorf("no bundled scenario %q for a patient", name)
 	case e.Why != "":
-		return nil, fmt.Errorf("bundled scenario %q cannot be run for a patient: %s", name, e.Why)
+		return nil, nil, fmt.Errorf("bundled scenario %q cannot be run for a patient: %s", name, e.Why)
 	}
-	return examples.FS.ReadFile(name)
+	src, err := examples.FS.ReadFile(name)
+	return e.sc, src, err
 }
 
 // ExampleRun is a run of a bundled scenario for one patient of a store,
@@ -161,11 +162,7 @@ func RunExample(ctx context.Context, r ExampleRun) ([]int64, error) {
 	if note == nil {
 		note = func(string) {}
 	}
-	src, err := ExampleSource(r.Example)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := scenarios.Parse("scenarios/examples/"+r.Example, src)
+	sc, src, err := exampleSource(r.Example)
 	if err != nil {
 		return nil, err
 	}

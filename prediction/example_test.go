@@ -95,15 +95,15 @@ func TestExamplesFor(t *testing.T) {
 	if j := slices.Index(files(absent), "af-strategy-trial.toml"); j < 0 || !strings.Contains(absent[j].Why, "a virtual trial over a cohort of substrates") {
 		t.Errorf("af-strategy-trial offered, or absent without the reason: %+v", absent)
 	}
-	if _, err := ExampleSource("nope.toml"); err == nil || err.Error() != `no bundled scenario "nope.toml" for a patient` {
+	if _, _, err := exampleSource("nope.toml"); err == nil || err.Error() != `no bundled scenario "nope.toml" for a patient` {
 		t.Errorf("unknown scenario: %v", err)
 	}
-	// The trial is refused for every caller of ExampleSource (and so of
+	// The trial is refused for every caller of exampleSource (and so of
 	// RunExample), not only by ExamplesFor.
-	if _, err := ExampleSource("af-strategy-trial.toml"); err == nil || !strings.Contains(err.Error(), "a virtual trial over a cohort of substrates") {
+	if _, _, err := exampleSource("af-strategy-trial.toml"); err == nil || !strings.Contains(err.Error(), "a virtual trial over a cohort of substrates") {
 		t.Errorf("the trial: %v", err)
 	}
-	if src, err := ExampleSource("ms-ofatumumab-first-vs-delayed.toml"); err != nil || len(src) == 0 {
+	if sc, src, err := exampleSource("ms-ofatumumab-first-vs-delayed.toml"); err != nil || len(src) == 0 || sc == nil {
 		t.Errorf("an MS scenario: %v", err)
 	}
 }
